@@ -1,0 +1,4 @@
+//! One module per subcommand; each exposes its clap arguments and an async `run`.
+
+pub mod emulator;
+pub mod liquid;

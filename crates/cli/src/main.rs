@@ -1,0 +1,47 @@
+//! The `leadwire` command: a thin entry point that parses arguments and hands off to one module per subcommand.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "leadwire", version, about = "Customer activity in, Salesforce leads out")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render Liquid templates in Braze's dialect.
+    #[command(subcommand)]
+    Liquid(commands::liquid::LiquidCommand),
+    /// Run the built-in Salesforce Sales Cloud emulator.
+    SalesforceEmulator(commands::emulator::EmulatorArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Liquid(command) => commands::liquid::run(command).await,
+            Command::SalesforceEmulator(args) => commands::emulator::run(args).await,
+        }
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

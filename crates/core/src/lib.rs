@@ -1,0 +1,1 @@
+//! The domain: profiles, attribute operations, filters, campaigns and canvases. Pure logic, no I/O.

@@ -1,0 +1,1 @@
+//! The workers: triggers, canvas steps, and webhook delivery (render, HTTP, retry, activity log).

@@ -1,0 +1,1 @@
+//! Salesforce wire types, the OAuth client-credentials token client, and the Sales Cloud emulator.

@@ -1,0 +1,1 @@
+//! Storage: repository traits with SQLite and PostgreSQL implementations, migrations, and the durable job queue.
