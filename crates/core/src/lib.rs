@@ -1,1 +1,3 @@
 //! The domain: profiles, attribute operations, filters, campaigns and canvases. Pure logic, no I/O.
+
+pub mod profile;
