@@ -1,1 +1,3 @@
 //! Salesforce wire types, the OAuth client-credentials token client, and the Sales Cloud emulator.
+
+pub mod token_client;
