@@ -1,1 +1,3 @@
 //! The workers: triggers, canvas steps, and webhook delivery (render, HTTP, retry, activity log).
+
+pub mod delivery;

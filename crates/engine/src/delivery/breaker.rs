@@ -1,0 +1,192 @@
+//! The per-host circuit breaker: a host that keeps failing is paused for a cooldown.
+//!
+//! Braze's rule (reference §2): more than 3,000 failures for one host in any one-minute
+//! moving window halts sends to it for one minute; while halted, sends are recorded with the
+//! simulated status 598; after the pause the host is tried again and, if it still fails,
+//! paused again. leadwire keeps that rule with the numbers configurable. Only statuses that
+//! signal an overloaded or unreachable host count: 408, 429, 502, 503, 504, 529 and 599.
+//!
+//! The breaker is plain data driven by an explicit `now`, so it is tested without clocks.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The breaker's numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BreakerSettings {
+    /// More failures than this inside `window` pause the host.
+    pub failure_threshold: usize,
+    pub window: Duration,
+    /// How long a paused host stays paused.
+    pub cooldown: Duration,
+}
+
+impl BreakerSettings {
+    /// Braze's numbers: more than 3,000 failures in one minute pause the host for a minute.
+    pub fn braze_default() -> Self {
+        Self {
+            failure_threshold: 3000,
+            window: Duration::from_secs(60),
+            cooldown: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Whether a status counts as a host failure for the breaker.
+pub fn counts_as_host_failure(status: u16) -> bool {
+    matches!(status, 408 | 429 | 502 | 503 | 504 | 529 | 599)
+}
+
+#[derive(Debug, Default)]
+struct HostState {
+    failures: VecDeque<Instant>,
+    paused_until: Option<Instant>,
+    /// Set once a pause has ended and the host is on probation: one failure re-pauses it.
+    probing: bool,
+}
+
+/// Breakers for every host, shared by all delivery tasks.
+#[derive(Debug)]
+pub struct CircuitBreakers {
+    settings: BreakerSettings,
+    hosts: Mutex<HashMap<String, HostState>>,
+}
+
+impl CircuitBreakers {
+    pub fn new(settings: BreakerSettings) -> Self {
+        Self {
+            settings,
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Some(until)` while `host` is paused; the caller records 598 and retries after `until`.
+    pub fn paused_until(&self, host: &str, now: Instant) -> Option<Instant> {
+        let mut hosts = self.lock();
+        let state = hosts.get_mut(host)?;
+        match state.paused_until {
+            Some(until) if now < until => Some(until),
+            Some(_) => {
+                state.paused_until = None;
+                state.probing = true;
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Record the status an attempt to `host` ended with.
+    pub fn record(&self, host: &str, status: u16, now: Instant) {
+        let mut hosts = self.lock();
+        if !counts_as_host_failure(status) {
+            if let Some(state) = hosts.get_mut(host) {
+                state.probing = false;
+                state.failures.clear();
+            }
+            return;
+        }
+        let state = hosts.entry(host.to_owned()).or_default();
+        if state.probing {
+            state.probing = false;
+            state.failures.clear();
+            state.paused_until = Some(now + self.settings.cooldown);
+            return;
+        }
+        state.failures.push_back(now);
+        while let Some(&oldest) = state.failures.front() {
+            if now.duration_since(oldest) >= self.settings.window {
+                state.failures.pop_front();
+            } else {
+                break;
+            }
+        }
+        if state.failures.len() > self.settings.failure_threshold {
+            state.failures.clear();
+            state.paused_until = Some(now + self.settings.cooldown);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HostState>> {
+        // The map holds plain counters; a panic elsewhere cannot leave it inconsistent.
+        self.hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn breakers(threshold: usize) -> CircuitBreakers {
+        CircuitBreakers::new(BreakerSettings {
+            failure_threshold: threshold,
+            window: Duration::from_secs(60),
+            cooldown: Duration::from_secs(60),
+        })
+    }
+
+    #[test]
+    fn a_host_is_paused_only_past_the_threshold() {
+        let breakers = breakers(3);
+        let start = Instant::now();
+        for i in 0..3 {
+            breakers.record("a.example", 503, start + Duration::from_secs(i));
+        }
+        assert_eq!(
+            breakers.paused_until("a.example", start + Duration::from_secs(3)),
+            None
+        );
+        breakers.record("a.example", 503, start + Duration::from_secs(4));
+        assert_eq!(
+            breakers.paused_until("a.example", start + Duration::from_secs(5)),
+            Some(start + Duration::from_secs(64))
+        );
+        assert_eq!(breakers.paused_until("b.example", start), None);
+    }
+
+    #[test]
+    fn failures_outside_the_window_do_not_count() {
+        let breakers = breakers(2);
+        let start = Instant::now();
+        breakers.record("h", 503, start);
+        breakers.record("h", 503, start + Duration::from_secs(1));
+        breakers.record("h", 503, start + Duration::from_secs(61));
+        assert_eq!(
+            breakers.paused_until("h", start + Duration::from_secs(62)),
+            None
+        );
+    }
+
+    #[test]
+    fn client_errors_and_successes_do_not_trip_it() {
+        let breakers = breakers(1);
+        let start = Instant::now();
+        for status in [400, 401, 404, 500, 200] {
+            breakers.record("h", status, start);
+            breakers.record("h", status, start);
+        }
+        assert_eq!(breakers.paused_until("h", start), None);
+    }
+
+    #[test]
+    fn a_failure_right_after_the_pause_pauses_again_and_a_success_closes() {
+        let breakers = breakers(1);
+        let start = Instant::now();
+        breakers.record("h", 599, start);
+        breakers.record("h", 599, start);
+        let after_pause = start + Duration::from_secs(61);
+        assert_eq!(breakers.paused_until("h", after_pause), None);
+        breakers.record("h", 503, after_pause);
+        assert_eq!(
+            breakers.paused_until("h", after_pause + Duration::from_secs(1)),
+            Some(after_pause + Duration::from_secs(60))
+        );
+        let later = after_pause + Duration::from_secs(61);
+        assert_eq!(breakers.paused_until("h", later), None);
+        breakers.record("h", 201, later);
+        breakers.record("h", 503, later);
+        assert_eq!(breakers.paused_until("h", later), None);
+    }
+}
