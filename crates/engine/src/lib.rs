@@ -1,3 +1,4 @@
 //! The workers: triggers, canvas steps, and webhook delivery (render, HTTP, retry, activity log).
 
 pub mod delivery;
+pub mod metrics;

@@ -1,0 +1,280 @@
+//! Prometheus metrics: sends, retries, aborts, queue depth, latency, token fetches and
+//! Salesforce API usage. `/metrics` serves [`Metrics::encode`].
+//!
+//! Label values are bounded: outcomes and status classes are fixed sets, and connection
+//! names come from config. No user data, URL or secret becomes a label.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+/// How a send attempt ended, as a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SendOutcome {
+    Delivered,
+    Retrying,
+    Failed,
+}
+
+impl SendOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Retrying => "retrying",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct SendLabels {
+    outcome: &'static str,
+    status_class: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ConnectionLabels {
+    connection: String,
+}
+
+/// Every metric leadwire exports, registered once and shared.
+pub struct Metrics {
+    registry: Registry,
+    sends: Family<SendLabels, Counter>,
+    retries: Counter,
+    aborts: Counter,
+    token_fetches: Family<ConnectionLabels, Counter>,
+    queue_depth: Gauge,
+    oldest_job_age_seconds: Gauge,
+    send_latency: Histogram,
+    salesforce_api_used: Family<ConnectionLabels, Gauge>,
+    salesforce_api_limit: Family<ConnectionLabels, Gauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("leadwire");
+        let sends = Family::<SendLabels, Counter>::default();
+        registry.register(
+            "webhook_sends",
+            "Webhook send attempts by outcome and status class",
+            sends.clone(),
+        );
+        let retries = Counter::default();
+        registry.register(
+            "webhook_retries",
+            "Send attempts scheduled for a retry",
+            retries.clone(),
+        );
+        let aborts = Counter::default();
+        registry.register(
+            "message_aborts",
+            "Messages aborted by abort_message or a render error",
+            aborts.clone(),
+        );
+        let token_fetches = Family::<ConnectionLabels, Counter>::default();
+        registry.register(
+            "salesforce_token_fetches",
+            "OAuth token requests per Salesforce connection",
+            token_fetches.clone(),
+        );
+        let queue_depth = Gauge::default();
+        registry.register(
+            "queue_depth",
+            "Jobs waiting in the durable queue",
+            queue_depth.clone(),
+        );
+        let oldest_job_age_seconds = Gauge::default();
+        registry.register(
+            "queue_oldest_job_age_seconds",
+            "Age of the oldest job that is due",
+            oldest_job_age_seconds.clone(),
+        );
+        let send_latency = Histogram::new(
+            [
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 90.0,
+            ]
+            .into_iter(),
+        );
+        registry.register(
+            "webhook_send_duration_seconds",
+            "Duration of webhook HTTP attempts",
+            send_latency.clone(),
+        );
+        let salesforce_api_used = Family::<ConnectionLabels, Gauge>::default();
+        registry.register(
+            "salesforce_api_usage_used",
+            "API requests used today, from Sforce-Limit-Info",
+            salesforce_api_used.clone(),
+        );
+        let salesforce_api_limit = Family::<ConnectionLabels, Gauge>::default();
+        registry.register(
+            "salesforce_api_usage_limit",
+            "Daily API request limit, from Sforce-Limit-Info",
+            salesforce_api_limit.clone(),
+        );
+        Self {
+            registry,
+            sends,
+            retries,
+            aborts,
+            token_fetches,
+            queue_depth,
+            oldest_job_age_seconds,
+            send_latency,
+            salesforce_api_used,
+            salesforce_api_limit,
+        }
+    }
+
+    /// Count one attempt and its duration.
+    pub fn record_send(&self, outcome: SendOutcome, status: u16, seconds: f64) {
+        self.sends
+            .get_or_create(&SendLabels {
+                outcome: outcome.label(),
+                status_class: status_class(status),
+            })
+            .inc();
+        self.send_latency.observe(seconds);
+        if outcome == SendOutcome::Retrying {
+            self.retries.inc();
+        }
+    }
+
+    pub fn record_abort(&self) {
+        self.aborts.inc();
+    }
+
+    pub fn record_token_fetch(&self, connection: &str) {
+        self.token_fetches
+            .get_or_create(&ConnectionLabels {
+                connection: connection.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn set_queue(&self, depth: i64, oldest_age_seconds: i64) {
+        self.queue_depth.set(depth);
+        self.oldest_job_age_seconds.set(oldest_age_seconds);
+    }
+
+    /// Record a `Sforce-Limit-Info: api-usage=USED/LIMIT` header value.
+    pub fn record_salesforce_limit_info(&self, connection: &str, header: &str) {
+        let Some((used, limit)) = parse_api_usage(header) else {
+            return;
+        };
+        let labels = ConnectionLabels {
+            connection: connection.to_owned(),
+        };
+        self.salesforce_api_used.get_or_create(&labels).set(used);
+        self.salesforce_api_limit.get_or_create(&labels).set(limit);
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut text, &self.registry);
+        text
+    }
+}
+
+fn status_class(status: u16) -> &'static str {
+    match status {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        500..=599 => "5xx",
+        _ => "other",
+    }
+}
+
+/// `api-usage=25/15000` → (25, 15000).
+pub fn parse_api_usage(header: &str) -> Option<(i64, i64)> {
+    header.split(',').find_map(|part| {
+        let usage = part.trim().strip_prefix("api-usage=")?;
+        let (used, limit) = usage.split_once('/')?;
+        Some((used.trim().parse().ok()?, limit.trim().parse().ok()?))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sends_are_counted_by_outcome_and_class() {
+        let metrics = Metrics::new();
+        metrics.record_send(SendOutcome::Delivered, 201, 0.02);
+        metrics.record_send(SendOutcome::Delivered, 204, 0.02);
+        metrics.record_send(SendOutcome::Retrying, 503, 0.5);
+        let text = metrics.encode();
+        assert!(
+            text.contains(
+                r#"leadwire_webhook_sends_total{outcome="delivered",status_class="2xx"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"leadwire_webhook_sends_total{outcome="retrying",status_class="5xx"} 1"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains("leadwire_webhook_retries_total 1"), "{text}");
+        assert!(
+            text.contains("leadwire_webhook_send_duration_seconds_count 3"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn limit_info_is_parsed_and_exported() {
+        assert_eq!(parse_api_usage("api-usage=25/15000"), Some((25, 15000)));
+        assert_eq!(
+            parse_api_usage("per-app-api-usage=1/2, api-usage=3/4"),
+            Some((3, 4))
+        );
+        assert_eq!(parse_api_usage("nonsense"), None);
+        let metrics = Metrics::new();
+        metrics.record_salesforce_limit_info("sales", "api-usage=7/15000");
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"leadwire_salesforce_api_usage_used{connection="sales"} 7"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"leadwire_salesforce_api_usage_limit{connection="sales"} 15000"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tokens_and_queue_are_exported() {
+        let metrics = Metrics::new();
+        metrics.record_token_fetch("sales");
+        metrics.set_queue(12, 3);
+        metrics.record_abort();
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"leadwire_salesforce_token_fetches_total{connection="sales"} 1"#),
+            "{text}"
+        );
+        assert!(text.contains("leadwire_queue_depth 12"), "{text}");
+        assert!(
+            text.contains("leadwire_queue_oldest_job_age_seconds 3"),
+            "{text}"
+        );
+        assert!(text.contains("leadwire_message_aborts_total 1"), "{text}");
+    }
+}
