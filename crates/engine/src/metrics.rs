@@ -100,12 +100,9 @@ impl Metrics {
             "Age of the oldest job that is due",
             oldest_job_age_seconds.clone(),
         );
-        let send_latency = Histogram::new(
-            [
-                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 90.0,
-            ]
-            .into_iter(),
-        );
+        let send_latency = Histogram::new([
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 90.0,
+        ]);
         registry.register(
             "webhook_send_duration_seconds",
             "Duration of webhook HTTP attempts",
