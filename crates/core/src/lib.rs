@@ -1,3 +1,5 @@
 //! The domain: profiles, attribute operations, filters, campaigns and canvases. Pure logic, no I/O.
 
+pub mod attributes;
 pub mod profile;
+pub mod track;

@@ -87,7 +87,8 @@ impl Profile {
 
     /// The profile as one flat object in `/users/track` attribute shape: identifiers,
     /// standard attributes and custom attributes side by side. This is the shape the Liquid
-    /// engine reads `${…}` tags and `custom_attribute.${…}` from.
+    /// engine reads `${…}` tags and `custom_attribute.${…}` from. Typed times
+    /// (`{"$time": …}`) appear as their ISO 8601 strings.
     pub fn to_attributes_object(&self) -> Map<String, Value> {
         let mut object = Map::new();
         if let Some(external_id) = &self.external_id {
@@ -95,7 +96,7 @@ impl Profile {
         }
         object.insert("braze_id".into(), Value::String(self.id.to_string()));
         for (key, value) in self.custom.iter().chain(self.standard.iter()) {
-            object.insert(key.clone(), value.clone());
+            object.insert(key.clone(), crate::attributes::times_as_strings(value));
         }
         object
     }

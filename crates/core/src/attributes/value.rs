@@ -1,0 +1,200 @@
+//! Validation and normalisation of custom attribute values: strings, numbers, booleans,
+//! times, unique arrays and nested objects, with the 255-character limits.
+
+use serde_json::{Map, Value};
+
+use super::time::{TIME_KEY, parse_date, time_value};
+use super::{AttributeError, MAX_STRING_LENGTH};
+
+/// Checks a custom attribute name or a nested key: non-empty, at most 255 characters.
+pub(crate) fn check_key(field: &str, key: &str) -> Result<(), AttributeError> {
+    if key.is_empty() {
+        return Err(AttributeError::new(
+            field,
+            "attribute names must not be empty",
+        ));
+    }
+    if key.chars().count() > MAX_STRING_LENGTH {
+        return Err(AttributeError::new(
+            field,
+            format!("attribute names are at most {MAX_STRING_LENGTH} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a string value's length.
+pub(crate) fn check_string(field: &str, text: &str) -> Result<(), AttributeError> {
+    let length = text.chars().count();
+    if length > MAX_STRING_LENGTH {
+        return Err(AttributeError::new(
+            field,
+            format!("string values are at most {MAX_STRING_LENGTH} characters (got {length})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Normalises a top-level custom attribute value that is set (not an operation, not null):
+/// a date string becomes a typed time, an array becomes unique and capped, an object is
+/// validated as a nested attribute.
+pub(crate) fn normalize_top_level(
+    field: &str,
+    value: &Value,
+    max_array_length: usize,
+) -> Result<Value, AttributeError> {
+    match value {
+        Value::String(text) => match parse_date(text) {
+            Some(time) => Ok(time_value(time)),
+            None => {
+                check_string(field, text)?;
+                Ok(value.clone())
+            }
+        },
+        Value::Array(items) => {
+            let mut normalized = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                let item_field = format!("{field}[{index}]");
+                normalized.push(normalize_array_item(&item_field, item)?);
+            }
+            Ok(Value::Array(unique_capped(normalized, max_array_length)))
+        }
+        Value::Object(_) => normalize_nested(field, value),
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(value.clone()),
+    }
+}
+
+/// An element of an array attribute: strings are kept as strings (no date detection).
+pub(crate) fn normalize_array_item(field: &str, item: &Value) -> Result<Value, AttributeError> {
+    match item {
+        Value::Null => Err(AttributeError::new(
+            field,
+            "array elements must not be null",
+        )),
+        Value::String(text) => {
+            check_string(field, text)?;
+            Ok(item.clone())
+        }
+        Value::Object(_) => normalize_nested(field, item),
+        Value::Array(_) => Err(AttributeError::new(
+            field,
+            "arrays of arrays are not supported; use an array of objects",
+        )),
+        Value::Bool(_) | Value::Number(_) => Ok(item.clone()),
+    }
+}
+
+/// A value inside a nested object: keys are checked, `{"$time": "…"}` becomes a typed time,
+/// other `$` keys are refused.
+fn normalize_nested(field: &str, value: &Value) -> Result<Value, AttributeError> {
+    match value {
+        Value::Object(object) => {
+            if let Some(time) = object.get(TIME_KEY) {
+                return nested_time(field, object, time);
+            }
+            let mut normalized = Map::with_capacity(object.len());
+            for (key, inner) in object {
+                let inner_field = format!("{field}.{key}");
+                check_key(&inner_field, key)?;
+                if key.starts_with('$') {
+                    return Err(AttributeError::new(
+                        &inner_field,
+                        "keys starting with `$` are reserved; only `$time` is supported",
+                    ));
+                }
+                normalized.insert(key.clone(), normalize_nested(&inner_field, inner)?);
+            }
+            Ok(Value::Object(normalized))
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| normalize_nested(&format!("{field}[{index}]"), item))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Value::String(text) => {
+            check_string(field, text)?;
+            Ok(value.clone())
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(value.clone()),
+    }
+}
+
+fn nested_time(
+    field: &str,
+    object: &Map<String, Value>,
+    time: &Value,
+) -> Result<Value, AttributeError> {
+    if object.len() != 1 {
+        return Err(AttributeError::new(
+            field,
+            "an object with `$time` must hold nothing else",
+        ));
+    }
+    match time {
+        Value::String(text) => parse_date(text).map(time_value).ok_or_else(|| {
+            AttributeError::new(
+                format!("{field}.$time"),
+                format!("`{text}` is not a date in a supported format (for example 2024-05-01T12:30:00Z)"),
+            )
+        }),
+        _ => Err(AttributeError::new(
+            format!("{field}.$time"),
+            "`$time` must be a date string",
+        )),
+    }
+}
+
+/// Removes duplicates (a repeated value keeps its last position, as Braze moves a re-added
+/// element to the end) and keeps at most the last `max_length` elements.
+pub(crate) fn unique_capped(items: Vec<Value>, max_length: usize) -> Vec<Value> {
+    let mut unique: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        if let Some(position) = unique.iter().position(|existing| *existing == item) {
+            unique.remove(position);
+        }
+        unique.push(item);
+    }
+    let excess = unique.len().saturating_sub(max_length);
+    unique.drain(..excess);
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn duplicates_collapse_to_their_last_position_and_the_cap_keeps_the_newest() {
+        let items = vec![json!("a"), json!("b"), json!("a"), json!("c")];
+        assert_eq!(
+            unique_capped(items.clone(), 25),
+            vec![json!("b"), json!("a"), json!("c")]
+        );
+        assert_eq!(unique_capped(items, 2), vec![json!("a"), json!("c")]);
+    }
+
+    #[test]
+    fn nested_objects_accept_time_and_refuse_other_dollar_keys() {
+        let value = json!({"plan": {"renews": {"$time": "2024-05-01"}, "seats": 3}});
+        let normalized = normalize_top_level("account", &value, 25).expect("valid nested object");
+        assert_eq!(
+            normalized,
+            json!({"plan": {"renews": {"$time": "2024-05-01T00:00:00.000Z"}, "seats": 3}})
+        );
+        let error = normalize_top_level("account", &json!({"$add": [1]}), 25).unwrap_err();
+        assert_eq!(error.field, "account.$add");
+        let error =
+            normalize_top_level("account", &json!({"a": {"$time": "soon"}}), 25).unwrap_err();
+        assert_eq!(error.field, "account.a.$time");
+    }
+
+    #[test]
+    fn long_strings_are_refused_with_the_path() {
+        let long = "x".repeat(256);
+        let error = normalize_top_level("tags", &json!(["ok", long]), 25).unwrap_err();
+        assert_eq!(error.field, "tags[1]");
+        assert!(normalize_top_level("name", &json!("x".repeat(255)), 25).is_ok());
+    }
+}
