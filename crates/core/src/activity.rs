@@ -1,0 +1,126 @@
+//! The message activity log's entries: every send attempt, error and abort, with enough
+//! context to find out why a webhook failed.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The entry types, named as in Braze's Message Activity Log filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityType {
+    /// The webhook was delivered (2xx).
+    Success,
+    /// The webhook failed: an error status, a connection error, or a refused URL.
+    WebhookError,
+    /// A `connected_content` call failed while the message was rendered.
+    ConnectedContentError,
+    /// The message was aborted by `abort_message` or could not be rendered.
+    AbortedMessage,
+}
+
+impl ActivityType {
+    pub const ALL: [ActivityType; 4] = [
+        Self::Success,
+        Self::WebhookError,
+        Self::ConnectedContentError,
+        Self::AbortedMessage,
+    ];
+
+    /// The stable name used in the API, the CLI and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::WebhookError => "webhook_error",
+            Self::ConnectedContentError => "connected_content_error",
+            Self::AbortedMessage => "aborted_message",
+        }
+    }
+
+    /// The inverse of [`ActivityType::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+/// What sent the message: a campaign, or a step of a canvas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MessageSource {
+    Campaign {
+        campaign: String,
+    },
+    Canvas {
+        canvas: String,
+        step: String,
+    },
+    /// A replay or test send started by a person.
+    Manual,
+}
+
+/// The request as it is kept: secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// The response as it is kept: the body cut at 20 KB, secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// One activity-log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub id: Uuid,
+    pub time: DateTime<Utc>,
+    pub activity_type: ActivityType,
+    pub source: MessageSource,
+    /// The profile's internal id.
+    pub user_id: Uuid,
+    /// The profile's external id at the time of the send, when it had one.
+    pub external_id: Option<String>,
+    pub template: String,
+    /// The vendor's error body, `<url> is not a valid URL`, the abort reason, or a summary.
+    pub message: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The HTTP status, real or synthetic (598 host paused, 599 connection error).
+    pub status: Option<u16>,
+    pub duration_ms: u64,
+    pub request: Option<RecordedRequest>,
+    pub response: Option<RecordedResponse>,
+    /// The send this attempt belongs to; every attempt of one send shares it.
+    pub send_id: Uuid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_round_trip() {
+        for kind in ActivityType::ALL {
+            assert_eq!(ActivityType::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(ActivityType::parse("push_error"), None);
+    }
+
+    #[test]
+    fn source_serializes_with_a_kind_tag() {
+        let source = MessageSource::Canvas {
+            canvas: "lead_scoring".into(),
+            step: "update_lead".into(),
+        };
+        let json = serde_json::to_value(&source).expect("serializable");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "canvas", "canvas": "lead_scoring", "step": "update_lead"})
+        );
+    }
+}
