@@ -2,5 +2,10 @@
 
 pub mod activity;
 pub mod attributes;
+pub mod campaign;
+pub mod canvas;
+pub mod config;
+pub mod filters;
 pub mod profile;
 pub mod track;
+pub mod trigger;

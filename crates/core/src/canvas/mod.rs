@@ -1,0 +1,88 @@
+//! Canvases: an entry (action-based or API-triggered) with re-entry controls and exit
+//! criteria, then a graph of steps. This module holds the declaration; `advance` decides
+//! what happens next for one user, and `state` is what the store persists per user.
+
+mod advance;
+mod entry;
+mod state;
+mod steps;
+mod user_update;
+
+pub use advance::{AdvanceInput, NextAction, TimedEvent, advance};
+pub use entry::{EntryDecision, EntrySkip};
+pub use state::{CanvasUserState, ExitReason, HistoryEntry, Position, Transition};
+pub use steps::{
+    ActionGroup, ActionPaths, AudienceGroup, AudiencePaths, DecisionSplit, DelayStep,
+    EVERYONE_ELSE, MAX_ACTION_WINDOW_SECONDS, MAX_AUDIENCE_GROUPS, MessageStep, Step,
+    UserUpdateStep,
+};
+pub use user_update::{
+    AttributeUpdate, MAX_COMPOSER_CHARS, ResolvedUserUpdate, UpdateAction, UserUpdateError,
+};
+
+use serde::Deserialize;
+
+use crate::campaign::DeliveryType;
+use crate::config::Interval;
+use crate::filters::Filter;
+use crate::trigger::{Trigger, TriggerEvent};
+
+/// The most steps one canvas may have.
+pub const MAX_STEPS: usize = 200;
+
+/// One canvas.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Canvas {
+    pub name: String,
+    /// The id used by `POST /canvas/trigger/send`; the name when omitted.
+    #[serde(default)]
+    pub api_id: Option<String>,
+    /// "Entry Schedule": `action_based` (the default) or `api_triggered`.
+    #[serde(default)]
+    pub entry_schedule: DeliveryType,
+    /// The actions that enter a user (any one of them).
+    #[serde(default)]
+    pub entry_triggers: Vec<Trigger>,
+    /// "Target Audience": filters evaluated before entry; empty means all users.
+    #[serde(default)]
+    pub audience: Vec<Filter>,
+    /// Absent: a user enters once. Present: again this long after the last entry ("0s"
+    /// lets every trigger enter).
+    #[serde(default)]
+    pub allow_reentry_after: Option<Interval>,
+    /// Exit criteria: performing one of these removes the user when the current step completes.
+    #[serde(default)]
+    pub exit_events: Vec<Trigger>,
+    /// The step users enter at; the first listed step when omitted.
+    #[serde(default)]
+    pub first_step: Option<String>,
+    pub steps: Vec<Step>,
+}
+
+impl Canvas {
+    pub fn api_id(&self) -> &str {
+        self.api_id.as_deref().unwrap_or(&self.name)
+    }
+
+    pub fn step(&self, name: &str) -> Option<&Step> {
+        self.steps.iter().find(|step| step.name() == name)
+    }
+
+    /// The entry step's name.
+    pub fn first_step_name(&self) -> Option<&str> {
+        self.first_step
+            .as_deref()
+            .or_else(|| self.steps.first().map(Step::name))
+    }
+
+    /// Whether `event` meets the canvas's exit criteria.
+    pub fn is_exit_event(&self, event: &TriggerEvent) -> bool {
+        self.exit_events
+            .iter()
+            .any(|trigger| trigger.matches(event))
+    }
+}
+
+#[cfg(test)]
+mod tests;

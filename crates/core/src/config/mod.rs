@@ -1,0 +1,62 @@
+//! The leadwire config file: API keys, Salesforce connections, webhook templates, campaigns
+//! and canvases in one TOML document. [`Config::parse`] reads it; [`check`] validates it and
+//! reports every problem with its line and a fix.
+
+mod connections;
+mod interval;
+mod templates;
+
+pub use connections::{
+    ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, is_env_var_name,
+};
+pub use interval::{Interval, MAX_INTERVAL_SECONDS};
+pub use templates::{
+    CaptureTarget, HttpMethod, OrderedPairs, ResponseCapture, WebhookBody, WebhookTemplate,
+};
+
+use serde::Deserialize;
+
+use crate::campaign::Campaign;
+use crate::canvas::Canvas;
+
+/// The whole config file. Other sections (`[server]`, `[store]`) belong to other crates and
+/// are ignored here.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+pub struct Config {
+    #[serde(default)]
+    pub api_keys: Vec<ApiKey>,
+    #[serde(default)]
+    pub salesforce_connections: Vec<SalesforceConnection>,
+    #[serde(default)]
+    pub webhook_templates: Vec<WebhookTemplate>,
+    #[serde(default)]
+    pub campaigns: Vec<Campaign>,
+    #[serde(default)]
+    pub canvases: Vec<Canvas>,
+}
+
+impl Config {
+    pub fn template(&self, name: &str) -> Option<&WebhookTemplate> {
+        self.webhook_templates
+            .iter()
+            .find(|template| template.name == name)
+    }
+
+    pub fn connection(&self, name: &str) -> Option<&SalesforceConnection> {
+        self.salesforce_connections
+            .iter()
+            .find(|connection| connection.name == name)
+    }
+
+    pub fn campaign_by_api_id(&self, api_id: &str) -> Option<&Campaign> {
+        self.campaigns
+            .iter()
+            .find(|campaign| campaign.api_id() == api_id)
+    }
+
+    pub fn canvas_by_api_id(&self, api_id: &str) -> Option<&Canvas> {
+        self.canvases
+            .iter()
+            .find(|canvas| canvas.api_id() == api_id)
+    }
+}

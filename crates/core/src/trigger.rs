@@ -1,0 +1,331 @@
+//! Trigger actions (what a user does) and whether one matches a campaign's or canvas's
+//! trigger: add an email address, change a custom attribute value, perform a custom event
+//! (with property filters), make a purchase. Campaign triggers, canvas entry, canvas exit
+//! criteria and Action Paths groups all use these.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::filters::{Condition, Operator};
+
+/// A trigger as declared in the config (`{ type = "perform_custom_event", event = "…" }`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Trigger {
+    /// "Add an Email Address": the profile's email goes from absent to present.
+    AddEmailAddress,
+    /// "Change Custom Attribute Value": to any new value, or to `value` when given.
+    ChangeCustomAttributeValue {
+        attribute: String,
+        #[serde(default)]
+        value: Option<Value>,
+    },
+    /// "Perform Custom Event", optionally narrowed by property filters (all must hold).
+    PerformCustomEvent {
+        event: String,
+        #[serde(default)]
+        property_filters: Vec<PropertyFilter>,
+    },
+    /// "Make a Purchase": any product, or the one named.
+    MakePurchase {
+        #[serde(default)]
+        product_id: Option<String>,
+        #[serde(default)]
+        property_filters: Vec<PropertyFilter>,
+    },
+}
+
+/// A filter on one event property: `{ property = "cart_value", op = "greater_than", value = 100 }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "RawPropertyFilter")]
+pub struct PropertyFilter {
+    pub property: String,
+    pub condition: Condition,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPropertyFilter {
+    property: String,
+    op: Operator,
+    value: Option<Value>,
+}
+
+impl TryFrom<RawPropertyFilter> for PropertyFilter {
+    type Error = String;
+    fn try_from(raw: RawPropertyFilter) -> Result<Self, String> {
+        let condition = Condition::from_parts(raw.op, raw.value)?;
+        Ok(PropertyFilter {
+            property: raw.property,
+            condition,
+        })
+    }
+}
+
+/// Something a user did, as the store's trigger jobs report it (the user is carried beside it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TriggerEvent {
+    EmailAdded {
+        email: String,
+    },
+    CustomAttributeChanged {
+        name: String,
+        old: Option<Value>,
+        new: Option<Value>,
+    },
+    CustomEventPerformed {
+        name: String,
+        #[serde(default)]
+        properties: Map<String, Value>,
+        time: DateTime<Utc>,
+    },
+    Purchase {
+        product_id: String,
+        #[serde(default)]
+        properties: Map<String, Value>,
+        time: DateTime<Utc>,
+    },
+}
+
+impl TriggerEvent {
+    /// The properties exposed to Liquid as `event_properties` after this event.
+    pub fn event_properties(&self) -> Option<&Map<String, Value>> {
+        match self {
+            TriggerEvent::CustomEventPerformed { properties, .. }
+            | TriggerEvent::Purchase { properties, .. } => Some(properties),
+            TriggerEvent::EmailAdded { .. } | TriggerEvent::CustomAttributeChanged { .. } => None,
+        }
+    }
+}
+
+impl Trigger {
+    /// Whether `event` is this trigger action.
+    pub fn matches(&self, event: &TriggerEvent) -> bool {
+        match (self, event) {
+            (Trigger::AddEmailAddress, TriggerEvent::EmailAdded { email }) => {
+                !email.trim().is_empty()
+            }
+            (
+                Trigger::ChangeCustomAttributeValue { attribute, value },
+                TriggerEvent::CustomAttributeChanged { name, old, new },
+            ) => {
+                attribute == name
+                    && attribute_change_matches(value.as_ref(), old.as_ref(), new.as_ref())
+            }
+            (
+                Trigger::PerformCustomEvent {
+                    event,
+                    property_filters,
+                },
+                TriggerEvent::CustomEventPerformed {
+                    name, properties, ..
+                },
+            ) => event == name && properties_match(property_filters, properties),
+            (
+                Trigger::MakePurchase {
+                    product_id,
+                    property_filters,
+                },
+                TriggerEvent::Purchase {
+                    product_id: bought,
+                    properties,
+                    ..
+                },
+            ) => {
+                product_id.as_ref().is_none_or(|wanted| wanted == bought)
+                    && properties_match(property_filters, properties)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether any trigger in the list matches (the first one that does).
+pub fn first_match<'t>(triggers: &'t [Trigger], event: &TriggerEvent) -> Option<&'t Trigger> {
+    triggers.iter().find(|trigger| trigger.matches(event))
+}
+
+/// Braze's rules: no trigger when the value is set to null or re-sent unchanged; a first
+/// value on a new profile does trigger.
+fn attribute_change_matches(
+    wanted: Option<&Value>,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) -> bool {
+    let Some(new) = new.filter(|value| !value.is_null()) else {
+        return false;
+    };
+    let unchanged = old.is_some_and(|old| Condition::Equals(old.clone()).holds_for(Some(new)));
+    if unchanged {
+        return false;
+    }
+    wanted.is_none_or(|wanted| Condition::Equals(wanted.clone()).holds_for(Some(new)))
+}
+
+fn properties_match(filters: &[PropertyFilter], properties: &Map<String, Value>) -> bool {
+    filters
+        .iter()
+        .all(|filter| filter.condition.holds_for(properties.get(&filter.property)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Deserialize)]
+    struct Holder {
+        trigger: Trigger,
+    }
+
+    fn trigger(source: &str) -> Trigger {
+        toml::from_str::<Holder>(source)
+            .expect("valid trigger")
+            .trigger
+    }
+
+    fn changed(name: &str, old: Option<Value>, new: Option<Value>) -> TriggerEvent {
+        TriggerEvent::CustomAttributeChanged {
+            name: name.into(),
+            old,
+            new,
+        }
+    }
+
+    fn event(name: &str, properties: Value) -> TriggerEvent {
+        TriggerEvent::CustomEventPerformed {
+            name: name.into(),
+            properties: properties.as_object().cloned().unwrap_or_default(),
+            time: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn add_email_address() {
+        let add = trigger(r#"trigger = { type = "add_email_address" }"#);
+        assert!(add.matches(&TriggerEvent::EmailAdded {
+            email: "a@example.com".into()
+        }));
+        assert!(!add.matches(&TriggerEvent::EmailAdded { email: " ".into() }));
+        assert!(!add.matches(&changed("email", None, Some(json!("a@example.com")))));
+    }
+
+    #[test]
+    fn change_custom_attribute_any_new_value() {
+        let any = trigger(
+            r#"trigger = { type = "change_custom_attribute_value", attribute = "lead_score" }"#,
+        );
+        assert!(any.matches(&changed("lead_score", Some(json!(1)), Some(json!(2)))));
+        assert!(
+            any.matches(&changed("lead_score", None, Some(json!(0)))),
+            "first value fires"
+        );
+        assert!(
+            !any.matches(&changed("lead_score", Some(json!(2)), Some(json!(2.0)))),
+            "same value"
+        );
+        assert!(
+            !any.matches(&changed("lead_score", Some(json!(2)), None)),
+            "set to null"
+        );
+        assert!(!any.matches(&changed("lead_score", Some(json!(2)), Some(Value::Null))));
+        assert!(!any.matches(&changed("lead score", Some(json!(1)), Some(json!(2)))));
+    }
+
+    #[test]
+    fn change_custom_attribute_specific_value() {
+        let specific = trigger(
+            r#"trigger = { type = "change_custom_attribute_value", attribute = "lead_stage", value = "MQL" }"#,
+        );
+        assert!(specific.matches(&changed(
+            "lead_stage",
+            Some(json!("Lead")),
+            Some(json!("MQL"))
+        )));
+        assert!(!specific.matches(&changed(
+            "lead_stage",
+            Some(json!("Lead")),
+            Some(json!("SQL"))
+        )));
+        assert!(!specific.matches(&changed(
+            "lead_stage",
+            Some(json!("MQL")),
+            Some(json!("MQL"))
+        )));
+    }
+
+    #[test]
+    fn custom_event_with_property_filters() {
+        let cart = trigger(
+            r#"trigger = { type = "perform_custom_event", event = "cart_updated", property_filters = [
+                { property = "value", op = "greater_than", value = 100 },
+                { property = "value", op = "less_than", value = 200 },
+            ] }"#,
+        );
+        assert!(cart.matches(&event("cart_updated", json!({"value": 150}))));
+        assert!(!cart.matches(&event("cart_updated", json!({"value": 250}))));
+        assert!(
+            !cart.matches(&event("cart_updated", json!({"value": "150"}))),
+            "wrong type"
+        );
+        assert!(
+            !cart.matches(&event("cart_updated", json!({}))),
+            "missing property"
+        );
+        assert!(!cart.matches(&event("checkout", json!({"value": 150}))));
+        let plain =
+            trigger(r#"trigger = { type = "perform_custom_event", event = "webinar_joined" }"#);
+        assert!(plain.matches(&event("webinar_joined", json!({"topic": "x"}))));
+    }
+
+    #[test]
+    fn purchase_any_or_specific_product() {
+        let purchase = |product: &str| TriggerEvent::Purchase {
+            product_id: product.into(),
+            properties: Map::new(),
+            time: Utc::now(),
+        };
+        let any = trigger(r#"trigger = { type = "make_purchase" }"#);
+        assert!(any.matches(&purchase("plan_pro")));
+        let specific = trigger(r#"trigger = { type = "make_purchase", product_id = "plan_pro" }"#);
+        assert!(specific.matches(&purchase("plan_pro")));
+        assert!(!specific.matches(&purchase("plan_free")));
+        assert!(!specific.matches(&event("plan_pro", json!({}))));
+        assert_eq!(purchase("x").event_properties(), Some(&Map::new()));
+    }
+
+    #[test]
+    fn bad_trigger_declarations_are_rejected() {
+        for (source, expected) in [
+            (r#"trigger = { type = "open_app" }"#, "unknown variant"),
+            (
+                r#"trigger = { type = "perform_custom_event" }"#,
+                "missing field `event`",
+            ),
+            (
+                r#"trigger = { type = "make_purchase", product = "x" }"#,
+                "unknown field",
+            ),
+            (
+                r#"trigger = { type = "perform_custom_event", event = "e", property_filters = [{ property = "p", op = "equals" }] }"#,
+                "needs a `value`",
+            ),
+        ] {
+            let error = toml::from_str::<Holder>(source)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(expected), "{source}: {error}");
+        }
+    }
+
+    #[test]
+    fn trigger_events_round_trip_through_json() {
+        let original = changed("lead_score", Some(json!(1)), Some(json!(2)));
+        let text = serde_json::to_string(&original).expect("serializable");
+        let back: TriggerEvent = serde_json::from_str(&text).expect("deserializable");
+        assert_eq!(back, original);
+    }
+}
