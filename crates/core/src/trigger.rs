@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::attributes::ProfileChanges;
 use crate::filters::{Condition, Operator};
+use crate::track::{EventObject, PurchaseObject};
 
 /// A trigger as declared in the config (`{ type = "perform_custom_event", event = "…" }`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -96,6 +98,49 @@ impl TriggerEvent {
             TriggerEvent::CustomEventPerformed { properties, .. }
             | TriggerEvent::Purchase { properties, .. } => Some(properties),
             TriggerEvent::EmailAdded { .. } | TriggerEvent::CustomAttributeChanged { .. } => None,
+        }
+    }
+}
+
+impl TriggerEvent {
+    /// The trigger events an attributes update produced: "email added" first, then one per
+    /// changed custom attribute.
+    pub fn from_changes(changes: &ProfileChanges) -> Vec<TriggerEvent> {
+        let email = changes
+            .email_added
+            .iter()
+            .map(|email| TriggerEvent::EmailAdded {
+                email: email.clone(),
+            });
+        let custom =
+            changes
+                .custom_changed
+                .iter()
+                .map(|change| TriggerEvent::CustomAttributeChanged {
+                    name: change.name.clone(),
+                    old: change.old.clone(),
+                    new: Some(change.new.clone()),
+                });
+        email.chain(custom).collect()
+    }
+}
+
+impl From<&EventObject> for TriggerEvent {
+    fn from(event: &EventObject) -> Self {
+        TriggerEvent::CustomEventPerformed {
+            name: event.name.clone(),
+            properties: event.properties.clone(),
+            time: event.time,
+        }
+    }
+}
+
+impl From<&PurchaseObject> for TriggerEvent {
+    fn from(purchase: &PurchaseObject) -> Self {
+        TriggerEvent::Purchase {
+            product_id: purchase.product_id.clone(),
+            properties: purchase.properties.clone(),
+            time: purchase.time,
         }
     }
 }
@@ -319,6 +364,25 @@ mod tests {
                 .unwrap_or_default();
             assert!(error.contains(expected), "{source}: {error}");
         }
+    }
+
+    #[test]
+    fn profile_changes_become_trigger_events() {
+        let changes = ProfileChanges {
+            email_added: Some("a@example.com".into()),
+            custom_changed: vec![crate::attributes::CustomAttributeChange {
+                name: "lead_score".into(),
+                old: None,
+                new: json!(5),
+            }],
+        };
+        let events = TriggerEvent::from_changes(&changes);
+        assert_eq!(events.len(), 2);
+        assert!(trigger(r#"trigger = { type = "add_email_address" }"#).matches(&events[0]));
+        let score = trigger(
+            r#"trigger = { type = "change_custom_attribute_value", attribute = "lead_score" }"#,
+        );
+        assert!(score.matches(&events[1]));
     }
 
     #[test]

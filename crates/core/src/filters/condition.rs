@@ -9,6 +9,8 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::attributes::as_time;
+
 /// A filter operator as written in the config (`op = "greater_than"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -171,8 +173,15 @@ fn same_value(actual: &Value, expected: &Value) -> bool {
 fn order(actual: &Value, bound: &Value) -> Option<std::cmp::Ordering> {
     match (actual, bound) {
         (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
-        (Value::String(a), Value::String(b)) => Some(parse_time(a)?.cmp(&parse_time(b)?)),
-        _ => None,
+        _ => Some(time_of(actual)?.cmp(&time_of(bound)?)),
+    }
+}
+
+/// A time written as an ISO 8601 string, or stored as a typed profile time.
+fn time_of(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::String(text) => parse_time(text),
+        other => as_time(other),
     }
 }
 
@@ -230,6 +239,8 @@ mod tests {
         let less = condition(Operator::LessThan, Some(json!("2026-01-01T00:00:00Z")));
         assert!(less.holds_for(Some(&json!("2025-12-31T23:59:59Z"))));
         assert!(!less.holds_for(Some(&json!("not a time"))));
+        assert!(less.holds_for(Some(&json!({"$time": "2025-06-01T00:00:00.000Z"}))));
+        assert!(!less.holds_for(Some(&json!({"$time": "2026-06-01T00:00:00.000Z"}))));
     }
 
     #[test]
