@@ -1,1 +1,23 @@
 //! Storage: repository traits with SQLite and PostgreSQL implementations, migrations, and the durable job queue.
+//!
+//! - [`Store`] / [`StoreTransaction`]: the repository traits ([`repository`]).
+//! - [`sql::sqlite::SqliteStore`] (embedded default) and [`sql::postgres::PostgresStore`].
+//! - [`queue`]: job payloads and triggers; [`interest`]: which triggers are written.
+//! - [`ingest`]: the `/users/track` write path, one transaction per request.
+//! - [`config::StoreConfig`] and [`open`]: a store from configuration.
+
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod interest;
+pub mod model;
+pub mod queue;
+pub mod repository;
+pub mod sql;
+
+pub use config::{StoreConfig, migrate, open};
+pub use error::{StoreError, StoreResult};
+pub use interest::{NameFilter, TriggerInterest};
+pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
+pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask, TRIGGER_QUEUE, Trigger};
+pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};

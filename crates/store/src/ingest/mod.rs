@@ -1,0 +1,339 @@
+//! The `/users/track` write path: one request is one transaction.
+//!
+//! Every object is validated and applied in memory first (attributes through
+//! [`leadwire_core::attributes::apply_attributes`], events and purchases through
+//! [`leadwire_core::track`]); a rejected object is reported and writes nothing, the valid
+//! objects of the same request are kept. Then the changed profiles, events, purchases and
+//! the trigger jobs they cause are written with a few multi-row statements and committed
+//! together. Processing order is Braze's: attributes, then events, then purchases. A
+//! [`StoreError::Conflict`] (two nodes creating one user at once) retries the whole request.
+
+mod session;
+
+use chrono::{DateTime, Utc};
+use leadwire_core::attributes::{
+    AttributeError, AttributeLimits, ProfileChanges, apply_attributes,
+};
+use leadwire_core::track::{self, UserIdentifier};
+use serde_json::{Map, Value};
+
+use crate::error::{StoreError, StoreResult};
+use crate::model::{NewEvent, NewPurchase};
+use crate::repository::{Store, StoreTransaction};
+use session::Session;
+
+const ATTEMPTS: usize = 3;
+
+/// Which array of the request an object came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputArray {
+    Attributes,
+    Events,
+    Purchases,
+}
+
+impl InputArray {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Attributes => "attributes",
+            Self::Events => "events",
+            Self::Purchases => "purchases",
+        }
+    }
+}
+
+/// One rejected object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectError {
+    pub input_array: InputArray,
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// The three arrays of a request; `None` when the array was not sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackRequest {
+    pub attributes: Option<Vec<Value>>,
+    pub events: Option<Vec<Value>>,
+    pub purchases: Option<Vec<Value>>,
+}
+
+/// What was written; a count is `None` when its array was not sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackOutcome {
+    pub attributes_processed: Option<usize>,
+    pub events_processed: Option<usize>,
+    pub purchases_processed: Option<usize>,
+    pub errors: Vec<ObjectError>,
+}
+
+impl TrackOutcome {
+    pub fn processed(&self) -> usize {
+        [
+            self.attributes_processed,
+            self.events_processed,
+            self.purchases_processed,
+        ]
+        .iter()
+        .flatten()
+        .sum()
+    }
+}
+
+enum Failure {
+    Invalid(AttributeError),
+    Store(StoreError),
+}
+
+impl From<AttributeError> for Failure {
+    fn from(error: AttributeError) -> Self {
+        Self::Invalid(error)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self::Store(error)
+    }
+}
+
+/// Applies a `/users/track` request in one transaction.
+pub async fn track(
+    store: &dyn Store,
+    request: &TrackRequest,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> StoreResult<TrackOutcome> {
+    let mut attempt = 1;
+    loop {
+        match track_once(store, request, limits, now).await {
+            Err(StoreError::Conflict) if attempt < ATTEMPTS => {
+                tracing::debug!(
+                    attempt,
+                    "track request conflicted with a concurrent write; retrying"
+                );
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn track_once(
+    store: &dyn Store,
+    request: &TrackRequest,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> StoreResult<TrackOutcome> {
+    let mut tx = store.begin().await?;
+    let mut session = Session::default();
+    let mut outcome = TrackOutcome::default();
+    let external_ids = external_ids(request);
+    session.preload(tx.as_mut(), &external_ids).await?;
+
+    if let Some(attributes) = &request.attributes {
+        let mut processed = 0;
+        for (index, value) in attributes.iter().enumerate() {
+            match attributes_object(tx.as_mut(), &mut session, value, limits, now).await {
+                Ok(()) => processed += 1,
+                Err(Failure::Invalid(error)) => {
+                    outcome
+                        .errors
+                        .push(object_error(InputArray::Attributes, index, error))
+                }
+                Err(Failure::Store(error)) => return Err(error),
+            }
+        }
+        outcome.attributes_processed = Some(processed);
+    }
+
+    let mut events = Vec::new();
+    if let Some(values) = &request.events {
+        for (index, value) in values.iter().enumerate() {
+            match event_object(tx.as_mut(), &mut session, value, limits, now).await {
+                Ok(event) => events.push(event),
+                Err(Failure::Invalid(error)) => {
+                    outcome
+                        .errors
+                        .push(object_error(InputArray::Events, index, error))
+                }
+                Err(Failure::Store(error)) => return Err(error),
+            }
+        }
+        outcome.events_processed = Some(events.len());
+    }
+
+    let mut purchases = Vec::new();
+    if let Some(values) = &request.purchases {
+        for (index, value) in values.iter().enumerate() {
+            match purchase_object(tx.as_mut(), &mut session, value, limits, now).await {
+                Ok(purchase) => purchases.push(purchase),
+                Err(Failure::Invalid(error)) => {
+                    outcome
+                        .errors
+                        .push(object_error(InputArray::Purchases, index, error))
+                }
+                Err(Failure::Store(error)) => return Err(error),
+            }
+        }
+        outcome.purchases_processed = Some(purchases.len());
+    }
+
+    let writes = session.writes();
+    if !writes.is_empty() {
+        tx.save_profiles(&writes).await?;
+    }
+    if !events.is_empty() {
+        tx.record_events(&events).await?;
+    }
+    if !purchases.is_empty() {
+        tx.record_purchases(&purchases).await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+fn object_error(input_array: InputArray, index: usize, error: AttributeError) -> ObjectError {
+    ObjectError {
+        input_array,
+        index,
+        field: error.field,
+        message: error.message,
+    }
+}
+
+/// Every external id the request names, for one batched lookup.
+fn external_ids(request: &TrackRequest) -> Vec<&str> {
+    let mut ids: Vec<&str> = [&request.attributes, &request.events, &request.purchases]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|value| value.get("external_id").and_then(Value::as_str))
+        .filter(|id| !id.is_empty())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn as_object(value: &Value) -> Result<&Map<String, Value>, AttributeError> {
+    value
+        .as_object()
+        .ok_or_else(|| AttributeError::new("", "each item must be a JSON object"))
+}
+
+fn unknown_user(identifier: &UserIdentifier, hint: &str) -> AttributeError {
+    AttributeError::new(
+        identifier.field(),
+        format!("no user has this {}{hint}", identifier.field()),
+    )
+}
+
+async fn attributes_object(
+    tx: &mut dyn StoreTransaction,
+    session: &mut Session,
+    value: &Value,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let object = as_object(value)?;
+    let identifier = track::identifier_of(object)?;
+    let existing_only = track::update_existing_only(object, &identifier)?;
+    let (mut profile, mut changes) = match session.resolve(tx, &identifier).await? {
+        Some(id) => (
+            session.get(id).ok_or(StoreError::Conflict)?,
+            ProfileChanges::default(),
+        ),
+        None if existing_only => {
+            let hint = if matches!(identifier, UserIdentifier::Alias(_)) {
+                "; send \"_update_existing_only\": false to create an alias-only user"
+            } else {
+                "; \"_update_existing_only\" is true"
+            };
+            return Err(unknown_user(&identifier, hint).into());
+        }
+        None => create(&identifier, limits, now)?,
+    };
+    changes.merge(apply_attributes(&mut profile, object, limits, now)?);
+    session.put(&identifier, profile, changes);
+    Ok(())
+}
+
+/// A new profile for `identifier`; an email identifier sets the email (which counts as added).
+fn create(
+    identifier: &UserIdentifier,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> Result<(leadwire_core::profile::Profile, ProfileChanges), AttributeError> {
+    if let UserIdentifier::BrazeId(_) = identifier {
+        return Err(unknown_user(identifier, ""));
+    }
+    let mut profile = Session::new_profile(identifier, now);
+    let mut changes = ProfileChanges::default();
+    if let UserIdentifier::Email(email) = identifier {
+        let mut object = Map::with_capacity(1);
+        object.insert("email".into(), Value::String(email.clone()));
+        changes = apply_attributes(&mut profile, &object, limits, now)?;
+    }
+    Ok((profile, changes))
+}
+
+/// The user an event or purchase names, created when an external id, email or phone is new.
+async fn user_for_activity(
+    tx: &mut dyn StoreTransaction,
+    session: &mut Session,
+    identifier: &UserIdentifier,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> Result<uuid::Uuid, Failure> {
+    if let Some(id) = session.resolve(tx, identifier).await? {
+        return Ok(id);
+    }
+    if let UserIdentifier::Alias(_) = identifier {
+        return Err(unknown_user(identifier, "; create it with an attributes object first").into());
+    }
+    let (profile, changes) = create(identifier, limits, now)?;
+    let id = profile.id;
+    session.put(identifier, profile, changes);
+    Ok(id)
+}
+
+async fn event_object(
+    tx: &mut dyn StoreTransaction,
+    session: &mut Session,
+    value: &Value,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> Result<NewEvent, Failure> {
+    let event = track::parse_event(value, now)?;
+    let user_id = user_for_activity(tx, session, &event.user, limits, now).await?;
+    Ok(NewEvent {
+        user_id,
+        name: event.name,
+        time: event.time,
+        app_id: event.app_id,
+        properties: event.properties,
+    })
+}
+
+async fn purchase_object(
+    tx: &mut dyn StoreTransaction,
+    session: &mut Session,
+    value: &Value,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> Result<NewPurchase, Failure> {
+    let purchase = track::parse_purchase(value, now)?;
+    let user_id = user_for_activity(tx, session, &purchase.user, limits, now).await?;
+    Ok(NewPurchase {
+        user_id,
+        product_id: purchase.product_id,
+        currency: purchase.currency,
+        price: purchase.price,
+        quantity: purchase.quantity,
+        time: purchase.time,
+        app_id: purchase.app_id,
+        properties: purchase.properties,
+    })
+}

@@ -1,0 +1,181 @@
+//! The working set of one `/users/track` transaction: profiles loaded or created so far,
+//! their accumulated changes, and caches from identifiers to profile ids.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use leadwire_core::attributes::ProfileChanges;
+use leadwire_core::profile::{Profile, UserAlias};
+use leadwire_core::track::UserIdentifier;
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::repository::{ProfileWrite, StoreTransaction};
+
+pub(crate) struct Working {
+    pub profile: Profile,
+    pub changes: ProfileChanges,
+    pub dirty: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Session {
+    profiles: HashMap<Uuid, Working>,
+    by_external_id: HashMap<String, Option<Uuid>>,
+    by_alias: HashMap<UserAlias, Uuid>,
+    by_email: HashMap<String, Uuid>,
+    by_phone: HashMap<String, Uuid>,
+}
+
+impl Session {
+    /// Loads every profile named by these external ids in one query; ids not found are
+    /// remembered as absent.
+    pub async fn preload(
+        &mut self,
+        tx: &mut dyn StoreTransaction,
+        external_ids: &[&str],
+    ) -> StoreResult<()> {
+        if external_ids.is_empty() {
+            return Ok(());
+        }
+        for id in external_ids {
+            self.by_external_id.insert((*id).to_owned(), None);
+        }
+        for profile in tx.find_profiles_by_external_id(external_ids).await? {
+            self.remember(profile);
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, profile: Profile) -> Uuid {
+        let id = profile.id;
+        if let Some(external_id) = &profile.external_id {
+            self.by_external_id.insert(external_id.clone(), Some(id));
+        }
+        for alias in &profile.aliases {
+            self.by_alias.insert(alias.clone(), id);
+        }
+        self.profiles.entry(id).or_insert(Working {
+            profile,
+            changes: ProfileChanges::default(),
+            dirty: false,
+        });
+        id
+    }
+
+    /// The id of the profile `identifier` names, loading it if needed.
+    pub async fn resolve(
+        &mut self,
+        tx: &mut dyn StoreTransaction,
+        identifier: &UserIdentifier,
+    ) -> StoreResult<Option<Uuid>> {
+        let cached = match identifier {
+            UserIdentifier::ExternalId(id) => match self.by_external_id.get(id) {
+                Some(entry) => return Ok(*entry),
+                None => None,
+            },
+            UserIdentifier::Alias(alias) => self.by_alias.get(alias).copied(),
+            UserIdentifier::BrazeId(id) => self.profiles.contains_key(id).then_some(*id),
+            UserIdentifier::Email(email) => self.by_email.get(&email.to_lowercase()).copied(),
+            UserIdentifier::Phone(phone) => self.by_phone.get(phone).copied(),
+        };
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let found = tx
+            .find_profile(identifier)
+            .await?
+            .map(|profile| self.remember(profile));
+        match identifier {
+            UserIdentifier::ExternalId(id) => {
+                self.by_external_id.insert(id.clone(), found);
+            }
+            UserIdentifier::Email(email) => {
+                if let Some(found) = found {
+                    self.by_email.insert(email.to_lowercase(), found);
+                }
+            }
+            UserIdentifier::Phone(phone) => {
+                if let Some(found) = found {
+                    self.by_phone.insert(phone.clone(), found);
+                }
+            }
+            UserIdentifier::Alias(_) | UserIdentifier::BrazeId(_) => {}
+        }
+        Ok(found)
+    }
+
+    /// A copy of the working profile, to change and [`put`](Self::put) back on success.
+    pub fn get(&self, id: Uuid) -> Option<Profile> {
+        self.profiles
+            .get(&id)
+            .map(|working| working.profile.clone())
+    }
+
+    /// A new, empty profile carrying `identifier` (external id, alias, or phone; an email is
+    /// set by the caller through the attribute path so it counts as added).
+    pub fn new_profile(identifier: &UserIdentifier, now: DateTime<Utc>) -> Profile {
+        let mut profile = Profile::new(Uuid::now_v7(), now);
+        match identifier {
+            UserIdentifier::ExternalId(id) => profile.external_id = Some(id.clone()),
+            UserIdentifier::Alias(alias) => profile.aliases.push(alias.clone()),
+            UserIdentifier::Phone(phone) => {
+                profile
+                    .standard
+                    .insert("phone".into(), serde_json::Value::String(phone.clone()));
+            }
+            UserIdentifier::BrazeId(_) | UserIdentifier::Email(_) => {}
+        }
+        profile
+    }
+
+    /// Stores a changed profile back and folds in its changes.
+    pub fn put(&mut self, identifier: &UserIdentifier, profile: Profile, changes: ProfileChanges) {
+        let id = profile.id;
+        match identifier {
+            UserIdentifier::Email(email) => {
+                self.by_email.insert(email.to_lowercase(), id);
+            }
+            UserIdentifier::Phone(phone) => {
+                self.by_phone.insert(phone.clone(), id);
+            }
+            _ => {}
+        }
+        if let Some(external_id) = &profile.external_id {
+            self.by_external_id.insert(external_id.clone(), Some(id));
+        }
+        for alias in &profile.aliases {
+            self.by_alias.insert(alias.clone(), id);
+        }
+        match self.profiles.get_mut(&id) {
+            Some(working) => {
+                working.profile = profile;
+                working.changes.merge(changes);
+                working.dirty = true;
+            }
+            None => {
+                self.profiles.insert(
+                    id,
+                    Working {
+                        profile,
+                        changes,
+                        dirty: true,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The profiles to write, in id order (a stable lock order on PostgreSQL).
+    pub fn writes(&self) -> Vec<ProfileWrite<'_>> {
+        let mut dirty: Vec<&Working> = self.profiles.values().filter(|w| w.dirty).collect();
+        dirty.sort_by_key(|working| working.profile.id);
+        dirty
+            .into_iter()
+            .map(|working| ProfileWrite {
+                profile: &working.profile,
+                changes: &working.changes,
+            })
+            .collect()
+    }
+}

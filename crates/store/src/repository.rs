@@ -1,0 +1,140 @@
+//! The repository traits every backend implements: [`Store`] for reads and the queue,
+//! [`StoreTransaction`] for writes (profile writes and the triggers they cause, together).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use leadwire_core::attributes::ProfileChanges;
+use leadwire_core::profile::{Profile, UserAlias};
+use leadwire_core::track::UserIdentifier;
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::interest::TriggerInterest;
+use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
+use crate::queue::{ClaimedJob, FailedJob, NewTask};
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A profile to write and what changed on it (for triggers).
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileWrite<'a> {
+    pub profile: &'a Profile,
+    pub changes: &'a ProfileChanges,
+}
+
+/// A database: reads, the job queue, and the start of write transactions.
+///
+/// Profile lookups by email or phone follow Braze's duplicate rule: among profiles with the
+/// address, the most recently updated one that has an external_id, otherwise the most
+/// recently updated one. Emails are matched case-insensitively.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Starts a write transaction. On SQLite write transactions run one at a time.
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTransaction>>;
+
+    /// Replaces the trigger interest filter (see [`crate::interest`]).
+    fn set_trigger_interest(&self, interest: TriggerInterest);
+    fn trigger_interest(&self) -> TriggerInterest;
+
+    async fn find_profile(&self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
+
+    /// The user's events, oldest first; `name` and `since` narrow them.
+    async fn events(
+        &self,
+        user_id: Uuid,
+        name: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<EventRecord>>;
+
+    /// How many times the user performed event `name` at or after `since`.
+    async fn count_events_since(
+        &self,
+        user_id: Uuid,
+        name: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Per event name: first, last and count at or after `since`.
+    async fn event_summaries(
+        &self,
+        user_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivitySummary>>;
+
+    /// Per product id: first, last and number of purchases (quantities summed) since `since`.
+    async fn purchase_summaries(
+        &self,
+        user_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivitySummary>>;
+
+    /// Leases up to `limit` ready jobs of `queue` until `now + lease`, counting an attempt.
+    async fn claim(
+        &self,
+        queue: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>>;
+
+    /// Removes a finished job. `LeaseLost` if the lease expired and was taken over.
+    async fn complete(&self, job: &ClaimedJob) -> StoreResult<()>;
+
+    /// Marks the job failed for good; it is kept for inspection and never claimed again.
+    async fn fail(&self, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Releases the job to run again at `at`.
+    async fn retry_at(&self, job: &ClaimedJob, at: DateTime<Utc>, error: &str) -> StoreResult<()>;
+
+    /// Jobs of `queue` that are not failed (ready, delayed or leased).
+    async fn pending_jobs(&self, queue: &str) -> StoreResult<u64>;
+
+    async fn failed_jobs(&self, queue: &str) -> StoreResult<Vec<FailedJob>>;
+
+    /// Closes the pools.
+    async fn close(&self);
+}
+
+/// A write transaction. Dropping it without [`commit`](Self::commit) rolls back.
+///
+/// Trigger jobs cannot be enqueued directly: they are written by `save_profiles`,
+/// `record_events` and `record_purchases`, from the changes they are given, filtered by the
+/// store's trigger interest. That keeps every trigger in the transaction of its cause.
+#[async_trait]
+pub trait StoreTransaction: Send {
+    /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
+    async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
+
+    /// Finds the profiles with these external ids (one query; missing ids are left out).
+    async fn find_profiles_by_external_id(&mut self, ids: &[&str]) -> StoreResult<Vec<Profile>>;
+
+    /// Inserts or updates profiles (each at most once per call), their aliases, and the
+    /// trigger jobs their changes cause.
+    async fn save_profiles(&mut self, writes: &[ProfileWrite<'_>]) -> StoreResult<()>;
+
+    /// Adds an alias to a user; `AliasTaken` if it names another user.
+    async fn add_alias(&mut self, user_id: Uuid, alias: &UserAlias) -> StoreResult<()>;
+
+    /// Records custom events and their trigger jobs.
+    async fn record_events(&mut self, events: &[NewEvent]) -> StoreResult<()>;
+
+    /// Records purchases and their trigger jobs.
+    async fn record_purchases(&mut self, purchases: &[NewPurchase]) -> StoreResult<()>;
+
+    /// Deletes a profile with its aliases, events and purchases. `false` if there was none.
+    async fn delete_profile(&mut self, user_id: Uuid) -> StoreResult<bool>;
+
+    /// Enqueues a task; returns its job id.
+    async fn enqueue(&mut self, task: &NewTask) -> StoreResult<i64>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}

@@ -1,0 +1,100 @@
+//! The SQLite backend: a file in the data directory, WAL journal, `synchronous = NORMAL`.
+//!
+//! Writes go through a pool of exactly one connection, so write transactions queue in the
+//! process instead of failing with `SQLITE_BUSY`; each starts with `BEGIN IMMEDIATE` so a
+//! second process (e.g. `leadwire migrate`) waits on the busy timeout. Reads use their own
+//! pool, which WAL lets run beside the writer.
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::error::{StoreError, StoreResult};
+use crate::interest::TriggerInterest;
+use crate::repository::Backend;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Profiles, events and the job queue in one SQLite file.
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    interest: Arc<RwLock<TriggerInterest>>,
+}
+
+/// A write transaction on the single writer connection.
+pub struct SqliteTransaction {
+    tx: sqlx::Transaction<'static, Sqlite>,
+    interest: TriggerInterest,
+}
+
+impl SqliteStore {
+    const LOCK_ROWS: &'static str = "";
+    const SKIP_LOCKED: &'static str = "";
+
+    /// Opens (creating if needed) the database file at `path` and runs the migrations.
+    /// `readers` is the size of the read pool.
+    pub async fn open(path: &Path, readers: u32) -> StoreResult<Self> {
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                StoreError::Config(format!(
+                    "cannot create the data directory {}: {error}",
+                    parent.display()
+                ))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(false)
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory");
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(readers.max(1))
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self {
+            writer,
+            reader,
+            interest: Arc::new(RwLock::new(TriggerInterest::default())),
+        })
+    }
+
+    /// Runs the migrations on the file at `path` and closes it.
+    pub async fn migrate(path: &Path) -> StoreResult<()> {
+        let store = Self::open(path, 1).await?;
+        store.close_pools().await;
+        Ok(())
+    }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    async fn close_pools(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+super::implement_store!(SqliteStore, SqliteTransaction, Sqlite, Backend::Sqlite);

@@ -1,0 +1,55 @@
+//! The store conformance suite, run against SQLite always and against PostgreSQL when
+//! `LEADWIRE_TEST_DATABASE_URL` is set (each test in a schema of its own).
+
+#[path = "conformance/harness.rs"]
+mod harness;
+#[path = "conformance/ingest.rs"]
+mod ingest;
+#[path = "conformance/profiles.rs"]
+mod profiles;
+#[path = "conformance/queue.rs"]
+mod queue;
+
+macro_rules! conformance {
+    ($($module:ident :: $name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let harness = crate::harness::sqlite().await;
+                    crate::$module::$name(harness.store.clone()).await;
+                    harness.finish().await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(harness) = crate::harness::postgres().await else { return };
+                    crate::$module::$name(harness.store.clone()).await;
+                    harness.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    profiles::profiles_are_found_by_every_identifier,
+    profiles::duplicate_emails_follow_brazes_rule,
+    profiles::triggers_commit_and_roll_back_with_the_profile,
+    profiles::the_interest_filter_limits_triggers,
+    profiles::event_history_counts_and_summaries,
+    profiles::delete_removes_profile_aliases_and_history,
+    profiles::aliases_belong_to_one_user,
+    queue::delayed_jobs_wait_for_run_at,
+    queue::an_expired_lease_is_claimed_again_and_the_old_lease_is_lost,
+    queue::retry_and_fail,
+    queue::concurrent_claimers_never_get_the_same_job,
+    queue::tasks_carry_their_payload,
+    ingest::track_applies_valid_objects_and_reports_rejected_ones,
+    ingest::track_writes_triggers_for_changes_only,
+    ingest::update_existing_only_and_identifier_rules,
+    ingest::events_and_purchases_create_users_and_history,
+);

@@ -1,0 +1,93 @@
+//! Fresh stores for each test: a temporary SQLite file, or a schema of its own in the
+//! PostgreSQL database named by `LEADWIRE_TEST_DATABASE_URL`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::{Arc, Once};
+
+use leadwire_store::Store;
+use leadwire_store::sql::postgres::PostgresStore;
+use leadwire_store::sql::sqlite::SqliteStore;
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Files(PathBuf),
+    Schema { url: String, schema: String },
+}
+
+pub async fn sqlite() -> Harness {
+    let path = std::env::temp_dir().join(format!("leadwire-test-{}.db", uuid::Uuid::new_v4()));
+    let store = SqliteStore::open(&path, 4)
+        .await
+        .expect("open a SQLite store in the temp dir");
+    Harness {
+        store: Arc::new(store),
+        cleanup: Cleanup::Files(path),
+    }
+}
+
+static SKIP_NOTICE: Once = Once::new();
+
+/// A store in a new schema, or `None` (with a notice) when the variable is unset.
+pub async fn postgres() -> Option<Harness> {
+    let Ok(url) = std::env::var("LEADWIRE_TEST_DATABASE_URL") else {
+        SKIP_NOTICE.call_once(|| {
+            // Written to stderr directly so the test harness does not capture it.
+            let _ = writeln!(
+                std::io::stderr(),
+                "notice: LEADWIRE_TEST_DATABASE_URL is not set; the PostgreSQL half of the store conformance suite was skipped"
+            );
+        });
+        return None;
+    };
+    let schema = format!("lw_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::connect(&url)
+        .await
+        .expect("connect to LEADWIRE_TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create a test schema");
+    admin.close().await.ok();
+    let options = PgConnectOptions::from_str(&url)
+        .expect("LEADWIRE_TEST_DATABASE_URL is a PostgreSQL URL")
+        .options([("search_path", schema.as_str())]);
+    let store = PostgresStore::open(options, 8)
+        .await
+        .expect("open the PostgreSQL store");
+    Some(Harness {
+        store: Arc::new(store),
+        cleanup: Cleanup::Schema { url, schema },
+    })
+}
+
+impl Harness {
+    pub async fn finish(self) {
+        self.store.close().await;
+        match self.cleanup {
+            Cleanup::Files(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    std::fs::remove_file(file).ok();
+                }
+            }
+            Cleanup::Schema { url, schema } => {
+                if let Ok(mut admin) = PgConnection::connect(&url).await {
+                    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                        .execute(&mut admin)
+                        .await
+                        .ok();
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
