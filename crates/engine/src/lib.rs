@@ -2,3 +2,4 @@
 
 pub mod delivery;
 pub mod metrics;
+pub mod send_task;
