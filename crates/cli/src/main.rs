@@ -19,6 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Validate a config file: every error with its file, line and a fix.
+    Check(commands::check::CheckArgs),
     /// Render Liquid templates in Braze's dialect.
     #[command(subcommand)]
     Liquid(commands::liquid::LiquidCommand),
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
+            Command::Check(args) => commands::check::run(args).await,
             Command::Liquid(command) => commands::liquid::run(command).await,
             Command::SalesforceEmulator(args) => commands::emulator::run(args).await,
         }

@@ -1,4 +1,5 @@
 //! One module per subcommand; each exposes its clap arguments and an async `run`.
 
+pub mod check;
 pub mod emulator;
 pub mod liquid;

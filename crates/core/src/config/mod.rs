@@ -2,9 +2,22 @@
 //! and canvases in one TOML document. [`Config::parse`] reads it; [`check`] validates it and
 //! reports every problem with its line and a fix.
 
+mod check;
 mod connections;
+mod diagnostics;
+mod graph;
 mod interval;
+mod liquid;
+mod placeholders;
 mod templates;
+mod validate;
+
+pub use check::{CheckReport, check};
+pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};
+pub use liquid::{
+    DelimiterChecker, LiquidChecker, LiquidField, LiquidScope, MESSAGE_ROOTS, TemplateProblem,
+    line_and_column, liquid_fields,
+};
 
 pub use connections::{
     ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, is_env_var_name,
@@ -60,3 +73,6 @@ impl Config {
             .find(|canvas| canvas.api_id() == api_id)
     }
 }
+
+#[cfg(test)]
+mod tests;

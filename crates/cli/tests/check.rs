@@ -1,0 +1,139 @@
+//! `leadwire check` run as a process on good and bad config files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+fn check(path: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leadwire"))
+        .args(["check", "--config"])
+        .arg(path)
+        .output()
+        .expect("the leadwire binary runs")
+}
+
+fn write_config(name: &str, text: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, text).expect("the temporary config is writable");
+    path
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn every_example_passes() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(examples()).expect("examples/ exists") {
+        let path = entry.expect("a directory entry").path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "toml")
+        {
+            let output = check(&path);
+            assert!(
+                output.status.success(),
+                "{}: {}",
+                path.display(),
+                stdout(&output)
+            );
+            assert!(
+                stdout(&output).contains(": ok: 0 errors"),
+                "{}",
+                stdout(&output)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "both examples are checked");
+}
+
+#[test]
+fn the_verbatim_example_warns_about_the_placeholder_url() {
+    let output = check(&examples().join("salesforce-leads-verbatim.toml"));
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.contains("salesforce-leads-verbatim.toml:12: warning: https://[insert_instance_name].my.salesforce.com/services/oauth2/token is not a valid URL"), "{text}");
+}
+
+#[test]
+fn semantic_errors_print_file_line_and_fix_and_exit_1() {
+    let source = std::fs::read_to_string(examples().join("salesforce-leads.toml"))
+        .expect("the example is readable");
+    let broken = source
+        .replace(
+            "client_secret_env = \"SALESFORCE_CLIENT_SECRET\"",
+            "client_secret = \"hunter2\"",
+        )
+        .replace("next = \"Mark as MQL\"", "next = \"Mark as SQL\"");
+    let path = write_config("broken-semantics.toml", &broken);
+    let output = check(&path);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let secret_line = broken
+        .lines()
+        .position(|line| line.starts_with("client_secret ="))
+        .map(|index| index + 1);
+    let next_line = broken
+        .lines()
+        .position(|line| line == "next = \"Mark as SQL\"")
+        .map(|index| index + 1);
+    let file = path.display();
+    assert!(
+        text.contains(&format!("{file}:{}: error: connection `sales-cloud` has its client secret written in the config file", secret_line.unwrap_or(0))),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix: remove client_secret and set client_secret_env"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "{file}:{}: error: step `MQL Threshold check` connects to `Mark as SQL`",
+            next_line.unwrap_or(0)
+        )),
+        "{text}"
+    );
+    assert!(text.contains("fix: connect it to one of"), "{text}");
+    assert!(!text.contains("hunter2"), "the secret is never printed");
+    assert!(
+        text.contains(": failed: 4 errors, 0 warnings"),
+        "the two unreachable steps after the broken connection count too: {text}"
+    );
+}
+
+#[test]
+fn parse_errors_print_the_line_and_exit_1() {
+    let path = write_config(
+        "broken-syntax.toml",
+        "[[webhook_templates]]\nname = \"t\"\nurl = \"https://example.com\"\nmethod = \"FETCH\"\n",
+    );
+    let output = check(&path);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!(
+            "{}:4: error: unknown variant `FETCH`",
+            path.display()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix: use one of the values the message lists"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error() {
+    let output = check(Path::new("/nonexistent/leadwire.toml"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("cannot read the config file /nonexistent/leadwire.toml")
+    );
+}

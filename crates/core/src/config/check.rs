@@ -1,0 +1,139 @@
+//! `check`: parse a config file and report every problem with its line and a fix. This is
+//! what `leadwire check` prints and what `serve` runs before it starts anything.
+
+use super::Config;
+use super::diagnostics::{ConfigPath, Diagnostic, Locator, Severity, line_of};
+use super::graph::validate_canvases;
+use super::liquid::{LiquidChecker, liquid_fields};
+use super::placeholders::placeholder_warnings;
+use super::validate::validate;
+
+/// The outcome of checking one file.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The parsed config, unless the file could not be parsed at all.
+    pub config: Option<Config>,
+    /// Every problem, errors first, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CheckReport {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|problem| problem.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.diagnostics.len() - self.error_count()
+    }
+
+    /// The config when it has no errors.
+    pub fn into_valid_config(self) -> Option<Config> {
+        if self.error_count() == 0 {
+            self.config
+        } else {
+            None
+        }
+    }
+}
+
+/// Parses and validates `source`, checking every Liquid field with `liquid`.
+pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
+    let config: Config = match toml::from_str(source) {
+        Ok(config) => config,
+        Err(error) => {
+            return CheckReport {
+                config: None,
+                diagnostics: vec![parse_error(source, &error)],
+            };
+        }
+    };
+    let mut diagnostics = Vec::new();
+    validate(&config, &mut diagnostics);
+    validate_canvases(&config, &mut diagnostics);
+    let fields = liquid_fields(&config);
+    placeholder_warnings(&fields, &mut diagnostics);
+    let locator = Locator::new(source);
+    for problem in &mut diagnostics {
+        problem.line = locator.line(&problem.path);
+    }
+    for field in &fields {
+        let start = locator.span_start(&field.path);
+        for problem in liquid.check(field.text, &field.scope) {
+            let line = start.map(|offset| {
+                line_of(source, offset) + problem.line - 1 + leading_newline(source, offset)
+            });
+            let fix = match problem.severity {
+                Severity::Error => {
+                    "correct the Liquid at that position (see `leadwire liquid` for the dialect)"
+                }
+                Severity::Warning => "check the variable name; unknown variables render blank",
+            };
+            diagnostics.push(Diagnostic {
+                severity: problem.severity,
+                path: field.path.clone(),
+                line,
+                message: format!(
+                    "Liquid (line {}, column {} of the value): {}",
+                    problem.line, problem.column, problem.message
+                ),
+                fix: fix.into(),
+            });
+        }
+    }
+    diagnostics.sort_by_key(|problem| (problem.severity, problem.line));
+    CheckReport {
+        config: Some(config),
+        diagnostics,
+    }
+}
+
+/// TOML drops a newline right after `"""` or `'''`, so the value's first line is the next one.
+fn leading_newline(source: &str, offset: usize) -> usize {
+    let rest = source.get(offset..).unwrap_or_default();
+    let trimmed = rest
+        .strip_prefix("\"\"\"")
+        .or_else(|| rest.strip_prefix("'''"));
+    usize::from(trimmed.is_some_and(|text| text.starts_with('\n') || text.starts_with("\r\n")))
+}
+
+/// Errors inside a step or filter (buffered by serde) carry the span of the whole table;
+/// the first backticked token of the message, found inside that span, is more precise.
+fn refine_error_offset(source: &str, message: &str, span: std::ops::Range<usize>) -> usize {
+    if message.starts_with("missing field") {
+        return span.start;
+    }
+    let token = message.split('`').nth(1).filter(|token| token.len() >= 2);
+    let within = source.get(span.clone()).unwrap_or_default();
+    token
+        .and_then(|token| within.find(token))
+        .map_or(span.start, |offset| span.start + offset)
+}
+
+fn parse_error(source: &str, error: &toml::de::Error) -> Diagnostic {
+    let message = error.message().trim().to_owned();
+    let fix = if message.contains("missing field") {
+        "add the missing key to this table"
+    } else if message.contains("unknown field") {
+        "remove the key or correct its spelling (the message lists the keys this table accepts)"
+    } else if message.contains("unknown variant") {
+        "use one of the values the message lists"
+    } else if message.contains("invalid type") {
+        "change the value to the type the message expects"
+    } else if message.contains("duplicate key") {
+        "remove one of the two keys"
+    } else {
+        "correct the TOML at this line"
+    };
+    Diagnostic {
+        severity: Severity::Error,
+        path: ConfigPath::default(),
+        line: error
+            .span()
+            .map(|span| line_of(source, refine_error_offset(source, &message, span))),
+        message,
+        fix: fix.into(),
+    }
+}

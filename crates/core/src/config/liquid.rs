@@ -1,0 +1,193 @@
+//! Every Liquid field of a config, and the hook that checks one. The Liquid engine supplies
+//! the real checker; [`DelimiterChecker`] is a minimal stand-in that finds unclosed tags.
+
+use super::Config;
+use super::diagnostics::{ConfigPath, Severity};
+use super::templates::WebhookBody;
+use crate::canvas::Step;
+
+/// A problem inside one Liquid template, at a 1-based line and column of the template text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateProblem {
+    pub severity: Severity,
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The variables a field may read besides `${...}` personalization tags and variables the
+/// template assigns itself. Strict checking reports other variables as warnings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiquidScope {
+    pub known_roots: Vec<&'static str>,
+}
+
+/// Variable roots every leadwire message field can read.
+pub const MESSAGE_ROOTS: &[&str] = &[
+    "custom_attribute",
+    "event_properties",
+    "canvas_entry_properties",
+    "context",
+    "api_trigger_properties",
+    "campaign",
+    "canvas",
+    "subscribed_state",
+];
+
+/// Parses (and strictly checks) one Liquid template.
+pub trait LiquidChecker {
+    fn check(&self, template: &str, scope: &LiquidScope) -> Vec<TemplateProblem>;
+}
+
+/// A Liquid field of the config: where it is, its text and what it may read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiquidField<'c> {
+    pub path: ConfigPath,
+    pub text: &'c str,
+    pub scope: LiquidScope,
+}
+
+/// Every Liquid field: template URLs, header values and bodies, and User Update values.
+pub fn liquid_fields(config: &Config) -> Vec<LiquidField<'_>> {
+    let mut fields = Vec::new();
+    for (index, template) in config.webhook_templates.iter().enumerate() {
+        let path = ConfigPath::default().key("webhook_templates").index(index);
+        let mut roots = MESSAGE_ROOTS.to_vec();
+        if template.connection.is_some() {
+            roots.push("connection");
+        }
+        let scope = LiquidScope { known_roots: roots };
+        let mut push = |path: ConfigPath, text| {
+            fields.push(LiquidField {
+                path,
+                text,
+                scope: scope.clone(),
+            })
+        };
+        push(path.key("url"), template.url.as_str());
+        for (name, value) in template.headers.iter() {
+            push(path.key("headers").key(name), value);
+        }
+        match &template.body {
+            WebhookBody::None => {}
+            WebhookBody::Raw(text) => push(path.key("body").key("raw"), text.as_str()),
+            WebhookBody::Json(pairs) => {
+                for (key, value) in pairs.iter() {
+                    push(path.key("body").key("json").key(key), value);
+                }
+            }
+        }
+    }
+    for (canvas_index, canvas) in config.canvases.iter().enumerate() {
+        for (step_index, step) in canvas.steps.iter().enumerate() {
+            let Step::UserUpdate(update) = step else {
+                continue;
+            };
+            let path = ConfigPath::default()
+                .key("canvases")
+                .index(canvas_index)
+                .key("steps")
+                .index(step_index);
+            let scope = LiquidScope {
+                known_roots: MESSAGE_ROOTS.to_vec(),
+            };
+            for (index, attribute) in update.updates.iter().enumerate() {
+                if let serde_json::Value::String(text) = &attribute.value {
+                    fields.push(LiquidField {
+                        path: path.key("updates").index(index).key("value"),
+                        text,
+                        scope: scope.clone(),
+                    });
+                }
+            }
+            if let Some(json) = &update.json {
+                fields.push(LiquidField {
+                    path: path.key("json"),
+                    text: json,
+                    scope,
+                });
+            }
+        }
+    }
+    fields
+}
+
+/// Finds `{{` and `{%` that are never closed. It knows no Liquid beyond the delimiters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DelimiterChecker;
+
+impl LiquidChecker for DelimiterChecker {
+    fn check(&self, template: &str, _scope: &LiquidScope) -> Vec<TemplateProblem> {
+        let mut problems = Vec::new();
+        let mut rest = 0;
+        while let Some(found) = template[rest..].find('{').map(|offset| rest + offset) {
+            let after = &template[found + 1..];
+            let closer = if after.starts_with('{') {
+                "}}"
+            } else if after.starts_with('%') {
+                "%}"
+            } else {
+                rest = found + 1;
+                continue;
+            };
+            match after[1..].find(closer) {
+                Some(offset) => rest = found + 2 + offset + closer.len(),
+                None => {
+                    let (line, column) = line_and_column(template, found);
+                    let opener = if closer == "}}" { "{{" } else { "{%" };
+                    problems.push(TemplateProblem {
+                        severity: Severity::Error,
+                        message: format!("`{opener}` is never closed with `{closer}`"),
+                        line,
+                        column,
+                    });
+                    break;
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` in `text`.
+pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |tail| tail.chars().count())
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope() -> LiquidScope {
+        LiquidScope {
+            known_roots: MESSAGE_ROOTS.to_vec(),
+        }
+    }
+
+    #[test]
+    fn delimiter_checker_finds_unclosed_tags() {
+        assert!(
+            DelimiterChecker
+                .check("Bearer {{result.access_token}}", &scope())
+                .is_empty()
+        );
+        assert!(
+            DelimiterChecker
+                .check("{% if a %}x{% endif %} {not liquid}", &scope())
+                .is_empty()
+        );
+        let problems = DelimiterChecker.check("line one\n  {{${first_name}", &scope());
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].line, problems[0].column), (2, 3));
+        assert!(problems[0].message.contains("never closed"));
+        let problems = DelimiterChecker.check("{% abort_message('x')", &scope());
+        assert!(problems[0].message.contains("`{%`"));
+    }
+}
