@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::Config;
 use super::diagnostics::{ConfigPath, Diagnostic};
-use super::validate::{entry_triggers, known, triggers, unknown_template};
+use super::validate::{
+    entry_triggers, known, trigger_attribute_in_audience, triggers, unknown_template,
+};
 use crate::canvas::{
     Canvas, MAX_ACTION_WINDOW_SECONDS, MAX_AUDIENCE_GROUPS, MAX_COMPOSER_CHARS, MAX_STEPS, Step,
 };
@@ -38,6 +40,7 @@ fn validate_canvas(
         problems,
     );
     triggers(&path.key("exit_events"), &canvas.exit_events, problems);
+    trigger_attribute_in_audience(path, &canvas.entry_triggers, &canvas.audience, problems);
     if canvas.steps.is_empty() {
         problems.push(Diagnostic::error(
             path.key("name"),

@@ -6,9 +6,11 @@ mod check;
 mod connections;
 mod diagnostics;
 mod graph;
+mod interest;
 mod interval;
 mod liquid;
 mod placeholders;
+mod request;
 mod templates;
 mod validate;
 
@@ -22,7 +24,9 @@ pub use liquid::{
 pub use connections::{
     ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, is_env_var_name,
 };
+pub use interest::ListenedTriggers;
 pub use interval::{Interval, MAX_INTERVAL_SECONDS};
+pub use request::{FieldFailure, RenderFailure, RenderedRequest};
 pub use templates::{
     CaptureTarget, HttpMethod, OrderedPairs, ResponseCapture, WebhookBody, WebhookTemplate,
 };

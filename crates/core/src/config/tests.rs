@@ -230,3 +230,22 @@ fn liquid_problems_point_into_the_value() {
     let multi = "[[webhook_templates]]\nname = \"t\"\nurl = \"https://example.com\"\nmethod = \"POST\"\nbody.raw = '''\n{\n\"a\": \"{{x\"\n}'''\n";
     assert_error(multi, "never closed", "\"a\"");
 }
+
+#[test]
+fn filtering_the_audience_on_the_trigger_attribute_is_a_warning() {
+    let source = EXAMPLE.replace(
+        "allow_reentry_after = \"0s\"",
+        "allow_reentry_after = \"0s\"\naudience = [{ any = [{ attribute = \"lead_score\", op = \"exists\" }] }]",
+    );
+    let report = run(&source);
+    assert_eq!(report.error_count(), 0);
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|problem| problem.message.contains("also the trigger attribute"))
+        .expect("warned");
+    assert_eq!(
+        warning.line,
+        Some(line_of_text(&source, "audience = [{ any"))
+    );
+}

@@ -11,6 +11,7 @@ use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
 use super::{ApiKey, Config, SalesforceConnection};
 use crate::campaign::{Campaign, DeliveryType, RATE_LIMIT_RANGE};
+use crate::filters::Filter;
 use crate::trigger::Trigger;
 
 /// Runs every semantic check except the canvas graph and Liquid.
@@ -346,5 +347,42 @@ pub(super) fn known<'a>(prefix: &str, names: impl Iterator<Item = &'a str>) -> S
         prefix.split(" or ").next().unwrap_or(prefix).to_owned()
     } else {
         format!("{prefix} {}", names.join(", "))
+    }
+}
+
+/// Braze advises against filtering the audience on the attribute that triggers: the write
+/// and the filter race. leadwire evaluates the trigger first, but the advice stands.
+pub(super) fn trigger_attribute_in_audience(
+    path: &ConfigPath,
+    list: &[Trigger],
+    audience: &[Filter],
+    problems: &mut Vec<Diagnostic>,
+) {
+    for trigger in list {
+        let Trigger::ChangeCustomAttributeValue { attribute, .. } = trigger else {
+            continue;
+        };
+        if audience
+            .iter()
+            .any(|filter| filter_reads(filter, attribute))
+        {
+            problems.push(Diagnostic::warning(
+                path.key("audience"),
+                format!(
+                    "the audience filters on `{attribute}`, which is also the trigger attribute"
+                ),
+                "filter on another attribute, or move the condition into the trigger's `value`",
+            ));
+        }
+    }
+}
+
+fn filter_reads(filter: &Filter, name: &str) -> bool {
+    match filter {
+        Filter::Attribute { attribute, .. } => attribute == name,
+        Filter::All(filters) | Filter::Any(filters) => {
+            filters.iter().any(|inner| filter_reads(inner, name))
+        }
+        Filter::EmailAvailable(_) | Filter::CustomEventCount { .. } => false,
     }
 }
