@@ -1,0 +1,151 @@
+//! The one place where errors become HTTP responses. Every error body has Braze's shape:
+//! `{"message": "<fatal error message>", "errors": [{"type": "...", ...}]}`.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use leadwire_store::StoreError;
+use leadwire_store::ingest::ObjectError;
+use serde::Serialize;
+
+use crate::auth::Permission;
+
+/// One entry of an `errors` array.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorItem {
+    /// What is wrong and how to fix it (Braze calls this `type`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_array: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorItem {
+    pub fn new(kind: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            input_array: None,
+            index: None,
+            field: None,
+        }
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn at(mut self, input_array: &'static str, index: Option<usize>) -> Self {
+        self.input_array = Some(input_array);
+        self.index = index;
+        self
+    }
+}
+
+impl From<&ObjectError> for ErrorItem {
+    fn from(error: &ObjectError) -> Self {
+        let kind = if error.field.is_empty() {
+            error.message.clone()
+        } else {
+            format!("{}: {}", error.field, error.message)
+        };
+        Self {
+            kind,
+            input_array: Some(error.input_array.as_str()),
+            index: Some(error.index),
+            field: (!error.field.is_empty()).then(|| error.field.clone()),
+        }
+    }
+}
+
+/// The API's errors.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or unknown REST API key")]
+    Unauthorized,
+    #[error("the REST API key lacks the {} permission", permission.as_str())]
+    Forbidden { permission: Permission },
+    #[error("bad request")]
+    BadRequest(Vec<ErrorItem>),
+    #[error("more than 75 objects of one type")]
+    MaxInputLengthExceeded(Vec<ErrorItem>),
+    /// Braze's per-endpoint messages for too many ids (`message`).
+    #[error("{message}")]
+    TooManyIds {
+        message: &'static str,
+        errors: Vec<ErrorItem>,
+    },
+    #[error("rate limited")]
+    RateLimited { reset: u64 },
+    #[error("not found")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ApiError {
+    /// A 400 with one error item.
+    pub fn bad_request(item: ErrorItem) -> Self {
+        Self::BadRequest(vec![item])
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    message: &'a str,
+    errors: Vec<ErrorItem>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, errors) = match self {
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized",
+                vec![ErrorItem::new(
+                    "missing or unknown REST API key; send `Authorization: Bearer YOUR_REST_API_KEY` with a key from [server.api_keys], without quotes",
+                )],
+            ),
+            Self::Forbidden { permission } => (
+                StatusCode::FORBIDDEN,
+                "Access Denied",
+                vec![ErrorItem::new(format!(
+                    "this REST API key lacks the `{}` permission; add it to the key's permissions in [server.api_keys]",
+                    permission.as_str()
+                ))],
+            ),
+            Self::BadRequest(errors) => (StatusCode::BAD_REQUEST, "Bad Request", errors),
+            Self::MaxInputLengthExceeded(errors) => {
+                (StatusCode::BAD_REQUEST, "Max Input Length Exceeded", errors)
+            }
+            Self::TooManyIds { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
+            Self::RateLimited { reset } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate Limited",
+                vec![ErrorItem::new(format!(
+                    "the rate limit resets at {reset} (UTC epoch seconds)"
+                ))],
+            ),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Not Found",
+                vec![ErrorItem::new("no such endpoint")],
+            ),
+            Self::Store(error) => {
+                tracing::error!(%error, "request failed in the store");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal Server Error",
+                    vec![ErrorItem::new(
+                        "the request could not be stored; retry with backoff",
+                    )],
+                )
+            }
+        };
+        (status, Json(Body { message, errors })).into_response()
+    }
+}

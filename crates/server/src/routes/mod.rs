@@ -1,0 +1,140 @@
+//! The routes and the request helpers they share: auth, JSON bodies, typed fields.
+
+mod alias;
+mod delete;
+mod export;
+mod track;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use leadwire_core::profile::UserAlias;
+use serde_json::{Map, Value};
+
+use crate::auth::Permission;
+use crate::error::{ApiError, ErrorItem};
+use crate::state::AppState;
+
+/// At most this many ids in one export, delete or alias request.
+pub(crate) const MAX_IDS_PER_REQUEST: usize = 50;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users/track", post(track::track))
+        .route("/users/export/ids", post(export::export_ids))
+        .route("/users/delete", post(delete::delete_users))
+        .route("/users/alias/new", post(alias::new_aliases))
+}
+
+pub(crate) fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    permission: Permission,
+) -> Result<(), ApiError> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    let key = state.keys.authorize(header, permission)?;
+    tracing::debug!(key, permission = permission.as_str(), "authorized");
+    Ok(())
+}
+
+/// The request body as a JSON object, or a 400 saying what is wrong with it.
+pub(crate) fn json_object(
+    state: &AppState,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Map<String, Value>, ApiError> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::bad_request(ErrorItem::new(format!(
+                "the request body is larger than {} bytes; send fewer objects per request",
+                state.max_body_bytes
+            )))
+        } else {
+            ApiError::bad_request(ErrorItem::new(format!(
+                "the request body could not be read: {rejection}"
+            )))
+        }
+    })?;
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(object)) => Ok(object),
+        Ok(_) => Err(ApiError::bad_request(ErrorItem::new(
+            "the request body must be a JSON object",
+        ))),
+        Err(error) => Err(ApiError::bad_request(ErrorItem::new(format!(
+            "the request body is not valid JSON: {error}"
+        )))),
+    }
+}
+
+/// An optional array field.
+pub(crate) fn optional_array(
+    object: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<Vec<Value>>, ApiError> {
+    match object.remove(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => Ok(Some(items)),
+        Some(_) => Err(ApiError::bad_request(
+            ErrorItem::new(format!("{key} must be an array")).field(key),
+        )),
+    }
+}
+
+/// An optional array of strings.
+pub(crate) fn optional_strings(
+    object: &mut Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<Vec<String>>, ApiError> {
+    let Some(items) = optional_array(object, key)? else {
+        return Ok(None);
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| match item {
+            Value::String(text) if !text.is_empty() => Ok(text),
+            _ => Err(ApiError::bad_request(
+                ErrorItem::new(format!("{key}[{index}] must be a non-empty string"))
+                    .field(format!("{key}[{index}]")),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// An optional string field.
+pub(crate) fn optional_string(
+    object: &Map<String, Value>,
+    key: &'static str,
+) -> Result<Option<String>, ApiError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if !text.is_empty() => Ok(Some(text.clone())),
+        Some(_) => Err(ApiError::bad_request(
+            ErrorItem::new(format!("{key} must be a non-empty string")).field(key),
+        )),
+    }
+}
+
+/// A `{"alias_name", "alias_label"}` object at `field`.
+pub(crate) fn alias_at(value: &Value, field: &str) -> Result<UserAlias, ErrorItem> {
+    leadwire_core::track::alias(value).map_err(|error| {
+        let field = error.field.replacen("user_alias", field, 1);
+        ErrorItem::new(format!("{field}: {}", error.message)).field(field)
+    })
+}
+
+pub(crate) fn too_many(message: &'static str, key: &str, count: usize) -> ApiError {
+    ApiError::TooManyIds {
+        message,
+        errors: vec![
+            ErrorItem::new(format!(
+                "{count} ids were sent; at most {MAX_IDS_PER_REQUEST} are allowed per request"
+            ))
+            .field(key),
+        ],
+    }
+}

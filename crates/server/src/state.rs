@@ -1,0 +1,34 @@
+//! The state every handler shares; cheap to clone.
+
+use std::sync::Arc;
+
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_store::Store;
+
+use crate::auth::ApiKeys;
+use crate::config::ServerConfig;
+use crate::rate_limit::RateLimiter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<ApiKeys>,
+    pub rate_limiter: Arc<RateLimiter>,
+    pub limits: AttributeLimits,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, config: &ServerConfig, limits: AttributeLimits) -> Self {
+        Self {
+            store,
+            keys: Arc::new(ApiKeys::new(&config.api_keys)),
+            rate_limiter: Arc::new(RateLimiter::new(
+                config.rate_limit_requests,
+                config.rate_limit_window_seconds,
+            )),
+            limits,
+            max_body_bytes: config.max_body_bytes,
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Test fixtures: an API over a fresh SQLite store, with one full-access key and one
+//! `users.track`-only key.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_server::{ApiKeyConfig, AppState, Permission, ServerConfig};
+use leadwire_store::sql::sqlite::SqliteStore;
+
+pub const FULL_KEY: &str = "lw-full-access-key-000000000001";
+pub const TRACK_KEY: &str = "lw-track-only-key-000000000002";
+
+pub struct Fixture {
+    pub state: AppState,
+    path: PathBuf,
+}
+
+pub fn config() -> ServerConfig {
+    ServerConfig {
+        api_keys: vec![
+            ApiKeyConfig {
+                name: "admin".into(),
+                key: FULL_KEY.into(),
+                permissions: vec![
+                    Permission::UsersTrack,
+                    Permission::UsersExportIds,
+                    Permission::UsersDelete,
+                    Permission::UsersAliasNew,
+                ],
+            },
+            ApiKeyConfig {
+                name: "ingest".into(),
+                key: TRACK_KEY.into(),
+                permissions: vec![Permission::UsersTrack],
+            },
+        ],
+        ..ServerConfig::default()
+    }
+}
+
+pub async fn fixture(config: ServerConfig) -> Fixture {
+    let path = std::env::temp_dir().join(format!("leadwire-api-{}.db", uuid::Uuid::new_v4()));
+    let store = SqliteStore::open(&path, 2)
+        .await
+        .expect("open a SQLite store");
+    let state = AppState::new(Arc::new(store), &config, AttributeLimits::default());
+    Fixture { state, path }
+}
+
+impl Fixture {
+    pub async fn finish(self) {
+        self.state.store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.path.clone().into_os_string();
+            file.push(suffix);
+            std::fs::remove_file(file).ok();
+        }
+    }
+}
