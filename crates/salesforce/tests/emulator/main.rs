@@ -1,0 +1,9 @@
+//! Integration tests of the emulator over real HTTP: one binary, one module per resource.
+
+mod harness;
+
+mod admin_faults;
+mod discovery;
+mod leads_crud;
+mod lead_errors;
+mod oauth;
