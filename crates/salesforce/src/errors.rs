@@ -77,7 +77,10 @@ impl ApiError {
 
     /// 400 with one error that has no `fields`.
     pub fn bad_request(error_code: &str, message: impl Into<String>) -> Self {
-        Self::one(StatusCode::BAD_REQUEST, ApiErrorItem::new(error_code, message))
+        Self::one(
+            StatusCode::BAD_REQUEST,
+            ApiErrorItem::new(error_code, message),
+        )
     }
 
     /// 401 INVALID_SESSION_ID, sent with `WWW-Authenticate: Token`.
@@ -102,7 +105,9 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             ApiErrorItem::new(
                 "NOT_FOUND",
-                format!("Provided external ID field does not exist or is not accessible: {segment}"),
+                format!(
+                    "Provided external ID field does not exist or is not accessible: {segment}"
+                ),
             ),
         )
     }

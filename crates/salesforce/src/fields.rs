@@ -112,7 +112,13 @@ pub struct FieldDef {
 }
 
 impl FieldDef {
-    fn standard(name: &str, label: &str, field_type: FieldType, length: u32, writable: bool) -> Self {
+    fn standard(
+        name: &str,
+        label: &str,
+        field_type: FieldType,
+        length: u32,
+        writable: bool,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             label: label.to_owned(),
@@ -216,11 +222,17 @@ impl LeadCatalog {
         }
         let mut by_lower_name = HashMap::with_capacity(fields.len());
         for (index, field) in fields.iter().enumerate() {
-            if by_lower_name.insert(field.name.to_ascii_lowercase(), index).is_some() {
+            if by_lower_name
+                .insert(field.name.to_ascii_lowercase(), index)
+                .is_some()
+            {
                 return Err(FieldConfigError::Duplicate(field.name.clone()));
             }
         }
-        Ok(Self { fields, by_lower_name })
+        Ok(Self {
+            fields,
+            by_lower_name,
+        })
     }
 
     /// All fields, in describe order.
@@ -307,7 +319,9 @@ fn reference(name: &str, label: &str, writable: bool, targets: &[&str]) -> Field
 
 fn standard_fields() -> Vec<FieldDef> {
     use FieldType as T;
-    let text = |name: &str, label: &str, length: u32| FieldDef::standard(name, label, T::String, length, true);
+    let text = |name: &str, label: &str, length: u32| {
+        FieldDef::standard(name, label, T::String, length, true)
+    };
     let mut id = read_only("Id", "Lead ID", T::Id, 18);
     id.nillable = false;
     id.id_lookup = true;
@@ -323,7 +337,12 @@ fn standard_fields() -> Vec<FieldDef> {
     email.id_lookup = true;
     let mut status = picklist(
         FieldDef::standard("Status", "Status", T::Picklist, 40, true),
-        &["Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted"],
+        &[
+            "Open - Not Contacted",
+            "Working - Contacted",
+            "Closed - Converted",
+            "Closed - Not Converted",
+        ],
         Some("Open - Not Contacted"),
     );
     status.nillable = false;
@@ -341,7 +360,16 @@ fn standard_fields() -> Vec<FieldDef> {
     is_converted.updateable = false;
     let mut clean_status = picklist(
         FieldDef::standard("CleanStatus", "Clean Status", T::Picklist, 40, true),
-        &["Matched", "Different", "Acknowledged", "NotFound", "Inactive", "Pending", "SelectMatch", "Skipped"],
+        &[
+            "Matched",
+            "Different",
+            "Acknowledged",
+            "NotFound",
+            "Inactive",
+            "Pending",
+            "SelectMatch",
+            "Skipped",
+        ],
         None,
     );
     clean_status.restricted_picklist = true;
@@ -368,7 +396,19 @@ fn standard_fields() -> Vec<FieldDef> {
         FieldDef::standard("Longitude", "Longitude", T::Double, 0, true),
         picklist(
             FieldDef::standard("GeocodeAccuracy", "Geocode Accuracy", T::Picklist, 40, true),
-            &["Address", "NearAddress", "Block", "Street", "ExtendedZip", "Zip", "Neighborhood", "City", "County", "State", "Unknown"],
+            &[
+                "Address",
+                "NearAddress",
+                "Block",
+                "Street",
+                "ExtendedZip",
+                "Zip",
+                "Neighborhood",
+                "City",
+                "County",
+                "State",
+                "Unknown",
+            ],
             None,
         ),
         FieldDef::standard("Address", "Address", T::Address, 0, false),
@@ -381,19 +421,51 @@ fn standard_fields() -> Vec<FieldDef> {
         FieldDef::standard("Description", "Description", T::Textarea, 32000, true),
         picklist(
             FieldDef::standard("LeadSource", "Lead Source", T::Picklist, 40, true),
-            &["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"],
+            &[
+                "Web",
+                "Phone Inquiry",
+                "Partner Referral",
+                "Purchased List",
+                "Other",
+            ],
             None,
         ),
         status,
         picklist(
             FieldDef::standard("Industry", "Industry", T::Picklist, 40, true),
             &[
-                "Agriculture", "Apparel", "Banking", "Biotechnology", "Chemicals", "Communications",
-                "Construction", "Consulting", "Education", "Electronics", "Energy", "Engineering",
-                "Entertainment", "Environmental", "Finance", "Food & Beverage", "Government",
-                "Healthcare", "Hospitality", "Insurance", "Machinery", "Manufacturing", "Media",
-                "Not For Profit", "Other", "Recreation", "Retail", "Shipping", "Technology",
-                "Telecommunications", "Transportation", "Utilities",
+                "Agriculture",
+                "Apparel",
+                "Banking",
+                "Biotechnology",
+                "Chemicals",
+                "Communications",
+                "Construction",
+                "Consulting",
+                "Education",
+                "Electronics",
+                "Energy",
+                "Engineering",
+                "Entertainment",
+                "Environmental",
+                "Finance",
+                "Food & Beverage",
+                "Government",
+                "Healthcare",
+                "Hospitality",
+                "Insurance",
+                "Machinery",
+                "Manufacturing",
+                "Media",
+                "Not For Profit",
+                "Other",
+                "Recreation",
+                "Retail",
+                "Shipping",
+                "Technology",
+                "Telecommunications",
+                "Transportation",
+                "Utilities",
             ],
             None,
         ),
@@ -410,9 +482,24 @@ fn standard_fields() -> Vec<FieldDef> {
         flag("DoNotCall", "Do Not Call"),
         is_converted,
         read_only("ConvertedDate", "Converted Date", T::Date, 0),
-        reference("ConvertedAccountId", "Converted Account ID", false, &["Account"]),
-        reference("ConvertedContactId", "Converted Contact ID", false, &["Contact"]),
-        reference("ConvertedOpportunityId", "Converted Opportunity ID", false, &["Opportunity"]),
+        reference(
+            "ConvertedAccountId",
+            "Converted Account ID",
+            false,
+            &["Account"],
+        ),
+        reference(
+            "ConvertedContactId",
+            "Converted Contact ID",
+            false,
+            &["Contact"],
+        ),
+        reference(
+            "ConvertedOpportunityId",
+            "Converted Opportunity ID",
+            false,
+            &["Opportunity"],
+        ),
         flag("IsUnreadByOwner", "Unread By Owner"),
         read_only("CreatedDate", "Created Date", T::Datetime, 0),
         reference("CreatedById", "Created By ID", false, &["User"]),
@@ -427,7 +514,13 @@ fn standard_fields() -> Vec<FieldDef> {
         clean_status,
         text("CompanyDunsNumber", "Company D-U-N-S Number", 9),
         text("EmailBouncedReason", "Email Bounced Reason", 255),
-        FieldDef::standard("EmailBouncedDate", "Email Bounced Date", T::Datetime, 0, true),
+        FieldDef::standard(
+            "EmailBouncedDate",
+            "Email Bounced Date",
+            T::Datetime,
+            0,
+            true,
+        ),
         reference("IndividualId", "Individual ID", true, &["Individual"]),
     ]
 }
@@ -443,8 +536,20 @@ mod tests {
         stage.values = vec!["MQL".into(), "SQL".into()];
         let catalog = LeadCatalog::new(&[stage]).map_err(|e| e.to_string());
         let catalog = catalog.as_ref();
-        assert_eq!(catalog.ok().and_then(|c| c.get("lastname")).map(|f| f.name.as_str()), Some("LastName"));
-        assert_eq!(catalog.ok().and_then(|c| c.get("LEAD_STAGE__C")).map(|f| f.label.as_str()), Some("Lead Stage"));
+        assert_eq!(
+            catalog
+                .ok()
+                .and_then(|c| c.get("lastname"))
+                .map(|f| f.name.as_str()),
+            Some("LastName")
+        );
+        assert_eq!(
+            catalog
+                .ok()
+                .and_then(|c| c.get("LEAD_STAGE__C"))
+                .map(|f| f.label.as_str()),
+            Some("Lead Stage")
+        );
         assert!(catalog.ok().and_then(|c| c.get("e-mail")).is_none());
     }
 
@@ -466,7 +571,13 @@ mod tests {
             LeadCatalog::new(&[CustomFieldConfig::text("Stage")]).err(),
             Some(FieldConfigError::BadName("Stage".into()))
         );
-        let twice = [CustomFieldConfig::text("A__c"), CustomFieldConfig::text("a__c")];
-        assert_eq!(LeadCatalog::new(&twice).err(), Some(FieldConfigError::Duplicate("a__c".into())));
+        let twice = [
+            CustomFieldConfig::text("A__c"),
+            CustomFieldConfig::text("a__c"),
+        ];
+        assert_eq!(
+            LeadCatalog::new(&twice).err(),
+            Some(FieldConfigError::Duplicate("a__c".into()))
+        );
     }
 }

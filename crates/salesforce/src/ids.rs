@@ -152,7 +152,9 @@ mod tests {
     use super::*;
 
     fn to18(id15: &str) -> String {
-        RecordId::parse(id15).map(|id| id.to_string()).unwrap_or_default()
+        RecordId::parse(id15)
+            .map(|id| id.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -170,14 +172,26 @@ mod tests {
     #[test]
     fn eighteen_characters_in_any_case_restore_the_exact_id() {
         let lower = RecordId::parse("00q5i00000dcsbkear");
-        assert_eq!(lower.map(|id| id.to_string()).as_deref(), Some("00Q5i00000DcsbKEAR"));
+        assert_eq!(
+            lower.map(|id| id.to_string()).as_deref(),
+            Some("00Q5i00000DcsbKEAR")
+        );
         let upper = RecordId::parse("A0BA0000000L2ZCMA0");
-        assert_eq!(upper.map(|id| id.to_string()).as_deref(), Some("a0BA0000000L2ZCMA0"));
+        assert_eq!(
+            upper.map(|id| id.to_string()).as_deref(),
+            Some("a0BA0000000L2ZCMA0")
+        );
     }
 
     #[test]
     fn non_ids_are_rejected() {
-        for text in ["", "00Q", "00Q5i00000DcsbK1", "00Q5i00000Dcsb-", "00Q5i00000DcsbKEA!"] {
+        for text in [
+            "",
+            "00Q",
+            "00Q5i00000DcsbK1",
+            "00Q5i00000Dcsb-",
+            "00Q5i00000DcsbKEA!",
+        ] {
             assert_eq!(RecordId::parse(text), None, "{text}");
         }
     }

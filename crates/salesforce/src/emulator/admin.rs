@@ -37,7 +37,10 @@ fn ok(value: Value) -> Response {
 
 fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
     serde_json::from_slice(body).map_err(|error| {
-        admin_error(StatusCode::BAD_REQUEST, &format!("invalid JSON body: {error}"))
+        admin_error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid JSON body: {error}"),
+        )
     })
 }
 
@@ -56,40 +59,61 @@ fn authorised(state: &EmulatorState, parts: &Parts) -> bool {
 /// Serves one admin request.
 pub async fn handle(state: &EmulatorState, parts: &Parts, body: Body) -> Response {
     if !authorised(state, parts) {
-        return admin_error(StatusCode::UNAUTHORIZED, "the admin API needs `Authorization: Bearer <admin token>`");
+        return admin_error(
+            StatusCode::UNAUTHORIZED,
+            "the admin API needs `Authorization: Bearer <admin token>`",
+        );
     }
     let Ok(body) = axum::body::to_bytes(body, 1024 * 1024).await else {
-        return admin_error(StatusCode::BAD_REQUEST, "the request body could not be read");
+        return admin_error(
+            StatusCode::BAD_REQUEST,
+            "the request body could not be read",
+        );
     };
     let path = parts.uri.path().trim_end_matches('/');
     let result = match (&parts.method, path) {
         (&Method::GET, "/__emulator/stats") => Ok(ok(json!(state.stats()))),
         (&Method::GET, "/__emulator/faults") => Ok(ok(json!(state.faults()))),
-        (&Method::PUT | &Method::POST, "/__emulator/faults") => parse::<FaultSettings>(&body).and_then(|settings| {
-            state
-                .set_faults(settings)
-                .map(|()| ok(json!(state.faults())))
-                .map_err(|error| admin_error(StatusCode::BAD_REQUEST, &error.to_string()))
-        }),
-        (&Method::POST, "/__emulator/faults/fail-next") => parse::<FailNext>(&body).and_then(|request| {
-            state
-                .fail_next(request.count, request.status)
-                .map(|()| ok(json!(state.faults())))
-                .map_err(|error| admin_error(StatusCode::BAD_REQUEST, &error.to_string()))
-        }),
-        (&Method::POST, "/__emulator/faults/drop-next") => parse::<DropNext>(&body).map(|request| {
-            state.drop_next(request.count);
-            ok(json!(state.faults()))
-        }),
-        (&Method::POST, "/__emulator/tokens/expire") => Ok(ok(json!({"expired": state.expire_tokens()}))),
+        (&Method::PUT | &Method::POST, "/__emulator/faults") => parse::<FaultSettings>(&body)
+            .and_then(|settings| {
+                state
+                    .set_faults(settings)
+                    .map(|()| ok(json!(state.faults())))
+                    .map_err(|error| admin_error(StatusCode::BAD_REQUEST, &error.to_string()))
+            }),
+        (&Method::POST, "/__emulator/faults/fail-next") => {
+            parse::<FailNext>(&body).and_then(|request| {
+                state
+                    .fail_next(request.count, request.status)
+                    .map(|()| ok(json!(state.faults())))
+                    .map_err(|error| admin_error(StatusCode::BAD_REQUEST, &error.to_string()))
+            })
+        }
+        (&Method::POST, "/__emulator/faults/drop-next") => {
+            parse::<DropNext>(&body).map(|request| {
+                state.drop_next(request.count);
+                ok(json!(state.faults()))
+            })
+        }
+        (&Method::POST, "/__emulator/tokens/expire") => {
+            Ok(ok(json!({"expired": state.expire_tokens()})))
+        }
         (&Method::POST, "/__emulator/reset") => {
             state.reset();
             Ok(ok(json!({"reset": true})))
         }
-        (_, "/__emulator/stats" | "/__emulator/faults" | "/__emulator/faults/fail-next"
-            | "/__emulator/faults/drop-next" | "/__emulator/tokens/expire" | "/__emulator/reset") => {
-            Err(admin_error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this admin endpoint"))
-        }
+        (
+            _,
+            "/__emulator/stats"
+            | "/__emulator/faults"
+            | "/__emulator/faults/fail-next"
+            | "/__emulator/faults/drop-next"
+            | "/__emulator/tokens/expire"
+            | "/__emulator/reset",
+        ) => Err(admin_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed on this admin endpoint",
+        )),
         _ => Err(admin_error(
             StatusCode::NOT_FOUND,
             "unknown admin endpoint; see /__emulator/stats, /faults, /faults/fail-next, /faults/drop-next, /tokens/expire, /reset",

@@ -12,7 +12,8 @@ pub fn parse_json(body: &[u8]) -> Result<Value, ApiError> {
             "The HTTP entity body is required, but this request has no entity body.",
         ));
     }
-    serde_json::from_slice(body).map_err(|error| ApiError::json_parser(jackson_message(body, &error)))
+    serde_json::from_slice(body)
+        .map_err(|error| ApiError::json_parser(jackson_message(body, &error)))
 }
 
 /// Rephrases a serde_json error the way Salesforce's parser words it.

@@ -111,7 +111,8 @@ fn describe_field(field: &FieldDef) -> Value {
 
 fn compound_of(name: &str) -> Option<&'static str> {
     match name {
-        "Street" | "City" | "State" | "PostalCode" | "Country" | "Latitude" | "Longitude" | "GeocodeAccuracy" => Some("Address"),
+        "Street" | "City" | "State" | "PostalCode" | "Country" | "Latitude" | "Longitude"
+        | "GeocodeAccuracy" => Some("Address"),
         "FirstName" | "LastName" | "Salutation" => Some("Name"),
         _ => None,
     }

@@ -59,11 +59,15 @@ async fn handle(State(state): State<EmulatorState>, request: Request) -> Respons
         Ok(bytes) => bytes,
         Err(_) => {
             state.inner.stats.record(&endpoint, None);
-            let error = ApiError::json_parser("The request body could not be read or is larger than 8 MB.");
+            let error =
+                ApiError::json_parser("The request body could not be read or is larger than 8 MB.");
             return finish(&state, into_response(Err(error), false));
         }
     };
-    let pretty = parts.headers.get("x-prettyprint").is_some_and(|v| v.as_bytes() == b"1");
+    let pretty = parts
+        .headers
+        .get("x-prettyprint")
+        .is_some_and(|v| v.as_bytes() == b"1");
     let (token, response) = match action {
         FaultAction::Drop => {
             tracing::debug!(%endpoint, "fault: dropping the connection");
@@ -73,7 +77,15 @@ async fn handle(State(state): State<EmulatorState>, request: Request) -> Respons
             return response;
         }
         FaultAction::Fail(status) => (None, injected_error(status, pretty)),
-        FaultAction::Serve => serve(&state, &parts.method, parts.uri.path(), parts.uri.query(), &parts.headers, &bytes, pretty),
+        FaultAction::Serve => serve(
+            &state,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+            &bytes,
+            pretty,
+        ),
     };
     state.inner.stats.record(&endpoint, token.as_deref());
     finish(&state, response)
@@ -100,7 +112,10 @@ fn injected_error(status: u16, pretty: bool) -> Response {
     } else {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            ApiErrorItem::new("SERVER_UNAVAILABLE", "Server is temporarily unavailable. Please try again later."),
+            ApiErrorItem::new(
+                "SERVER_UNAVAILABLE",
+                "Server is temporarily unavailable. Please try again later.",
+            ),
         )
     };
     into_response(Err(ApiError::one(status, item)), pretty)
@@ -127,7 +142,10 @@ pub fn endpoint_label(method: &Method, path: &str) -> String {
 
 fn instance_url(state: &EmulatorState, headers: &HeaderMap) -> String {
     state.instance_url().unwrap_or_else(|| {
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let host = headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
         format!("http://{host}")
     })
 }
@@ -151,21 +169,41 @@ fn serve(
                 ("revoke", &Method::POST | &Method::GET) => oauth::revoke(state, body, query),
                 ("introspect", &Method::POST) => oauth::introspect(state, &base, headers, body),
                 ("token" | "revoke" | "introspect", _) => {
-                    return (None, into_response(Err(ApiError::method_not_allowed(method.as_str(), "POST")), pretty));
+                    return (
+                        None,
+                        into_response(
+                            Err(ApiError::method_not_allowed(method.as_str(), "POST")),
+                            pretty,
+                        ),
+                    );
                 }
-                _ => return (None, into_response(Err(ApiError::resource_not_found()), pretty)),
+                _ => {
+                    return (
+                        None,
+                        into_response(Err(ApiError::resource_not_found()), pretty),
+                    );
+                }
             };
             (None, json_response(status, value.as_ref(), pretty))
         }
         ["services", "data"] if matches!(*method, Method::GET | Method::HEAD) => {
             (None, into_response(Ok(Answer::ok(versions())), pretty))
         }
-        ["services", "data"] => (None, into_response(Err(ApiError::method_not_allowed(method.as_str(), "GET,HEAD")), pretty)),
+        ["services", "data"] => (
+            None,
+            into_response(
+                Err(ApiError::method_not_allowed(method.as_str(), "GET,HEAD")),
+                pretty,
+            ),
+        ),
         ["services", "data", version, rest @ ..] => {
             let (token, outcome) = versioned(state, method, version, rest, query, headers, body);
             (token, into_response(outcome, pretty))
         }
-        _ => (None, into_response(Err(ApiError::resource_not_found()), pretty)),
+        _ => (
+            None,
+            into_response(Err(ApiError::resource_not_found()), pretty),
+        ),
     }
 }
 
@@ -193,7 +231,9 @@ fn versioned(
     if major < OLDEST_VERSION {
         let retired = ApiErrorItem::new(
             "API_VERSION_RETIRED",
-            format!("API version {version} has been retired and is no longer supported. Use version {OLDEST_VERSION}.0 or later."),
+            format!(
+                "API version {version} has been retired and is no longer supported. Use version {OLDEST_VERSION}.0 or later."
+            ),
         );
         return (None, Err(ApiError::one(StatusCode::GONE, retired)));
     }
@@ -204,7 +244,8 @@ fn versioned(
         return (None, Err(ApiError::invalid_session()));
     };
     let limit = state.config().daily_api_limit;
-    if state.inner.faults.limit_exceeded() || state.inner.api_usage.load(Ordering::Relaxed) >= limit {
+    if state.inner.faults.limit_exceeded() || state.inner.api_usage.load(Ordering::Relaxed) >= limit
+    {
         return (Some(token), Err(ApiError::request_limit_exceeded()));
     }
     state.inner.api_usage.fetch_add(1, Ordering::Relaxed);
@@ -213,14 +254,24 @@ fn versioned(
     {
         return (Some(token), Err(unsupported));
     }
-    let call = Call { state, method, version, query, headers, body };
+    let call = Call {
+        state,
+        method,
+        version,
+        query,
+        headers,
+        body,
+    };
     (Some(token), rest_resource(&call, rest))
 }
 
 fn read_only(call: &Call, answer: impl FnOnce() -> Answer) -> Outcome {
     match *call.method {
         Method::GET | Method::HEAD => Ok(answer()),
-        _ => Err(ApiError::method_not_allowed(call.method.as_str(), "GET,HEAD")),
+        _ => Err(ApiError::method_not_allowed(
+            call.method.as_str(),
+            "GET,HEAD",
+        )),
     }
 }
 
@@ -229,16 +280,26 @@ pub fn rest_resource(call: &Call, rest: &[&str]) -> Outcome {
     let state = call.state;
     match rest {
         [] => read_only(call, || {
-            Answer::ok(resource_map(call.version, &state.instance_url().unwrap_or_default()))
+            Answer::ok(resource_map(
+                call.version,
+                &state.instance_url().unwrap_or_default(),
+            ))
         }),
         ["limits"] => read_only(call, || {
-            Answer::ok(limits(state.config().daily_api_limit, state.inner.api_usage.load(Ordering::Relaxed)))
+            Answer::ok(limits(
+                state.config().daily_api_limit,
+                state.inner.api_usage.load(Ordering::Relaxed),
+            ))
         }),
         ["sobjects"] => read_only(call, || Answer::ok(describe_global(call.version))),
-        ["sobjects", object, ..] if !object.eq_ignore_ascii_case("Lead") => Err(ApiError::resource_not_found()),
+        ["sobjects", object, ..] if !object.eq_ignore_ascii_case("Lead") => {
+            Err(ApiError::resource_not_found())
+        }
         ["sobjects", _] => sobjects::collection(call),
         ["sobjects", _, describe_segment] if describe_segment.eq_ignore_ascii_case("describe") => {
-            read_only(call, || Answer::ok(describe(&state.inner.catalog, call.version)))
+            read_only(call, || {
+                Answer::ok(describe(&state.inner.catalog, call.version))
+            })
         }
         ["sobjects", _, id] => sobjects::row(call, id),
         ["sobjects", _, field, value] => sobjects::by_external_id(call, field, value),
@@ -247,7 +308,9 @@ pub fn rest_resource(call: &Call, rest: &[&str]) -> Outcome {
         ["query" | "queryAll", locator] => query::more(call, locator),
         ["composite"] => composite::composite(call),
         ["composite", "sobjects"] => composite::collections(call),
-        ["composite", "sobjects", object, field] if object.eq_ignore_ascii_case("Lead") => composite::upsert(call, field),
+        ["composite", "sobjects", object, field] if object.eq_ignore_ascii_case("Lead") => {
+            composite::upsert(call, field)
+        }
         _ => Err(ApiError::resource_not_found()),
     }
 }

@@ -61,7 +61,10 @@ impl FaultSettings {
         if !matches!(self.error_status, 500 | 503) {
             return Err(FaultSettingsError::Status(self.error_status));
         }
-        for (name, share) in [("error_rate", self.error_rate), ("drop_rate", self.drop_rate)] {
+        for (name, share) in [
+            ("error_rate", self.error_rate),
+            ("drop_rate", self.drop_rate),
+        ] {
             if !(0.0..=1.0).contains(&share) {
                 return Err(FaultSettingsError::Share(name, share));
             }
@@ -176,12 +179,16 @@ impl Faults {
 
 fn take_one(counter: &AtomicU32) -> bool {
     counter
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+            left.checked_sub(1)
+        })
         .is_ok()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -196,7 +203,13 @@ mod tests {
         let actions: Vec<_> = (0..5).map(|_| faults.decide().1).collect();
         assert_eq!(
             actions,
-            [FaultAction::Drop, FaultAction::Fail(500), FaultAction::Fail(500), FaultAction::Serve, FaultAction::Serve]
+            [
+                FaultAction::Drop,
+                FaultAction::Fail(500),
+                FaultAction::Fail(500),
+                FaultAction::Serve,
+                FaultAction::Serve
+            ]
         );
     }
 
@@ -213,15 +226,30 @@ mod tests {
         };
         let first = run();
         assert_eq!(first, run());
-        let failures = first.iter().filter(|a| **a == FaultAction::Fail(503)).count();
-        assert!((30..90).contains(&failures), "{failures} failures of 200 at a 0.3 share");
+        let failures = first
+            .iter()
+            .filter(|a| **a == FaultAction::Fail(503))
+            .count();
+        assert!(
+            (30..90).contains(&failures),
+            "{failures} failures of 200 at a 0.3 share"
+        );
     }
 
     #[test]
     fn bad_settings_are_refused() {
-        let bad = FaultSettings { error_status: 404, ..FaultSettings::default() };
+        let bad = FaultSettings {
+            error_status: 404,
+            ..FaultSettings::default()
+        };
         assert_eq!(bad.validate(), Err(FaultSettingsError::Status(404)));
-        let bad = FaultSettings { drop_rate: 1.5, ..FaultSettings::default() };
-        assert_eq!(bad.validate(), Err(FaultSettingsError::Share("drop_rate", 1.5)));
+        let bad = FaultSettings {
+            drop_rate: 1.5,
+            ..FaultSettings::default()
+        };
+        assert_eq!(
+            bad.validate(),
+            Err(FaultSettingsError::Share("drop_rate", 1.5))
+        );
     }
 }

@@ -38,7 +38,12 @@ pub fn resolve(state: &EmulatorState, segment: &str) -> Result<LeadRecord, ApiEr
 }
 
 /// Creates a lead from a JSON object.
-pub fn create(state: &EmulatorState, object: &Map<String, Value>, raw: &[u8], headers: &HeaderMap) -> Result<RecordId, ApiError> {
+pub fn create(
+    state: &EmulatorState,
+    object: &Map<String, Value>,
+    raw: &[u8],
+    headers: &HeaderMap,
+) -> Result<RecordId, ApiError> {
     create_with(state, object, raw, headers, None)
 }
 
@@ -53,7 +58,14 @@ fn create_with(
     let changes = prepare_object(catalog, object, raw, WriteMode::Create)?;
     let now = Utc::now();
     let (id, sequence) = state.inner.ids.next_id();
-    let mut record = LeadRecord { id, sequence, values: Vec::new(), created_at: now, modified_at: now, deleted: false };
+    let mut record = LeadRecord {
+        id,
+        sequence,
+        values: Vec::new(),
+        created_at: now,
+        modified_at: now,
+        deleted: false,
+    };
     for (index, field) in catalog.fields().iter().enumerate() {
         if !(field.defaulted_on_create && field.createable) {
             continue;
@@ -62,7 +74,10 @@ fn create_with(
             ("OwnerId", _) => json!(USER_ID),
             ("IsUnreadByOwner", _) => json!(true),
             (_, FieldType::Boolean) => json!(false),
-            (_, FieldType::Picklist) => field.default_picklist_value.clone().map_or(Value::Null, Value::String),
+            (_, FieldType::Picklist) => field
+                .default_picklist_value
+                .clone()
+                .map_or(Value::Null, Value::String),
             _ => Value::Null,
         };
         record.set(index, default);
@@ -78,12 +93,24 @@ fn create_with(
 }
 
 /// Applies a JSON object to a live lead.
-pub fn update(state: &EmulatorState, id_segment: &str, object: &Map<String, Value>, raw: &[u8], headers: &HeaderMap) -> Result<RecordId, ApiError> {
+pub fn update(
+    state: &EmulatorState,
+    id_segment: &str,
+    object: &Map<String, Value>,
+    raw: &[u8],
+    headers: &HeaderMap,
+) -> Result<RecordId, ApiError> {
     let record = resolve(state, id_segment)?;
     update_record(state, record, object, raw, headers)
 }
 
-fn update_record(state: &EmulatorState, mut record: LeadRecord, object: &Map<String, Value>, raw: &[u8], headers: &HeaderMap) -> Result<RecordId, ApiError> {
+fn update_record(
+    state: &EmulatorState,
+    mut record: LeadRecord,
+    object: &Map<String, Value>,
+    raw: &[u8],
+    headers: &HeaderMap,
+) -> Result<RecordId, ApiError> {
     let catalog = &state.inner.catalog;
     let changes = prepare_object(catalog, object, raw, WriteMode::Update)?;
     for (index, value) in changes {
@@ -109,7 +136,11 @@ pub fn delete(state: &EmulatorState, id_segment: &str) -> Result<RecordId, ApiEr
 }
 
 /// Ids of live leads whose external-id field `field_name` equals `value`.
-pub fn find_by_external_id(state: &EmulatorState, field_name: &str, value: &str) -> Result<(usize, Vec<RecordId>), ApiError> {
+pub fn find_by_external_id(
+    state: &EmulatorState,
+    field_name: &str,
+    value: &str,
+) -> Result<(usize, Vec<RecordId>), ApiError> {
     let catalog = &state.inner.catalog;
     let index = catalog
         .index_of(field_name)
@@ -132,10 +163,20 @@ pub fn upsert(
     let mut object = object.clone();
     object.retain(|key, _| state.inner.catalog.index_of(key) != Some(index));
     match matches.as_slice() {
-        [] => create_with(state, &object, raw, headers, Some((index, Value::String(value.to_owned()))))
-            .map(UpsertOutcome::Created),
+        [] => create_with(
+            state,
+            &object,
+            raw,
+            headers,
+            Some((index, Value::String(value.to_owned()))),
+        )
+        .map(UpsertOutcome::Created),
         [only] => {
-            let record = state.inner.leads.get(only).ok_or_else(ApiError::resource_not_found)?;
+            let record = state
+                .inner
+                .leads
+                .get(only)
+                .ok_or_else(ApiError::resource_not_found)?;
             update_record(state, record, &object, raw, headers).map(UpsertOutcome::Updated)
         }
         _ => Ok(UpsertOutcome::Ambiguous(matches)),
@@ -146,7 +187,13 @@ fn gate(state: &EmulatorState) -> Option<std::sync::MutexGuard<'_, ()>> {
     if state.inner.duplicate_rule_fields.is_empty() {
         return None;
     }
-    Some(state.inner.write_gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    Some(
+        state
+            .inner
+            .write_gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
 }
 
 fn allow_save(headers: &HeaderMap) -> bool {
@@ -162,9 +209,21 @@ fn allow_save(headers: &HeaderMap) -> bool {
 }
 
 /// DUPLICATES_DETECTED when a duplicate rule matches another live lead.
-fn check_duplicates(state: &EmulatorState, record: &LeadRecord, headers: &HeaderMap) -> Result<(), ApiError> {
-    for (rule, index) in state.inner.config.duplicate_rules.iter().zip(&state.inner.duplicate_rule_fields) {
-        let Some(value) = record.get(*index) else { continue };
+fn check_duplicates(
+    state: &EmulatorState,
+    record: &LeadRecord,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    for (rule, index) in state
+        .inner
+        .config
+        .duplicate_rules
+        .iter()
+        .zip(&state.inner.duplicate_rule_fields)
+    {
+        let Some(value) = record.get(*index) else {
+            continue;
+        };
         let others: Vec<RecordId> = state
             .inner
             .leads
@@ -172,7 +231,9 @@ fn check_duplicates(state: &EmulatorState, record: &LeadRecord, headers: &Header
             .into_iter()
             .filter(|other| *other != record.id)
             .collect();
-        let Some(first) = others.first() else { continue };
+        let Some(first) = others.first() else {
+            continue;
+        };
         let alert = rule.action == DuplicateAction::Alert;
         if alert && allow_save(headers) {
             continue;
@@ -182,7 +243,8 @@ fn check_duplicates(state: &EmulatorState, record: &LeadRecord, headers: &Header
     Ok(())
 }
 
-const DUPLICATE_MESSAGE: &str = "You're creating a duplicate record. We recommend you use an existing record instead.";
+const DUPLICATE_MESSAGE: &str =
+    "You're creating a duplicate record. We recommend you use an existing record instead.";
 
 fn duplicates_detected(existing: &RecordId, allow_save: bool) -> ApiError {
     let id = existing.to_string();

@@ -13,6 +13,7 @@
 //! ```
 
 mod admin;
+pub mod bench;
 mod body;
 mod composite;
 mod config;
@@ -46,7 +47,10 @@ pub use tls::SelfSignedCert;
 
 /// Opens `path` as the lead database, loads what it holds into `state`, and saves every
 /// later change there. Returns how many leads were restored.
-pub async fn attach_sqlite(state: &EmulatorState, path: &std::path::Path) -> Result<usize, EmulatorError> {
+pub async fn attach_sqlite(
+    state: &EmulatorState,
+    path: &std::path::Path,
+) -> Result<usize, EmulatorError> {
     let pool = persist::open(path).await?;
     let records = persist::load(&pool, &state.inner.catalog).await?;
     let restored = records.len();

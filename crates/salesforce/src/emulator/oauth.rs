@@ -23,7 +23,9 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    form.iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 fn error(error: OAuthError) -> OAuthAnswer {
@@ -34,18 +36,30 @@ fn is_form(headers: &HeaderMap) -> bool {
     headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"))
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
 }
 
 /// Client credentials from `Authorization: Basic` or the `client_id`/`client_secret` fields.
-fn client_credentials(headers: &HeaderMap, form: &[(String, String)]) -> (Option<String>, Option<String>) {
+fn client_credentials(
+    headers: &HeaderMap,
+    form: &[(String, String)],
+) -> (Option<String>, Option<String>) {
     let basic = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic ").or_else(|| v.strip_prefix("basic ")))
+        .and_then(|v| {
+            v.strip_prefix("Basic ")
+                .or_else(|| v.strip_prefix("basic "))
+        })
         .and_then(|encoded| BASE64.decode(encoded.trim()).ok())
         .and_then(|decoded| String::from_utf8(decoded).ok())
-        .and_then(|pair| pair.split_once(':').map(|(id, secret)| (id.to_owned(), secret.to_owned())));
+        .and_then(|pair| {
+            pair.split_once(':')
+                .map(|(id, secret)| (id.to_owned(), secret.to_owned()))
+        });
     match basic {
         Some((id, secret)) => (Some(id), Some(secret)),
         None => (
@@ -55,13 +69,18 @@ fn client_credentials(headers: &HeaderMap, form: &[(String, String)]) -> (Option
     }
 }
 
-fn check_client(state: &EmulatorState, id: Option<&str>, secret: Option<&str>) -> Result<(), OAuthError> {
+fn check_client(
+    state: &EmulatorState,
+    id: Option<&str>,
+    secret: Option<&str>,
+) -> Result<(), OAuthError> {
     let config = state.config();
     let id_ok = id.is_some_and(|id| bool::from(id.as_bytes().ct_eq(config.client_id.as_bytes())));
     if !id_ok {
         return Err(OAuthError::invalid_client_id());
     }
-    let secret_ok = secret.is_some_and(|s| bool::from(s.as_bytes().ct_eq(config.client_secret.as_bytes())));
+    let secret_ok =
+        secret.is_some_and(|s| bool::from(s.as_bytes().ct_eq(config.client_secret.as_bytes())));
     if !secret_ok {
         return Err(OAuthError::invalid_client());
     }
@@ -69,7 +88,12 @@ fn check_client(state: &EmulatorState, id: Option<&str>, secret: Option<&str>) -
 }
 
 /// `POST /services/oauth2/token` with `grant_type=client_credentials`.
-pub fn token(state: &EmulatorState, instance_url: &str, headers: &HeaderMap, body: &[u8]) -> OAuthAnswer {
+pub fn token(
+    state: &EmulatorState,
+    instance_url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> OAuthAnswer {
     if !is_form(headers) {
         return error(OAuthError::unsupported_grant_type());
     }
@@ -82,8 +106,13 @@ pub fn token(state: &EmulatorState, instance_url: &str, headers: &HeaderMap, bod
         return error(refused);
     }
     let now = Utc::now();
-    let ttl = Duration::seconds(i64::try_from(state.config().token_ttl_seconds).unwrap_or(i64::MAX / 1000));
-    let (access_token, info) = state.inner.tokens.issue(&state.config().client_id, now, ttl);
+    let ttl = Duration::seconds(
+        i64::try_from(state.config().token_ttl_seconds).unwrap_or(i64::MAX / 1000),
+    );
+    let (access_token, info) = state
+        .inner
+        .tokens
+        .issue(&state.config().client_id, now, ttl);
     let identity = identity_url(instance_url);
     let issued_at = info.issued_at.timestamp_millis().to_string();
     let signature = Hmac::<Sha256>::new_from_slice(state.config().client_secret.as_bytes())
@@ -118,13 +147,19 @@ pub fn revoke(state: &EmulatorState, body: &[u8], query: Option<&str>) -> OAuthA
 }
 
 /// `POST /services/oauth2/introspect`.
-pub fn introspect(state: &EmulatorState, instance_url: &str, headers: &HeaderMap, body: &[u8]) -> OAuthAnswer {
+pub fn introspect(
+    state: &EmulatorState,
+    instance_url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> OAuthAnswer {
     let form = form(body);
     let (id, secret) = client_credentials(headers, &form);
     if let Err(refused) = check_client(state, id.as_deref(), secret.as_deref()) {
         return error(refused);
     }
-    let active = field(&form, "token").and_then(|token| state.inner.tokens.active(token, Utc::now()));
+    let active =
+        field(&form, "token").and_then(|token| state.inner.tokens.active(token, Utc::now()));
     let body = match active {
         Some(info) => introspection(state, instance_url, &info),
         None => json!({"active": false}),
@@ -154,5 +189,9 @@ pub fn authenticate(state: &EmulatorState, headers: &HeaderMap) -> Option<String
         return None;
     }
     let token = token.trim();
-    state.inner.tokens.active(token, Utc::now()).map(|_| token.to_owned())
+    state
+        .inner
+        .tokens
+        .active(token, Utc::now())
+        .map(|_| token.to_owned())
 }

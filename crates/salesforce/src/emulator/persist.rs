@@ -97,7 +97,10 @@ pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
 }
 
 /// Reads every stored lead; fields the catalogue no longer has are skipped with a warning.
-pub async fn load(pool: &SqlitePool, catalog: &LeadCatalog) -> Result<Vec<LeadRecord>, sqlx::Error> {
+pub async fn load(
+    pool: &SqlitePool,
+    catalog: &LeadCatalog,
+) -> Result<Vec<LeadRecord>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, sequence, fields, created_at, modified_at, deleted FROM leads ORDER BY sequence")
         .fetch_all(pool)
         .await?;
@@ -116,11 +119,14 @@ pub async fn load(pool: &SqlitePool, catalog: &LeadCatalog) -> Result<Vec<LeadRe
         for (name, value) in fields {
             match catalog.index_of(&name).and_then(|i| u16::try_from(i).ok()) {
                 Some(index) => values.push((index, value)),
-                None => tracing::warn!(id = %id, field = %name, "dropping a stored field Lead no longer has"),
+                None => {
+                    tracing::warn!(id = %id, field = %name, "dropping a stored field Lead no longer has")
+                }
             }
         }
         let parse_time = |text: String| {
-            DateTime::parse_from_rfc3339(&text).map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc))
+            DateTime::parse_from_rfc3339(&text)
+                .map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc))
         };
         let sequence = u64::try_from(sequence)
             .ok()
@@ -175,7 +181,14 @@ async fn write_batch(pool: &SqlitePool, batch: &mut [Op]) -> Result<(), sqlx::Er
 
 async fn apply(connection: &mut SqliteConnection, op: &Op) -> Result<(), sqlx::Error> {
     match op {
-        Op::Save { id, sequence, fields, created_at, modified_at, deleted } => {
+        Op::Save {
+            id,
+            sequence,
+            fields,
+            created_at,
+            modified_at,
+            deleted,
+        } => {
             sqlx::query(
                 "INSERT INTO leads (id, sequence, fields, created_at, modified_at, deleted)
                  VALUES (?, ?, ?, ?, ?, ?)

@@ -36,7 +36,10 @@ pub fn field_value(catalog: &LeadCatalog, record: &LeadRecord, index: usize) -> 
                     .and_then(Value::as_str)
                     .map(str::to_owned)
             };
-            let joined: Vec<String> = [part("FirstName"), part("LastName")].into_iter().flatten().collect();
+            let joined: Vec<String> = [part("FirstName"), part("LastName")]
+                .into_iter()
+                .flatten()
+                .collect();
             if joined.is_empty() {
                 Value::Null
             } else {
@@ -44,7 +47,9 @@ pub fn field_value(catalog: &LeadCatalog, record: &LeadRecord, index: usize) -> 
             }
         }
         "CreatedDate" => Value::String(format_datetime(&record.created_at)),
-        "LastModifiedDate" | "SystemModstamp" => Value::String(format_datetime(&record.modified_at)),
+        "LastModifiedDate" | "SystemModstamp" => {
+            Value::String(format_datetime(&record.modified_at))
+        }
         "CreatedById" | "LastModifiedById" => Value::String(USER_ID.to_owned()),
         "Address" => address(catalog, record),
         _ => record.get(index).cloned().unwrap_or(Value::Null),
@@ -73,16 +78,28 @@ fn address(catalog: &LeadCatalog, record: &LeadRecord) -> Value {
         any |= !value.is_null();
         object.insert(key.to_owned(), value);
     }
-    if any { Value::Object(object) } else { Value::Null }
+    if any {
+        Value::Object(object)
+    } else {
+        Value::Null
+    }
 }
 
 /// The record with `attributes` and the chosen fields (all of them when `fields` is `None`).
-pub fn render(catalog: &LeadCatalog, record: &LeadRecord, version: &str, fields: Option<&[usize]>) -> Value {
+pub fn render(
+    catalog: &LeadCatalog,
+    record: &LeadRecord,
+    version: &str,
+    fields: Option<&[usize]>,
+) -> Value {
     let id = record.id.to_string();
     let mut object = Map::new();
     object.insert("attributes".into(), attributes(version, &id));
     let mut put = |index: usize| {
-        object.insert(catalog.at(index).name.clone(), field_value(catalog, record, index));
+        object.insert(
+            catalog.at(index).name.clone(),
+            field_value(catalog, record, index),
+        );
     };
     match fields {
         Some(chosen) => chosen.iter().copied().for_each(&mut put),

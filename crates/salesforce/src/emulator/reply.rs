@@ -2,8 +2,10 @@
 
 use axum::body::Body;
 use axum::response::Response;
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION, WWW_AUTHENTICATE};
 use http::StatusCode;
+use http::header::{
+    CACHE_CONTROL, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION, WWW_AUTHENTICATE,
+};
 use serde_json::Value;
 
 use crate::errors::ApiError;
@@ -29,12 +31,20 @@ impl Answer {
 
     /// A JSON body with another status.
     pub fn with_status(status: StatusCode, body: Value) -> Self {
-        Self { status, body: Some(body), location: None }
+        Self {
+            status,
+            body: Some(body),
+            location: None,
+        }
     }
 
     /// 204 No Content.
     pub fn no_content() -> Self {
-        Self { status: StatusCode::NO_CONTENT, body: None, location: None }
+        Self {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            location: None,
+        }
     }
 }
 

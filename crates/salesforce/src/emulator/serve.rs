@@ -88,7 +88,11 @@ impl EmulatorHandle {
 }
 
 /// Serves `state` on `listener` and returns at once with a handle.
-pub async fn spawn(state: EmulatorState, listener: TcpListener, options: ServeOptions) -> Result<EmulatorHandle, EmulatorError> {
+pub async fn spawn(
+    state: EmulatorState,
+    listener: TcpListener,
+    options: ServeOptions,
+) -> Result<EmulatorHandle, EmulatorError> {
     let local_addr = listener.local_addr()?;
     let (acceptor, cert_pem) = if options.plain_http {
         (None, None)
@@ -97,7 +101,10 @@ pub async fn spawn(state: EmulatorState, listener: TcpListener, options: ServeOp
         if let Some(path) = &options.cert_out {
             tokio::fs::write(path, &cert.cert_pem).await?;
         }
-        (Some(TlsAcceptor::from(cert.server_config()?)), Some(cert.cert_pem))
+        (
+            Some(TlsAcceptor::from(cert.server_config()?)),
+            Some(cert.cert_pem),
+        )
     };
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     let host = if local_addr.ip().is_unspecified() {
@@ -108,12 +115,29 @@ pub async fn spawn(state: EmulatorState, listener: TcpListener, options: ServeOp
     let base_url = format!("{scheme}://{host}");
     state.set_instance_url(&base_url);
     let shutdown = CancellationToken::new();
-    let task = tokio::spawn(accept_loop(listener, acceptor, router(state.clone()), shutdown.clone()));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        acceptor,
+        router(state.clone()),
+        shutdown.clone(),
+    ));
     tracing::info!(%base_url, "Salesforce emulator listening");
-    Ok(EmulatorHandle { base_url, local_addr, cert_pem, state, shutdown, task })
+    Ok(EmulatorHandle {
+        base_url,
+        local_addr,
+        cert_pem,
+        state,
+        shutdown,
+        task,
+    })
 }
 
-async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: Router, shutdown: CancellationToken) {
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: Option<TlsAcceptor>,
+    app: Router,
+    shutdown: CancellationToken,
+) {
     let graceful = Arc::new(GracefulShutdown::new());
     loop {
         let (stream, peer) = tokio::select! {
@@ -128,12 +152,21 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: 
             },
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(stream, peer, acceptor.clone(), app.clone(), Arc::clone(&graceful)));
+        tokio::spawn(serve_connection(
+            stream,
+            peer,
+            acceptor.clone(),
+            app.clone(),
+            Arc::clone(&graceful),
+        ));
     }
     drop(listener);
     match Arc::try_unwrap(graceful) {
         Ok(graceful) => {
-            if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
+                .await
+                .is_err()
+            {
                 tracing::warn!("some connections were still open after 5 s; closing them");
             }
         }
@@ -141,7 +174,13 @@ async fn accept_loop(listener: TcpListener, acceptor: Option<TlsAcceptor>, app: 
     }
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, acceptor: Option<TlsAcceptor>, app: Router, graceful: Arc<GracefulShutdown>) {
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: Option<TlsAcceptor>,
+    app: Router,
+    graceful: Arc<GracefulShutdown>,
+) {
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let app = app.clone();
         async move {
@@ -159,7 +198,9 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, acceptor: Option<
     let outcome = match acceptor {
         Some(acceptor) => match acceptor.accept(stream).await {
             Ok(tls) => {
-                let connection = builder.serve_connection(TokioIo::new(tls), service).into_owned();
+                let connection = builder
+                    .serve_connection(TokioIo::new(tls), service)
+                    .into_owned();
                 graceful.watch(connection).await
             }
             Err(error) => {
@@ -168,7 +209,9 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, acceptor: Option<
             }
         },
         None => {
-            let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+            let connection = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .into_owned();
             graceful.watch(connection).await
         }
     };

@@ -35,7 +35,9 @@ pub fn collection(call: &Call) -> Outcome {
     match *call.method {
         Method::GET | Method::HEAD => {
             let recent: Vec<Value> = Vec::new();
-            Ok(Answer::ok(json!({"objectDescribe": object_summary(call.version), "recentItems": recent})))
+            Ok(Answer::ok(
+                json!({"objectDescribe": object_summary(call.version), "recentItems": recent}),
+            ))
         }
         Method::POST => {
             let object = object_body(call)?;
@@ -44,7 +46,10 @@ pub fn collection(call: &Call) -> Outcome {
             answer.location = Some(lead_url(call.version, id.as_str()));
             Ok(answer)
         }
-        _ => Err(ApiError::method_not_allowed(call.method.as_str(), "GET,HEAD,POST")),
+        _ => Err(ApiError::method_not_allowed(
+            call.method.as_str(),
+            "GET,HEAD,POST",
+        )),
     }
 }
 
@@ -75,7 +80,12 @@ pub fn row(call: &Call, segment: &str) -> Outcome {
         Method::GET | Method::HEAD => {
             let record = leads::resolve(call.state, segment)?;
             let fields = chosen_fields(call)?;
-            Ok(Answer::ok(render(&call.state.inner.catalog, &record, call.version, fields.as_deref())))
+            Ok(Answer::ok(render(
+                &call.state.inner.catalog,
+                &record,
+                call.version,
+                fields.as_deref(),
+            )))
         }
         Method::PATCH => {
             let object = object_body(call)?;
@@ -86,22 +96,34 @@ pub fn row(call: &Call, segment: &str) -> Outcome {
             leads::delete(call.state, segment)?;
             Ok(Answer::no_content())
         }
-        _ => Err(ApiError::method_not_allowed(call.method.as_str(), ROW_METHODS)),
+        _ => Err(ApiError::method_not_allowed(
+            call.method.as_str(),
+            ROW_METHODS,
+        )),
     }
 }
 
 fn multiple_choices(call: &Call, ids: &[RecordId]) -> Answer {
-    let urls: Vec<Value> = ids.iter().map(|id| Value::String(lead_url(call.version, id.as_str()))).collect();
+    let urls: Vec<Value> = ids
+        .iter()
+        .map(|id| Value::String(lead_url(call.version, id.as_str())))
+        .collect();
     Answer::with_status(StatusCode::MULTIPLE_CHOICES, Value::Array(urls))
 }
 
 fn major_version(version: &str) -> u32 {
-    version.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0)
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0)
 }
 
 /// `sobjects/Lead/{ExtIdField}/{value}`.
 pub fn by_external_id(call: &Call, field: &str, raw_value: &str) -> Outcome {
-    let value = percent_encoding::percent_decode_str(raw_value).decode_utf8_lossy().into_owned();
+    let value = percent_encoding::percent_decode_str(raw_value)
+        .decode_utf8_lossy()
+        .into_owned();
     match *call.method {
         Method::GET | Method::HEAD => {
             let (_, matches) = leads::find_by_external_id(call.state, field, &value)?;
@@ -110,7 +132,12 @@ pub fn by_external_id(call: &Call, field: &str, raw_value: &str) -> Outcome {
                 [only] => {
                     let record = leads::resolve(call.state, only.as_str())?;
                     let fields = chosen_fields(call)?;
-                    Ok(Answer::ok(render(&call.state.inner.catalog, &record, call.version, fields.as_deref())))
+                    Ok(Answer::ok(render(
+                        &call.state.inner.catalog,
+                        &record,
+                        call.version,
+                        fields.as_deref(),
+                    )))
                 }
                 many => Ok(multiple_choices(call, many)),
             }
@@ -126,7 +153,9 @@ pub fn by_external_id(call: &Call, field: &str, raw_value: &str) -> Outcome {
                     answer.location = Some(lead_url(call.version, id.as_str()));
                     Ok(answer)
                 }
-                UpsertOutcome::Updated(_) if major_version(call.version) < 46 => Ok(Answer::no_content()),
+                UpsertOutcome::Updated(_) if major_version(call.version) < 46 => {
+                    Ok(Answer::no_content())
+                }
                 UpsertOutcome::Updated(id) => Ok(Answer::ok(
                     json!({"id": id.to_string(), "errors": [], "success": true, "created": false}),
                 )),
@@ -144,6 +173,9 @@ pub fn by_external_id(call: &Call, field: &str, raw_value: &str) -> Outcome {
                 many => Ok(multiple_choices(call, many)),
             }
         }
-        _ => Err(ApiError::method_not_allowed(call.method.as_str(), ROW_METHODS)),
+        _ => Err(ApiError::method_not_allowed(
+            call.method.as_str(),
+            ROW_METHODS,
+        )),
     }
 }

@@ -184,7 +184,8 @@ impl EmulatorState {
             .inner
             .instance_url
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(url.trim_end_matches('/').to_owned());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(url.trim_end_matches('/').to_owned());
     }
 
     pub(crate) fn instance_url(&self) -> Option<String> {

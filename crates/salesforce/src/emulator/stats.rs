@@ -37,14 +37,21 @@ impl StatsSnapshot {
 
 fn bump(map: &RwLock<HashMap<String, AtomicU64>>, key: &str) {
     {
-        let read = map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let read = map
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(counter) = read.get(key) {
             counter.fetch_add(1, Ordering::Relaxed);
             return;
         }
     }
-    let mut write = map.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-    write.entry(key.to_owned()).or_default().fetch_add(1, Ordering::Relaxed);
+    let mut write = map
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    write
+        .entry(key.to_owned())
+        .or_default()
+        .fetch_add(1, Ordering::Relaxed);
 }
 
 impl Stats {
@@ -61,8 +68,13 @@ impl Stats {
     pub fn snapshot(&self, api_usage: u64) -> StatsSnapshot {
         let by_endpoint = collect_map(&self.by_endpoint);
         let by_token = {
-            let read = self.by_token.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            read.iter().map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed))).collect()
+            let read = self
+                .by_token
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            read.iter()
+                .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
+                .collect()
         };
         StatsSnapshot {
             total: self.total.load(Ordering::Relaxed),
@@ -75,13 +87,21 @@ impl Stats {
     /// Zeroes every counter.
     pub fn clear(&self) {
         self.total.store(0, Ordering::Relaxed);
-        self.by_endpoint.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
-        self.by_token.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.by_endpoint
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.by_token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 }
 
 fn collect_map(map: &RwLock<HashMap<String, AtomicU64>>) -> BTreeMap<String, u64> {
-    let read = map.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let read = map
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     read.iter()
         .map(|(k, v)| (k.clone(), v.load(Ordering::Relaxed)))
         .collect()

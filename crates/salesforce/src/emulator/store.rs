@@ -62,11 +62,13 @@ impl Default for LeadStore {
 }
 
 fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl LeadStore {
@@ -105,7 +107,10 @@ impl LeadStore {
                 if record.deleted {
                     continue;
                 }
-                if record.get(index).is_some_and(|value| values_match(value, wanted)) {
+                if record
+                    .get(index)
+                    .is_some_and(|value| values_match(value, wanted))
+                {
                     found.push((record.sequence, record.id));
                 }
             }
@@ -117,11 +122,6 @@ impl LeadStore {
     /// How many records are stored (deleted ones included).
     pub fn len(&self) -> usize {
         self.shards.iter().map(|shard| read(shard).len()).sum()
-    }
-
-    /// Whether no record is stored.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Drops every record.

@@ -45,7 +45,10 @@ impl TokenStore {
 
     /// The token's record if it is known and active at `now`.
     pub fn active(&self, token: &str, now: DateTime<Utc>) -> Option<TokenInfo> {
-        self.read().get(token).filter(|info| info.is_active(now)).cloned()
+        self.read()
+            .get(token)
+            .filter(|info| info.is_active(now))
+            .cloned()
     }
 
     /// Revokes a token; false when it was never issued.
@@ -78,10 +81,14 @@ impl TokenStore {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, TokenInfo>> {
-        self.tokens.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.tokens
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, TokenInfo>> {
-        self.tokens.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.tokens
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

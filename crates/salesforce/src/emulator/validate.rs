@@ -22,7 +22,12 @@ pub enum WriteMode {
 pub type Changes = Vec<(usize, Value)>;
 
 /// Checks a JSON object for a create or update and returns the normalised changes.
-pub fn prepare_object(catalog: &LeadCatalog, object: &Map<String, Value>, raw: &[u8], mode: WriteMode) -> Result<Changes, ApiError> {
+pub fn prepare_object(
+    catalog: &LeadCatalog,
+    object: &Map<String, Value>,
+    raw: &[u8],
+    mode: WriteMode,
+) -> Result<Changes, ApiError> {
     let mut resolved = Vec::with_capacity(object.len());
     for (key, value) in object {
         if key == "attributes" {
@@ -81,7 +86,10 @@ pub fn prepare_object(catalog: &LeadCatalog, object: &Map<String, Value>, raw: &
         .filter_map(|(index, value)| check_value(catalog.at(*index), value))
         .collect();
     if !value_errors.is_empty() {
-        return Err(ApiError { status: StatusCode::BAD_REQUEST, errors: value_errors });
+        return Err(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            errors: value_errors,
+        });
     }
     Ok(changes)
 }
@@ -137,15 +145,25 @@ fn coerce(field: &FieldDef, value: &Value) -> Result<Value, String> {
         },
         FieldType::Double | FieldType::Currency => match value {
             Value::Number(_) => Ok(value.clone()),
-            Value::String(s) => s.trim().parse::<f64>().ok().and_then(|f| serde_json::Number::from_f64(f)).map(Value::Number).ok_or_else(bad),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|f| serde_json::Number::from_f64(f))
+                .map(Value::Number)
+                .ok_or_else(bad),
             _ => Err(bad()),
         },
         FieldType::Date => match value {
-            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(|d| Value::String(d.to_string())).map_err(|_| bad()),
+            Value::String(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| Value::String(d.to_string()))
+                .map_err(|_| bad()),
             _ => Err(bad()),
         },
         FieldType::Datetime => match value {
-            Value::String(s) => parse_datetime(s).map(|t| Value::String(format_datetime(&t))).ok_or_else(bad),
+            Value::String(s) => parse_datetime(s)
+                .map(|t| Value::String(format_datetime(&t)))
+                .ok_or_else(bad),
             _ => Err(bad()),
         },
         _ => match value {
@@ -167,17 +185,25 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
             return Some(time.with_timezone(&Utc));
         }
     }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc())
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 /// Length, email, restricted-picklist and reference checks on one normalised value.
 fn check_value(field: &FieldDef, value: &Value) -> Option<ApiErrorItem> {
     let text = value.as_str()?;
     let fields = || vec![field.name.clone()];
-    if field.field_type.is_text() && field.length > 0 && text.chars().count() > field.length as usize {
+    if field.field_type.is_text()
+        && field.length > 0
+        && text.chars().count() > field.length as usize
+    {
         return Some(ApiErrorItem::with_fields(
             "STRING_TOO_LONG",
-            format!("{}: data value too large: {text} (max length={})", field.label, field.length),
+            format!(
+                "{}: data value too large: {text} (max length={})",
+                field.label, field.length
+            ),
             fields(),
         ));
     }
@@ -187,10 +213,15 @@ fn check_value(field: &FieldDef, value: &Value) -> Option<ApiErrorItem> {
             format!("{}: invalid email address: {text}", field.label),
             fields(),
         )),
-        FieldType::Picklist if field.restricted_picklist && !field.picklist_values.iter().any(|v| v == text) => {
+        FieldType::Picklist
+            if field.restricted_picklist && !field.picklist_values.iter().any(|v| v == text) =>
+        {
             Some(ApiErrorItem::with_fields(
                 "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                format!("{}: bad value for restricted picklist field: {text}", field.label),
+                format!(
+                    "{}: bad value for restricted picklist field: {text}",
+                    field.label
+                ),
                 fields(),
             ))
         }
@@ -245,7 +276,14 @@ mod tests {
         for good in ["a@b.co", "first.last+tag@example.co.uk"] {
             assert!(is_email(good), "{good}");
         }
-        for bad in ["not an email", "a@b", "@b.co", "a@@b.co", "a@b..co", "a b@c.de"] {
+        for bad in [
+            "not an email",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a@b..co",
+            "a b@c.de",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
     }

@@ -1,7 +1,9 @@
 //! Starts an emulator on port 0 and talks to it with reqwest.
 
 use http::{HeaderMap, Method, StatusCode};
-use leadwire_salesforce::emulator::{EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn};
+use leadwire_salesforce::emulator::{
+    EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
+};
 use serde_json::Value;
 
 pub const CLIENT_ID: &str = "test-client";
@@ -33,17 +35,31 @@ pub struct Reply {
 
 impl Reply {
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 }
 
 pub async fn start_with(config: EmulatorConfig) -> Emulator {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
     let state = EmulatorState::new(config).expect("valid test config");
-    let options = ServeOptions { plain_http: true, cert_out: None };
-    let handle = spawn(state, listener, options).await.expect("emulator starts");
+    let options = ServeOptions {
+        plain_http: true,
+        cert_out: None,
+    };
+    let handle = spawn(state, listener, options)
+        .await
+        .expect("emulator starts");
     let http = reqwest::Client::new();
-    let mut emulator = Emulator { handle, http, token: String::new() };
+    let mut emulator = Emulator {
+        handle,
+        http,
+        token: String::new(),
+    };
     emulator.token = emulator.fetch_token().await;
     emulator
 }
@@ -63,14 +79,26 @@ impl Emulator {
 
     pub async fn fetch_token(&self) -> String {
         let reply = self
-            .form("/services/oauth2/token", &[("grant_type", "client_credentials"), ("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)])
+            .form(
+                "/services/oauth2/token",
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", CLIENT_ID),
+                    ("client_secret", CLIENT_SECRET),
+                ],
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
-        reply.json["access_token"].as_str().expect("access_token").to_owned()
+        reply.json["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
         let request = self
             .http
             .post(self.url(path))
@@ -81,16 +109,25 @@ impl Emulator {
 
     /// A REST call under /services/data/v60.0 with the test token.
     pub async fn call(&self, method: Method, path: &str, body: Option<&str>) -> Reply {
-        self.raw(method, &self.api(path), body, Some(&self.token)).await
+        self.raw(method, &self.api(path), body, Some(&self.token))
+            .await
     }
 
-    pub async fn raw(&self, method: Method, url: &str, body: Option<&str>, token: Option<&str>) -> Reply {
+    pub async fn raw(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> Reply {
         let mut request = self.http.request(method, url);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
         if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body.to_owned());
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
         }
         read(request.send().await.expect("request sent")).await
     }
@@ -107,5 +144,10 @@ pub async fn read(response: reqwest::Response) -> Reply {
     let headers = response.headers().clone();
     let text = response.text().await.expect("body read");
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply { status, headers, text, json }
+    Reply {
+        status,
+        headers,
+        text,
+        json,
+    }
 }

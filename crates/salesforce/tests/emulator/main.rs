@@ -4,6 +4,7 @@ mod harness;
 
 mod admin_faults;
 mod discovery;
-mod leads_crud;
 mod lead_errors;
+mod leads_crud;
 mod oauth;
+mod query;
