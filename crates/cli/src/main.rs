@@ -25,7 +25,7 @@ enum Command {
     #[command(subcommand)]
     Liquid(commands::liquid::LiquidCommand),
     /// Run the built-in Salesforce Sales Cloud emulator.
-    SalesforceEmulator(commands::emulator::EmulatorArgs),
+    SalesforceEmulator(Box<commands::emulator::EmulatorArgs>),
 }
 
 fn main() -> ExitCode {
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Check(args) => commands::check::run(args).await,
             Command::Liquid(command) => commands::liquid::run(command).await,
-            Command::SalesforceEmulator(args) => commands::emulator::run(args).await,
+            Command::SalesforceEmulator(args) => commands::emulator::run(*args).await,
         }
     });
     match outcome {

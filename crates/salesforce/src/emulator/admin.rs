@@ -35,13 +35,19 @@ fn ok(value: Value) -> Response {
     json_response(StatusCode::OK, Some(&value), false)
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
+type AdminResult = Result<Value, (StatusCode, String)>;
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, (StatusCode, String)> {
     serde_json::from_slice(body).map_err(|error| {
-        admin_error(
+        (
             StatusCode::BAD_REQUEST,
-            &format!("invalid JSON body: {error}"),
+            format!("invalid JSON body: {error}"),
         )
     })
+}
+
+fn bad_request(error: impl std::fmt::Display) -> (StatusCode, String) {
+    (StatusCode::BAD_REQUEST, error.to_string())
 }
 
 fn authorised(state: &EmulatorState, parts: &Parts) -> bool {
@@ -71,36 +77,29 @@ pub async fn handle(state: &EmulatorState, parts: &Parts, body: Body) -> Respons
         );
     };
     let path = parts.uri.path().trim_end_matches('/');
-    let result = match (&parts.method, path) {
-        (&Method::GET, "/__emulator/stats") => Ok(ok(json!(state.stats()))),
-        (&Method::GET, "/__emulator/faults") => Ok(ok(json!(state.faults()))),
-        (&Method::PUT | &Method::POST, "/__emulator/faults") => parse::<FaultSettings>(&body)
-            .and_then(|settings| {
-                state
-                    .set_faults(settings)
-                    .map(|()| ok(json!(state.faults())))
-                    .map_err(|error| admin_error(StatusCode::BAD_REQUEST, &error.to_string()))
-            }),
+    let result: AdminResult = match (&parts.method, path) {
+        (&Method::GET, "/__emulator/stats") => Ok(json!(state.stats())),
+        (&Method::GET, "/__emulator/faults") => Ok(json!(state.faults())),
+        (&Method::PUT | &Method::POST, "/__emulator/faults") => {
+            parse::<FaultSettings>(&body).and_then(|settings| {
+                state.set_faults(settings).map_err(bad_request)?;
+                Ok(json!(state.faults()))
+            })
+        }
         (&Method::POST, "/__emulator/faults/fail-next") => {
             parse::<FailNext>(&body).and_then(|request| {
-                state
-                    .fail_next(request.count, request.status)
-                    .map(|()| ok(json!(state.faults())))
-                    .map_err(|error| admin_error(StatusCode::BAD_REQUEST, &error.to_string()))
+                state.fail_next(request.count, request.status).map_err(bad_request)?;
+                Ok(json!(state.faults()))
             })
         }
-        (&Method::POST, "/__emulator/faults/drop-next") => {
-            parse::<DropNext>(&body).map(|request| {
-                state.drop_next(request.count);
-                ok(json!(state.faults()))
-            })
-        }
-        (&Method::POST, "/__emulator/tokens/expire") => {
-            Ok(ok(json!({"expired": state.expire_tokens()})))
-        }
+        (&Method::POST, "/__emulator/faults/drop-next") => parse::<DropNext>(&body).map(|request| {
+            state.drop_next(request.count);
+            json!(state.faults())
+        }),
+        (&Method::POST, "/__emulator/tokens/expire") => Ok(json!({"expired": state.expire_tokens()})),
         (&Method::POST, "/__emulator/reset") => {
             state.reset();
-            Ok(ok(json!({"reset": true})))
+            Ok(json!({"reset": true}))
         }
         (
             _,
@@ -110,14 +109,14 @@ pub async fn handle(state: &EmulatorState, parts: &Parts, body: Body) -> Respons
             | "/__emulator/faults/drop-next"
             | "/__emulator/tokens/expire"
             | "/__emulator/reset",
-        ) => Err(admin_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method not allowed on this admin endpoint",
-        )),
-        _ => Err(admin_error(
+        ) => Err((StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this admin endpoint".to_owned())),
+        _ => Err((
             StatusCode::NOT_FOUND,
-            "unknown admin endpoint; see /__emulator/stats, /faults, /faults/fail-next, /faults/drop-next, /tokens/expire, /reset",
+            "unknown admin endpoint; see /__emulator/stats, /faults, /faults/fail-next, /faults/drop-next, /tokens/expire, /reset".to_owned(),
         )),
     };
-    result.unwrap_or_else(|response| response)
+    match result {
+        Ok(value) => ok(value),
+        Err((status, message)) => admin_error(status, &message),
+    }
 }

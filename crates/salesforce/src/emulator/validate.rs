@@ -149,7 +149,7 @@ fn coerce(field: &FieldDef, value: &Value) -> Result<Value, String> {
                 .trim()
                 .parse::<f64>()
                 .ok()
-                .and_then(|f| serde_json::Number::from_f64(f))
+                .and_then(serde_json::Number::from_f64)
                 .map(Value::Number)
                 .ok_or_else(bad),
             _ => Err(bad()),
