@@ -27,6 +27,8 @@
 //!   2 s timeout, 1 MB cap, no redirects, cache TTL, retry), [`Fetcher`] (async, object-safe),
 //!   [`ResponseCache`] with [`MemoryCache`] and [`NoCache`]; the cache key is documented on
 //!   [`ConnectedRequest::cache_key`].
+//! - Feature `http`: `http_fetcher::ReqwestFetcher`, the real [`Fetcher`] (used by the
+//!   `leadwire liquid render` command; the delivery engine can reuse it).
 //!
 //! ```
 //! use leadwire_liquid::{Engine, Globals, Outcome};
@@ -44,6 +46,8 @@ mod errors;
 mod expr;
 mod filters;
 mod globals;
+#[cfg(feature = "http")]
+pub mod http_fetcher;
 mod lexer;
 mod limits;
 mod parser;
