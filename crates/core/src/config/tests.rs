@@ -249,3 +249,5 @@ fn filtering_the_audience_on_the_trigger_attribute_is_a_warning() {
         Some(line_of_text(&source, "audience = [{ any"))
     );
 }
+
+mod rules;
