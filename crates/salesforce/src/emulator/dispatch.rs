@@ -207,7 +207,7 @@ fn serve(
     }
 }
 
-fn parse_version(segment: &str) -> Option<(u32, &str)> {
+pub(crate) fn parse_version(segment: &str) -> Option<(u32, &str)> {
     let number = segment.strip_prefix('v')?;
     let (major, minor) = number.split_once('.')?;
     if minor != "0" {

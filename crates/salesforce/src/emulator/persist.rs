@@ -21,6 +21,7 @@ enum Op {
         modified_at: String,
         deleted: bool,
     },
+    Remove(String),
     Clear,
     Flush(oneshot::Sender<()>),
 }
@@ -54,6 +55,12 @@ impl PersistHandle {
         };
         if self.sender.send(op).is_err() {
             tracing::error!("the lead writer has stopped; a lead change was not saved to disk");
+        }
+    }
+
+    pub(crate) fn remove(&self, id: &RecordId) {
+        if self.sender.send(Op::Remove(id.to_string())).is_err() {
+            tracing::error!("the lead writer has stopped; a rollback was not saved to disk");
         }
     }
 
@@ -203,6 +210,12 @@ async fn apply(connection: &mut SqliteConnection, op: &Op) -> Result<(), sqlx::E
             .bind(i64::from(*deleted))
             .execute(connection)
             .await?;
+        }
+        Op::Remove(id) => {
+            sqlx::query("DELETE FROM leads WHERE id = ?")
+                .bind(id)
+                .execute(connection)
+                .await?;
         }
         Op::Clear => {
             sqlx::query("DELETE FROM leads").execute(connection).await?;

@@ -220,6 +220,14 @@ impl EmulatorState {
         self.inner.leads.put(record);
     }
 
+    /// Takes a record out entirely (rolling back a create).
+    pub(crate) fn remove(&self, id: &crate::ids::RecordId) {
+        if let Some(persist) = self.persist_handle() {
+            persist.remove(id);
+        }
+        self.inner.leads.remove(id);
+    }
+
     /// Restores a record loaded from disk.
     pub(crate) fn restore(&self, record: LeadRecord) {
         self.inner.ids.observe(record.sequence);

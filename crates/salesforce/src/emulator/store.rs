@@ -82,6 +82,11 @@ impl LeadStore {
         write(self.shard(&record.id)).insert(record.id, record);
     }
 
+    /// Removes a record entirely (used to roll back creates).
+    pub fn remove(&self, id: &RecordId) -> Option<LeadRecord> {
+        write(self.shard(id)).remove(id)
+    }
+
     /// A copy of the record with this id (deleted or not).
     pub fn get(&self, id: &RecordId) -> Option<LeadRecord> {
         read(self.shard(id)).get(id).cloned()

@@ -3,6 +3,7 @@
 mod harness;
 
 mod admin_faults;
+mod composite;
 mod discovery;
 mod lead_errors;
 mod leads_crud;
