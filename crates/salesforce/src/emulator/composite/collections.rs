@@ -128,19 +128,20 @@ fn records_body(call: &Call) -> Result<(bool, Vec<Map<String, Value>>), ApiError
     Ok((all_or_none, records))
 }
 
-fn check_type(record: &Map<String, Value>) -> Result<(), ApiErrorItem> {
+/// The error for a record that is not typed as a Lead.
+fn type_error(record: &Map<String, Value>) -> Option<ApiErrorItem> {
     let kind = record
         .get("attributes")
         .and_then(|a| a.get("type"))
         .and_then(Value::as_str);
     match kind {
-        Some(kind) if kind.eq_ignore_ascii_case("Lead") => Ok(()),
-        Some(kind) => Err(ApiErrorItem::with_fields(
+        Some(kind) if kind.eq_ignore_ascii_case("Lead") => None,
+        Some(kind) => Some(ApiErrorItem::with_fields(
             "INVALID_TYPE",
             format!("sObject type '{kind}' is not supported."),
             Vec::new(),
         )),
-        None => Err(ApiErrorItem::with_fields(
+        None => Some(ApiErrorItem::with_fields(
             "INVALID_TYPE",
             "Must send a concrete entity type.",
             Vec::new(),
@@ -166,7 +167,7 @@ pub fn collections(call: &Call) -> Outcome {
         Method::POST => {
             let (all_or_none, records) = records_body(call)?;
             run_all(call, &records, all_or_none, false, |record| {
-                if let Err(error) = check_type(record) {
+                if let Some(error) = type_error(record) {
                     return RecordResult::failed(None, error);
                 }
                 if record_id(record).is_some() {
@@ -187,7 +188,7 @@ pub fn collections(call: &Call) -> Outcome {
         Method::PATCH => {
             let (all_or_none, records) = records_body(call)?;
             run_all(call, &records, all_or_none, true, |record| {
-                if let Err(error) = check_type(record) {
+                if let Some(error) = type_error(record) {
                     return RecordResult::failed(None, error);
                 }
                 let Some(id_text) = record_id(record) else {
@@ -254,7 +255,7 @@ pub fn upsert(call: &Call, field: &str) -> Outcome {
         .ok_or_else(|| ApiError::external_id_field_not_found(field))?;
     let (all_or_none, records) = records_body(call)?;
     run_all(call, &records, all_or_none, false, |record| {
-        if let Err(error) = check_type(record) {
+        if let Some(error) = type_error(record) {
             return RecordResult::failed(None, error);
         }
         let value = record
