@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use leadwire_core::config::{CheckReport, Config, DelimiterChecker, check};
+use leadwire_core::config::{CheckReport, Config, EngineChecker, check};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -30,7 +30,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 pub fn check_file(path: &Path) -> anyhow::Result<CheckReport> {
     let source = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    Ok(check(&source, &DelimiterChecker))
+    Ok(check(&source, &EngineChecker::default()))
 }
 
 /// The config at `path` when `check` finds no error; otherwise an error listing them all.

@@ -84,6 +84,9 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
         }
     }
     diagnostics.sort_by_key(|problem| (problem.severity, problem.line));
+    diagnostics.dedup_by(|later, earlier| {
+        later.path == earlier.path && later.message.ends_with(&earlier.message)
+    });
     CheckReport {
         config: Some(config),
         diagnostics,

@@ -1,5 +1,5 @@
-//! Every Liquid field of a config, and the hook that checks one. The Liquid engine supplies
-//! the real checker; [`DelimiterChecker`] is a minimal stand-in that finds unclosed tags.
+//! Every Liquid field of a config, and the hook that checks one ([`LiquidChecker`]; the
+//! Liquid engine's implementation is `EngineChecker`).
 
 use super::Config;
 use super::diagnostics::{ConfigPath, Severity};
@@ -112,43 +112,6 @@ pub fn liquid_fields(config: &Config) -> Vec<LiquidField<'_>> {
     fields
 }
 
-/// Finds `{{` and `{%` that are never closed. It knows no Liquid beyond the delimiters.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct DelimiterChecker;
-
-impl LiquidChecker for DelimiterChecker {
-    fn check(&self, template: &str, _scope: &LiquidScope) -> Vec<TemplateProblem> {
-        let mut problems = Vec::new();
-        let mut rest = 0;
-        while let Some(found) = template[rest..].find('{').map(|offset| rest + offset) {
-            let after = &template[found + 1..];
-            let closer = if after.starts_with('{') {
-                "}}"
-            } else if after.starts_with('%') {
-                "%}"
-            } else {
-                rest = found + 1;
-                continue;
-            };
-            match after[1..].find(closer) {
-                Some(offset) => rest = found + 2 + offset + closer.len(),
-                None => {
-                    let (line, column) = line_and_column(template, found);
-                    let opener = if closer == "}}" { "{{" } else { "{%" };
-                    problems.push(TemplateProblem {
-                        severity: Severity::Error,
-                        message: format!("`{opener}` is never closed with `{closer}`"),
-                        line,
-                        column,
-                    });
-                    break;
-                }
-            }
-        }
-        problems
-    }
-}
-
 /// The 1-based line and column (in characters) of byte `offset` in `text`.
 pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
@@ -159,35 +122,4 @@ pub fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
         .map_or(0, |tail| tail.chars().count())
         + 1;
     (line, column)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scope() -> LiquidScope {
-        LiquidScope {
-            known_roots: MESSAGE_ROOTS.to_vec(),
-        }
-    }
-
-    #[test]
-    fn delimiter_checker_finds_unclosed_tags() {
-        assert!(
-            DelimiterChecker
-                .check("Bearer {{result.access_token}}", &scope())
-                .is_empty()
-        );
-        assert!(
-            DelimiterChecker
-                .check("{% if a %}x{% endif %} {not liquid}", &scope())
-                .is_empty()
-        );
-        let problems = DelimiterChecker.check("line one\n  {{${first_name}", &scope());
-        assert_eq!(problems.len(), 1);
-        assert_eq!((problems[0].line, problems[0].column), (2, 3));
-        assert!(problems[0].message.contains("never closed"));
-        let problems = DelimiterChecker.check("{% abort_message('x')", &scope());
-        assert!(problems[0].message.contains("`{%`"));
-    }
 }

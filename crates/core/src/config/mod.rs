@@ -9,6 +9,7 @@ mod graph;
 mod interest;
 mod interval;
 mod liquid;
+mod liquid_engine;
 mod placeholders;
 mod request;
 mod templates;
@@ -17,8 +18,8 @@ mod validate;
 pub use check::{CheckReport, check};
 pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};
 pub use liquid::{
-    DelimiterChecker, LiquidChecker, LiquidField, LiquidScope, MESSAGE_ROOTS, TemplateProblem,
-    line_and_column, liquid_fields,
+    LiquidChecker, LiquidField, LiquidScope, MESSAGE_ROOTS, TemplateProblem, line_and_column,
+    liquid_fields,
 };
 
 pub use connections::{
@@ -26,6 +27,7 @@ pub use connections::{
 };
 pub use interest::ListenedTriggers;
 pub use interval::{Interval, MAX_INTERVAL_SECONDS};
+pub use liquid_engine::EngineChecker;
 pub use request::{FieldFailure, RenderFailure, RenderedRequest};
 pub use templates::{
     CaptureTarget, HttpMethod, OrderedPairs, ResponseCapture, WebhookBody, WebhookTemplate,

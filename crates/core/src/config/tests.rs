@@ -7,7 +7,7 @@ const EXAMPLE: &str = include_str!("../../../../examples/salesforce-leads.toml")
 const VERBATIM: &str = include_str!("../../../../examples/salesforce-leads-verbatim.toml");
 
 fn run(source: &str) -> CheckReport {
-    check(source, &DelimiterChecker)
+    check(source, &EngineChecker::default())
 }
 
 fn line_of_text(source: &str, needle: &str) -> usize {
@@ -225,10 +225,19 @@ fn liquid_problems_point_into_the_value() {
         "lastName = \"{{${last_name}}}\"",
         "lastName = \"{{${last_name}\"",
     );
-    let error = assert_error(&source, "never closed", "lastName = ");
+    let error = assert_error(&source, "was not closed with `}}`", "lastName = ");
     assert!(error.message.contains("line 1, column 1 of the value"));
     let multi = "[[webhook_templates]]\nname = \"t\"\nurl = \"https://example.com\"\nmethod = \"POST\"\nbody.raw = '''\n{\n\"a\": \"{{x\"\n}'''\n";
-    assert_error(multi, "never closed", "\"a\"");
+    assert_error(multi, "was not closed", "\"a\"");
+    let typo = EXAMPLE.replace("{{${first_name}}}", "{{frist_name}}");
+    let report = run(&typo);
+    assert_eq!(report.error_count(), 0);
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|problem| problem.message.contains("unknown variable `frist_name`"))
+        .expect("strict mode warns");
+    assert_eq!(warning.line, Some(line_of_text(&typo, "firstName = ")));
 }
 
 #[test]
