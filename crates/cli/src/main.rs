@@ -24,6 +24,9 @@ enum Command {
     /// Render Liquid templates in Braze's dialect.
     #[command(subcommand)]
     Liquid(commands::liquid::LiquidCommand),
+    /// Preview webhook templates.
+    #[command(subcommand)]
+    Webhook(commands::webhook::WebhookCommand),
     /// Run the built-in Salesforce Sales Cloud emulator.
     SalesforceEmulator(Box<commands::emulator::EmulatorArgs>),
 }
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Check(args) => commands::check::run(args).await,
+            Command::Webhook(command) => commands::webhook::run(command).await,
             Command::Liquid(command) => commands::liquid::run(command).await,
             Command::SalesforceEmulator(args) => commands::emulator::run(*args).await,
         }

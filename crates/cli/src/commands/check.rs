@@ -34,7 +34,6 @@ pub fn check_file(path: &Path) -> anyhow::Result<CheckReport> {
 }
 
 /// The config at `path` when `check` finds no error; otherwise an error listing them all.
-#[allow(dead_code, reason = "`serve` calls it; it lands with the server")]
 pub fn load_valid_config(path: &Path) -> anyhow::Result<Config> {
     let report = check_file(path)?;
     if report.error_count() > 0 {

@@ -3,3 +3,4 @@
 pub mod check;
 pub mod emulator;
 pub mod liquid;
+pub mod webhook;

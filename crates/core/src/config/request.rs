@@ -35,6 +35,19 @@ pub enum FieldFailure {
 }
 
 impl WebhookTemplate {
+    /// Every Liquid text `render_request` renders, in order: the URL, header values, body.
+    /// A caller that renders asynchronously renders these first, then looks them up.
+    pub fn liquid_texts(&self) -> Vec<&str> {
+        let mut texts = vec![self.url.as_str()];
+        texts.extend(self.headers.iter().map(|(_, value)| value));
+        match &self.body {
+            WebhookBody::None => {}
+            WebhookBody::Raw(text) => texts.push(text),
+            WebhookBody::Json(pairs) => texts.extend(pairs.iter().map(|(_, value)| value)),
+        }
+        texts
+    }
+
     /// Renders the URL, every header value and the body, in that order.
     pub fn render_request(
         &self,
@@ -122,6 +135,15 @@ mod tests {
             headers = { Authorization = "Bearer t" }
             body.json = { firstName = "{{${first_name}}}", Lead_Stage__c = "MQL" }
             "#,
+        );
+        assert_eq!(
+            create.liquid_texts(),
+            [
+                "https://example.com/sobjects/Lead/{{${user_id}}} ",
+                "Bearer t",
+                "{{${first_name}}}",
+                "MQL"
+            ]
         );
         let request = create.render_request(&mut substitute).expect("renders");
         assert_eq!(request.url, "https://example.com/sobjects/Lead/00Q1");
