@@ -3,6 +3,7 @@
 //! - [`Store`] / [`StoreTransaction`]: the repository traits ([`repository`]).
 //! - [`sql::sqlite::SqliteStore`] (embedded default) and [`sql::postgres::PostgresStore`].
 //! - [`queue`]: job payloads and triggers; [`interest`]: which triggers are written.
+//! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
 //! - [`ingest`]: the `/users/track` write path, one transaction per request.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
@@ -10,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod interest;
+pub mod journeys;
 pub mod model;
 pub mod queue;
 pub mod repository;
@@ -18,6 +20,7 @@ pub mod sql;
 pub use config::{StoreConfig, migrate, open};
 pub use error::{StoreError, StoreResult};
 pub use interest::{NameFilter, TriggerInterest};
+pub use journeys::{CampaignReceipt, CanvasEntry, JourneyReads, JourneyWrites};
 pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask, TRIGGER_QUEUE, Trigger};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::interest::TriggerInterest;
+use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
 
@@ -35,7 +36,7 @@ pub struct ProfileWrite<'a> {
 /// address, the most recently updated one that has an external_id, otherwise the most
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: JourneyReads + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Starts a write transaction. On SQLite write transactions run one at a time.
@@ -110,7 +111,7 @@ pub trait Store: Send + Sync + 'static {
 /// `record_events` and `record_purchases`, from the changes they are given, filtered by the
 /// store's trigger interest. That keeps every trigger in the transaction of its cause.
 #[async_trait]
-pub trait StoreTransaction: Send {
+pub trait StoreTransaction: JourneyWrites + Send {
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
 

@@ -5,6 +5,8 @@
 mod harness;
 #[path = "conformance/ingest.rs"]
 mod ingest;
+#[path = "conformance/journeys.rs"]
+mod journeys;
 #[path = "conformance/profiles.rs"]
 mod profiles;
 #[path = "conformance/queue.rs"]
@@ -52,4 +54,7 @@ conformance!(
     ingest::track_writes_triggers_for_changes_only,
     ingest::update_existing_only_and_identifier_rules,
     ingest::events_and_purchases_create_users_and_history,
+    journeys::canvas_entries_round_trip_and_track_activity,
+    journeys::campaign_receipts_and_rate_windows_are_kept,
+    journeys::a_job_completes_with_its_transaction,
 );

@@ -4,6 +4,7 @@
 //! (`FOR UPDATE`, `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, where write
 //! transactions run one at a time on a single writer connection).
 
+pub(crate) mod journeys;
 pub mod postgres;
 pub(crate) mod shared;
 pub mod sqlite;

@@ -73,3 +73,4 @@ super::implement_store!(
     Postgres,
     Backend::Postgres
 );
+super::journeys::implement_journeys!(PostgresStore, PostgresTransaction);

@@ -98,3 +98,4 @@ impl SqliteStore {
 }
 
 super::implement_store!(SqliteStore, SqliteTransaction, Sqlite, Backend::Sqlite);
+super::journeys::implement_journeys!(SqliteStore, SqliteTransaction);

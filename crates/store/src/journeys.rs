@@ -1,0 +1,116 @@
+//! Campaign and Canvas runtime state: each user's canvas entries, campaign receipts and
+//! per-minute rate-limit windows, read and written by the engine's workers.
+//!
+//! [`JourneyReads`] is a supertrait of [`Store`](crate::Store) and [`JourneyWrites`] of
+//! [`StoreTransaction`](crate::StoreTransaction), so both are reachable through
+//! `dyn Store` / `dyn StoreTransaction`. Writes happen inside the transaction that also
+//! enqueues the follow-on work, and [`JourneyWrites::complete_job`] removes the job that
+//! caused them in the same transaction: a job's effects and its completion commit together.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use leadwire_core::campaign::RateWindow;
+use leadwire_core::canvas::{CanvasUserState, TimedEvent};
+use uuid::Uuid;
+
+use crate::error::StoreResult;
+use crate::queue::ClaimedJob;
+
+/// One entry of one user into one canvas. With re-entry allowed a user may hold several.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanvasEntry {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// Position, entry and event properties, exit request, history.
+    pub state: CanvasUserState,
+    /// Actions the user performed since arriving at the current Action Paths step.
+    pub actions: Vec<TimedEvent>,
+    /// Waiting at an Action Paths step: the trigger worker routes the user's actions here.
+    pub awaiting_action: bool,
+}
+
+impl CanvasEntry {
+    /// A new entry for `state` (the user has just entered).
+    pub fn new(user_id: Uuid, state: CanvasUserState) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            user_id,
+            state,
+            actions: Vec::new(),
+            awaiting_action: false,
+        }
+    }
+
+    /// The canvas's api id.
+    pub fn canvas(&self) -> &str {
+        &self.state.canvas
+    }
+
+    pub fn is_active(&self) -> bool {
+        !self.state.has_exited()
+    }
+}
+
+/// What the store remembers about one user and one campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CampaignReceipt {
+    /// When the user last received the campaign (a send was enqueued for them).
+    pub last_received_at: Option<DateTime<Utc>>,
+    /// When the user last performed one of the campaign's exception events; a pending
+    /// delayed send triggered before it is cancelled.
+    pub last_exception_at: Option<DateTime<Utc>>,
+}
+
+/// Reads for inspection and tests.
+#[async_trait]
+pub trait JourneyReads {
+    /// The user's entries, oldest first; `canvas` narrows them to one canvas.
+    async fn canvas_entries(
+        &self,
+        user_id: Uuid,
+        canvas: Option<&str>,
+    ) -> StoreResult<Vec<CanvasEntry>>;
+
+    async fn campaign_receipt(&self, user_id: Uuid, campaign: &str)
+    -> StoreResult<CampaignReceipt>;
+}
+
+/// Writes inside a transaction. Rows read here are locked on PostgreSQL until it ends.
+#[async_trait]
+pub trait JourneyWrites {
+    async fn canvas_entry(&mut self, id: Uuid) -> StoreResult<Option<CanvasEntry>>;
+
+    /// The user's entries that have not exited (every canvas), oldest first.
+    async fn active_canvas_entries(&mut self, user_id: Uuid) -> StoreResult<Vec<CanvasEntry>>;
+
+    /// When the user last entered `canvas`.
+    async fn last_canvas_entry_at(
+        &mut self,
+        user_id: Uuid,
+        canvas: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Inserts or replaces an entry.
+    async fn save_canvas_entry(&mut self, entry: &CanvasEntry) -> StoreResult<()>;
+
+    async fn campaign_receipt(
+        &mut self,
+        user_id: Uuid,
+        campaign: &str,
+    ) -> StoreResult<CampaignReceipt>;
+
+    async fn save_campaign_receipt(
+        &mut self,
+        user_id: Uuid,
+        campaign: &str,
+        receipt: &CampaignReceipt,
+    ) -> StoreResult<()>;
+
+    /// The rate-limit window named `name` (a campaign or canvas); empty when new.
+    async fn rate_window(&mut self, name: &str) -> StoreResult<RateWindow>;
+
+    async fn save_rate_window(&mut self, name: &str, window: &RateWindow) -> StoreResult<()>;
+
+    /// Removes a claimed job in this transaction. `LeaseLost` if another worker holds it now.
+    async fn complete_job(&mut self, job: &ClaimedJob) -> StoreResult<()>;
+}
