@@ -1,5 +1,7 @@
 //! The workers: triggers, canvas steps, and webhook delivery (render, HTTP, retry, activity log).
 
 pub mod delivery;
+pub mod journeys;
 pub mod metrics;
 pub mod send_task;
+pub mod workers;

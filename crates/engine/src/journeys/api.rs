@@ -1,0 +1,341 @@
+//! API-triggered entry: what `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`
+//! do once the request is authorized. Each recipient's `attributes` are applied first (in
+//! the same transaction), then the campaign sends (`trigger_properties` →
+//! `api_trigger_properties`) or the user enters the canvas (`context` →
+//! `canvas_entry_properties`). The response is `{"dispatch_id": "…", "message": "success"}`.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::attributes::{ProfileChanges, apply_attributes};
+use leadwire_core::campaign::{CampaignHistory, DeliveryType, TriggerDecision};
+use leadwire_core::canvas::EntryDecision;
+use leadwire_core::filters::FilterContext;
+use leadwire_core::profile::Profile;
+use leadwire_core::track::{self, UserIdentifier};
+use leadwire_store::{ProfileWrite, StoreError, StoreTransaction};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::campaigns;
+use super::context::{Journeys, event_counts};
+use super::tasks::CampaignTask;
+use super::triggers::enter;
+
+/// At most this many recipients per request.
+pub const MAX_RECIPIENTS: usize = 50;
+
+/// One recipient of an API trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipient {
+    pub user: UserIdentifier,
+    /// Applied to the profile before the send or entry.
+    pub attributes: Option<Map<String, Value>>,
+    /// Per-recipient `trigger_properties` / `context`, overriding the top level.
+    pub properties: Option<Map<String, Value>>,
+    /// When false, an unknown external id creates the user (with `attributes`).
+    pub send_to_existing_only: bool,
+}
+
+/// A parsed `/campaigns/trigger/send` or `/canvas/trigger/send` body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiTrigger {
+    /// `campaign_id` or `canvas_id`.
+    pub id: String,
+    /// Top-level `trigger_properties` or `context`.
+    pub properties: Map<String, Value>,
+    pub recipients: Vec<Recipient>,
+}
+
+/// Why a request is refused, with the message for the response.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiTriggerError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// No campaign or canvas has this id, or it is not API-triggered.
+    #[error("{0}")]
+    InvalidId(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a trigger call did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dispatch {
+    pub dispatch_id: String,
+    /// Recipients that got a send (campaign) or entered (canvas).
+    pub accepted: usize,
+    /// Recipients that were unknown, not eligible or outside the audience.
+    pub skipped: usize,
+}
+
+impl ApiTrigger {
+    /// Parses a body; `id_key` is `campaign_id` or `canvas_id`, `properties_key` is
+    /// `trigger_properties` or `context`.
+    pub fn parse(
+        body: &Map<String, Value>,
+        id_key: &str,
+        properties_key: &str,
+    ) -> Result<Self, ApiTriggerError> {
+        let bad = |message: String| ApiTriggerError::BadRequest(message);
+        let id = match body.get(id_key) {
+            Some(Value::String(id)) if !id.is_empty() => id.clone(),
+            _ => {
+                return Err(bad(format!(
+                    "{id_key} is required and must be a non-empty string"
+                )));
+            }
+        };
+        let properties = object_field(body, properties_key)?.unwrap_or_default();
+        if body.get("broadcast").and_then(Value::as_bool) == Some(true) {
+            return Err(bad(
+                "broadcast sends are not supported; list the users in `recipients`".into(),
+            ));
+        }
+        let Some(Value::Array(items)) = body.get("recipients") else {
+            return Err(bad(
+                "recipients is required (an array of up to 50 recipients)".into(),
+            ));
+        };
+        if items.is_empty() {
+            return Err(bad("recipients must name at least one user".into()));
+        }
+        if items.len() > MAX_RECIPIENTS {
+            return Err(bad(format!(
+                "{} recipients were sent; at most {MAX_RECIPIENTS} are allowed per request",
+                items.len()
+            )));
+        }
+        let recipients = items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                recipient(item, properties_key).map_err(|e| bad(format!("recipients[{index}].{e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            id,
+            properties,
+            recipients,
+        })
+    }
+}
+
+fn object_field(
+    object: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<Map<String, Value>>, ApiTriggerError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(_) => Err(ApiTriggerError::BadRequest(format!(
+            "{key} must be an object"
+        ))),
+    }
+}
+
+fn recipient(item: &Value, properties_key: &str) -> Result<Recipient, String> {
+    let Value::Object(object) = item else {
+        return Err(" must be an object".trim_start().to_owned());
+    };
+    let named = ["external_user_id", "user_alias", "email"]
+        .iter()
+        .filter(|key| object.get(**key).is_some_and(|v| !v.is_null()))
+        .count();
+    if named != 1 {
+        return Err(
+            "external_user_id: give exactly one of external_user_id, user_alias or email".into(),
+        );
+    }
+    let user = match object.get("external_user_id") {
+        Some(Value::String(id)) if !id.is_empty() => UserIdentifier::ExternalId(id.clone()),
+        Some(v) if !v.is_null() => {
+            return Err("external_user_id: must be a non-empty string".into());
+        }
+        _ => {
+            let mut lookup = Map::new();
+            for key in ["user_alias", "email"] {
+                if let Some(value) = object.get(key) {
+                    lookup.insert(key.into(), value.clone());
+                }
+            }
+            track::identifier_of(&lookup).map_err(|e| format!("{}: {}", e.field, e.message))?
+        }
+    };
+    let field = |key: &str| match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(_) => Err(format!("{key}: must be an object")),
+    };
+    let send_to_existing_only = match object.get("send_to_existing_only") {
+        None | Some(Value::Null) => true,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return Err("send_to_existing_only: must be true or false".into()),
+    };
+    let attributes = field("attributes")?;
+    if !send_to_existing_only && attributes.is_none() {
+        return Err("attributes: send_to_existing_only = false needs attributes".into());
+    }
+    Ok(Recipient {
+        user,
+        attributes,
+        properties: field(properties_key)?,
+        send_to_existing_only,
+    })
+}
+
+/// `POST /campaigns/trigger/send`.
+pub async fn trigger_campaign(
+    journeys: &Journeys,
+    request: &ApiTrigger,
+    now: DateTime<Utc>,
+) -> Result<Dispatch, ApiTriggerError> {
+    let campaign = journeys
+        .config
+        .campaign_by_api_id(&request.id)
+        .filter(|campaign| campaign.delivery == DeliveryType::ApiTriggered)
+        .ok_or_else(|| {
+            ApiTriggerError::InvalidId(format!(
+                "campaign_id `{}` names no API-triggered campaign",
+                request.id
+            ))
+        })?;
+    let mut tx = journeys.store.begin().await?;
+    let mut dispatch = new_dispatch();
+    for recipient in &request.recipients {
+        let Some(profile) = recipient_profile(journeys, tx.as_mut(), recipient, now).await? else {
+            dispatch.skipped += 1;
+            continue;
+        };
+        let receipt = tx.campaign_receipt(profile.id, campaign.api_id()).await?;
+        let history = CampaignHistory {
+            last_received_at: receipt.last_received_at,
+        };
+        let TriggerDecision::Schedule { send_at } = campaign.on_api_trigger(&history, now) else {
+            dispatch.skipped += 1;
+            continue;
+        };
+        let task = CampaignTask {
+            campaign: campaign.api_id().to_owned(),
+            user_id: profile.id,
+            triggered_at: now,
+            scheduled_at: send_at,
+            event_properties: None,
+            api_trigger_properties: Some(properties(request, recipient)),
+        };
+        match campaigns::schedule(journeys, tx.as_mut(), campaign, &profile, task, now).await? {
+            campaigns::SendOutcome::Sent { .. } | campaigns::SendOutcome::Deferred(_) => {
+                dispatch.accepted += 1
+            }
+            _ => dispatch.skipped += 1,
+        }
+    }
+    tx.commit().await?;
+    Ok(dispatch)
+}
+
+/// `POST /canvas/trigger/send`.
+pub async fn trigger_canvas(
+    journeys: &Journeys,
+    request: &ApiTrigger,
+    now: DateTime<Utc>,
+) -> Result<Dispatch, ApiTriggerError> {
+    let canvas = journeys
+        .config
+        .canvas_by_api_id(&request.id)
+        .filter(|canvas| canvas.entry_schedule == DeliveryType::ApiTriggered)
+        .ok_or_else(|| {
+            ApiTriggerError::InvalidId(format!(
+                "canvas_id `{}` names no API-triggered canvas",
+                request.id
+            ))
+        })?;
+    let mut tx = journeys.store.begin().await?;
+    let mut dispatch = new_dispatch();
+    for recipient in &request.recipients {
+        let Some(profile) = recipient_profile(journeys, tx.as_mut(), recipient, now).await? else {
+            dispatch.skipped += 1;
+            continue;
+        };
+        let last = tx.last_canvas_entry_at(profile.id, canvas.api_id()).await?;
+        let counts = event_counts(&*journeys.store, profile.id, &canvas.audience, now).await?;
+        let decision = canvas.on_api_trigger(
+            &FilterContext {
+                profile: &profile,
+                history: &counts,
+                now,
+            },
+            last,
+        );
+        match decision {
+            EntryDecision::Enter => {
+                enter(
+                    tx.as_mut(),
+                    canvas,
+                    &profile,
+                    properties(request, recipient),
+                    now,
+                )
+                .await?;
+                dispatch.accepted += 1;
+            }
+            EntryDecision::Skip(_) => dispatch.skipped += 1,
+        }
+    }
+    tx.commit().await?;
+    Ok(dispatch)
+}
+
+fn new_dispatch() -> Dispatch {
+    Dispatch {
+        dispatch_id: Uuid::now_v7().simple().to_string(),
+        accepted: 0,
+        skipped: 0,
+    }
+}
+
+fn properties(request: &ApiTrigger, recipient: &Recipient) -> Map<String, Value> {
+    recipient
+        .properties
+        .clone()
+        .unwrap_or_else(|| request.properties.clone())
+}
+
+/// The recipient's profile with their `attributes` applied and written; `None` when the
+/// user is unknown (and may not be created) or the attributes are invalid.
+async fn recipient_profile(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    recipient: &Recipient,
+    now: DateTime<Utc>,
+) -> Result<Option<Profile>, StoreError> {
+    let mut profile = match tx.find_profile(&recipient.user).await? {
+        Some(profile) => profile,
+        None => match (&recipient.user, recipient.send_to_existing_only) {
+            (UserIdentifier::ExternalId(id), false) => {
+                let mut profile = Profile::new(Uuid::now_v7(), now);
+                profile.external_id = Some(id.clone());
+                profile
+            }
+            _ => return Ok(None),
+        },
+    };
+    let created = profile.created_at == now && profile.updated_at == now;
+    let changes = match &recipient.attributes {
+        Some(attributes) => match apply_attributes(&mut profile, attributes, &journeys.limits, now)
+        {
+            Ok(changes) => changes,
+            Err(error) => {
+                tracing::info!(user = %profile.id, %error, "API trigger recipient's attributes are invalid; skipped");
+                return Ok(None);
+            }
+        },
+        None => ProfileChanges::default(),
+    };
+    if created || !changes.is_empty() || recipient.attributes.is_some() {
+        tx.save_profiles(&[ProfileWrite {
+            profile: &profile,
+            changes: &changes,
+        }])
+        .await?;
+    }
+    Ok(Some(profile))
+}

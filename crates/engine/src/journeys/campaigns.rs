@@ -1,0 +1,182 @@
+//! Campaign sends: the decision just before sending (exception events, re-eligibility,
+//! audience, rate limit) and the send task it produces. Immediate sends are decided inside
+//! the trigger's transaction; delayed ones come back as [`CampaignTask`]s at their time.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::MessageSource;
+use leadwire_core::campaign::{Campaign, CampaignHistory, RateDecision, SendDecision};
+use leadwire_core::filters::FilterContext;
+use leadwire_core::profile::Profile;
+use leadwire_core::track::UserIdentifier;
+use leadwire_store::{ClaimedJob, NewTask, StoreResult, StoreTransaction};
+use uuid::Uuid;
+
+use super::JourneyError;
+use super::context::{Journeys, event_counts};
+use super::tasks::{CAMPAIGN_QUEUE, CampaignTask};
+use crate::send_task::{SEND_QUEUE, SendTask};
+
+/// What became of one pending campaign send.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SendOutcome {
+    /// A send task was enqueued.
+    Sent { send_id: Uuid },
+    /// An exception event after the trigger cancelled it.
+    Cancelled,
+    /// Not re-eligible, or not in the audience at send time.
+    Skipped(String),
+    /// The rate limit held it; it comes back at this time.
+    Deferred(DateTime<Utc>),
+    /// Held back 72 hours by the rate limit: aborted.
+    RateLimitAborted,
+}
+
+/// A delayed or rate-limited campaign send whose time has come.
+pub(crate) async fn handle(
+    journeys: &Journeys,
+    job: &ClaimedJob,
+    task: &CampaignTask,
+    now: DateTime<Utc>,
+) -> Result<(), JourneyError> {
+    let mut tx = journeys.store.begin().await?;
+    let campaign = journeys.config.campaign_by_api_id(&task.campaign);
+    let profile = tx
+        .find_profile(&UserIdentifier::BrazeId(task.user_id))
+        .await?;
+    match (campaign, profile) {
+        (Some(campaign), Some(profile)) => {
+            let outcome = decide(journeys, tx.as_mut(), campaign, &profile, task, now).await?;
+            tracing::debug!(campaign = %task.campaign, user = %task.user_id, ?outcome, "campaign send decided");
+        }
+        (None, _) => {
+            tracing::warn!(campaign = %task.campaign, "a pending send names a campaign no longer in the config; dropped");
+        }
+        (_, None) => {
+            tracing::debug!(user = %task.user_id, "a pending send's user was deleted; dropped");
+        }
+    }
+    tx.complete_job(job).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Enqueues `task` for its delay (when `scheduled_at` is later than `now`), or decides it now.
+pub(crate) async fn schedule(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    campaign: &Campaign,
+    profile: &Profile,
+    task: CampaignTask,
+    now: DateTime<Utc>,
+) -> StoreResult<SendOutcome> {
+    if task.scheduled_at > now {
+        let at = task.scheduled_at;
+        enqueue_task(tx, &task, at).await?;
+        return Ok(SendOutcome::Deferred(at));
+    }
+    decide(journeys, tx, campaign, profile, &task, now).await
+}
+
+/// The send-time decision for one user, inside the caller's transaction.
+pub(crate) async fn decide(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    campaign: &Campaign,
+    profile: &Profile,
+    task: &CampaignTask,
+    now: DateTime<Utc>,
+) -> StoreResult<SendOutcome> {
+    let api_id = campaign.api_id();
+    let mut receipt = tx.campaign_receipt(profile.id, api_id).await?;
+    let excepted = receipt
+        .last_exception_at
+        .is_some_and(|at| at >= task.triggered_at);
+    if campaign.delay.is_some() && excepted {
+        return Ok(SendOutcome::Cancelled);
+    }
+    let counts = event_counts(&*journeys.store, profile.id, &campaign.audience, now).await?;
+    let history = CampaignHistory {
+        last_received_at: receipt.last_received_at,
+    };
+    let decision = campaign.at_send_time(
+        &FilterContext {
+            profile,
+            history: &counts,
+            now,
+        },
+        &history,
+    );
+    if let SendDecision::Skip(reason) = decision {
+        return Ok(SendOutcome::Skipped(format!("{reason:?}")));
+    }
+    if let Some(limit) = campaign.rate_limit_per_minute {
+        let window_name = format!("campaign:{api_id}");
+        let mut window = tx.rate_window(&window_name).await?;
+        let decision = window.try_send(Some(limit), task.scheduled_at, now);
+        tx.save_rate_window(&window_name, &window).await?;
+        match decision {
+            RateDecision::SendNow => {}
+            RateDecision::RetryAt(at) => {
+                enqueue_task(tx, task, at).await?;
+                return Ok(SendOutcome::Deferred(at));
+            }
+            RateDecision::Abort => return Ok(SendOutcome::RateLimitAborted),
+        }
+    }
+    let send = SendTask {
+        send_id: Uuid::now_v7(),
+        user_id: profile.id,
+        template: campaign.template.clone(),
+        source: MessageSource::Campaign {
+            campaign: campaign.name.clone(),
+        },
+        created_at: now,
+        event_properties: task.event_properties.clone(),
+        api_trigger_properties: task.api_trigger_properties.clone(),
+        canvas_entry_properties: None,
+        follow_up: None,
+    };
+    enqueue_send(tx, &send, now).await?;
+    receipt.last_received_at = Some(now);
+    tx.save_campaign_receipt(profile.id, api_id, &receipt)
+        .await?;
+    Ok(SendOutcome::Sent {
+        send_id: send.send_id,
+    })
+}
+
+async fn enqueue_task(
+    tx: &mut dyn StoreTransaction,
+    task: &CampaignTask,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    tx.enqueue(&NewTask {
+        queue: CAMPAIGN_QUEUE.into(),
+        payload: serde_json::to_value(task).map_err(corrupt)?,
+        run_at: at,
+    })
+    .await?;
+    Ok(())
+}
+
+/// Enqueues a send task for the delivery worker.
+pub(crate) async fn enqueue_send(
+    tx: &mut dyn StoreTransaction,
+    send: &SendTask,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    tx.enqueue(&NewTask {
+        queue: SEND_QUEUE.into(),
+        payload: serde_json::to_value(send).map_err(corrupt)?,
+        run_at: now,
+    })
+    .await?;
+    Ok(())
+}
+
+pub(crate) fn corrupt(source: serde_json::Error) -> leadwire_store::StoreError {
+    leadwire_store::StoreError::Corrupt {
+        what: "task payload",
+        source,
+    }
+}

@@ -1,0 +1,207 @@
+//! The canvas worker: advances one canvas entry through core's step machine
+//! ([`leadwire_core::canvas::advance`]) in one transaction, performing each step's action
+//! until the user waits or exits:
+//!
+//! - Audience Paths and Decision Split move at once;
+//! - User Update renders its values, writes the profile through `save_profiles` (so the
+//!   change produces triggers like any other) and moves on with the updated profile;
+//! - Message enqueues a [`SendTask`] whose follow-up is a canvas task with
+//!   `message_finished`, so the user advances when the send is finished, whatever its outcome;
+//! - Delay enqueues a canvas task at the end of the delay (a durable timer);
+//! - Action Paths marks the entry as waiting for actions and enqueues the window's end.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::MessageSource;
+use leadwire_core::canvas::{AdvanceInput, Canvas, ExitReason, NextAction, Step, Transition};
+use leadwire_core::filters::Filter;
+use leadwire_core::track::UserIdentifier;
+use leadwire_store::{CanvasEntry, ClaimedJob, NewTask, StoreResult, StoreTransaction};
+use uuid::Uuid;
+
+use super::JourneyError;
+use super::campaigns::{corrupt, enqueue_send};
+use super::context::{Journeys, event_counts};
+use super::tasks::{CANVAS_QUEUE, CanvasTask};
+use super::user_update::apply_user_update;
+use crate::send_task::{FollowUp, SendTask};
+
+/// At most this many steps in one task; a longer run continues in a new task.
+const MAX_STEPS_PER_TASK: usize = 64;
+
+/// Enqueues a canvas task for `entry` at its current step, due at `run_at`.
+pub(crate) async fn enqueue_step(
+    tx: &mut dyn StoreTransaction,
+    entry: &CanvasEntry,
+    message_finished: bool,
+    run_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    tx.enqueue(&NewTask {
+        queue: CANVAS_QUEUE.into(),
+        payload: step_payload(entry, message_finished)?,
+        run_at,
+    })
+    .await?;
+    Ok(())
+}
+
+fn step_payload(entry: &CanvasEntry, message_finished: bool) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(CanvasTask {
+        entry_id: entry.id,
+        seq: entry.state.history.len(),
+        message_finished,
+    })
+    .map_err(corrupt)
+}
+
+pub(crate) async fn handle(
+    journeys: &Journeys,
+    job: &ClaimedJob,
+    task: &CanvasTask,
+    now: DateTime<Utc>,
+) -> Result<(), JourneyError> {
+    let mut tx = journeys.store.begin().await?;
+    if let Some(mut entry) = tx.canvas_entry(task.entry_id).await? {
+        if entry.is_active() && entry.state.history.len() == task.seq {
+            run_entry(
+                journeys,
+                tx.as_mut(),
+                &mut entry,
+                task.message_finished,
+                now,
+            )
+            .await?;
+            tx.save_canvas_entry(&entry).await?;
+        } else {
+            tracing::trace!(entry = %task.entry_id, "stale canvas task; the entry has moved on");
+        }
+    }
+    tx.complete_job(job).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Advances the entry until it waits or exits. Returns the number of steps completed.
+pub(crate) async fn run_entry(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    entry: &mut CanvasEntry,
+    mut message_finished: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
+    let Some(canvas) = journeys.config.canvas_by_api_id(entry.canvas()) else {
+        tracing::warn!(canvas = entry.canvas(), entry = %entry.id, "the canvas is no longer in the config; the user exits");
+        entry.state.exit(ExitReason::StepRemoved, now);
+        entry.awaiting_action = false;
+        return Ok(0);
+    };
+    let Some(mut profile) = tx
+        .find_profile(&UserIdentifier::BrazeId(entry.user_id))
+        .await?
+    else {
+        tracing::debug!(entry = %entry.id, "the user was deleted; the entry is left as it is");
+        return Ok(0);
+    };
+    let counts = event_counts(&*journeys.store, entry.user_id, canvas_filters(canvas), now).await?;
+    let mut steps = 0;
+    loop {
+        let next = leadwire_core::canvas::advance(
+            canvas,
+            &entry.state,
+            &AdvanceInput {
+                profile: &profile,
+                history: &counts,
+                now,
+                actions: &entry.actions,
+            },
+        );
+        let transition = match next {
+            NextAction::Move(transition) => transition,
+            NextAction::UpdateUser { step, then } => {
+                apply_user_update(journeys, tx, canvas, entry, &mut profile, step, now).await?;
+                then
+            }
+            NextAction::SendWebhook { then, .. } if message_finished => {
+                message_finished = false;
+                then
+            }
+            NextAction::SendWebhook { template, .. } => {
+                send_message(tx, canvas, entry, template, now).await?;
+                return Ok(steps);
+            }
+            NextAction::WaitUntil(at) => {
+                enqueue_step(tx, entry, false, at).await?;
+                return Ok(steps);
+            }
+            NextAction::WaitForAction { until } => {
+                if !entry.awaiting_action {
+                    entry.awaiting_action = true;
+                    enqueue_step(tx, entry, false, until).await?;
+                }
+                return Ok(steps);
+            }
+            NextAction::Exit(reason) => {
+                entry.state.exit(reason, now);
+                entry.awaiting_action = false;
+                return Ok(steps);
+            }
+        };
+        follow(canvas, entry, transition, now);
+        steps += 1;
+        if entry.state.has_exited() {
+            return Ok(steps);
+        }
+        if steps >= MAX_STEPS_PER_TASK {
+            enqueue_step(tx, entry, false, now).await?;
+            return Ok(steps);
+        }
+    }
+}
+
+fn follow(canvas: &Canvas, entry: &mut CanvasEntry, transition: Transition, now: DateTime<Utc>) {
+    entry.state.follow(canvas, transition, now);
+    entry.actions.clear();
+    entry.awaiting_action = false;
+}
+
+async fn send_message(
+    tx: &mut dyn StoreTransaction,
+    canvas: &Canvas,
+    entry: &CanvasEntry,
+    template: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let step = entry.state.current_step().unwrap_or_default().to_owned();
+    let send = SendTask {
+        send_id: Uuid::now_v7(),
+        user_id: entry.user_id,
+        template: template.to_owned(),
+        source: MessageSource::Canvas {
+            canvas: canvas.name.clone(),
+            step,
+        },
+        created_at: now,
+        event_properties: entry.state.event_properties.clone(),
+        api_trigger_properties: None,
+        canvas_entry_properties: Some(entry.state.entry_properties.clone()),
+        follow_up: Some(FollowUp {
+            queue: CANVAS_QUEUE.into(),
+            payload: step_payload(entry, true)?,
+        }),
+    };
+    enqueue_send(tx, &send, now).await
+}
+
+/// Every filter the canvas's steps read (for pre-fetching event counts).
+fn canvas_filters(canvas: &Canvas) -> Vec<&Filter> {
+    let mut filters = Vec::new();
+    for step in &canvas.steps {
+        match step {
+            Step::AudiencePaths(paths) => {
+                filters.extend(paths.groups.iter().flat_map(|group| group.filters.iter()));
+            }
+            Step::DecisionSplit(split) => filters.extend(split.filters.iter()),
+            _ => {}
+        }
+    }
+    filters
+}

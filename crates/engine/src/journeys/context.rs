@@ -1,0 +1,92 @@
+//! [`Journeys`]: what every journey worker shares (store, config, attribute limits, the
+//! Liquid template cache), and the dispatch of a claimed job to its handler.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::config::Config;
+use leadwire_core::filters::{EventCounts, Filter};
+use leadwire_store::{ClaimedJob, JobPayload, Store, StoreResult, TRIGGER_QUEUE};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::JourneyError;
+use super::liquid::TemplateCache;
+use super::tasks::{CAMPAIGN_QUEUE, CANVAS_QUEUE};
+
+/// The campaign and Canvas runtime over one store and one config.
+pub struct Journeys {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: Arc<Config>,
+    pub(crate) limits: AttributeLimits,
+    pub(crate) liquid: TemplateCache,
+}
+
+impl Journeys {
+    /// The queues the journey workers consume.
+    pub const QUEUES: [&'static str; 3] = [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE];
+
+    pub fn new(store: Arc<dyn Store>, config: Arc<Config>, limits: AttributeLimits) -> Self {
+        Self {
+            store,
+            config,
+            limits,
+            liquid: TemplateCache::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Handles one claimed job of any journey queue at `now`, completing it in the same
+    /// transaction as its effects. On `Err` nothing was written and the job is still leased.
+    pub async fn handle(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), JourneyError> {
+        match (job.queue.as_str(), &job.payload) {
+            (TRIGGER_QUEUE, JobPayload::Trigger(trigger)) => {
+                super::triggers::handle(self, job, trigger, now).await
+            }
+            (CANVAS_QUEUE, JobPayload::Task(payload)) => {
+                let task = decode(payload, "canvas task")?;
+                super::canvas::handle(self, job, &task, now).await
+            }
+            (CAMPAIGN_QUEUE, JobPayload::Task(payload)) => {
+                let task = decode(payload, "campaign task")?;
+                super::campaigns::handle(self, job, &task, now).await
+            }
+            (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
+        }
+    }
+}
+
+fn decode<T: DeserializeOwned>(
+    payload: &serde_json::Value,
+    expected: &'static str,
+) -> Result<T, JourneyError> {
+    serde_json::from_value(payload.clone()).map_err(|error| JourneyError::Payload {
+        expected,
+        reason: error.to_string(),
+    })
+}
+
+/// The custom-event counts `filters` read, fetched from the store for one user at `now`.
+pub(crate) async fn event_counts<'a>(
+    store: &dyn Store,
+    user_id: Uuid,
+    filters: impl IntoIterator<Item = &'a Filter>,
+    now: DateTime<Utc>,
+) -> StoreResult<EventCounts> {
+    let mut counts = EventCounts::default();
+    for filter in filters {
+        for (name, since) in filter.required_event_counts(now) {
+            let count = store.count_events_since(user_id, &name, since).await?;
+            counts.insert(&name, since, count);
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,52 @@
+//! The deciding workers: campaigns and Canvas journeys run over the profile store and the
+//! durable queue, and produce [`SendTask`](crate::send_task::SendTask)s for delivery.
+//!
+//! - [`triggers`]: a trigger job (email added, attribute changed, event, purchase) →
+//!   campaign sends or delayed campaign tasks, canvas exits, Action Paths actions, canvas
+//!   entries.
+//! - [`campaigns`]: the send-time decision (exception events, re-eligibility, audience,
+//!   rate limit) for an immediate or delayed campaign send.
+//! - [`canvas`]: one canvas entry advanced through core's step machine until it waits
+//!   (Delay, Action Paths, Message) or exits.
+//! - [`api`]: `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`.
+//!
+//! Every job is handled in one transaction: its effects (profile writes, canvas state,
+//! receipts, new jobs) and the job's own completion commit together or not at all.
+
+pub mod api;
+pub mod campaigns;
+pub mod canvas;
+mod context;
+mod liquid;
+pub mod tasks;
+pub mod triggers;
+mod user_update;
+
+pub use context::Journeys;
+pub use tasks::{CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask, CanvasTask};
+
+use leadwire_store::StoreError;
+
+/// Why a job could not be handled.
+#[derive(Debug, thiserror::Error)]
+pub enum JourneyError {
+    /// The database failed or a concurrent write conflicted; the job is retried.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The job's payload is not what its queue carries; retrying cannot help.
+    #[error("the job payload is not a valid {expected}: {reason}")]
+    Payload {
+        expected: &'static str,
+        reason: String,
+    },
+    /// A job on a queue no journey worker handles.
+    #[error("no journey worker handles queue `{0}`")]
+    UnknownQueue(String),
+}
+
+impl JourneyError {
+    /// Whether running the job again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, JourneyError::Store(_))
+    }
+}

@@ -1,0 +1,44 @@
+//! The payloads the journey workers enqueue for themselves: canvas steps and delayed
+//! campaign sends.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// The queue of canvas step tasks: an entry to advance (now, after a Delay, at the end of
+/// an Action Paths window, after an action, or after a Message step's send finished).
+pub const CANVAS_QUEUE: &str = "canvas";
+
+/// The queue of campaign sends waiting for their delay or a rate-limit slot.
+pub const CAMPAIGN_QUEUE: &str = "campaigns";
+
+/// Advance one canvas entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanvasTask {
+    pub entry_id: Uuid,
+    /// The number of steps the entry had completed when the task was enqueued. A task whose
+    /// entry has moved on since (a window-expiry timer after an action advanced the user)
+    /// is stale and does nothing.
+    pub seq: usize,
+    /// The send of the Message step the entry waits at has finished (delivered, failed for
+    /// good, or aborted): the user advances past it.
+    #[serde(default)]
+    pub message_finished: bool,
+}
+
+/// A campaign send decided at trigger time and carried out at `run_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignTask {
+    /// The campaign's api id.
+    pub campaign: String,
+    pub user_id: Uuid,
+    /// When the trigger happened; an exception event after it cancels the send.
+    pub triggered_at: DateTime<Utc>,
+    /// When the send was due; the rate limit aborts it 72 hours after.
+    pub scheduled_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_properties: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_trigger_properties: Option<Map<String, Value>>,
+}

@@ -1,0 +1,252 @@
+//! The trigger worker: one trigger job (something a user did) against every campaign and
+//! canvas in the config, in one transaction:
+//!
+//! 1. campaign exception events are recorded (they cancel pending delayed sends);
+//! 2. action-based campaigns whose trigger matches schedule a send (re-eligibility first,
+//!    the audience at send time);
+//! 3. canvas exit criteria mark the user's entries to exit when their step completes;
+//! 4. the action goes to entries waiting at an Action Paths step that listens for it
+//!    (unranked: only the earliest entry of a canvas, which then advances at once;
+//!    ranked: every waiting entry, decided when the window ends);
+//! 5. action-based canvases whose entry trigger matches enter the user (re-entry control,
+//!    then the audience), and a canvas task starts the journey.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::campaign::{CampaignHistory, TriggerDecision};
+use leadwire_core::canvas::{CanvasUserState, EntryDecision, Step, TimedEvent};
+use leadwire_core::filters::FilterContext;
+use leadwire_core::profile::Profile;
+use leadwire_core::track::UserIdentifier;
+use leadwire_core::trigger::TriggerEvent;
+use leadwire_store::{CanvasEntry, ClaimedJob, StoreResult, StoreTransaction, Trigger};
+
+use super::JourneyError;
+use super::campaigns;
+use super::canvas::enqueue_step;
+use super::context::{Journeys, event_counts};
+use super::tasks::CampaignTask;
+
+/// The core trigger event a stored trigger reports.
+pub fn trigger_event(trigger: &Trigger) -> TriggerEvent {
+    match trigger {
+        Trigger::EmailAdded { email, .. } => TriggerEvent::EmailAdded {
+            email: email.clone(),
+        },
+        Trigger::CustomAttributeChanged { name, old, new, .. } => {
+            TriggerEvent::CustomAttributeChanged {
+                name: name.clone(),
+                old: old.clone(),
+                new: Some(new.clone()),
+            }
+        }
+        Trigger::CustomEventPerformed {
+            name,
+            properties,
+            time,
+            ..
+        } => TriggerEvent::CustomEventPerformed {
+            name: name.clone(),
+            properties: properties.clone(),
+            time: *time,
+        },
+        Trigger::PurchaseMade {
+            product_id,
+            properties,
+            time,
+            ..
+        } => TriggerEvent::Purchase {
+            product_id: product_id.clone(),
+            properties: properties.clone(),
+            time: *time,
+        },
+    }
+}
+
+pub(crate) async fn handle(
+    journeys: &Journeys,
+    job: &ClaimedJob,
+    trigger: &Trigger,
+    now: DateTime<Utc>,
+) -> Result<(), JourneyError> {
+    let event = trigger_event(trigger);
+    let mut tx = journeys.store.begin().await?;
+    let user = UserIdentifier::BrazeId(trigger.user_id());
+    match tx.find_profile(&user).await? {
+        Some(profile) => {
+            campaigns_on_trigger(journeys, tx.as_mut(), &profile, &event, now).await?;
+            canvases_on_trigger(journeys, tx.as_mut(), &profile, &event, now).await?;
+        }
+        None => tracing::debug!(user = %trigger.user_id(), "trigger for a deleted user; dropped"),
+    }
+    tx.complete_job(job).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn campaigns_on_trigger(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    profile: &Profile,
+    event: &TriggerEvent,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for campaign in &journeys.config.campaigns {
+        let api_id = campaign.api_id();
+        if campaign.cancels_pending_send(event) {
+            let mut receipt = tx.campaign_receipt(profile.id, api_id).await?;
+            receipt.last_exception_at = Some(now);
+            tx.save_campaign_receipt(profile.id, api_id, &receipt)
+                .await?;
+            tracing::debug!(campaign = api_id, user = %profile.id, "exception event cancels pending sends");
+        }
+        if !campaign
+            .triggers
+            .iter()
+            .any(|trigger| trigger.matches(event))
+        {
+            continue;
+        }
+        let receipt = tx.campaign_receipt(profile.id, api_id).await?;
+        let history = CampaignHistory {
+            last_received_at: receipt.last_received_at,
+        };
+        match campaign.on_trigger(event, &history, now) {
+            TriggerDecision::Schedule { send_at } => {
+                let task = CampaignTask {
+                    campaign: api_id.to_owned(),
+                    user_id: profile.id,
+                    triggered_at: now,
+                    scheduled_at: send_at,
+                    event_properties: event.event_properties().cloned(),
+                    api_trigger_properties: None,
+                };
+                let outcome =
+                    campaigns::schedule(journeys, tx, campaign, profile, task, now).await?;
+                tracing::debug!(campaign = api_id, user = %profile.id, ?outcome, "campaign triggered");
+            }
+            TriggerDecision::Skip(reason) => {
+                tracing::debug!(campaign = api_id, user = %profile.id, ?reason, "campaign trigger skipped");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn canvases_on_trigger(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    profile: &Profile,
+    event: &TriggerEvent,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let listens = journeys.config.canvases.iter().any(|canvas| {
+        canvas.is_exit_event(event)
+            || canvas.entry_triggers.iter().any(|t| t.matches(event))
+            || action_paths_listen(canvas, event)
+    });
+    if !listens {
+        return Ok(());
+    }
+    let mut active = tx.active_canvas_entries(profile.id).await?;
+    for canvas in &journeys.config.canvases {
+        let api_id = canvas.api_id();
+        if canvas.is_exit_event(event) {
+            for entry in active.iter_mut().filter(|entry| entry.canvas() == api_id) {
+                entry.state.request_exit();
+                tx.save_canvas_entry(entry).await?;
+            }
+        }
+        route_action(tx, canvas, &mut active, event, now).await?;
+        if canvas.entry_triggers.iter().any(|t| t.matches(event)) {
+            let last = tx.last_canvas_entry_at(profile.id, api_id).await?;
+            let counts = event_counts(&*journeys.store, profile.id, &canvas.audience, now).await?;
+            let decision = canvas.on_trigger(
+                event,
+                &FilterContext {
+                    profile,
+                    history: &counts,
+                    now,
+                },
+                last,
+            );
+            match decision {
+                EntryDecision::Enter => {
+                    let properties = event.event_properties().cloned().unwrap_or_default();
+                    enter(tx, canvas, profile, properties, now).await?;
+                }
+                EntryDecision::Skip(reason) => {
+                    tracing::debug!(canvas = api_id, user = %profile.id, ?reason, "canvas entry skipped");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Enters `profile` into `canvas` and enqueues its first step.
+pub(crate) async fn enter(
+    tx: &mut dyn StoreTransaction,
+    canvas: &leadwire_core::canvas::Canvas,
+    profile: &Profile,
+    entry_properties: serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> StoreResult<CanvasEntry> {
+    let state = CanvasUserState::enter(canvas, now, entry_properties);
+    let entry = CanvasEntry::new(profile.id, state);
+    tx.save_canvas_entry(&entry).await?;
+    enqueue_step(tx, &entry, false, now).await?;
+    tracing::debug!(canvas = canvas.api_id(), user = %profile.id, entry = %entry.id, "user entered canvas");
+    Ok(entry)
+}
+
+fn action_paths_listen(canvas: &leadwire_core::canvas::Canvas, event: &TriggerEvent) -> bool {
+    canvas.steps.iter().any(|step| match step {
+        Step::ActionPaths(paths) => paths
+            .groups
+            .iter()
+            .any(|group| group.triggers.iter().any(|t| t.matches(event))),
+        _ => false,
+    })
+}
+
+/// Gives the action to this canvas's entries waiting at an Action Paths step that listens
+/// for it: the earliest entry only when unranked (and wakes it), every one when ranked.
+async fn route_action(
+    tx: &mut dyn StoreTransaction,
+    canvas: &leadwire_core::canvas::Canvas,
+    active: &mut [CanvasEntry],
+    event: &TriggerEvent,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for entry in active.iter_mut() {
+        if entry.canvas() != canvas.api_id() || !entry.awaiting_action {
+            continue;
+        }
+        let Some(Step::ActionPaths(paths)) =
+            entry.state.current_step().and_then(|s| canvas.step(s))
+        else {
+            continue;
+        };
+        let wanted = paths
+            .groups
+            .iter()
+            .any(|group| group.triggers.iter().any(|t| t.matches(event)));
+        if !wanted {
+            continue;
+        }
+        entry.actions.push(TimedEvent {
+            time: now,
+            event: event.clone(),
+        });
+        if paths.ranked {
+            tx.save_canvas_entry(entry).await?;
+            continue;
+        }
+        // Unranked: this entry advances on the action; the next action goes to the next one.
+        entry.awaiting_action = false;
+        tx.save_canvas_entry(entry).await?;
+        enqueue_step(tx, entry, false, now).await?;
+        return Ok(());
+    }
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The worker runtime for the journey queues (triggers, canvas steps, delayed campaign
+//! sends): one loop per queue with a bounded number of jobs in flight, polling with
+//! backoff when idle, and a graceful shutdown that stops claiming and drains what is in
+//! flight. [`Workers::run_until_idle`] is the deterministic driver for tests and benches:
+//! it handles every job due at a given `now`, one at a time, until none is left.
+//!
+//! A job whose handler fails is released to run again with backoff; after
+//! [`WorkerOptions::max_attempts`] (or at once when retrying cannot help) it is failed with
+//! the error recorded on the job.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leadwire_store::{ClaimedJob, StoreError, StoreResult};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::journeys::{JourneyError, Journeys};
+
+/// How the runtime claims and retries.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Jobs in flight per queue.
+    pub concurrency: usize,
+    /// Jobs leased per claim.
+    pub batch: u32,
+    /// How long a claimed job is leased before another worker may take it.
+    pub lease: Duration,
+    /// Idle polling starts at `poll_min` and doubles up to `poll_max`.
+    pub poll_min: Duration,
+    pub poll_max: Duration,
+    /// Attempts before a job is failed for good.
+    pub max_attempts: u32,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            batch: 32,
+            lease: Duration::from_secs(60),
+            poll_min: Duration::from_millis(20),
+            poll_max: Duration::from_secs(1),
+            max_attempts: 5,
+        }
+    }
+}
+
+/// The journey workers over one store and config.
+#[derive(Clone)]
+pub struct Workers {
+    journeys: Arc<Journeys>,
+    options: WorkerOptions,
+}
+
+/// The running loops; [`WorkersHandle::shutdown`] stops them.
+pub struct WorkersHandle {
+    token: CancellationToken,
+    loops: JoinSet<()>,
+}
+
+impl Workers {
+    pub fn new(journeys: Arc<Journeys>, options: WorkerOptions) -> Self {
+        Self { journeys, options }
+    }
+
+    pub fn journeys(&self) -> &Arc<Journeys> {
+        &self.journeys
+    }
+
+    /// Starts one loop per journey queue on the current runtime. They stop when `token`
+    /// is cancelled, after the jobs in flight finish.
+    pub fn start(&self, token: CancellationToken) -> WorkersHandle {
+        let mut loops = JoinSet::new();
+        for queue in Journeys::QUEUES {
+            let workers = self.clone();
+            let token = token.clone();
+            loops.spawn(async move { workers.run_queue(queue, token).await });
+        }
+        tracing::info!(queues = ?Journeys::QUEUES, concurrency = self.options.concurrency, "journey workers started");
+        WorkersHandle { token, loops }
+    }
+
+    async fn run_queue(&self, queue: &'static str, token: CancellationToken) {
+        let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let mut in_flight = JoinSet::new();
+        let mut idle = self.options.poll_min;
+        while !token.is_cancelled() {
+            while in_flight.try_join_next().is_some() {}
+            let free = permits.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    _ = in_flight.join_next() => {}
+                    () = token.cancelled() => break,
+                }
+                continue;
+            }
+            let limit = u32::try_from(free)
+                .unwrap_or(u32::MAX)
+                .min(self.options.batch);
+            match self
+                .journeys
+                .store()
+                .claim(queue, Utc::now(), self.options.lease, limit)
+                .await
+            {
+                Ok(jobs) if !jobs.is_empty() => {
+                    idle = self.options.poll_min;
+                    for job in jobs {
+                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                            break;
+                        };
+                        let workers = self.clone();
+                        in_flight.spawn(async move {
+                            workers.process(&job, Utc::now()).await;
+                            drop(permit);
+                        });
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(idle) => {}
+                () = token.cancelled() => break,
+            }
+            idle = (idle * 2).min(self.options.poll_max);
+        }
+        while in_flight.join_next().await.is_some() {}
+        tracing::info!(queue, "journey worker stopped");
+    }
+
+    /// Handles one claimed job, then retries or fails it on error.
+    pub async fn process(&self, job: &ClaimedJob, now: DateTime<Utc>) {
+        let Err(error) = self.journeys.handle(job, now).await else {
+            return;
+        };
+        let store = self.journeys.store();
+        let message = error.to_string();
+        let outcome = if matches!(error, JourneyError::Store(StoreError::LeaseLost { .. })) {
+            Ok(())
+        } else if !error.is_retryable() || job.attempts >= self.options.max_attempts {
+            tracing::error!(job = job.id, queue = %job.queue, attempts = job.attempts, error = %message, "job failed for good");
+            store.fail(job, &message, now).await
+        } else {
+            let at = now + retry_delay(job.attempts);
+            tracing::warn!(job = job.id, queue = %job.queue, attempts = job.attempts, error = %message, retry_at = %at, "job failed; retrying");
+            store.retry_at(job, at, &message).await
+        };
+        if let Err(error) = outcome {
+            tracing::warn!(job = job.id, %error, "could not release the failed job; its lease will expire");
+        }
+    }
+
+    /// Handles every journey job due at `now`, one at a time, until no queue has one.
+    /// Returns how many were handled. Jobs due later (delays, windows, retries) stay.
+    pub async fn run_until_idle(&self, now: DateTime<Utc>) -> StoreResult<usize> {
+        let mut handled = 0;
+        loop {
+            let mut this_round = 0;
+            for queue in Journeys::QUEUES {
+                let jobs = self
+                    .journeys
+                    .store()
+                    .claim(queue, now, self.options.lease, self.options.batch)
+                    .await?;
+                this_round += jobs.len();
+                for job in &jobs {
+                    self.process(job, now).await;
+                }
+            }
+            if this_round == 0 {
+                return Ok(handled);
+            }
+            handled += this_round;
+        }
+    }
+}
+
+impl WorkersHandle {
+    /// Stops claiming, waits for the jobs in flight, and returns.
+    pub async fn shutdown(mut self) {
+        self.token.cancel();
+        while self.loops.join_next().await.is_some() {}
+    }
+}
+
+/// 1 s, 4 s, 9 s, … capped at 5 minutes.
+fn retry_delay(attempts: u32) -> TimeDelta {
+    let seconds = i64::from(attempts.max(1)).pow(2).min(300);
+    TimeDelta::seconds(seconds)
+}

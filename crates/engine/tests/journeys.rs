@@ -1,0 +1,7 @@
+//! The campaign and Canvas workers driven step by step with a controllable clock, over a
+//! SQLite store: the seed's two flows, every step type, triggers, restarts and bad data.
+
+#[path = "journeys/harness.rs"]
+mod harness;
+#[path = "journeys/seed.rs"]
+mod seed;

@@ -1,0 +1,169 @@
+//! A SQLite store in a temp file, a config, the journey workers and a controllable clock;
+//! `deliver` stands in for the delivery worker (it takes the send tasks and enqueues their
+//! follow-ups, as delivery does when a send is finished).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::config::Config;
+use leadwire_core::profile::Profile;
+use leadwire_core::track::UserIdentifier;
+use leadwire_engine::journeys::Journeys;
+use leadwire_engine::send_task::{SEND_QUEUE, SendTask};
+use leadwire_engine::workers::{WorkerOptions, Workers};
+use leadwire_store::ingest::{TrackRequest, track};
+use leadwire_store::sql::sqlite::SqliteStore;
+use leadwire_store::{CanvasEntry, JobPayload, NewTask, Store};
+use serde_json::Value;
+
+pub struct Harness {
+    pub store: Arc<dyn Store>,
+    pub workers: Workers,
+    pub now: DateTime<Utc>,
+    pub path: PathBuf,
+    config: Arc<Config>,
+}
+
+impl Harness {
+    pub async fn new(config_toml: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("leadwire-journeys-{}.db", uuid::Uuid::new_v4()));
+        let config: Config = toml::from_str(config_toml).expect("a valid test config");
+        Self::open(path, Arc::new(config), Utc::now() + TimeDelta::seconds(1)).await
+    }
+
+    async fn open(path: PathBuf, config: Arc<Config>, now: DateTime<Utc>) -> Self {
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open(&path, 2)
+                .await
+                .expect("open the SQLite store"),
+        );
+        let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
+        let workers = Workers::new(Arc::new(journeys), WorkerOptions::default());
+        Self {
+            store,
+            workers,
+            now,
+            path,
+            config,
+        }
+    }
+
+    /// Closes the store and opens the same file again, as a restart does.
+    pub async fn restart(self) -> Self {
+        self.store.close().await;
+        Self::open(self.path.clone(), self.config.clone(), self.now).await
+    }
+
+    pub fn advance(&mut self, by: TimeDelta) {
+        self.now += by;
+    }
+
+    /// Runs every job due now.
+    pub async fn run(&self) -> usize {
+        self.workers
+            .run_until_idle(self.now)
+            .await
+            .expect("the workers run")
+    }
+
+    /// `/users/track` at the harness's clock; events and purchases without a `time` get now.
+    pub async fn track(&self, body: Value) {
+        let now = Value::String(self.now.to_rfc3339());
+        let get = |key: &str| {
+            body.get(key).and_then(Value::as_array).map(|items| {
+                items
+                    .iter()
+                    .cloned()
+                    .map(|mut item| {
+                        if let Some(object) = item.as_object_mut().filter(|_| key != "attributes") {
+                            object.entry("time").or_insert_with(|| now.clone());
+                        }
+                        item
+                    })
+                    .collect::<Vec<_>>()
+            })
+        };
+        let request = TrackRequest {
+            attributes: get("attributes"),
+            events: get("events"),
+            purchases: get("purchases"),
+        };
+        let outcome = track(
+            &*self.store,
+            &request,
+            &AttributeLimits::default(),
+            self.now,
+        )
+        .await
+        .expect("track");
+        assert!(
+            outcome.errors.is_empty(),
+            "track errors: {:?}",
+            outcome.errors
+        );
+    }
+
+    pub async fn profile(&self, external_id: &str) -> Profile {
+        self.store
+            .find_profile(&UserIdentifier::ExternalId(external_id.into()))
+            .await
+            .expect("find profile")
+            .expect("the profile exists")
+    }
+
+    pub async fn entries(&self, external_id: &str, canvas: &str) -> Vec<CanvasEntry> {
+        let profile = self.profile(external_id).await;
+        self.store
+            .canvas_entries(profile.id, Some(canvas))
+            .await
+            .expect("canvas entries")
+    }
+
+    /// Takes every send task due now and enqueues its follow-up, as the delivery worker
+    /// does when a send is finished.
+    pub async fn deliver(&self) -> Vec<SendTask> {
+        let jobs = self
+            .store
+            .claim(
+                SEND_QUEUE,
+                self.now,
+                std::time::Duration::from_secs(60),
+                1000,
+            )
+            .await
+            .expect("claim sends");
+        let mut sends = Vec::new();
+        for job in jobs {
+            let JobPayload::Task(payload) = &job.payload else {
+                panic!("a send job carries a task: {job:?}");
+            };
+            let send: SendTask = serde_json::from_value(payload.clone()).expect("a send task");
+            let mut tx = self.store.begin().await.expect("begin");
+            if let Some(follow_up) = &send.follow_up {
+                tx.enqueue(&NewTask {
+                    queue: follow_up.queue.clone(),
+                    payload: follow_up.payload.clone(),
+                    run_at: self.now,
+                })
+                .await
+                .expect("enqueue the follow-up");
+            }
+            tx.complete_job(&job).await.expect("complete the send");
+            tx.commit().await.expect("commit");
+            sends.push(send);
+        }
+        sends
+    }
+
+    pub async fn finish(self) {
+        self.store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.path.clone().into_os_string();
+            file.push(suffix);
+            std::fs::remove_file(file).ok();
+        }
+    }
+}
