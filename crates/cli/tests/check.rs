@@ -137,3 +137,28 @@ fn a_missing_file_is_an_error() {
             .contains("cannot read the config file /nonexistent/leadwire.toml")
     );
 }
+
+#[test]
+fn server_and_store_sections_are_checked_too() {
+    let source = std::fs::read_to_string(examples().join("salesforce-leads.toml"))
+        .expect("the example is readable");
+    let broken = source.replace("key = \"dev-key-change-me-0123456789\"", "key = \"short\"")
+        + "\n[store]\ndatabase_url = \"mysql://db\"\n";
+    let path = write_config("broken-sections.toml", &broken);
+    let output = check(&path);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    let file = path.display();
+    let store_line = broken
+        .lines()
+        .position(|line| line == "[store]")
+        .map_or(0, |index| index + 1);
+    assert!(
+        text.contains(&format!(
+            "{file}:{store_line}: error: invalid store configuration"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("{file}:9: error: server.api_keys[0] (`web-forms`): the key must be at least 16 characters")), "{text}");
+    assert!(text.contains("store.database_url must be empty"), "{text}");
+}

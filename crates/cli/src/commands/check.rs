@@ -30,7 +30,9 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
 pub fn check_file(path: &Path) -> anyhow::Result<CheckReport> {
     let source = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    Ok(check(&source, &EngineChecker::default()))
+    let mut report = check(&source, &EngineChecker::default());
+    super::check_sections::check_other_sections(&source, &mut report);
+    Ok(report)
 }
 
 /// The config at `path` when `check` finds no error; otherwise an error listing them all.

@@ -1,6 +1,7 @@
 //! One module per subcommand; each exposes its clap arguments and an async `run`.
 
 pub mod check;
+mod check_sections;
 pub mod emulator;
 pub mod liquid;
 pub mod webhook;

@@ -51,6 +51,7 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
         }
     };
     let mut diagnostics = Vec::new();
+    unknown_sections(source, &mut diagnostics);
     validate(&config, &mut diagnostics);
     validate_canvases(&config, &mut diagnostics);
     let fields = liquid_fields(&config);
@@ -90,6 +91,46 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
     CheckReport {
         config: Some(config),
         diagnostics,
+    }
+}
+
+/// Top-level sections read by leadwire's crates. Others are ignored, so a typo would be too.
+const KNOWN_SECTIONS: &[&str] = &[
+    "salesforce_connections",
+    "webhook_templates",
+    "campaigns",
+    "canvases",
+    "server",
+    "store",
+    "delivery",
+    "engine",
+    "workers",
+    "salesforce_emulator",
+    "activity",
+    "log",
+];
+
+fn unknown_sections(source: &str, problems: &mut Vec<Diagnostic>) {
+    let Ok(table) = toml::from_str::<toml::Table>(source) else {
+        return;
+    };
+    for key in table
+        .keys()
+        .filter(|key| !KNOWN_SECTIONS.contains(&key.as_str()))
+    {
+        let singular = key.trim_end_matches('s');
+        let fix = match KNOWN_SECTIONS
+            .iter()
+            .find(|known| known.trim_end_matches('s') == singular)
+        {
+            Some(known) => format!("did you mean `{known}`?"),
+            None => format!("leadwire reads {}", KNOWN_SECTIONS.join(", ")),
+        };
+        problems.push(Diagnostic::warning(
+            ConfigPath::default().key(key),
+            format!("unknown section `{key}` is ignored"),
+            fix,
+        ));
     }
 }
 

@@ -191,7 +191,7 @@ fn parse_errors_carry_the_line_and_a_fix() {
     let source = EXAMPLE.replace("template = \"Create Lead\"\ntriggers", "triggers");
     let error = assert_error(&source, "missing field `template`", "[[campaigns]]");
     assert!(error.fix.contains("add the missing key"));
-    assert_error("[[api_keys]\nname = 1", "", "[[api_keys]");
+    assert_error("[[campaigns]\nname = 1", "", "[[campaigns]");
 }
 
 #[test]
@@ -260,3 +260,22 @@ fn filtering_the_audience_on_the_trigger_attribute_is_a_warning() {
 }
 
 mod rules;
+
+#[test]
+fn an_unknown_section_is_a_warning() {
+    let source = EXAMPLE.replace("[[campaigns]]", "[[campaign]]");
+    let report = run(&source);
+    let warning = report
+        .diagnostics
+        .iter()
+        .find(|problem| problem.message.contains("unknown section `campaign`"))
+        .expect("warned");
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(warning.fix.contains("campaigns"));
+    assert_eq!(warning.line, Some(line_of_text(&source, "[[campaign]]")));
+    let with_store = format!("[store]\ndata_dir = \"data\"\n\n{EXAMPLE}");
+    assert!(
+        run(&with_store).diagnostics.is_empty(),
+        "[server] and [store] are known sections"
+    );
+}
