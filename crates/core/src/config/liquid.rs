@@ -53,6 +53,7 @@ pub fn liquid_fields(config: &Config) -> Vec<LiquidField<'_>> {
     for (index, template) in config.webhook_templates.iter().enumerate() {
         let path = ConfigPath::default().key("webhook_templates").index(index);
         let mut roots = MESSAGE_ROOTS.to_vec();
+        roots.push("connections");
         if template.connection.is_some() {
             roots.push("connection");
         }

@@ -94,6 +94,10 @@ fn dry_run_globals(scope: &LiquidScope) -> Globals {
             "api_trigger_properties" => globals.with_api_trigger_properties(&empty),
             "campaign" => globals.with_campaign(&empty),
             "canvas" => globals.with_canvas(&empty),
+            "connections" => match json!({ "connections": {} }) {
+                Value::Object(variables) => globals.with_variables(&variables),
+                _ => globals,
+            },
             "connection" => {
                 let connection = json!({
                     "connection": {
@@ -140,6 +144,14 @@ mod tests {
         }
         let header = "{% connected_content {{connection.login_url}}/services/oauth2/token :method post :save result %}Bearer {{result.access_token}}";
         assert_eq!(checker.check(header, &scope(true)), vec![]);
+        let mut with_connections = scope(true);
+        with_connections.known_roots.push("connections");
+        let tokens = "Bearer {{connection.access_token}} {{connections.sales-cloud.access_token}}";
+        assert_eq!(checker.check(tokens, &with_connections), vec![]);
+        assert!(
+            !checker.check(tokens, &scope(true)).is_empty(),
+            "`connections` is unknown outside templates"
+        );
     }
 
     #[test]
