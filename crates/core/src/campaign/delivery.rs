@@ -60,7 +60,7 @@ impl Campaign {
         let Some(wait) = self.reeligible_after else {
             return Err(SkipReason::NotReEligible { eligible_at: None });
         };
-        let eligible_at = received + wait.as_delta();
+        let eligible_at = wait.after(received);
         if now >= eligible_at {
             Ok(())
         } else {
@@ -98,7 +98,7 @@ impl Campaign {
     fn schedule(&self, history: &CampaignHistory, now: DateTime<Utc>) -> TriggerDecision {
         match self.eligibility(history, now) {
             Ok(()) => TriggerDecision::Schedule {
-                send_at: now + self.delay.unwrap_or_default().as_delta(),
+                send_at: self.delay.unwrap_or_default().after(now),
             },
             Err(reason) => TriggerDecision::Skip(reason),
         }

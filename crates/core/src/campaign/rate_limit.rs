@@ -43,8 +43,12 @@ impl RateWindow {
             self.sent = self.sent.saturating_add(1);
             return RateDecision::SendNow;
         }
-        let retry_at = minute + TimeDelta::minutes(1);
-        if retry_at - scheduled_at >= TimeDelta::hours(MAX_RATE_LIMIT_DELAY_HOURS) {
+        let retry_at = minute
+            .checked_add_signed(TimeDelta::minutes(1))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        if retry_at.signed_duration_since(scheduled_at)
+            >= TimeDelta::hours(MAX_RATE_LIMIT_DELAY_HOURS)
+        {
             RateDecision::Abort
         } else {
             RateDecision::RetryAt(retry_at)

@@ -96,7 +96,7 @@ pub fn advance<'a>(
             let Some(next) = delay.next.as_deref() else {
                 return NextAction::Move(transition("next", None));
             };
-            let until = state.arrived_at + delay.duration.as_delta();
+            let until = delay.duration.after(state.arrived_at);
             if input.now >= until {
                 NextAction::Move(transition("next", Some(next)))
             } else {
@@ -123,7 +123,7 @@ fn action_paths<'a>(
     arrived_at: DateTime<Utc>,
     input: &AdvanceInput<'_>,
 ) -> NextAction<'a> {
-    let deadline = arrived_at + paths.window.as_delta();
+    let deadline = paths.window.after(arrived_at);
     let mut in_window: Vec<&TimedEvent> = input
         .actions
         .iter()

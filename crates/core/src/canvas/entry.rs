@@ -65,7 +65,7 @@ impl Canvas {
         last_entered_at: Option<DateTime<Utc>>,
     ) -> EntryDecision {
         if let Some(last) = last_entered_at {
-            let allowed_at = self.allow_reentry_after.map(|wait| last + wait.as_delta());
+            let allowed_at = self.allow_reentry_after.map(|wait| wait.after(last));
             if allowed_at.is_none_or(|allowed_at| context.now < allowed_at) {
                 return EntryDecision::Skip(EntrySkip::ReEntryNotAllowed { allowed_at });
             }

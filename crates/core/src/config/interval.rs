@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -31,6 +31,19 @@ impl Interval {
     pub fn as_delta(self) -> TimeDelta {
         let clamped = self.seconds.min(MAX_INTERVAL_SECONDS);
         TimeDelta::seconds(i64::try_from(clamped).expect("two years of seconds fits in i64"))
+    }
+
+    /// `time` plus this interval, saturating at the latest representable time (stored
+    /// times come from outside, so the sum must not panic).
+    pub fn after(self, time: DateTime<Utc>) -> DateTime<Utc> {
+        time.checked_add_signed(self.as_delta())
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// `time` minus this interval, saturating at the earliest representable time.
+    pub fn before(self, time: DateTime<Utc>) -> DateTime<Utc> {
+        time.checked_sub_signed(self.as_delta())
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     /// Parses `"90"`, `"90s"`, `"15m"`, `"2h"`, `"1d"` or `"1w"`.
@@ -116,6 +129,22 @@ mod tests {
         assert_eq!(Interval::parse("2h").map(Interval::seconds), Ok(7_200));
         assert_eq!(Interval::parse("1d").map(Interval::seconds), Ok(86_400));
         assert_eq!(Interval::parse("1w").map(Interval::seconds), Ok(604_800));
+    }
+
+    #[test]
+    fn after_and_before_saturate() {
+        let day = Interval::from_seconds(86_400);
+        assert_eq!(
+            day.after(DateTime::<Utc>::MAX_UTC),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            day.before(DateTime::<Utc>::MIN_UTC),
+            DateTime::<Utc>::MIN_UTC
+        );
+        let epoch = DateTime::<Utc>::UNIX_EPOCH;
+        assert_eq!(day.after(epoch) - epoch, TimeDelta::days(1));
+        assert_eq!(epoch - day.before(epoch), TimeDelta::days(1));
     }
 
     #[test]

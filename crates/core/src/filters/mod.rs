@@ -81,7 +81,7 @@ impl Filter {
                 count,
                 within,
             } => {
-                let since = context.now - within.as_delta();
+                let since = within.before(context.now);
                 count.holds_for(
                     context
                         .history
@@ -103,7 +103,7 @@ impl Filter {
     fn collect_event_counts(&self, now: DateTime<Utc>, needed: &mut Vec<(String, DateTime<Utc>)>) {
         match self {
             Filter::CustomEventCount { event, within, .. } => {
-                needed.push((event.clone(), now - within.as_delta()));
+                needed.push((event.clone(), within.before(now)));
             }
             Filter::All(filters) | Filter::Any(filters) => {
                 for filter in filters {
