@@ -88,6 +88,9 @@ pub fn advance<'a>(
             then: transition("next", update.next.as_deref()),
         },
         Step::Message(_) if state.exit_requested => NextAction::Exit(ExitReason::ExitCriteria),
+        Step::Message(message) if !all_match(&message.delivery_validations, &filters) => {
+            NextAction::Exit(ExitReason::FailedDeliveryValidation)
+        }
         Step::Message(message) => NextAction::SendWebhook {
             template: &message.template,
             then: transition("next", message.next.as_deref()),

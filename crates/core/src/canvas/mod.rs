@@ -76,6 +76,12 @@ impl Canvas {
             .or_else(|| self.steps.first().map(Step::name))
     }
 
+    /// Every filter the canvas evaluates after entry: Audience Paths groups, Decision
+    /// Splits and Message delivery validations (for pre-fetching event counts).
+    pub fn step_filters(&self) -> Vec<&Filter> {
+        self.steps.iter().flat_map(Step::filters).collect()
+    }
+
     /// Whether `event` meets the canvas's exit criteria.
     pub fn is_exit_event(&self, event: &TriggerEvent) -> bool {
         self.exit_events

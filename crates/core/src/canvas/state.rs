@@ -52,6 +52,8 @@ pub enum ExitReason {
     PathEnded,
     /// They performed one of the canvas's exit events.
     ExitCriteria,
+    /// They failed a Message step's delivery validations.
+    FailedDeliveryValidation,
     /// The step they were at is no longer in the canvas (the config changed).
     StepRemoved,
     /// The canvas has no steps.

@@ -80,6 +80,10 @@ pub struct UserUpdateStep {
 pub struct MessageStep {
     pub name: String,
     pub template: String,
+    /// Braze's "delivery validations": filters re-checked before sending; a user who fails
+    /// them exits at this step.
+    #[serde(default)]
+    pub delivery_validations: Vec<Filter>,
     #[serde(default)]
     pub next: Option<String>,
 }
@@ -148,6 +152,20 @@ impl Step {
             Step::Message(_) => "message",
             Step::Delay(_) => "delay",
             Step::ActionPaths(_) => "action_paths",
+        }
+    }
+
+    /// The filters this step evaluates (for pre-fetching event counts).
+    pub fn filters(&self) -> Vec<&Filter> {
+        match self {
+            Step::AudiencePaths(step) => step
+                .groups
+                .iter()
+                .flat_map(|group| group.filters.iter())
+                .collect(),
+            Step::DecisionSplit(step) => step.filters.iter().collect(),
+            Step::Message(step) => step.delivery_validations.iter().collect(),
+            Step::UserUpdate(_) | Step::Delay(_) | Step::ActionPaths(_) => Vec::new(),
         }
     }
 

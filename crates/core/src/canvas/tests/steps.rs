@@ -336,3 +336,29 @@ fn a_removed_step_or_an_empty_canvas_exits_instead_of_failing() {
         }
     ));
 }
+
+#[test]
+fn delivery_validations_exit_users_who_fail_them() {
+    let canvas = canvas(
+        r#"
+        [[steps]]
+        name = "Send"
+        type = "message"
+        template = "Update Lead to MQL"
+        delivery_validations = [{ attribute = "lead_stage", op = "equals", value = "MQL" }]
+        "#,
+    );
+    let state = enter(&canvas);
+    assert_eq!(canvas.step_filters().len(), 1);
+    assert_eq!(
+        step(&canvas, &state, &lead("Lead", 0), t0(), &[]),
+        NextAction::Exit(ExitReason::FailedDeliveryValidation)
+    );
+    assert!(matches!(
+        step(&canvas, &state, &lead("MQL", 0), t0(), &[]),
+        NextAction::SendWebhook {
+            template: "Update Lead to MQL",
+            ..
+        }
+    ));
+}
