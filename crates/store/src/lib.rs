@@ -7,6 +7,7 @@
 //! - [`ingest`]: the `/users/track` write path, one transaction per request.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
+pub mod activity;
 pub mod config;
 pub mod error;
 pub mod ingest;
@@ -17,6 +18,7 @@ pub mod queue;
 pub mod repository;
 pub mod sql;
 
+pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use config::{StoreConfig, migrate, open};
 pub use error::{StoreError, StoreResult};
 pub use interest::{NameFilter, TriggerInterest};

@@ -5,11 +5,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use leadwire_core::activity::ActivityEntry;
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::profile::{Profile, UserAlias};
 use leadwire_core::track::UserIdentifier;
 use uuid::Uuid;
 
+use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::error::StoreResult;
 use crate::interest::TriggerInterest;
 use crate::journeys::{JourneyReads, JourneyWrites};
@@ -101,6 +103,14 @@ pub trait Store: JourneyReads + Send + Sync + 'static {
 
     async fn failed_jobs(&self, queue: &str) -> StoreResult<Vec<FailedJob>>;
 
+    /// Activity-log entries matching `query`: newest first, or oldest first after a cursor.
+    async fn activity(&self, query: &ActivityQuery) -> StoreResult<ActivityPage>;
+
+    async fn activity_entry(&self, id: Uuid) -> StoreResult<Option<ActivityEntry>>;
+
+    /// Deletes activity-log entries older than `before`; returns how many.
+    async fn prune_activity(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
     /// Closes the pools.
     async fn close(&self);
 }
@@ -136,6 +146,13 @@ pub trait StoreTransaction: JourneyWrites + Send {
 
     /// Enqueues a task; returns its job id.
     async fn enqueue(&mut self, task: &NewTask) -> StoreResult<i64>;
+
+    /// Appends activity-log entries.
+    async fn record_activity(&mut self, entries: &[ActivityEntry]) -> StoreResult<()>;
+
+    /// Ends a leased job in this transaction; `false` when the lease was lost (another
+    /// worker may hold the job now, and nothing was changed).
+    async fn finish_job(&mut self, job: &ClaimedJob, finish: &JobFinish) -> StoreResult<bool>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

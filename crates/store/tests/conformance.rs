@@ -1,6 +1,8 @@
 //! The store conformance suite, run against SQLite always and against PostgreSQL when
 //! `LEADWIRE_TEST_DATABASE_URL` is set (each test in a schema of its own).
 
+#[path = "conformance/activity.rs"]
+mod activity;
 #[path = "conformance/harness.rs"]
 mod harness;
 #[path = "conformance/ingest.rs"]
@@ -57,4 +59,7 @@ conformance!(
     journeys::canvas_entries_round_trip_and_track_activity,
     journeys::campaign_receipts_and_rate_windows_are_kept,
     journeys::a_job_completes_with_its_transaction,
+    activity::activity_is_filtered_and_paged_newest_first,
+    activity::old_activity_is_pruned,
+    activity::jobs_end_in_the_transaction_that_records_them,
 );

@@ -4,6 +4,7 @@
 //! (`FOR UPDATE`, `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite, where write
 //! transactions run one at a time on a single writer connection).
 
+pub(crate) mod activity;
 pub(crate) mod journeys;
 pub mod postgres;
 pub(crate) mod shared;
@@ -250,6 +251,30 @@ macro_rules! implement_store {
                         })
                     })
                     .collect()
+            }
+
+            async fn activity(
+                &self,
+                query: &$crate::activity::ActivityQuery,
+            ) -> $crate::error::StoreResult<$crate::activity::ActivityPage> {
+                activity_query(self.reader(), query).await
+            }
+
+            async fn activity_entry(
+                &self,
+                id: uuid::Uuid,
+            ) -> $crate::error::StoreResult<Option<leadwire_core::activity::ActivityEntry>> {
+                activity_get(self.reader(), id).await
+            }
+
+            async fn prune_activity(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let pruned = activity_prune(&mut *tx, before).await?;
+                tx.commit().await?;
+                Ok(pruned)
             }
 
             async fn close(&self) {
@@ -578,6 +603,21 @@ macro_rules! implement_store {
                     .fetch_one(&mut *self.tx)
                     .await?;
                 Ok(id)
+            }
+
+            async fn record_activity(
+                &mut self,
+                entries: &[leadwire_core::activity::ActivityEntry],
+            ) -> $crate::error::StoreResult<()> {
+                activity_insert(&mut *self.tx, entries).await
+            }
+
+            async fn finish_job(
+                &mut self,
+                job: &$crate::queue::ClaimedJob,
+                finish: &$crate::activity::JobFinish,
+            ) -> $crate::error::StoreResult<bool> {
+                finish_job(&mut *self.tx, job, finish).await
             }
 
             async fn commit(self: Box<Self>) -> $crate::error::StoreResult<()> {

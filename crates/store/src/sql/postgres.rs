@@ -67,6 +67,7 @@ impl PostgresStore {
     }
 }
 
+super::activity::implement_activity!(Postgres);
 super::implement_store!(
     PostgresStore,
     PostgresTransaction,

@@ -97,5 +97,6 @@ impl SqliteStore {
     }
 }
 
+super::activity::implement_activity!(Sqlite);
 super::implement_store!(SqliteStore, SqliteTransaction, Sqlite, Backend::Sqlite);
 super::journeys::implement_journeys!(SqliteStore, SqliteTransaction);

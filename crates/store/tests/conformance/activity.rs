@@ -1,0 +1,305 @@
+//! The message activity log: filters, pages, follow cursors, pruning, and job endings
+//! written in the transaction that records them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource, RecordedResponse};
+use leadwire_store::{ActivityQuery, JobFinish, NewTask, Store};
+use serde_json::json;
+use uuid::Uuid;
+
+fn entry(
+    time: DateTime<Utc>,
+    kind: ActivityType,
+    source: MessageSource,
+    user: Uuid,
+) -> ActivityEntry {
+    ActivityEntry {
+        id: Uuid::now_v7(),
+        time,
+        activity_type: kind,
+        source,
+        user_id: user,
+        external_id: Some(format!("ext-{user}")),
+        template: "Create Lead".into(),
+        message: "Required fields are missing: [Company]".into(),
+        attempt: 1,
+        status: Some(if kind == ActivityType::Success {
+            201
+        } else {
+            400
+        }),
+        duration_ms: 12,
+        request: None,
+        response: Some(RecordedResponse {
+            status: 400,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: "[]".into(),
+        }),
+        send_id: Uuid::new_v4(),
+    }
+}
+
+async fn record(store: &Arc<dyn Store>, entries: &[ActivityEntry]) {
+    let mut tx = store.begin().await.expect("begin");
+    tx.record_activity(entries).await.expect("record");
+    tx.commit().await.expect("commit");
+}
+
+fn campaign(name: &str) -> MessageSource {
+    MessageSource::Campaign {
+        campaign: name.into(),
+    }
+}
+
+pub async fn activity_is_filtered_and_paged_newest_first(store: Arc<dyn Store>) {
+    let start = Utc::now() - TimeDelta::hours(1);
+    let alice = Uuid::new_v4();
+    let bob = Uuid::new_v4();
+    let mut entries = Vec::new();
+    for i in 0..5 {
+        let time = start + TimeDelta::seconds(i);
+        entries.push(entry(
+            time,
+            ActivityType::Success,
+            campaign("new_lead"),
+            alice,
+        ));
+        entries.push(entry(
+            time,
+            ActivityType::WebhookError,
+            MessageSource::Canvas {
+                canvas: "scoring".into(),
+                step: "update".into(),
+            },
+            bob,
+        ));
+    }
+    record(&store, &entries).await;
+
+    let all = store
+        .activity(&ActivityQuery::default())
+        .await
+        .expect("query");
+    assert_eq!(all.entries.len(), 10);
+    assert!(
+        all.entries.windows(2).all(|w| w[0].time >= w[1].time),
+        "newest first"
+    );
+    assert_eq!(all.next, None);
+    let stored = entries
+        .iter()
+        .find(|e| e.id == all.entries[0].id)
+        .expect("known id");
+    assert_eq!(&all.entries[0], stored, "entries round-trip whole");
+
+    let errors = ActivityQuery {
+        activity_type: Some(ActivityType::WebhookError),
+        ..Default::default()
+    };
+    let page = store.activity(&errors).await.expect("query");
+    assert!(page.entries.iter().all(|e| e.user_id == bob));
+    assert_eq!(page.entries.len(), 5);
+
+    let by_step = ActivityQuery {
+        canvas: Some("scoring".into()),
+        step: Some("update".into()),
+        status: Some(400),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.activity(&by_step).await.expect("query").entries.len(),
+        5
+    );
+    let by_campaign = ActivityQuery {
+        campaign: Some("new_lead".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .activity(&by_campaign)
+            .await
+            .expect("query")
+            .entries
+            .len(),
+        5
+    );
+    for user in [alice.to_string(), format!("ext-{alice}")] {
+        let by_user = ActivityQuery {
+            user: Some(user),
+            ..Default::default()
+        };
+        let found = store.activity(&by_user).await.expect("query").entries;
+        assert_eq!(found.len(), 5);
+        assert!(found.iter().all(|e| e.user_id == alice));
+    }
+    let since = ActivityQuery {
+        since: Some(start + TimeDelta::seconds(3)),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.activity(&since).await.expect("query").entries.len(),
+        4
+    );
+
+    // Pages of 3 cover every entry once.
+    let mut seen = Vec::new();
+    let mut query = ActivityQuery {
+        limit: 3,
+        ..Default::default()
+    };
+    loop {
+        let page = store.activity(&query).await.expect("page");
+        seen.extend(page.entries.iter().map(|e| e.id));
+        match page.next {
+            Some(cursor) => query.before = Some(cursor),
+            None => break,
+        }
+    }
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 10);
+
+    // Following: entries after a cursor, oldest first.
+    let newest = all.entries[0].clone();
+    let later = entry(
+        newest.time + TimeDelta::seconds(1),
+        ActivityType::AbortedMessage,
+        campaign("x"),
+        alice,
+    );
+    record(&store, std::slice::from_ref(&later)).await;
+    let follow = ActivityQuery {
+        after: Some(leadwire_store::ActivityCursor::of(&newest)),
+        ..Default::default()
+    };
+    let new = store.activity(&follow).await.expect("follow").entries;
+    assert_eq!(new.iter().map(|e| e.id).collect::<Vec<_>>(), vec![later.id]);
+    assert_eq!(
+        store.activity_entry(later.id).await.expect("get"),
+        Some(later)
+    );
+    assert_eq!(
+        store.activity_entry(Uuid::new_v4()).await.expect("get"),
+        None
+    );
+}
+
+pub async fn old_activity_is_pruned(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let user = Uuid::new_v4();
+    let old = entry(
+        now - TimeDelta::days(8),
+        ActivityType::Success,
+        campaign("c"),
+        user,
+    );
+    let fresh = entry(
+        now - TimeDelta::days(1),
+        ActivityType::Success,
+        campaign("c"),
+        user,
+    );
+    record(&store, &[old.clone(), fresh.clone()]).await;
+    let pruned = store
+        .prune_activity(now - TimeDelta::days(7))
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 1);
+    assert_eq!(store.activity_entry(old.id).await.expect("get"), None);
+    assert!(store.activity_entry(fresh.id).await.expect("get").is_some());
+}
+
+pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    let mut tx = store.begin().await.expect("begin");
+    for n in 0..4 {
+        tx.enqueue(&NewTask {
+            queue: "sends".into(),
+            payload: json!({"n": n}),
+            run_at: now,
+        })
+        .await
+        .expect("enqueue");
+    }
+    tx.commit().await.expect("commit");
+    let lease = Duration::from_secs(60);
+    let jobs = store.claim("sends", now, lease, 4).await.expect("claim");
+    assert_eq!(jobs.len(), 4);
+    let user = Uuid::new_v4();
+
+    // A rolled-back ending changes nothing.
+    let mut tx = store.begin().await.expect("begin");
+    assert!(
+        tx.finish_job(&jobs[0], &JobFinish::Complete)
+            .await
+            .expect("finish")
+    );
+    tx.record_activity(&[entry(now, ActivityType::Success, campaign("c"), user)])
+        .await
+        .expect("record");
+    drop(tx);
+    assert_eq!(store.pending_jobs("sends").await.expect("pending"), 4);
+    assert!(
+        store
+            .activity(&ActivityQuery::default())
+            .await
+            .expect("q")
+            .entries
+            .is_empty()
+    );
+
+    let later = now + TimeDelta::minutes(5);
+    let mut tx = store.begin().await.expect("begin");
+    assert!(
+        tx.finish_job(&jobs[0], &JobFinish::Complete)
+            .await
+            .expect("complete")
+    );
+    let retry = JobFinish::RetryAt {
+        at: later,
+        error: "HTTP 503".into(),
+    };
+    assert!(tx.finish_job(&jobs[1], &retry).await.expect("retry"));
+    let defer = JobFinish::Defer {
+        at: later,
+        reason: "host paused".into(),
+    };
+    assert!(tx.finish_job(&jobs[2], &defer).await.expect("defer"));
+    let fail = JobFinish::Fail {
+        error: "HTTP 400".into(),
+        now,
+    };
+    assert!(tx.finish_job(&jobs[3], &fail).await.expect("fail"));
+    tx.enqueue(&NewTask {
+        queue: "canvas".into(),
+        payload: json!({"next": 1}),
+        run_at: now,
+    })
+    .await
+    .expect("follow-up");
+    tx.record_activity(&[entry(now, ActivityType::Success, campaign("c"), user)])
+        .await
+        .expect("record");
+    tx.commit().await.expect("commit");
+
+    // The lease is gone: a second ending is refused without an error.
+    let mut tx = store.begin().await.expect("begin");
+    assert!(
+        !tx.finish_job(&jobs[0], &JobFinish::Complete)
+            .await
+            .expect("stale")
+    );
+    tx.commit().await.expect("commit");
+
+    assert_eq!(store.pending_jobs("sends").await.expect("pending"), 2);
+    assert_eq!(store.pending_jobs("canvas").await.expect("pending"), 1);
+    assert_eq!(store.failed_jobs("sends").await.expect("failed").len(), 1);
+    let again = store.claim("sends", later, lease, 10).await.expect("claim");
+    let mut attempts: Vec<(i64, u32)> = again.iter().map(|job| (job.id, job.attempts)).collect();
+    attempts.sort();
+    // The retried job counts both claims; the deferred one only its second.
+    assert_eq!(attempts, vec![(jobs[1].id, 2), (jobs[2].id, 1)]);
+}
