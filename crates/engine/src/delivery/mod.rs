@@ -1,7 +1,36 @@
-//! Webhook delivery: the policies that decide how a send is attempted, retried and recorded.
+//! Webhook delivery: render at send time, attempt through the pooled client, retry by
+//! Salesforce-aware rules, and record every attempt in the message activity log.
+//!
+//! - Policies: [`retry`] (verdicts and the schedule), [`breaker`] (per-host pauses, 598),
+//!   [`backoff`] (connection rests after `REQUEST_LIMIT_EXCEEDED`), [`url_policy`],
+//!   [`redact`].
+//! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
+//!   [`tokens`] (shared token caches), [`templates`] and [`render`].
+//! - The worker: [`worker::DeliveryWorker`] built from [`settings::DeliverySettings`];
+//!   `process` (`send.rs`), `record` (`record.rs`), `run_once` / `drain` / `run`
+//!   (`runner.rs`).
 
+pub mod backoff;
 pub mod breaker;
+pub mod capture;
+pub mod clock;
+pub mod entry;
+pub mod fetcher;
 pub mod http;
+pub mod record;
 pub mod redact;
+pub mod render;
 pub mod retry;
+pub mod runner;
+pub mod send;
+pub mod settings;
+pub mod templates;
+pub mod tokens;
 pub mod url_policy;
+pub mod worker;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use record::RecordSummary;
+pub use send::{Processed, SendResult};
+pub use settings::DeliverySettings;
+pub use worker::{DeliveryBuildError, DeliveryWorker, WorkerInputs};

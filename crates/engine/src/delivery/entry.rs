@@ -1,0 +1,100 @@
+//! Activity-log entries for one send: every attempt and abort, with the request and response
+//! redacted before they are kept.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::{ActivityEntry, ActivityType, RecordedRequest, RecordedResponse};
+use uuid::Uuid;
+
+use super::http::{AttemptResult, OutboundRequest};
+use super::redact::Redactor;
+use crate::send_task::SendTask;
+
+/// Makes the entries of one claimed send.
+pub struct EntryMaker<'a> {
+    pub task: &'a SendTask,
+    pub external_id: Option<String>,
+    pub attempt: u32,
+    pub redactor: &'a Redactor,
+}
+
+impl EntryMaker<'_> {
+    /// An entry without a request (an abort, a render error, a refused URL).
+    pub fn note(&self, kind: ActivityType, message: &str, now: DateTime<Utc>) -> ActivityEntry {
+        self.entry(kind, self.redactor.text(message), None, 0, now)
+    }
+
+    /// An entry for an attempt that was made (or simulated, as 598).
+    pub fn attempt(
+        &self,
+        kind: ActivityType,
+        message: &str,
+        request: &OutboundRequest,
+        result: &AttemptResult,
+        now: DateTime<Utc>,
+    ) -> ActivityEntry {
+        let mut entry = self.entry(
+            kind,
+            self.redactor.body(message),
+            Some(result.status),
+            u64::try_from(result.duration.as_millis()).unwrap_or(u64::MAX),
+            now,
+        );
+        entry.request = Some(RecordedRequest {
+            method: request.method.as_str().to_owned(),
+            url: self.redactor.url(&request.url),
+            headers: request
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), self.redactor.header(name, value)))
+                .collect(),
+        });
+        entry.response = result.error.is_none().then(|| RecordedResponse {
+            status: result.status,
+            headers: result
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), self.redactor.header(name, value)))
+                .collect(),
+            body: self.redactor.body(&result.body),
+        });
+        entry
+    }
+
+    fn entry(
+        &self,
+        kind: ActivityType,
+        message: String,
+        status: Option<u16>,
+        duration_ms: u64,
+        now: DateTime<Utc>,
+    ) -> ActivityEntry {
+        ActivityEntry {
+            id: Uuid::now_v7(),
+            time: now,
+            activity_type: kind,
+            source: self.task.source.clone(),
+            user_id: self.task.user_id,
+            external_id: self.external_id.clone(),
+            template: self.task.template.clone(),
+            message,
+            attempt: self.attempt,
+            status,
+            duration_ms,
+            request: None,
+            response: None,
+            send_id: self.task.send_id,
+        }
+    }
+}
+
+/// The message of a failed attempt: the vendor's body, or the connection error, or the
+/// status when the body is empty.
+pub fn failure_message(result: &AttemptResult) -> String {
+    if let Some(error) = &result.error {
+        return error.clone();
+    }
+    if result.body.trim().is_empty() {
+        return format!("HTTP {}", result.status);
+    }
+    result.body.clone()
+}

@@ -1,0 +1,99 @@
+//! Recording a batch of processed sends in one transaction: each job's ending, its activity
+//! entries, its response capture and its follow-up task commit together or not at all.
+//!
+//! If the transaction fails, every job of the batch stays leased; when the leases expire the
+//! jobs are claimed and sent again. Delivery is therefore at least once, and a receiver
+//! that honours the idempotency header (or an upsert template) sees each send once.
+
+use leadwire_core::activity::ActivityType;
+use leadwire_store::{NewTask, StoreError, StoreResult};
+
+use super::capture;
+use super::send::{Processed, SendResult};
+use super::worker::DeliveryWorker;
+
+/// What a recorded batch held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordSummary {
+    pub delivered: usize,
+    pub retrying: usize,
+    pub deferred: usize,
+    pub failed: usize,
+    pub aborted: usize,
+    /// Jobs whose lease had expired (another worker owns them now).
+    pub leases_lost: usize,
+}
+
+impl RecordSummary {
+    fn count(&mut self, result: SendResult) {
+        match result {
+            SendResult::Delivered => self.delivered += 1,
+            SendResult::Retrying => self.retrying += 1,
+            SendResult::Deferred => self.deferred += 1,
+            SendResult::Failed => self.failed += 1,
+            SendResult::Aborted => self.aborted += 1,
+        }
+    }
+}
+
+const RECORD_ATTEMPTS: usize = 3;
+
+impl DeliveryWorker {
+    /// Writes a batch. A conflicting concurrent write (PostgreSQL) is retried.
+    pub async fn record(&self, batch: &mut [Processed]) -> StoreResult<RecordSummary> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.record_once(batch).await {
+                Err(StoreError::Conflict) if attempt < RECORD_ATTEMPTS => {
+                    tracing::debug!(attempt, "recording conflicted; trying again");
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn record_once(&self, batch: &mut [Processed]) -> StoreResult<RecordSummary> {
+        let now = self.clock.now();
+        let mut summary = RecordSummary::default();
+        let mut tx = self.store.begin().await?;
+        let mut entries = Vec::new();
+        for processed in batch.iter_mut() {
+            let held = tx.finish_job(&processed.job, &processed.finish).await?;
+            entries.extend(processed.entries.iter().cloned());
+            if !held {
+                tracing::warn!(
+                    job_id = processed.job.id,
+                    "lease lost before recording; another worker owns the send"
+                );
+                summary.leases_lost += 1;
+                continue;
+            }
+            summary.count(processed.result);
+            if let Some(follow_up) = &processed.follow_up {
+                tx.enqueue(&NewTask {
+                    queue: follow_up.queue.clone(),
+                    payload: follow_up.payload.clone(),
+                    run_at: now,
+                })
+                .await?;
+            }
+            if let Some(write) = &processed.capture
+                && let Some(note) = capture::save(&mut *tx, write, &self.limits, now).await?
+            {
+                tracing::warn!(job_id = processed.job.id, %note, "response capture incomplete");
+                if let Some(success) = entries
+                    .iter_mut()
+                    .rev()
+                    .find(|entry| entry.activity_type == ActivityType::Success)
+                {
+                    success.message.push_str("; ");
+                    success.message.push_str(&note);
+                }
+            }
+        }
+        tx.record_activity(&entries).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+}

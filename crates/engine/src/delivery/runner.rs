@@ -1,0 +1,131 @@
+//! The delivery loop: claim a batch of send jobs, attempt them side by side, record the batch
+//! in one transaction. Several lanes run at once so HTTP waits overlap the database writes.
+//! Housekeeping runs beside them: activity-log pruning and the queue-depth gauge.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::join_all;
+use leadwire_store::StoreResult;
+use tokio_util::sync::CancellationToken;
+
+use super::record::RecordSummary;
+use super::worker::DeliveryWorker;
+use crate::send_task::SEND_QUEUE;
+
+/// How long an idle lane waits before it looks for work again.
+const IDLE_POLL: Duration = Duration::from_millis(50);
+/// How long a lane waits after a database error.
+const ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// How often old activity is pruned and the queue gauge refreshed.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
+impl DeliveryWorker {
+    /// Claims up to one batch of due sends, attempts them and records them. Returns how
+    /// many jobs it handled (0 when none was due).
+    pub async fn run_once(&self) -> StoreResult<(usize, RecordSummary)> {
+        let now = self.clock.now();
+        let jobs = self
+            .store
+            .claim(
+                SEND_QUEUE,
+                now,
+                self.settings.lease_duration(),
+                self.settings.batch_size,
+            )
+            .await?;
+        if jobs.is_empty() {
+            return Ok((0, RecordSummary::default()));
+        }
+        let count = jobs.len();
+        let mut processed = join_all(jobs.into_iter().map(|job| self.process(job))).await;
+        let summary = self.record(&mut processed).await?;
+        Ok((count, summary))
+    }
+
+    /// Runs `run_once` until no send is due; returns the summed summary. For tests and the
+    /// bench, which drive the clock themselves.
+    pub async fn drain(&self) -> StoreResult<RecordSummary> {
+        let mut total = RecordSummary::default();
+        loop {
+            let (count, summary) = self.run_once().await?;
+            if count == 0 {
+                return Ok(total);
+            }
+            total.delivered += summary.delivered;
+            total.retrying += summary.retrying;
+            total.deferred += summary.deferred;
+            total.failed += summary.failed;
+            total.aborted += summary.aborted;
+            total.leases_lost += summary.leases_lost;
+        }
+    }
+
+    /// Deletes activity older than the retention; returns how many entries went.
+    pub async fn prune_activity(&self) -> StoreResult<u64> {
+        let before = self.clock.now() - self.settings.activity_retention.as_delta();
+        self.store.prune_activity(before).await
+    }
+
+    /// Runs the lanes and housekeeping until `shutdown` is cancelled.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut tasks = Vec::new();
+        for lane in 0..self.settings.lanes {
+            let worker = self.clone();
+            let shutdown = shutdown.clone();
+            tasks.push(tokio::spawn(
+                async move { worker.lane(lane, shutdown).await },
+            ));
+        }
+        let worker = self.clone();
+        let housekeeping = shutdown.clone();
+        tasks.push(tokio::spawn(async move {
+            worker.housekeeping(housekeeping).await
+        }));
+        for task in tasks {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "a delivery task ended abnormally");
+            }
+        }
+    }
+
+    async fn lane(&self, lane: usize, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let pause = match self.run_once().await {
+                Ok((0, _)) => IDLE_POLL,
+                Ok((count, summary)) => {
+                    tracing::debug!(lane, count, ?summary, "send batch recorded");
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(lane, %error, "send batch failed; its jobs are retried when their leases expire");
+                    ERROR_PAUSE
+                }
+            };
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    async fn housekeeping(&self, shutdown: CancellationToken) {
+        loop {
+            match self.prune_activity().await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "old activity pruned"),
+                Err(error) => tracing::warn!(%error, "activity pruning failed"),
+            }
+            match self.store.pending_jobs(SEND_QUEUE).await {
+                Ok(depth) => self
+                    .metrics
+                    .set_queue(i64::try_from(depth).unwrap_or(i64::MAX), 0),
+                Err(error) => tracing::warn!(%error, "queue depth unavailable"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+            }
+        }
+    }
+}

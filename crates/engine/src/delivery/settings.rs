@@ -1,0 +1,184 @@
+//! The `[delivery]` section of the config file: outbound policy, retries, breaker, tokens,
+//! activity-log retention and the worker's concurrency. Every key has a default.
+//!
+//! ```toml
+//! [delivery]
+//! allowed_hosts = ["127.0.0.1"]          # non-public hosts that may be called
+//! extra_ca_file = "emulator-ca.pem"      # PEM certificates to trust besides the system's
+//! retry_delays = ["30s", "1m", "3m", "8m", "18m"]
+//! activity_retention = "7d"
+//! ```
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use leadwire_core::config::Interval;
+use serde::Deserialize;
+
+use super::breaker::BreakerSettings;
+use super::retry::RetrySchedule;
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Hosts, addresses or CIDR networks that may be called although they are not public.
+    pub allowed_hosts: Vec<String>,
+    /// A PEM file of extra CA certificates (the emulator's self-signed certificate).
+    pub extra_ca_file: Option<PathBuf>,
+    /// Per-request timeout of a webhook.
+    pub timeout: Interval,
+    /// The delay before each retry; its length is the number of retries.
+    pub retry_delays: Vec<Interval>,
+    /// Random share each delay moves by, up or down (0.2 = ±20 %).
+    pub retry_jitter: f64,
+    /// The longest `Retry-After` honoured.
+    pub max_retry_after: Interval,
+    /// More failures than this for one host inside `breaker_window` pause the host.
+    pub breaker_failures: usize,
+    pub breaker_window: Interval,
+    pub breaker_cooldown: Interval,
+    /// How long a client-credentials token is used before a new one is fetched (Salesforce
+    /// sends no expiry; a 401 INVALID_SESSION_ID also replaces it).
+    pub token_ttl: Interval,
+    /// How long a connection rests after `403 REQUEST_LIMIT_EXCEEDED`; doubles while the
+    /// limit persists, up to `connection_backoff_max`.
+    pub connection_backoff: Interval,
+    pub connection_backoff_max: Interval,
+    /// How long activity-log entries are kept.
+    pub activity_retention: Interval,
+    /// Header or field names whose values are secret, besides the built-in ones.
+    pub secret_names: Vec<String>,
+    /// Jobs one claim takes.
+    pub batch_size: u32,
+    /// Claim-send-record loops running side by side.
+    pub lanes: usize,
+    /// How long a claimed job stays leased; longer than two attempts and a token fetch.
+    pub lease: Interval,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        let schedule = RetrySchedule::braze_default();
+        let breaker = BreakerSettings::braze_default();
+        Self {
+            allowed_hosts: Vec::new(),
+            extra_ca_file: None,
+            timeout: Interval::from_seconds(90),
+            retry_delays: schedule
+                .delays
+                .iter()
+                .map(|delay| Interval::from_seconds(delay.as_secs()))
+                .collect(),
+            retry_jitter: schedule.jitter,
+            max_retry_after: Interval::from_seconds(schedule.max_retry_after.as_secs()),
+            breaker_failures: breaker.failure_threshold,
+            breaker_window: Interval::from_seconds(breaker.window.as_secs()),
+            breaker_cooldown: Interval::from_seconds(breaker.cooldown.as_secs()),
+            token_ttl: Interval::from_seconds(3600),
+            connection_backoff: Interval::from_seconds(300),
+            connection_backoff_max: Interval::from_seconds(3600),
+            activity_retention: Interval::from_seconds(7 * 86_400),
+            secret_names: Vec::new(),
+            batch_size: 256,
+            lanes: 4,
+            lease: Interval::from_seconds(300),
+        }
+    }
+}
+
+fn seconds(interval: Interval) -> Duration {
+    Duration::from_secs(interval.seconds())
+}
+
+impl DeliverySettings {
+    /// Reads the `[delivery]` table of a config file; an absent table gives the defaults.
+    pub fn from_toml(source: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct File {
+            #[serde(default)]
+            delivery: DeliverySettings,
+        }
+        let file: File = toml::from_str(source).map_err(|error| {
+            let message = error.message().to_owned();
+            format!("[delivery]: {message}")
+        })?;
+        file.delivery.validate()?;
+        Ok(file.delivery)
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.retry_jitter) {
+            return Err(format!(
+                "delivery.retry_jitter must be between 0.0 and 1.0, not {}",
+                self.retry_jitter
+            ));
+        }
+        if self.batch_size == 0 || self.lanes == 0 {
+            return Err("delivery.batch_size and delivery.lanes must be at least 1".into());
+        }
+        if self.timeout.seconds() == 0 {
+            return Err("delivery.timeout must be at least 1s".into());
+        }
+        if self.lease.seconds() < 2 * self.timeout.seconds() + 10 {
+            return Err(format!(
+                "delivery.lease ({}s) must exceed two attempts and a token fetch: at least {}s",
+                self.lease.seconds(),
+                2 * self.timeout.seconds() + 10
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn retry_schedule(&self) -> RetrySchedule {
+        RetrySchedule {
+            delays: self.retry_delays.iter().copied().map(seconds).collect(),
+            jitter: self.retry_jitter,
+            max_retry_after: seconds(self.max_retry_after),
+        }
+    }
+
+    pub fn breaker(&self) -> BreakerSettings {
+        BreakerSettings {
+            failure_threshold: self.breaker_failures,
+            window: seconds(self.breaker_window),
+            cooldown: seconds(self.breaker_cooldown),
+        }
+    }
+
+    pub fn lease_duration(&self) -> Duration {
+        seconds(self.lease)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_braze_and_the_table_overrides_them() {
+        let defaults = DeliverySettings::from_toml("").expect("no table");
+        assert_eq!(defaults, DeliverySettings::default());
+        assert_eq!(defaults.retry_schedule(), RetrySchedule::braze_default());
+        assert_eq!(defaults.activity_retention.seconds(), 7 * 86_400);
+        let custom = DeliverySettings::from_toml(
+            "[delivery]\nallowed_hosts = [\"127.0.0.1\"]\nretry_delays = [\"1s\", 2]\nactivity_retention = \"2d\"\n",
+        )
+        .expect("valid table");
+        assert_eq!(custom.allowed_hosts, vec!["127.0.0.1".to_owned()]);
+        assert_eq!(custom.retry_schedule().max_retries(), 2);
+        assert_eq!(custom.activity_retention.seconds(), 2 * 86_400);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let unknown =
+            DeliverySettings::from_toml("[delivery]\nretries = 3\n").expect_err("unknown key");
+        assert!(unknown.contains("unknown field `retries`"), "{unknown}");
+        let jitter =
+            DeliverySettings::from_toml("[delivery]\nretry_jitter = 2.0\n").expect_err("jitter");
+        assert!(jitter.contains("retry_jitter"), "{jitter}");
+        let lease = DeliverySettings::from_toml("[delivery]\nlease = \"1m\"\n").expect_err("lease");
+        assert!(lease.contains("delivery.lease"), "{lease}");
+    }
+}

@@ -1,0 +1,156 @@
+//! The delivery worker: the shared state every send uses, built once from the config.
+//!
+//! [`DeliveryWorker::process`] (in `send.rs`) turns one claimed send job into attempts and
+//! activity entries without touching the database; [`DeliveryWorker::record`] (in
+//! `record.rs`) writes a batch of those results in one transaction; [`DeliveryWorker::run`]
+//! (in `runner.rs`) loops claim → process → record.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::config::Config;
+use leadwire_liquid::{Engine, MemoryCache};
+use leadwire_store::Store;
+
+use super::backoff::ConnectionBackoffs;
+use super::breaker::CircuitBreakers;
+use super::clock::Clock;
+use super::fetcher::HttpFetcher;
+use super::http::{ClientBuildError, HttpSettings, build_client};
+use super::redact::Redactor;
+use super::retry::RetrySchedule;
+use super::settings::DeliverySettings;
+use super::templates::{CompiledTemplates, TemplateCompileError};
+use super::tokens::TokenRegistry;
+use super::url_policy::Allowlist;
+use crate::metrics::Metrics;
+
+/// Why the worker could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryBuildError {
+    #[error(transparent)]
+    Client(#[from] ClientBuildError),
+    #[error(transparent)]
+    Template(#[from] TemplateCompileError),
+    #[error("{0}")]
+    Settings(String),
+}
+
+/// Reads an environment variable; tests pass a closure over a map.
+pub type EnvReader = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// Everything a worker needs from outside.
+pub struct WorkerInputs {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub settings: DeliverySettings,
+    pub metrics: Arc<Metrics>,
+    pub clock: Arc<dyn Clock>,
+    /// Reads environment variables (client secrets); tests pass a map.
+    pub env: EnvReader,
+}
+
+/// The delivery worker. Share it behind an `Arc`; every method takes `&self`.
+pub struct DeliveryWorker {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) config: Arc<Config>,
+    pub(super) settings: DeliverySettings,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) engine: Engine,
+    pub(super) templates: CompiledTemplates,
+    pub(super) client: reqwest::Client,
+    pub(super) allowlist: Arc<Allowlist>,
+    pub(super) fetcher: HttpFetcher,
+    pub(super) cache: MemoryCache,
+    pub(super) tokens: Arc<TokenRegistry>,
+    pub(super) breakers: CircuitBreakers,
+    pub(super) backoffs: ConnectionBackoffs,
+    pub(super) schedule: RetrySchedule,
+    pub(super) redactor: Redactor,
+    pub(super) client_secrets: HashMap<String, String>,
+    pub(super) limits: AttributeLimits,
+}
+
+impl DeliveryWorker {
+    pub fn new(inputs: WorkerInputs) -> Result<Self, DeliveryBuildError> {
+        let WorkerInputs {
+            store,
+            config,
+            settings,
+            metrics,
+            clock,
+            env,
+        } = inputs;
+        settings.validate().map_err(DeliveryBuildError::Settings)?;
+        let allowlist = Arc::new(Allowlist::new(
+            settings.allowed_hosts.iter().map(String::as_str),
+        ));
+        let client = build_client(&HttpSettings {
+            timeout: std::time::Duration::from_secs(settings.timeout.seconds()),
+            extra_ca_file: settings.extra_ca_file.clone(),
+            allowlist: allowlist.clone(),
+        })?;
+        let engine = Engine::default();
+        let templates = CompiledTemplates::compile(&engine, &config)?;
+        let tokens = Arc::new(TokenRegistry::new(
+            client.clone(),
+            std::time::Duration::from_secs(settings.token_ttl.seconds()),
+            metrics.clone(),
+        ));
+        let mut redactor = Redactor::new(settings.secret_names.iter().cloned());
+        let mut client_secrets = HashMap::new();
+        for connection in &config.salesforce_connections {
+            if let Some(secret) = connection.client_secret(&*env) {
+                redactor.add_secret_value(&secret);
+                client_secrets.insert(connection.name.clone(), secret);
+            }
+        }
+        for key in &config.api_keys {
+            if let Some(value) = key.resolve(&*env) {
+                redactor.add_secret_value(&value);
+            }
+        }
+        Ok(Self {
+            fetcher: HttpFetcher::new(client.clone(), allowlist.clone(), tokens.clone()),
+            cache: MemoryCache::default(),
+            breakers: CircuitBreakers::new(settings.breaker()),
+            backoffs: ConnectionBackoffs::new(
+                settings.connection_backoff.as_delta(),
+                settings.connection_backoff_max.as_delta(),
+            ),
+            schedule: settings.retry_schedule(),
+            store,
+            config,
+            settings,
+            metrics,
+            clock,
+            engine,
+            templates,
+            client,
+            allowlist,
+            tokens,
+            redactor,
+            client_secrets,
+            limits: AttributeLimits::default(),
+        })
+    }
+
+    /// The token caches, e.g. to read how many token requests were made.
+    pub fn tokens(&self) -> &Arc<TokenRegistry> {
+        &self.tokens
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    pub fn settings(&self) -> &DeliverySettings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}
