@@ -1,0 +1,10 @@
+//! Delivery against the Salesforce emulator over real sockets: token caching, retries under
+//! fault injection, upserts without duplicates, crash recovery, the activity log, secrets.
+//! The clock is driven by the tests; nothing waits on wall-clock time to assert.
+
+#[path = "delivery/harness.rs"]
+mod harness;
+#[path = "delivery/proof.rs"]
+mod proof;
+#[path = "delivery/semantics.rs"]
+mod semantics;
