@@ -107,11 +107,6 @@ impl DeliveryWorker {
                 client_secrets.insert(connection.name.clone(), secret);
             }
         }
-        for key in &config.api_keys {
-            if let Some(value) = key.resolve(&*env) {
-                redactor.add_secret_value(&value);
-            }
-        }
         Ok(Self {
             fetcher: HttpFetcher::new(client.clone(), allowlist.clone(), tokens.clone()),
             cache: MemoryCache::default(),
