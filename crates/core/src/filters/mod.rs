@@ -121,7 +121,7 @@ pub fn all_match(filters: &[Filter], context: &FilterContext<'_>) -> bool {
 }
 
 /// A profile attribute by the name a filter uses: `external_id` (or `user_id`), a standard
-/// attribute's API name, or else a custom attribute.
+/// attribute's API name, or else a custom attribute (`address.city` reaches into a nested one).
 pub fn attribute_value<'a>(profile: &'a Profile, name: &str) -> Option<Cow<'a, Value>> {
     match name {
         "external_id" | "user_id" => profile
@@ -129,8 +129,19 @@ pub fn attribute_value<'a>(profile: &'a Profile, name: &str) -> Option<Cow<'a, V
             .as_ref()
             .map(|id| Cow::Owned(Value::String(id.clone()))),
         _ if is_standard_attribute(name) => profile.standard.get(name).map(Cow::Borrowed),
-        _ => profile.custom.get(name).map(Cow::Borrowed),
+        _ => profile
+            .custom
+            .get(name)
+            .or_else(|| nested_value(&profile.custom, name))
+            .map(Cow::Borrowed),
     }
+}
+
+/// `address.city` in a nested custom attribute `address`, when no attribute has the dotted name.
+fn nested_value<'a>(custom: &'a serde_json::Map<String, Value>, path: &str) -> Option<&'a Value> {
+    let (first, rest) = path.split_once('.')?;
+    rest.split('.')
+        .try_fold(custom.get(first)?, |value, segment| value.get(segment))
 }
 
 #[derive(Deserialize)]

@@ -175,3 +175,26 @@ fn malformed_filters_are_rejected_with_a_reason() {
         assert!(error.contains(expected), "{source}: {error}");
     }
 }
+
+#[test]
+fn dotted_names_reach_into_nested_custom_attributes() {
+    let filters =
+        parse(r#"filters = [{ attribute = "address.city", op = "equals", value = "Paris" }]"#)
+            .expect("valid");
+    let mut profile = lead("Lead", 0);
+    assert!(!check(&filters, &profile, &NoEvents));
+    profile
+        .custom
+        .insert("address".into(), json!({"city": "Paris"}));
+    assert!(check(&filters, &profile, &NoEvents));
+    profile.custom.insert("address.city".into(), json!("Lyon"));
+    assert!(
+        !check(&filters, &profile, &NoEvents),
+        "an attribute with the dotted name wins"
+    );
+    profile
+        .custom
+        .insert("address".into(), json!("not an object"));
+    profile.custom.remove("address.city");
+    assert!(!check(&filters, &profile, &NoEvents));
+}
