@@ -129,3 +129,24 @@ fn an_abort_and_an_unknown_template_are_reported() {
             .contains("no webhook template named `Create Lead`; the config has: Hand-off")
     );
 }
+
+#[test]
+fn connection_access_tokens_are_fetched_like_delivery_does() {
+    let endpoint = token_endpoint(1);
+    let config = temp_file(
+        "preview-token.toml",
+        &format!(
+            "[[salesforce_connections]]\nname = \"sales-cloud\"\ninstance_url = \"{endpoint}\"\nclient_id = \"id\"\nclient_secret_env = \"SALESFORCE_CLIENT_SECRET\"\n\n[[webhook_templates]]\nname = \"Create Lead\"\nconnection = \"sales-cloud\"\nurl = \"{{{{connection.instance_url}}}}/services/data/v60.0/sobjects/Lead/\"\nmethod = \"POST\"\nheaders = {{ Authorization = \"Bearer {{{{connection.access_token}}}}\" }}\nbody.json = {{ lastName = \"{{{{${{last_name}}}}}}\" }}\n"
+        ),
+    );
+    let output = preview(&config, "Create Lead", &user());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("Authorization: Bearer tok-123\n"), "{text}");
+    assert!(text.ends_with("{\"lastName\":\"Lovelace\"}\n"), "{text}");
+}

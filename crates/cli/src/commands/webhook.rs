@@ -1,18 +1,24 @@
 //! `leadwire webhook preview`: render one webhook template for one user and print the
 //! request it would send, like the Test tab of Braze's webhook composer. `connected_content`
-//! calls are made for real. Exit codes: 0 rendered, 2 render error, 3 aborted.
+//! calls are made for real, and `connection.access_token` / `connections.<name>.access_token`
+//! are fetched with the connection's client credentials, as delivery does. Exit codes: 0
+//! rendered, 2 render error, 3 aborted.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use leadwire_core::config::{
     Config, FieldFailure, RenderFailure, RenderedRequest, WebhookTemplate,
 };
+use leadwire_engine::delivery::templates::CompiledTemplates;
+use leadwire_engine::delivery::tokens::token_url;
 use leadwire_liquid::http_fetcher::ReqwestFetcher;
 use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome};
+use leadwire_salesforce::token_client::{ClientCredentials, TokenCache};
 use serde_json::{Map, Value, json};
 
 use super::check::load_valid_config;
@@ -72,9 +78,7 @@ async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.context {
         globals = globals.with_canvas_entry_properties(&read_object(path)?);
     }
-    if let Some(connection) = connection_variables(&config, template) {
-        globals = globals.with_variables(&connection);
-    }
+    globals = globals.with_variables(&connection_variables(&config, template).await?);
     let rendered = render_fields(template, &globals).await?;
     let request = template.render_request(&mut |text| {
         rendered
@@ -127,29 +131,72 @@ async fn render_fields(
     Ok(rendered)
 }
 
-/// `connection.*` for a template that names a connection; the secret comes from its
-/// environment variable and is empty (with a warning) when the variable is unset.
-fn connection_variables(config: &Config, template: &WebhookTemplate) -> Option<Map<String, Value>> {
-    let connection = config.connection(template.connection.as_deref()?)?;
-    let secret = connection.client_secret(&|name| std::env::var(name).ok());
-    if secret.is_none() {
-        eprintln!(
-            "warning: {} is not set; connection.client_secret renders empty",
-            connection
-                .client_secret_env
-                .as_deref()
-                .unwrap_or("the client secret variable")
-        );
-    }
-    let variables = json!({
-        "connection": {
-            "instance_url": connection.instance_url,
-            "login_url": connection.login_url(),
-            "client_id": connection.client_id,
-            "client_secret": secret.unwrap_or_default(),
+/// `connections.<name>.*` for every connection and `connection.*` for the template's own,
+/// as delivery provides them: the client secret from its environment variable (empty, with a
+/// warning, when unset), and a live `access_token` for the connections the template reads
+/// tokens from.
+async fn connection_variables(
+    config: &Config,
+    template: &WebhookTemplate,
+) -> anyhow::Result<Map<String, Value>> {
+    let engine = Engine::default();
+    let compiled =
+        CompiledTemplates::compile(&engine, config).context("the template does not compile")?;
+    let token_connections = compiled
+        .get(&template.name)
+        .map(|compiled| compiled.token_connections.clone())
+        .unwrap_or_default();
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .context("cannot build the HTTP client")?;
+    let mut connections = Map::new();
+    let mut own = None;
+    for connection in &config.salesforce_connections {
+        let secret = connection.client_secret(&|name| std::env::var(name).ok());
+        let is_own = template.connection.as_deref() == Some(connection.name.as_str());
+        if secret.is_none() && (is_own || token_connections.contains(&connection.name)) {
+            eprintln!(
+                "warning: {} is not set; the client secret of `{}` is empty",
+                connection
+                    .client_secret_env
+                    .as_deref()
+                    .unwrap_or("the client secret variable"),
+                connection.name
+            );
         }
-    });
-    variables.as_object().cloned()
+        let mut fields = Map::new();
+        fields.insert("name".into(), json!(connection.name));
+        fields.insert("instance_url".into(), json!(connection.instance_url));
+        fields.insert("login_url".into(), json!(connection.login_url()));
+        fields.insert("client_id".into(), json!(connection.client_id));
+        if token_connections.contains(&connection.name) {
+            let credentials = ClientCredentials {
+                token_url: token_url(connection.login_url()),
+                client_id: connection.client_id.clone(),
+                client_secret: secret.clone().unwrap_or_default(),
+            };
+            let token = TokenCache::new(http.clone(), credentials, Duration::from_secs(60))
+                .token()
+                .await
+                .with_context(|| format!("no access token for connection `{}`", connection.name))?;
+            fields.insert("access_token".into(), json!(token.access_token));
+            fields.insert("instance_url".into(), json!(token.instance_url));
+            fields.insert("token_type".into(), json!(token.token_type));
+        }
+        if is_own {
+            let mut own_fields = fields.clone();
+            own_fields.insert("client_secret".into(), json!(secret.unwrap_or_default()));
+            own = Some(own_fields);
+        }
+        connections.insert(connection.name.clone(), Value::Object(fields));
+    }
+    let mut variables = Map::new();
+    variables.insert("connections".into(), Value::Object(connections));
+    if let Some(own) = own {
+        variables.insert("connection".into(), Value::Object(own));
+    }
+    Ok(variables)
 }
 
 /// The request as HTTP/1.1 text: request line, headers, blank line, body.
