@@ -96,6 +96,7 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
 
 /// Top-level sections read by leadwire's crates. Others are ignored, so a typo would be too.
 const KNOWN_SECTIONS: &[&str] = &[
+    "api_keys",
     "salesforce_connections",
     "webhook_templates",
     "campaigns",

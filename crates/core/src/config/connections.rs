@@ -1,10 +1,51 @@
-//! Salesforce connections. The client secret comes from an environment variable and is
-//! never written in the file. (REST API keys are `[[server.api_keys]]`, owned by the server.)
+//! REST API keys and Salesforce connections. Secrets come from environment variables; a
+//! connection's client secret is never written in the file.
 
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny};
+
+/// A REST API key and what it may call (`users.track`, `campaigns.trigger.send`, …).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKey {
+    pub name: String,
+    /// The key itself, written in the file.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The environment variable that holds the key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+/// The REST permissions leadwire knows, named as Braze names them.
+pub const KNOWN_PERMISSIONS: &[&str] = &[
+    "users.track",
+    "users.export.ids",
+    "users.delete",
+    "users.alias.new",
+    "campaigns.trigger.send",
+    "canvas.trigger.send",
+    "activity.read",
+];
+
+impl ApiKey {
+    /// The key's value, reading `key_env` through `env` when the key is not inline.
+    pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        match (&self.key, &self.key_env) {
+            (Some(key), _) => Some(key.clone()),
+            (None, Some(variable)) => env(variable),
+            (None, None) => None,
+        }
+    }
+
+    pub fn allows(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|granted| granted == permission)
+    }
+}
 
 /// A Salesforce org (or the built-in emulator) reached with the client-credentials flow.
 ///

@@ -1,5 +1,5 @@
-//! The leadwire config file: Salesforce connections, webhook templates, campaigns and
-//! canvases in one TOML document, beside the `[server]` and `[store]` sections other crates
+//! The leadwire config file: API keys, Salesforce connections, webhook templates, campaigns
+//! and canvases in one TOML document, beside the `[server]` and `[store]` sections other crates
 //! read. [`check`] parses and validates it and reports every problem with its line and a fix.
 
 mod check;
@@ -22,7 +22,9 @@ pub use liquid::{
     liquid_fields,
 };
 
-pub use connections::{InlineSecret, SalesforceConnection, is_env_var_name};
+pub use connections::{
+    ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, is_env_var_name,
+};
 pub use interest::ListenedTriggers;
 pub use interval::{Interval, MAX_INTERVAL_SECONDS};
 pub use liquid_engine::EngineChecker;
@@ -40,6 +42,9 @@ use crate::canvas::Canvas;
 /// are ignored here.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 pub struct Config {
+    /// REST API keys (`Authorization: Bearer …`) and their permissions.
+    #[serde(default)]
+    pub api_keys: Vec<ApiKey>,
     #[serde(default)]
     pub salesforce_connections: Vec<SalesforceConnection>,
     #[serde(default)]

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::connections::is_env_var_name;
+use super::connections::{KNOWN_PERMISSIONS, is_env_var_name};
 use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
-use super::{Config, SalesforceConnection};
+use super::{ApiKey, Config, SalesforceConnection};
 use crate::campaign::{Campaign, DeliveryType, RATE_LIMIT_RANGE};
 use crate::filters::Filter;
 use crate::trigger::Trigger;
@@ -17,6 +17,14 @@ use crate::trigger::Trigger;
 /// Runs every semantic check except the canvas graph and Liquid.
 pub fn validate(config: &Config, problems: &mut Vec<Diagnostic>) {
     let root = ConfigPath::default();
+    unique_names(
+        &root.key("api_keys"),
+        config.api_keys.iter().map(|key| key.name.as_str()),
+        problems,
+    );
+    for (index, key) in config.api_keys.iter().enumerate() {
+        api_key(&root.key("api_keys").index(index), key, problems);
+    }
     unique_names(
         &root.key("salesforce_connections"),
         config
@@ -86,6 +94,34 @@ fn unique_names<'a>(
                 list.index(index).key("name"),
                 format!("`{name}` is declared twice"),
                 "give each entry its own name (and api_id)",
+            ));
+        }
+    }
+}
+
+fn api_key(path: &ConfigPath, key: &ApiKey, problems: &mut Vec<Diagnostic>) {
+    match (&key.key, &key.key_env) {
+        (Some(_), Some(_)) => problems.push(Diagnostic::error(
+            path.key("key"),
+            format!("API key `{}` has both `key` and `key_env`", key.name),
+            "keep one: key_env = \"VARIABLE\" (recommended) or key = \"...\"",
+        )),
+        (None, None) => problems.push(Diagnostic::error(
+            path.key("name"),
+            format!("API key `{}` has no value", key.name),
+            "add key_env = \"LEADWIRE_API_KEY\" and export the key in that variable",
+        )),
+        (None, Some(variable)) if !is_env_var_name(variable) => {
+            problems.push(bad_env_name(path.key("key_env"), variable))
+        }
+        _ => {}
+    }
+    for (index, permission) in key.permissions.iter().enumerate() {
+        if !KNOWN_PERMISSIONS.contains(&permission.as_str()) {
+            problems.push(Diagnostic::warning(
+                path.key("permissions").index(index),
+                format!("unknown permission `{permission}`"),
+                format!("use one of {}", KNOWN_PERMISSIONS.join(", ")),
             ));
         }
     }

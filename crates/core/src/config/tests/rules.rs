@@ -15,6 +15,20 @@ fn cases() -> Vec<(String, Severity, &'static str, &'static str)> {
     let warning = Severity::Warning;
     vec![
         (
+            "[[api_keys]]\nname = \"k\"\nkey = \"abc\"\nkey_env = \"K\"\n".into(),
+            error,
+            "has both `key` and `key_env`",
+            "key = \"abc\"",
+        ),
+        ("[[api_keys]]\nname = \"k\"\n".into(), error, "has no value", "name = \"k\""),
+        ("[[api_keys]]\nname = \"k\"\nkey_env = \"1BAD\"\n".into(), error, "not an environment variable name", "key_env"),
+        (
+            "[[api_keys]]\nname = \"k\"\nkey = \"abc\"\npermissions = [\"users.track\", \"users.fly\"]\n".into(),
+            warning,
+            "unknown permission `users.fly`",
+            "permissions",
+        ),
+        (
             "[[salesforce_connections]]\nname = \"sf\"\ninstance_url = \"https://[insert_instance_name].my.salesforce.com\"\nclient_id = \"c\"\nclient_secret_env = \"S\"\n".into(),
             error,
             "https://[insert_instance_name].my.salesforce.com is not a valid URL",
