@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::ast::Block;
+use crate::ast::{Block, Node};
 use crate::connected_content::{
     ConnectedRequest, ConnectedResponses, FetchError, Fetcher, MAX_RETRIES, Recorded, ResponseCache,
 };
@@ -49,6 +49,8 @@ impl PartialSource for HashMap<String, String> {
 #[derive(Debug)]
 pub struct Template {
     pub(crate) root: Block,
+    /// Expected output size, to allocate the output once.
+    size_hint: usize,
 }
 
 /// How a render ended when it did not fail.
@@ -119,9 +121,17 @@ impl Engine {
 
     /// Parses a template. Errors carry the line, column and an excerpt.
     pub fn parse(&self, source: &str) -> Result<Template, ParseError> {
-        Ok(Template {
-            root: parse_template(source, self.settings())?,
-        })
+        let root = parse_template(source, self.settings())?;
+        let size_hint = root
+            .nodes
+            .iter()
+            .map(|node| match node {
+                Node::Text(text) => text.len(),
+                _ => 16,
+            })
+            .sum::<usize>()
+            .min(64 * 1024);
+        Ok(Template { root, size_hint })
     }
 
     pub(crate) fn partial(&self, name: &str) -> Result<Arc<Template>, RenderError> {
@@ -153,7 +163,7 @@ impl Engine {
         responses: &ConnectedResponses,
     ) -> Result<Step, RenderError> {
         let mut renderer = Renderer::new(self, globals, responses);
-        let mut out = String::new();
+        let mut out = String::with_capacity(template.size_hint);
         match renderer.render_block(&template.root, &mut out) {
             Ok(_) => Ok(Step::Done(Outcome::Rendered(out))),
             Err(Stop::Abort(abort)) => Ok(Step::Done(Outcome::Aborted(abort))),

@@ -42,7 +42,7 @@ impl Globals {
     /// Empty globals with `now` frozen at the current time.
     pub fn new() -> Self {
         Globals {
-            variables: Object::new(),
+            variables: Object::default(),
             user: None,
             now: Utc::now(),
         }
@@ -141,7 +141,7 @@ pub(crate) fn attribute_key(value: &Value, name: &str) -> Value {
 }
 
 fn subscribed_state(user: &Object) -> Value {
-    let mut state = Object::new();
+    let mut state = Object::default();
     for (tag, field) in [
         ("email_global", "email_subscribe"),
         ("push_global", "push_subscribe"),

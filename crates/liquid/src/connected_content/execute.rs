@@ -1,5 +1,6 @@
 //! Rendering a `connected_content` tag: build the request, then use the recorded response.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use super::parse::ConnectedContentTag;
 use super::{
     ConnectedRequest, DEFAULT_CACHE_AGE, FetchError, FetchedResponse, HttpMethod, MAX_CACHE_AGE,
-    MAX_RESPONSE_BYTES, MAX_RETRIES, MIN_CACHE_AGE, REQUEST_TIMEOUT,
+    MAX_RESPONSE_BYTES, MAX_RETRIES, MIN_CACHE_AGE, REQUEST_TIMEOUT, identity_of,
 };
 use crate::errors::{Abort, AbortKind, RenderError};
 use crate::render::{Renderer, Stop};
@@ -23,19 +24,32 @@ pub enum Recorded {
     RetriesExhausted(String),
 }
 
-/// Responses recorded so far in one render call, by request identity.
+/// Responses recorded so far in one render call, by request identity. A JSON body is
+/// parsed once, when recorded, so re-renders only clone the parsed value.
 #[derive(Debug, Default, Clone)]
 pub struct ConnectedResponses {
-    recorded: HashMap<String, Recorded>,
+    recorded: HashMap<String, (Recorded, Option<Value>), foldhash::fast::RandomState>,
 }
 
 impl ConnectedResponses {
     pub fn record(&mut self, request: &ConnectedRequest, outcome: Recorded) {
-        self.recorded.insert(request.identity(), outcome);
+        let parsed = match &outcome {
+            Recorded::Response(response) => parse_json(response),
+            _ => None,
+        };
+        self.recorded.insert(request.identity(), (outcome, parsed));
     }
 
     pub fn get(&self, request: &ConnectedRequest) -> Option<&Recorded> {
-        self.recorded.get(&request.identity())
+        self.recorded
+            .get(&request.identity())
+            .map(|(recorded, _)| recorded)
+    }
+
+    fn get_with_json(&self, identity: &str) -> Option<(&Recorded, Option<&Value>)> {
+        self.recorded
+            .get(identity)
+            .map(|(recorded, json)| (recorded, json.as_ref()))
     }
 
     pub fn len(&self) -> usize {
@@ -45,6 +59,32 @@ impl ConnectedResponses {
     pub fn is_empty(&self) -> bool {
         self.recorded.is_empty()
     }
+}
+
+/// A JSON object or array body as a value; objects get `__http_status_code__`.
+fn parse_json(response: &FetchedResponse) -> Option<Value> {
+    let json = serde_json::from_str::<serde_json::Value>(&response.body).ok()?;
+    if !json.is_object() && !json.is_array() {
+        return None;
+    }
+    let mut value = Value::from_json(&json);
+    if let Value::Object(object) = &mut value {
+        let status = Value::Int(response.status as i64);
+        Arc::make_mut(object).insert(Arc::from("__http_status_code__"), status);
+    }
+    Some(value)
+}
+
+fn validate_url(url: &str) -> Result<(), Stop> {
+    let valid = url::Url::parse(url)
+        .ok()
+        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    if valid {
+        return Ok(());
+    }
+    Err(Stop::Error(RenderError::ConnectedContent(format!(
+        "{url} is not a valid URL"
+    ))))
 }
 
 fn is_json_content_type(content_type: &str) -> bool {
@@ -75,50 +115,57 @@ fn cache_ttl(tag: &ConnectedContentTag) -> Option<Duration> {
     }
 }
 
-/// Renders the tag's templates into a request, validating the URL.
-pub(crate) fn build_request(
-    r: &mut Renderer<'_>,
-    tag: &ConnectedContentTag,
-) -> Result<ConnectedRequest, Stop> {
-    let url = r.render_to_string(&tag.url)?.trim().to_string();
-    let valid = url::Url::parse(&url)
-        .ok()
-        .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-    if !valid {
-        return Err(Stop::Error(RenderError::ConnectedContent(format!(
-            "{url} is not a valid URL"
-        ))));
+/// The rendered request, borrowing fixed strings from the tag until a fetch needs it.
+struct Parts<'t> {
+    url: String,
+    body: Option<String>,
+    headers: Vec<(&'t str, Cow<'t, str>)>,
+}
+
+/// Renders the URL, body and headers (defaults, then `:content_type`, then `:headers`).
+fn render_parts<'t>(r: &mut Renderer<'_>, tag: &'t ConnectedContentTag) -> Result<Parts<'t>, Stop> {
+    let mut url = r.render_to_string(&tag.url)?;
+    if url.starts_with(char::is_whitespace) || url.ends_with(char::is_whitespace) {
+        url = url.trim().to_string();
     }
     let mut body = match &tag.body {
         Some(block) => Some(r.render_to_string(block)?),
         None => None,
     };
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let content_type = match (&tag.content_type, &body) {
-        (Some(ct), _) => ct.clone(),
-        (None, Some(_)) => "application/x-www-form-urlencoded".to_string(),
-        (None, None) => "application/json".to_string(),
+    let content_type: &'t str = match (&tag.content_type, &body) {
+        (Some(ct), _) => ct,
+        (None, Some(_)) => "application/x-www-form-urlencoded",
+        (None, None) => "application/json",
     };
-    if is_json_content_type(&content_type) {
+    if is_json_content_type(content_type) {
         body = body.map(|b| form_to_json(&b));
     }
-    headers.push(("Content-Type".into(), content_type.clone()));
     let accept = if tag.content_type.is_some() {
         content_type
     } else {
-        "*/*".to_string()
+        "*/*"
     };
-    headers.push(("Accept".into(), accept));
+    let mut headers = Vec::with_capacity(2 + tag.headers.len());
+    headers.push(("Content-Type", Cow::Borrowed(content_type)));
+    headers.push(("Accept", Cow::Borrowed(accept)));
     for (name, block) in &tag.headers {
         let value = r.render_to_string(block)?;
         headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(name));
-        headers.push((name.clone(), value));
+        headers.push((name.as_str(), Cow::Owned(value)));
     }
-    Ok(ConnectedRequest {
+    Ok(Parts { url, body, headers })
+}
+
+fn into_request(parts: Parts<'_>, tag: &ConnectedContentTag) -> ConnectedRequest {
+    ConnectedRequest {
         method: tag.method,
-        url,
-        headers,
-        body,
+        url: parts.url,
+        headers: parts
+            .headers
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v.into_owned()))
+            .collect(),
+        body: parts.body,
         basic_auth: tag.basic_auth.clone(),
         auth_credentials: tag.auth_credentials.clone(),
         timeout: REQUEST_TIMEOUT,
@@ -126,7 +173,7 @@ pub(crate) fn build_request(
         follow_redirects: false,
         cache_ttl: cache_ttl(tag),
         retry: tag.retry,
-    })
+    }
 }
 
 pub(crate) fn execute(
@@ -134,13 +181,22 @@ pub(crate) fn execute(
     tag: &ConnectedContentTag,
     out: &mut String,
 ) -> Result<(), Stop> {
-    let request = build_request(r, tag)?;
-    let Some(recorded) = r.responses.get(&request) else {
-        return Err(Stop::Fetch(Box::new(request)));
+    let parts = render_parts(r, tag)?;
+    let identity = identity_of(
+        tag.method,
+        &parts.url,
+        parts.body.as_deref(),
+        parts.headers.iter().map(|(n, v)| (*n, v.as_ref())),
+        [tag.basic_auth.as_deref(), tag.auth_credentials.as_deref()],
+    );
+    let responses = r.responses;
+    let Some((recorded, json)) = responses.get_with_json(&identity) else {
+        validate_url(&parts.url)?;
+        return Err(Stop::Fetch(Box::new(into_request(parts, tag))));
     };
     match recorded {
         Recorded::Response(response) => {
-            apply_response(r, tag, response, out);
+            apply_response(r, tag, response, json, out);
             Ok(())
         }
         Recorded::Failed(_) => Ok(()),
@@ -148,7 +204,7 @@ pub(crate) fn execute(
             kind: AbortKind::ExhaustedConnectedContentRetries,
             reason: format!(
                 "connected_content to {} failed after {MAX_RETRIES} retries: {reason}",
-                request.url
+                parts.url
             ),
         })),
     }
@@ -158,27 +214,17 @@ fn apply_response(
     r: &mut Renderer<'_>,
     tag: &ConnectedContentTag,
     response: &FetchedResponse,
+    json: Option<&Value>,
     out: &mut String,
 ) {
-    let success = (200..300).contains(&response.status);
-    let parsed = serde_json::from_str::<serde_json::Value>(&response.body)
-        .ok()
-        .filter(|json| json.is_object() || json.is_array());
-    match parsed {
-        Some(json) => {
-            let mut value = Value::from_json(&json);
-            if let Value::Object(object) = &mut value {
-                Arc::make_mut(object).insert(
-                    Arc::from("__http_status_code__"),
-                    Value::Int(response.status as i64),
-                );
-            }
+    match json {
+        Some(value) => {
             let name = tag.save.clone().unwrap_or_else(|| Arc::from("connected"));
-            r.assign(name, value);
+            r.assign(name, value.clone());
         }
         None => match &tag.save {
             Some(name) => r.assign(name.clone(), Value::str(&response.body)),
-            None if success => out.push_str(&response.body),
+            None if (200..300).contains(&response.status) => out.push_str(&response.body),
             None => {}
         },
     }

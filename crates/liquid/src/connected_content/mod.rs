@@ -74,30 +74,60 @@ impl ConnectedRequest {
     /// neither the user nor the campaign, so identical calls share a cached response; a
     /// cache instance is per workspace.
     pub fn cache_key(&self) -> String {
-        match (&self.method, &self.body) {
-            (HttpMethod::Post, Some(body)) => format!("POST {}\n{body}", self.url),
-            (method, _) => format!("{} {}", method.as_str(), self.url),
+        let body = match (&self.method, &self.body) {
+            (HttpMethod::Post, Some(body)) => Some(body.as_str()),
+            _ => None,
+        };
+        let mut key = String::with_capacity(self.url.len() + body.map_or(0, str::len) + 6);
+        key.push_str(self.method.as_str());
+        key.push(' ');
+        key.push_str(&self.url);
+        if let Some(body) = body {
+            key.push('\n');
+            key.push_str(body);
         }
+        key
     }
 
     /// Identity within one render: every field that can change the response.
     pub(crate) fn identity(&self) -> String {
-        let mut key = self.cache_key();
-        for (name, value) in &self.headers {
-            key.push('\n');
-            key.push_str(name);
-            key.push(':');
-            key.push_str(value);
-        }
-        for credential in [&self.basic_auth, &self.auth_credentials]
-            .into_iter()
-            .flatten()
-        {
-            key.push_str("\ncredential:");
-            key.push_str(credential);
-        }
-        key
+        identity_of(
+            self.method,
+            &self.url,
+            self.body.as_deref(),
+            self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+            [self.basic_auth.as_deref(), self.auth_credentials.as_deref()],
+        )
     }
+}
+
+/// The identity of a request from its parts (see [`ConnectedRequest::identity`]).
+pub(crate) fn identity_of<'a>(
+    method: HttpMethod,
+    url: &str,
+    body: Option<&str>,
+    headers: impl Iterator<Item = (&'a str, &'a str)>,
+    credentials: [Option<&str>; 2],
+) -> String {
+    let mut key = String::with_capacity(url.len() + body.map_or(0, str::len) + 96);
+    key.push_str(method.as_str());
+    key.push(' ');
+    key.push_str(url);
+    if let Some(body) = body {
+        key.push_str("\nbody:");
+        key.push_str(body);
+    }
+    for (name, value) in headers {
+        key.push('\n');
+        key.push_str(name);
+        key.push(':');
+        key.push_str(value);
+    }
+    for credential in credentials.into_iter().flatten() {
+        key.push_str("\ncredential:");
+        key.push_str(credential);
+    }
+    key
 }
 
 /// What the fetcher got back.

@@ -42,14 +42,18 @@ pub(crate) enum Flow {
 
 type Res<T> = Result<T, Stop>;
 
+/// Hash maps keyed by template identifiers (chosen by template authors, not by end users):
+/// a fast hasher with a fixed seed, so building an empty map costs nothing.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 /// Variables that a `render` tag isolates from its caller.
 #[derive(Default)]
 pub(crate) struct Scope {
     pub locals: Vec<(Arc<str>, Value)>,
-    pub assigns: HashMap<Arc<str>, Value>,
-    pub counters: HashMap<Arc<str>, i64>,
-    pub cycles: HashMap<String, usize>,
-    pub for_offsets: HashMap<Arc<str>, usize>,
+    pub assigns: FastMap<Arc<str>, Value>,
+    pub counters: FastMap<Arc<str>, i64>,
+    pub cycles: FastMap<String, usize>,
+    pub for_offsets: FastMap<Arc<str>, usize>,
     pub ifchanged: Option<String>,
     pub loops: Vec<LoopFrame>,
     pub isolated: bool,
@@ -62,7 +66,8 @@ pub(crate) struct Renderer<'r> {
     pub env: FilterEnv,
     pub scope: Scope,
     iterations: u64,
-    started: Instant,
+    /// Set at the first loop iteration: only loops can run long.
+    started: Option<Instant>,
     pub depth: usize,
 }
 
@@ -82,7 +87,7 @@ impl<'r> Renderer<'r> {
             },
             scope: Scope::default(),
             iterations: 0,
-            started: Instant::now(),
+            started: None,
             depth: 0,
         }
     }
@@ -98,7 +103,8 @@ impl<'r> Renderer<'r> {
         if self.iterations > limits.max_loop_iterations {
             return Err(self.limit(LimitKind::LoopIterations, limits.max_loop_iterations));
         }
-        if self.iterations.is_multiple_of(1024) && self.started.elapsed() > limits.max_render_time {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        if self.iterations.is_multiple_of(1024) && started.elapsed() > limits.max_render_time {
             return Err(self.limit(
                 LimitKind::RenderTime,
                 limits.max_render_time.as_millis() as u64,

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 pub use number::{Number, format_float};
 
 /// A Liquid object: insertion-ordered keys, as in the JSON it came from.
-pub type Object = IndexMap<Arc<str>, Value>;
+pub type Object = IndexMap<Arc<str>, Value, foldhash::fast::RandomState>;
 
 /// A Liquid value.
 #[derive(Debug, Clone, Default)]
