@@ -14,6 +14,18 @@ pub(crate) struct Block {
 }
 
 impl Block {
+    /// A guess at the rendered size, to allocate once.
+    pub fn size_hint(&self) -> usize {
+        self.nodes
+            .iter()
+            .map(|node| match node {
+                Node::Text(text) => text.len(),
+                _ => 32,
+            })
+            .sum::<usize>()
+            .min(64 * 1024)
+    }
+
     /// Drops whitespace-only text, as Liquid does inside a block tag that renders nothing.
     pub fn strip_blank_text(&mut self) {
         self.nodes.retain(|node| !matches!(node, Node::Text(_)));

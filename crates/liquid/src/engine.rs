@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::ast::{Block, Node};
+use crate::ast::Block;
 use crate::connected_content::{
     ConnectedRequest, ConnectedResponses, FetchError, Fetcher, MAX_RETRIES, Recorded, ResponseCache,
 };
@@ -122,15 +122,7 @@ impl Engine {
     /// Parses a template. Errors carry the line, column and an excerpt.
     pub fn parse(&self, source: &str) -> Result<Template, ParseError> {
         let root = parse_template(source, self.settings())?;
-        let size_hint = root
-            .nodes
-            .iter()
-            .map(|node| match node {
-                Node::Text(text) => text.len(),
-                _ => 16,
-            })
-            .sum::<usize>()
-            .min(64 * 1024);
+        let size_hint = root.size_hint();
         Ok(Template { root, size_hint })
     }
 

@@ -132,7 +132,7 @@ impl<'r> Renderer<'r> {
     }
 
     pub fn render_to_string(&mut self, block: &Block) -> Res<String> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(block.size_hint());
         self.render_block(block, &mut out)?;
         Ok(out)
     }
