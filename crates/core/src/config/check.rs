@@ -63,9 +63,7 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
     for field in &fields {
         let start = locator.span_start(&field.path);
         for problem in liquid.check(field.text, &field.scope) {
-            let line = start.map(|offset| {
-                line_of(source, offset) + problem.line - 1 + leading_newline(source, offset)
-            });
+            let line = start.map(|offset| value_line(source, offset, problem.line));
             let fix = match problem.severity {
                 Severity::Error => {
                     "correct the Liquid at that position (see `leadwire liquid` for the dialect)"
@@ -135,13 +133,19 @@ fn unknown_sections(source: &str, problems: &mut Vec<Diagnostic>) {
     }
 }
 
-/// TOML drops a newline right after `"""` or `'''`, so the value's first line is the next one.
-fn leading_newline(source: &str, offset: usize) -> usize {
+/// The file line of line `template_line` of the string value starting at `offset`. Only a
+/// multi-line string (`"""` or `'''`) spans file lines; TOML drops a newline right after its
+/// opening quotes, so its first template line is the next file line.
+fn value_line(source: &str, offset: usize, template_line: usize) -> usize {
     let rest = source.get(offset..).unwrap_or_default();
-    let trimmed = rest
+    let Some(body) = rest
         .strip_prefix("\"\"\"")
-        .or_else(|| rest.strip_prefix("'''"));
-    usize::from(trimmed.is_some_and(|text| text.starts_with('\n') || text.starts_with("\r\n")))
+        .or_else(|| rest.strip_prefix("'''"))
+    else {
+        return line_of(source, offset);
+    };
+    let skipped = usize::from(body.starts_with('\n') || body.starts_with("\r\n"));
+    line_of(source, offset) + skipped + template_line.saturating_sub(1)
 }
 
 /// Errors inside a step or filter (buffered by serde) carry the span of the whole table;

@@ -229,6 +229,8 @@ fn liquid_problems_point_into_the_value() {
     assert!(error.message.contains("line 1, column 1 of the value"));
     let multi = "[[webhook_templates]]\nname = \"t\"\nurl = \"https://example.com\"\nmethod = \"POST\"\nbody.raw = '''\n{\n\"a\": \"{{x\"\n}'''\n";
     assert_error(multi, "was not closed", "\"a\"");
+    let escaped = "[[webhook_templates]]\nname = \"t\"\nurl = \"https://example.com\"\nmethod = \"POST\"\nbody.raw = \"{\\n{{x\"\n";
+    assert_error(escaped, "was not closed", "body.raw");
     let typo = EXAMPLE.replace("{{${first_name}}}", "{{frist_name}}");
     let report = run(&typo);
     assert_eq!(report.error_count(), 0);
@@ -279,3 +281,5 @@ fn an_unknown_section_is_a_warning() {
         "[server] and [store] are known sections"
     );
 }
+
+mod robustness;
