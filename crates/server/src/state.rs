@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use leadwire_core::attributes::AttributeLimits;
+use leadwire_engine::metrics::Metrics;
 use leadwire_store::Store;
 
 use crate::auth::ApiKeys;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     pub limits: AttributeLimits,
     pub max_body_bytes: usize,
+    /// Served at `/metrics` when set.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 impl AppState {
@@ -29,6 +32,13 @@ impl AppState {
             )),
             limits,
             max_body_bytes: config.max_body_bytes,
+            metrics: None,
         }
+    }
+
+    /// Serves `metrics` at `/metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 }

@@ -20,6 +20,7 @@ pub mod http;
 pub mod record;
 pub mod redact;
 pub mod render;
+pub mod replay;
 pub mod retry;
 pub mod runner;
 pub mod send;

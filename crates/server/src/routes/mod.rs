@@ -1,5 +1,6 @@
 //! The routes and the request helpers they share: auth, JSON bodies, typed fields.
 
+mod activity;
 mod alias;
 mod delete;
 mod export;
@@ -9,7 +10,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::post;
+use axum::routing::{get, post};
 use leadwire_core::profile::UserAlias;
 use serde_json::{Map, Value};
 
@@ -26,6 +27,9 @@ pub fn router() -> Router<AppState> {
         .route("/users/export/ids", post(export::export_ids))
         .route("/users/delete", post(delete::delete_users))
         .route("/users/alias/new", post(alias::new_aliases))
+        .route("/activity", get(activity::list))
+        .route("/activity/{id}/replay", post(activity::replay_entry))
+        .route("/metrics", get(activity::metrics))
 }
 
 pub(crate) fn authorize(

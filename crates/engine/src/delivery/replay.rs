@@ -1,0 +1,78 @@
+//! Replaying a failed send from its activity-log entry: a new send of the same template to
+//! the same user, enqueued now and rendered at send time like any other. It gets a new
+//! `send_id` (a new idempotency key): the original attempt failed, so the receiver must not
+//! drop the replay as a repeat.
+//!
+//! The entry keeps no trigger properties, so a template that reads `event_properties`,
+//! `api_trigger_properties` or `canvas_entry_properties` renders them empty on replay.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::ActivityType;
+use leadwire_store::{NewTask, Store, StoreError};
+use uuid::Uuid;
+
+use crate::send_task::{SEND_QUEUE, SendTask};
+
+/// Why a replay was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("there is no activity entry {0}")]
+    NotFound(Uuid),
+    #[error(
+        "activity entry {0} records a delivered send; only failed or aborted sends are replayed"
+    )]
+    Delivered(Uuid),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The send a replay enqueued.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Replayed {
+    pub send_id: Uuid,
+    pub job_id: i64,
+}
+
+/// Enqueues a new send for the send recorded in entry `id`.
+pub async fn replay(
+    store: &dyn Store,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Replayed, ReplayError> {
+    let entry = store
+        .activity_entry(id)
+        .await?
+        .ok_or(ReplayError::NotFound(id))?;
+    if entry.activity_type == ActivityType::Success {
+        return Err(ReplayError::Delivered(id));
+    }
+    let task = SendTask {
+        send_id: Uuid::new_v4(),
+        user_id: entry.user_id,
+        template: entry.template,
+        source: entry.source,
+        created_at: now,
+        event_properties: None,
+        api_trigger_properties: None,
+        canvas_entry_properties: None,
+        follow_up: None,
+    };
+    let payload = serde_json::to_value(&task).map_err(|source| StoreError::Corrupt {
+        what: "send task",
+        source,
+    })?;
+    let mut tx = store.begin().await?;
+    let job_id = tx
+        .enqueue(&NewTask {
+            queue: SEND_QUEUE.into(),
+            payload,
+            run_at: now,
+        })
+        .await?;
+    tx.commit().await?;
+    tracing::info!(entry = %id, send_id = %task.send_id, job_id, "send replayed");
+    Ok(Replayed {
+        send_id: task.send_id,
+        job_id,
+    })
+}

@@ -1,0 +1,143 @@
+//! The message activity log over HTTP: `GET /activity` (filters `type`, `campaign`,
+//! `canvas`, `step`, `user`, `status`, `since`; `limit` and `cursor` for pages),
+//! `POST /activity/{id}/replay`, both behind `activity.read`; and `GET /metrics`, the
+//! Prometheus text exposition (no user data and no secrets, so no key).
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::ActivityType;
+use leadwire_engine::delivery::replay::{ReplayError, replay};
+use leadwire_store::{ActivityCursor, ActivityQuery};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::authorize;
+use crate::auth::Permission;
+use crate::error::{ApiError, ErrorItem};
+use crate::state::AppState;
+
+/// The query string of `GET /activity`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityParams {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    campaign: Option<String>,
+    canvas: Option<String>,
+    step: Option<String>,
+    user: Option<String>,
+    status: Option<u16>,
+    since: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+fn bad(field: &str, message: String) -> ApiError {
+    ApiError::bad_request(ErrorItem::new(message).field(field))
+}
+
+impl ActivityParams {
+    fn into_query(self) -> Result<ActivityQuery, ApiError> {
+        let activity_type = match self.kind.as_deref() {
+            None => None,
+            Some(name) => Some(ActivityType::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = ActivityType::ALL.iter().map(|kind| kind.as_str()).collect();
+                bad(
+                    "type",
+                    format!("type `{name}` is not one of {}", known.join(", ")),
+                )
+            })?),
+        };
+        let since = match self.since.as_deref() {
+            None => None,
+            Some(text) => Some(
+                DateTime::parse_from_rfc3339(text)
+                    .map_err(|_| {
+                        bad("since", format!("since `{text}` is not an RFC 3339 time such as 2026-11-29T10:00:00Z"))
+                    })?
+                    .with_timezone(&Utc),
+            ),
+        };
+        let before = match self.cursor.as_deref() {
+            None => None,
+            Some(text) => Some(
+                text.parse::<ActivityCursor>()
+                    .map_err(|error| bad("cursor", error.to_string()))?,
+            ),
+        };
+        Ok(ActivityQuery {
+            activity_type,
+            campaign: self.campaign,
+            canvas: self.canvas,
+            step: self.step,
+            user: self.user,
+            status: self.status,
+            since,
+            before,
+            limit: self.limit.unwrap_or(100),
+            ..ActivityQuery::default()
+        })
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    params: Result<Query<ActivityParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, Permission::ActivityRead)?;
+    let Query(params) = params.map_err(|rejection| {
+        ApiError::bad_request(ErrorItem::new(format!(
+            "the query string is invalid: {}; filters are type, campaign, canvas, step, user, status, since, limit and cursor",
+            rejection.body_text()
+        )))
+    })?;
+    let query = params.into_query()?;
+    let page = state.store.activity(&query).await?;
+    let next = page.next.map(|cursor| cursor.to_string());
+    Ok(Json(json!({"entries": page.entries, "next": next, "message": "success"})).into_response())
+}
+
+pub async fn replay_entry(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    authorize(&state, &headers, Permission::ActivityRead)?;
+    let id: Uuid = id
+        .parse()
+        .map_err(|_| bad("id", format!("`{id}` is not an activity entry id (a UUID)")))?;
+    match replay(state.store.as_ref(), id, Utc::now()).await {
+        Ok(replayed) => Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({"send_id": replayed.send_id, "job_id": replayed.job_id, "message": "success"})),
+        )
+            .into_response()),
+        Err(ReplayError::Store(error)) => Err(ApiError::Store(error)),
+        Err(error @ ReplayError::NotFound(_)) => Ok(problem(StatusCode::NOT_FOUND, "Not Found", &error)),
+        Err(error @ ReplayError::Delivered(_)) => Ok(problem(StatusCode::CONFLICT, "Conflict", &error)),
+    }
+}
+
+fn problem(status: StatusCode, message: &str, error: &ReplayError) -> Response {
+    let body = json!({"message": message, "errors": [{"type": error.to_string()}]});
+    (status, Json(body)).into_response()
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(metrics) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            metrics.encode(),
+        )
+            .into_response(),
+        None => ApiError::NotFound.into_response(),
+    }
+}
