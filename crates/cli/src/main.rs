@@ -19,6 +19,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The message activity log: every send attempt, error and abort; `replay ID` resends.
+    Activity(commands::activity::ActivityArgs),
     /// Validate a config file: every error with its file, line and a fix.
     Check(commands::check::CheckArgs),
     /// Render Liquid templates in Braze's dialect.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Check(args) => commands::check::run(args).await,
             Command::Webhook(command) => commands::webhook::run(command).await,
+            Command::Activity(args) => commands::activity::run(args).await,
             Command::Liquid(command) => commands::liquid::run(command).await,
             Command::SalesforceEmulator(args) => commands::emulator::run(*args).await,
         }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each exposes its clap arguments and an async `run`.
 
+pub mod activity;
 pub mod check;
 mod check_sections;
 pub mod emulator;
