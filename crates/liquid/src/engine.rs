@@ -188,7 +188,7 @@ impl Engine {
                 Step::Fetch(request) => {
                     if responses.len() >= MAX_FETCHES_PER_RENDER {
                         return Err(RenderError::Limit {
-                            kind: LimitKind::LoopIterations,
+                            kind: LimitKind::ConnectedContentCalls,
                             limit: MAX_FETCHES_PER_RENDER as u64,
                         });
                     }

@@ -11,6 +11,8 @@ pub struct ParseError {
     pub column: usize,
     /// Up to 30 characters of the source starting at the error.
     pub excerpt: String,
+    /// Byte offset of the error in the template source.
+    pub offset: usize,
 }
 
 impl ParseError {
@@ -31,6 +33,7 @@ impl ParseError {
             line,
             column,
             excerpt,
+            offset,
         }
     }
 }
@@ -51,6 +54,7 @@ pub enum LimitKind {
     RenderTime,
     FormatWidth,
     CollectionSize,
+    ConnectedContentCalls,
 }
 
 impl fmt::Display for LimitKind {
@@ -62,6 +66,7 @@ impl fmt::Display for LimitKind {
             LimitKind::RenderTime => "render time",
             LimitKind::FormatWidth => "format width",
             LimitKind::CollectionSize => "collection size",
+            LimitKind::ConnectedContentCalls => "connected_content calls per render",
         })
     }
 }

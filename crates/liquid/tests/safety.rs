@@ -51,6 +51,14 @@ fn parse_errors_carry_line_column_and_excerpt() {
         .expect_err("missing filter name");
     assert_eq!(error.line, 2);
     assert!(error.to_string().contains("line 2"), "{error}");
+    let error = engine
+        .parse("x\n{% connected_content https://a.example/{{ a | }} :save r %}")
+        .expect_err("a bad filter inside the URL");
+    assert_eq!((error.line, error.column), (2, 47), "{error}");
+    assert_eq!(
+        &"x\n{% connected_content https://a.example/{{ a | }}"[error.offset..],
+        "}}"
+    );
     let error = engine.parse("{% nosuchtag %}").expect_err("unknown tag");
     assert!(error.message.contains("unknown tag `nosuchtag`"));
 }
@@ -217,6 +225,15 @@ const FRAGMENTS: &[&str] = &[
     "#",
     "é",
     "tablerow",
+    "(-9223372036854775808..9223372036854775807)",
+    "9223372036854775807",
+    "| plus: 1",
+    "| times: -1",
+    "| modulo: 0",
+    "| divided_by: -1",
+    "| slice: -9223372036854775808",
+    "| round: 400",
+    "'%-5000d'",
     "include",
     "render",
     "{{${",

@@ -105,13 +105,17 @@ pub(crate) fn parse_tag(
     settings: ParseSettings,
 ) -> Result<ConnectedContentTag, ParseError> {
     let error = |at: usize, message: String| ParseError::at(source, offset + at, message);
-    let sub = |text: &str| parse_template(text, settings);
+    // A nested template's errors are reported at their place in the whole template.
+    let sub = |text: &str, at: usize| {
+        parse_template(text, settings)
+            .map_err(|e| ParseError::at(source, offset + at + e.offset, e.message))
+    };
     let end = url_end(markup);
     if end == 0 {
         return Err(error(0, "connected_content needs a URL".into()));
     }
     let mut tag = ConnectedContentTag {
-        url: sub(&markup[..end])?,
+        url: sub(&markup[..end], 0)?,
         method: HttpMethod::Get,
         body: None,
         headers: Vec::new(),
@@ -152,7 +156,7 @@ pub(crate) fn parse_tag(
             }
             "body" => {
                 needs_value(value)?;
-                tag.body = Some(sub(value)?);
+                tag.body = Some(sub(value, at)?);
             }
             "headers" => {
                 let map: serde_json::Map<String, serde_json::Value> =
@@ -163,7 +167,7 @@ pub(crate) fn parse_tag(
                         serde_json::Value::String(s) => s,
                         other => other.to_string(),
                     };
-                    tag.headers.push((header, sub(&text)?));
+                    tag.headers.push((header, sub(&text, at)?));
                 }
             }
             "content_type" => {

@@ -235,12 +235,13 @@ impl Value {
                 items.get(i as usize).cloned().unwrap_or_default()
             }
             (Value::Range(a, b), Value::Int(i)) => {
+                let (a, b, i) = (*a as i128, *b as i128, *i as i128);
                 let len = if a > b { 0 } else { b - a + 1 };
-                let i = if *i < 0 { len + i } else { *i };
+                let i = if i < 0 { len + i } else { i };
                 if i < 0 || i >= len {
                     Value::Nil
                 } else {
-                    Value::Int(a + i)
+                    i64::try_from(a + i).map(Value::Int).unwrap_or_default()
                 }
             }
             (Value::Array(_) | Value::Range(..), Value::Float(f)) => {
