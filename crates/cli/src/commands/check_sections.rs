@@ -1,7 +1,8 @@
-//! The `[server]` and `[store]` sections, checked with their own crates' types so `check`
+//! The `[server]`, `[store]` and `[delivery]` sections, checked with their own crates' types so `check`
 //! rejects what `serve` would: a bad key, an unusable database URL, a wrong field.
 
 use leadwire_core::config::{CheckReport, ConfigPath, Diagnostic, Locator};
+use leadwire_engine::delivery::DeliverySettings;
 use leadwire_server::ServerConfig;
 use leadwire_store::StoreConfig;
 use serde::Deserialize;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 struct OtherSections {
     server: Option<toml::Value>,
     store: Option<toml::Value>,
+    delivery: Option<toml::Value>,
 }
 
 /// Adds the problems of `[server]` and `[store]` to `report`.
@@ -55,6 +57,24 @@ pub fn check_other_sections(source: &str, report: &mut CheckReport) {
                         "store",
                         error.to_string(),
                         "correct the [store] section as the message says",
+                    );
+                }
+            }
+        }
+    }
+    if let Some(delivery) = sections.delivery {
+        match DeliverySettings::deserialize(delivery) {
+            Err(error) => problem(
+                "delivery",
+                format!("[delivery]: {}", error.message()),
+                "correct the [delivery] section",
+            ),
+            Ok(settings) => {
+                if let Err(message) = settings.validate() {
+                    problem(
+                        "delivery",
+                        message,
+                        "correct the [delivery] section as the message says",
                     );
                 }
             }

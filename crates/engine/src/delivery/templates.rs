@@ -99,3 +99,57 @@ fn compile_one(
         token_connections,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadwire_liquid::{Globals, Outcome};
+
+    #[test]
+    fn templates_reading_a_connection_token_are_found_and_render_it() {
+        let config: Config = toml::from_str(
+            r#"
+            [[salesforce_connections]]
+            name = "sales-cloud"
+            instance_url = "https://acme.my.salesforce.com"
+            client_id = "id"
+            client_secret_env = "SECRET"
+
+            [[webhook_templates]]
+            name = "Upsert"
+            url = "{{connections.sales-cloud.instance_url}}/x/{{${braze_id}}}"
+            method = "PATCH"
+            headers = { Authorization = "Bearer {{connections.sales-cloud.access_token}}" }
+
+            [[webhook_templates]]
+            name = "Plain"
+            url = "https://example.com/{{${user_id}}}"
+            method = "GET"
+            "#,
+        )
+        .expect("valid config");
+        let engine = Engine::default();
+        let compiled = CompiledTemplates::compile(&engine, &config).expect("compiles");
+        let upsert = compiled.get("Upsert").expect("compiled");
+        assert_eq!(upsert.token_connections, vec!["sales-cloud".to_owned()]);
+        assert!(
+            compiled
+                .get("Plain")
+                .expect("compiled")
+                .token_connections
+                .is_empty()
+        );
+        let variables = serde_json::json!({
+            "connections": {"sales-cloud": {"access_token": "00Dx!tok", "instance_url": "https://i"}}
+        });
+        let user = serde_json::json!({"braze_id": "b-1"});
+        let globals = Globals::new()
+            .with_variables(variables.as_object().expect("object"))
+            .with_user(user.as_object().expect("object"));
+        let url = &upsert.fields[upsert.template.url.as_str()];
+        assert_eq!(
+            engine.render(url, &globals),
+            Ok(Outcome::Rendered("https://i/x/b-1".into()))
+        );
+    }
+}
