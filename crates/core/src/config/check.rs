@@ -64,12 +64,6 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
         let start = locator.span_start(&field.path);
         for problem in liquid.check(field.text, &field.scope) {
             let line = start.map(|offset| value_line(source, offset, problem.line));
-            let fix = match problem.severity {
-                Severity::Error => {
-                    "correct the Liquid at that position (see `leadwire liquid` for the dialect)"
-                }
-                Severity::Warning => "check the variable name; unknown variables render blank",
-            };
             diagnostics.push(Diagnostic {
                 severity: problem.severity,
                 path: field.path.clone(),
@@ -78,13 +72,22 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
                     "Liquid (line {}, column {} of the value): {}",
                     problem.line, problem.column, problem.message
                 ),
-                fix: fix.into(),
+                fix: problem.fix,
             });
         }
     }
     diagnostics.sort_by_key(|problem| (problem.severity, problem.line));
-    diagnostics.dedup_by(|later, earlier| {
-        later.path == earlier.path && later.message.ends_with(&earlier.message)
+    // A Liquid warning that repeats another problem of the same field adds nothing.
+    let plain: Vec<(ConfigPath, String)> = diagnostics
+        .iter()
+        .filter(|problem| !problem.message.starts_with("Liquid ("))
+        .map(|problem| (problem.path.clone(), problem.message.clone()))
+        .collect();
+    diagnostics.retain(|problem| {
+        !problem.message.starts_with("Liquid (")
+            || !plain.iter().any(|(path, message)| {
+                *path == problem.path && problem.message.ends_with(message.as_str())
+            })
     });
     CheckReport {
         config: Some(config),

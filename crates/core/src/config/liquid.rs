@@ -13,6 +13,8 @@ pub struct TemplateProblem {
     pub message: String,
     pub line: usize,
     pub column: usize,
+    /// How to fix it.
+    pub fix: String,
 }
 
 /// The variables a field may read besides `${...}` personalization tags and variables the

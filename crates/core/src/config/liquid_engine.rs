@@ -40,6 +40,7 @@ impl LiquidChecker for EngineChecker {
                     message: format!("{} (near `{}`)", error.message, error.excerpt),
                     line: error.line,
                     column: error.column,
+                    fix: "correct the Liquid at that position (`leadwire liquid render` tries a template)".into(),
                 }];
             }
         };
@@ -50,6 +51,8 @@ impl LiquidChecker for EngineChecker {
                 message: error.message,
                 line: error.line,
                 column: error.column,
+                fix: "check the filter name; an unknown filter passes its input through unchanged"
+                    .into(),
             });
         }
         let globals = dry_run_globals(scope);
@@ -65,6 +68,10 @@ impl LiquidChecker for EngineChecker {
                     message: format!("unknown variable `{name}` renders blank"),
                     line,
                     column,
+                    fix: format!(
+                        "check the name; this field can read {} and `${{…}}` attributes",
+                        scope.known_roots.join(", ")
+                    ),
                 });
             }
             Err(RenderError::ConnectedContent(message)) => {
@@ -75,6 +82,7 @@ impl LiquidChecker for EngineChecker {
                     message,
                     line,
                     column,
+                    fix: "give connected_content a complete http(s) URL".into(),
                 });
             }
             _ => {}
