@@ -68,6 +68,15 @@ fn the_verbatim_example_passes_with_invalid_url_warnings() {
         warning.line,
         Some(line_of_text(VERBATIM, "Authorization = "))
     );
+    let repeats = report
+        .diagnostics
+        .iter()
+        .filter(|problem| problem.message.ends_with(oauth))
+        .count();
+    assert_eq!(
+        repeats, 2,
+        "once per template, not again from the Liquid dry render"
+    );
     assert!(report.diagnostics.iter().any(|problem| {
         problem
             .message
