@@ -5,3 +5,9 @@
 mod harness;
 #[path = "journeys/seed.rs"]
 mod seed;
+#[path = "journeys/steps.rs"]
+mod steps;
+#[path = "journeys/campaigns.rs"]
+mod campaigns;
+#[path = "journeys/runtime.rs"]
+mod runtime;
