@@ -79,6 +79,12 @@ pub enum ApiError {
         message: &'static str,
         errors: Vec<ErrorItem>,
     },
+    /// A 400 with one of Braze's fatal messages, e.g. "Invalid Campaign ID".
+    #[error("{message}")]
+    Fatal {
+        message: &'static str,
+        errors: Vec<ErrorItem>,
+    },
     #[error("rate limited")]
     RateLimited { reset: u64 },
     #[error("not found")]
@@ -123,6 +129,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, "Max Input Length Exceeded", errors)
             }
             Self::TooManyIds { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
+            Self::Fatal { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
             Self::RateLimited { reset } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Rate Limited",

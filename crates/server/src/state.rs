@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use leadwire_core::attributes::AttributeLimits;
+use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_store::Store;
 
@@ -19,6 +20,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Served at `/metrics` when set.
     pub metrics: Option<Arc<Metrics>>,
+    /// The campaign and Canvas runtime behind the trigger-send endpoints; `None` when the
+    /// server runs without a config of campaigns and canvases.
+    pub journeys: Option<Arc<Journeys>>,
 }
 
 impl AppState {
@@ -33,12 +37,19 @@ impl AppState {
             limits,
             max_body_bytes: config.max_body_bytes,
             metrics: None,
+            journeys: None,
         }
     }
 
     /// Serves `metrics` at `/metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
+        self
+    }
+
+    /// Serves `/campaigns/trigger/send` and `/canvas/trigger/send` with `journeys`.
+    pub fn with_journeys(mut self, journeys: Arc<Journeys>) -> Self {
+        self.journeys = Some(journeys);
         self
     }
 }

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::filters::{EventCounts, Filter};
-use leadwire_store::{ClaimedJob, JobPayload, Store, StoreResult, TRIGGER_QUEUE};
+use leadwire_store::{
+    ClaimedJob, JobPayload, NameFilter, Store, StoreResult, TRIGGER_QUEUE, TriggerInterest,
+};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -27,7 +29,10 @@ impl Journeys {
     /// The queues the journey workers consume.
     pub const QUEUES: [&'static str; 3] = [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE];
 
+    /// The runtime over `store` and `config`. It sets the store's trigger interest to the
+    /// triggers the config listens to, so no trigger job is written that nothing reads.
     pub fn new(store: Arc<dyn Store>, config: Arc<Config>, limits: AttributeLimits) -> Self {
+        store.set_trigger_interest(trigger_interest(&config));
         Self {
             store,
             config,
@@ -61,6 +66,22 @@ impl Journeys {
             }
             (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
         }
+    }
+}
+
+/// The trigger jobs `config` needs: its campaigns' triggers and exception events, its
+/// canvases' entry triggers, exit events and Action Paths groups.
+pub fn trigger_interest(config: &Config) -> TriggerInterest {
+    let listened = config.listened_triggers();
+    TriggerInterest {
+        email_added: listened.email_added,
+        custom_attributes: NameFilter::only(listened.custom_attributes),
+        custom_events: NameFilter::only(listened.custom_events),
+        purchases: if listened.any_purchase {
+            NameFilter::All
+        } else {
+            NameFilter::only(listened.products)
+        },
     }
 }
 

@@ -22,7 +22,7 @@ pub mod tasks;
 pub mod triggers;
 mod user_update;
 
-pub use context::Journeys;
+pub use context::{Journeys, trigger_interest};
 pub use tasks::{CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask, CanvasTask};
 
 use leadwire_store::StoreError;

@@ -5,6 +5,7 @@ mod alias;
 mod delete;
 mod export;
 mod track;
+mod trigger_send;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -30,6 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/activity", get(activity::list))
         .route("/activity/{id}/replay", post(activity::replay_entry))
         .route("/metrics", get(activity::metrics))
+        .route(
+            "/campaigns/trigger/send",
+            post(trigger_send::campaigns_trigger_send),
+        )
+        .route("/canvas/trigger/send", post(trigger_send::canvas_trigger_send))
 }
 
 pub(crate) fn authorize(

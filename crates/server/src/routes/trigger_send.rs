@@ -1,0 +1,90 @@
+//! `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`: API-triggered campaign
+//! sends and canvas entries, carried out by the engine's journeys (recipients' `attributes`
+//! first, then `trigger_properties` → `api_trigger_properties` or `context` →
+//! `canvas_entry_properties`). Both answer `201 {"dispatch_id": "…", "message": "success"}`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use leadwire_engine::journeys::api::{
+    ApiTrigger, ApiTriggerError, Dispatch, trigger_campaign, trigger_canvas,
+};
+use serde_json::{Value, json};
+
+use super::{authorize, json_object};
+use crate::auth::Permission;
+use crate::error::{ApiError, ErrorItem};
+use crate::state::AppState;
+
+pub async fn campaigns_trigger_send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    authorize(&state, &headers, Permission::CampaignsTriggerSend)?;
+    let object = json_object(&state, body)?;
+    let request = ApiTrigger::parse(&object, "campaign_id", "trigger_properties")
+        .map_err(|error| api_error(error, "Invalid Campaign ID"))?;
+    let Some(journeys) = &state.journeys else {
+        return Err(no_journeys("campaign_id", "Invalid Campaign ID"));
+    };
+    let dispatch = trigger_campaign(journeys, &request, Utc::now())
+        .await
+        .map_err(|error| api_error(error, "Invalid Campaign ID"))?;
+    Ok(success(&dispatch))
+}
+
+pub async fn canvas_trigger_send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    authorize(&state, &headers, Permission::CanvasTriggerSend)?;
+    let object = json_object(&state, body)?;
+    let request = ApiTrigger::parse(&object, "canvas_id", "context")
+        .map_err(|error| api_error(error, "Invalid Canvas ID"))?;
+    let Some(journeys) = &state.journeys else {
+        return Err(no_journeys("canvas_id", "Invalid Canvas ID"));
+    };
+    let dispatch = trigger_canvas(journeys, &request, Utc::now())
+        .await
+        .map_err(|error| api_error(error, "Invalid Canvas ID"))?;
+    Ok(success(&dispatch))
+}
+
+fn success(dispatch: &Dispatch) -> (StatusCode, Json<Value>) {
+    tracing::info!(
+        dispatch_id = %dispatch.dispatch_id,
+        accepted = dispatch.accepted,
+        skipped = dispatch.skipped,
+        "API trigger dispatched"
+    );
+    (
+        StatusCode::CREATED,
+        Json(json!({"dispatch_id": dispatch.dispatch_id, "message": "success"})),
+    )
+}
+
+fn api_error(error: ApiTriggerError, invalid_id: &'static str) -> ApiError {
+    match error {
+        ApiTriggerError::BadRequest(message) => ApiError::bad_request(ErrorItem::new(message)),
+        ApiTriggerError::InvalidId(message) => ApiError::Fatal {
+            message: invalid_id,
+            errors: vec![ErrorItem::new(message)],
+        },
+        ApiTriggerError::Store(error) => ApiError::Store(error),
+    }
+}
+
+fn no_journeys(field: &str, invalid_id: &'static str) -> ApiError {
+    ApiError::Fatal {
+        message: invalid_id,
+        errors: vec![
+            ErrorItem::new("no campaigns or canvases are running on this server; start it with `leadwire serve --config FILE`")
+                .field(field),
+        ],
+    }
+}

@@ -1,0 +1,115 @@
+//! `POST /campaigns/trigger/send` and `POST /canvas/trigger/send` over a real socket, with
+//! the engine's journeys behind them.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{FULL_KEY, config, fixture};
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::track::UserIdentifier;
+use leadwire_engine::journeys::{CANVAS_QUEUE, Journeys};
+use leadwire_engine::send_task::SEND_QUEUE;
+use leadwire_server::{ApiKeyConfig, Permission, app};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const JOURNEYS: &str = r#"
+[[webhook_templates]]
+name = "Hook"
+url = "https://example.com/hook"
+method = "POST"
+
+[[campaigns]]
+name = "Welcome"
+template = "Hook"
+delivery = "api_triggered"
+
+[[canvases]]
+name = "Onboarding"
+api_id = "onboarding"
+entry_schedule = "api_triggered"
+
+[[canvases.steps]]
+name = "Hook"
+type = "message"
+template = "Hook"
+"#;
+
+const TRIGGER_KEY: &str = "lw-trigger-key-0000000000000003";
+
+#[tokio::test]
+async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
+    let mut server_config = config();
+    server_config.api_keys.push(ApiKeyConfig {
+        name: "triggers".into(),
+        key: TRIGGER_KEY.into(),
+        permissions: vec![Permission::CampaignsTriggerSend, Permission::CanvasTriggerSend],
+    });
+    let fixture = fixture(server_config).await;
+    let journeys_config = toml::from_str(JOURNEYS).expect("valid journeys");
+    let journeys = Arc::new(Journeys::new(
+        fixture.state.store.clone(),
+        Arc::new(journeys_config),
+        AttributeLimits::default(),
+    ));
+    let state = fixture.state.clone().with_journeys(journeys);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    let client = reqwest::Client::new();
+    let post = |path: &str, key: &str, body: Value| {
+        let request = client
+            .post(format!("{base}{path}"))
+            .bearer_auth(key)
+            .json(&body);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            let body: Value = response.json().await.expect("JSON");
+            (status, body)
+        }
+    };
+
+    let campaign = json!({
+        "campaign_id": "Welcome",
+        "trigger_properties": {"coupon": "HELLO"},
+        "recipients": [{"external_user_id": "ada", "send_to_existing_only": false,
+                        "attributes": {"first_name": "Ada"}}]
+    });
+    let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, campaign.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["message"], "success");
+    assert!(body["dispatch_id"].as_str().is_some_and(|id| !id.is_empty()));
+    let store = &fixture.state.store;
+    assert_eq!(store.pending_jobs(SEND_QUEUE).await.expect("pending"), 1);
+    let ada = store
+        .find_profile(&UserIdentifier::ExternalId("ada".into()))
+        .await
+        .expect("find")
+        .expect("created by the trigger");
+    assert_eq!(ada.standard["first_name"], json!("Ada"));
+
+    let canvas = json!({"canvas_id": "onboarding", "context": {"source": "api"},
+                        "recipients": [{"external_user_id": "ada"}]});
+    let (status, body) = post("/canvas/trigger/send", TRIGGER_KEY, canvas).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let entries = store.canvas_entries(ada.id, Some("onboarding")).await.expect("entries");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].state.entry_properties["source"], json!("api"));
+    assert_eq!(store.pending_jobs(CANVAS_QUEUE).await.expect("pending"), 1);
+
+    let unknown = json!({"campaign_id": "nope", "recipients": [{"external_user_id": "ada"}]});
+    let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, unknown).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["message"], "Invalid Campaign ID");
+    let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, json!({"campaign_id": "Welcome"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["errors"][0]["type"].as_str().is_some_and(|t| t.contains("recipients")), "{body}");
+    let (status, body) = post("/canvas/trigger/send", FULL_KEY, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["message"], "Access Denied");
+    fixture.finish().await;
+}
