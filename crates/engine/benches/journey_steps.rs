@@ -71,7 +71,11 @@ async fn main() {
     let config: Arc<Config> = Arc::new(toml::from_str(CANVAS).expect("the bench canvas parses"));
     let path = std::env::temp_dir().join(format!("leadwire-bench-{}.db", uuid::Uuid::new_v4()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await.expect("open SQLite"));
-    let journeys = Arc::new(Journeys::new(store.clone(), config, AttributeLimits::default()));
+    let journeys = Arc::new(Journeys::new(
+        store.clone(),
+        config,
+        AttributeLimits::default(),
+    ));
     let workers = Workers::new(journeys.clone(), WorkerOptions::default());
 
     let ids: Vec<String> = (0..users).map(|n| format!("user-{n}")).collect();
@@ -127,7 +131,8 @@ async fn enter(journeys: &Journeys, ids: &[String]) {
             .iter()
             .map(|id| json!({"external_user_id": id}))
             .collect();
-        let body = json!({"canvas_id": "Bench", "context": {"stage": "MQL"}, "recipients": recipients});
+        let body =
+            json!({"canvas_id": "Bench", "context": {"stage": "MQL"}, "recipients": recipients});
         let request = ApiTrigger::parse(body.as_object().expect("object"), "canvas_id", "context")
             .expect("a valid trigger");
         trigger_canvas(journeys, &request, Utc::now())

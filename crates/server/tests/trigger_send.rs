@@ -44,7 +44,10 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
     server_config.api_keys.push(ApiKeyConfig {
         name: "triggers".into(),
         key: TRIGGER_KEY.into(),
-        permissions: vec![Permission::CampaignsTriggerSend, Permission::CanvasTriggerSend],
+        permissions: vec![
+            Permission::CampaignsTriggerSend,
+            Permission::CanvasTriggerSend,
+        ],
     });
     let fixture = fixture(server_config).await;
     let journeys_config = toml::from_str(JOURNEYS).expect("valid journeys");
@@ -82,7 +85,11 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
     let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, campaign.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["message"], "success");
-    assert!(body["dispatch_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(
+        body["dispatch_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
     let store = &fixture.state.store;
     assert_eq!(store.pending_jobs(SEND_QUEUE).await.expect("pending"), 1);
     let ada = store
@@ -96,7 +103,10 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
                         "recipients": [{"external_user_id": "ada"}]});
     let (status, body) = post("/canvas/trigger/send", TRIGGER_KEY, canvas).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let entries = store.canvas_entries(ada.id, Some("onboarding")).await.expect("entries");
+    let entries = store
+        .canvas_entries(ada.id, Some("onboarding"))
+        .await
+        .expect("entries");
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].state.entry_properties["source"], json!("api"));
     assert_eq!(store.pending_jobs(CANVAS_QUEUE).await.expect("pending"), 1);
@@ -105,9 +115,19 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
     let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, unknown).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["message"], "Invalid Campaign ID");
-    let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, json!({"campaign_id": "Welcome"})).await;
+    let (status, body) = post(
+        "/campaigns/trigger/send",
+        TRIGGER_KEY,
+        json!({"campaign_id": "Welcome"}),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["errors"][0]["type"].as_str().is_some_and(|t| t.contains("recipients")), "{body}");
+    assert!(
+        body["errors"][0]["type"]
+            .as_str()
+            .is_some_and(|t| t.contains("recipients")),
+        "{body}"
+    );
     let (status, body) = post("/canvas/trigger/send", FULL_KEY, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["message"], "Access Denied");

@@ -12,8 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
-use leadwire_core::canvas::{AdvanceInput, Canvas, ExitReason, NextAction, Step, Transition};
-use leadwire_core::filters::Filter;
+use leadwire_core::canvas::{AdvanceInput, Canvas, ExitReason, NextAction, Transition};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{CanvasEntry, ClaimedJob, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
@@ -101,7 +100,7 @@ pub(crate) async fn run_entry(
         tracing::debug!(entry = %entry.id, "the user was deleted; the entry is left as it is");
         return Ok(0);
     };
-    let counts = event_counts(&*journeys.store, entry.user_id, canvas_filters(canvas), now).await?;
+    let counts = event_counts(&*journeys.store, entry.user_id, canvas.step_filters(), now).await?;
     let mut steps = 0;
     loop {
         let next = leadwire_core::canvas::advance(
@@ -189,19 +188,4 @@ async fn send_message(
         }),
     };
     enqueue_send(tx, &send, now).await
-}
-
-/// Every filter the canvas's steps read (for pre-fetching event counts).
-fn canvas_filters(canvas: &Canvas) -> Vec<&Filter> {
-    let mut filters = Vec::new();
-    for step in &canvas.steps {
-        match step {
-            Step::AudiencePaths(paths) => {
-                filters.extend(paths.groups.iter().flat_map(|group| group.filters.iter()));
-            }
-            Step::DecisionSplit(split) => filters.extend(split.filters.iter()),
-            _ => {}
-        }
-    }
-    filters
 }

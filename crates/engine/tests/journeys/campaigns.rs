@@ -74,22 +74,29 @@ async fn each_trigger_type_sends_once_and_reeligibility_counts_seconds() {
 
     // Once by default; "On stage" is re-eligible after an hour.
     h.advance(TimeDelta::minutes(30));
-    h.track(json!({"attributes": [{"external_id": "u1", "stage": "Lead"}]})).await;
-    h.track(json!({"attributes": [{"external_id": "u1", "stage": "MQL"}]})).await;
+    h.track(json!({"attributes": [{"external_id": "u1", "stage": "Lead"}]}))
+        .await;
+    h.track(json!({"attributes": [{"external_id": "u1", "stage": "MQL"}]}))
+        .await;
     h.track(json!({"purchases": [{"external_id": "u1", "product_id": "pro", "currency": "USD", "price": 5}]}))
         .await;
     h.run().await;
     assert!(campaigns_sent(&h).await.is_empty(), "not re-eligible yet");
     h.advance(TimeDelta::minutes(31));
-    h.track(json!({"attributes": [{"external_id": "u1", "stage": "Lead"}]})).await;
-    h.track(json!({"attributes": [{"external_id": "u1", "stage": "MQL"}]})).await;
+    h.track(json!({"attributes": [{"external_id": "u1", "stage": "Lead"}]}))
+        .await;
+    h.track(json!({"attributes": [{"external_id": "u1", "stage": "MQL"}]}))
+        .await;
     h.run().await;
     assert_eq!(campaigns_sent(&h).await, vec!["On stage"]);
 
     // Outside the audience at send time: no send.
-    h.track(json!({"attributes": [{"external_id": "u2", "country": "DE"}]})).await;
-    h.track(json!({"events": [{"external_id": "u2", "name": "cart", "properties": {"value": 500}}]}))
+    h.track(json!({"attributes": [{"external_id": "u2", "country": "DE"}]}))
         .await;
+    h.track(
+        json!({"events": [{"external_id": "u2", "name": "cart", "properties": {"value": 500}}]}),
+    )
+    .await;
     h.run().await;
     assert!(campaigns_sent(&h).await.is_empty());
     h.finish().await;
@@ -124,17 +131,26 @@ async fn a_delayed_send_waits_and_an_exception_event_cancels_it() {
     h.advance(TimeDelta::minutes(30));
     h.track(json!({"purchases": [{"external_id": "buyer", "product_id": "A", "currency": "USD", "price": 9}]}))
         .await;
-    h.track(json!({"attributes": [{"external_id": "leaver", "opted_out": true}]})).await;
+    h.track(json!({"attributes": [{"external_id": "leaver", "opted_out": true}]}))
+        .await;
     h.run().await;
     h.advance(TimeDelta::minutes(30));
     h.run().await;
     let sends = h.deliver().await;
-    assert_eq!(sends.len(), 1, "only the browser still qualifies: {sends:?}");
+    assert_eq!(
+        sends.len(),
+        1,
+        "only the browser still qualifies: {sends:?}"
+    );
     assert_eq!(sends[0].user_id, h.profile("browser").await.id);
-    assert_eq!(sends[0].event_properties, json!({"sku": "B"}).as_object().cloned());
+    assert_eq!(
+        sends[0].event_properties,
+        json!({"sku": "B"}).as_object().cloned()
+    );
 
     // The buyer's cancelled send does not count as received: the next trigger sends.
-    h.track(json!({"events": [{"external_id": "buyer", "name": "cart"}]})).await;
+    h.track(json!({"events": [{"external_id": "buyer", "name": "cart"}]}))
+        .await;
     h.run().await;
     h.advance(TimeDelta::hours(1));
     h.run().await;
@@ -187,7 +203,8 @@ audience = [{ attribute = "plan", op = "equals", value = "pro" }]
 #[tokio::test]
 async fn api_triggered_campaigns_apply_attributes_first_and_carry_trigger_properties() {
     let h = Harness::new(API).await;
-    h.track(json!({"attributes": [{"external_id": "known", "plan": "free"}]})).await;
+    h.track(json!({"attributes": [{"external_id": "known", "plan": "free"}]}))
+        .await;
     let body = json!({
         "campaign_id": "welcome-api",
         "trigger_properties": {"coupon": "TOP"},
@@ -198,8 +215,12 @@ async fn api_triggered_campaigns_apply_attributes_first_and_carry_trigger_proper
             {"external_user_id": "unknown"}
         ]
     });
-    let request = ApiTrigger::parse(body.as_object().expect("object"), "campaign_id", "trigger_properties")
-        .expect("valid");
+    let request = ApiTrigger::parse(
+        body.as_object().expect("object"),
+        "campaign_id",
+        "trigger_properties",
+    )
+    .expect("valid");
     let dispatch = trigger_campaign(h.workers.journeys(), &request, h.now)
         .await
         .expect("trigger");
@@ -216,21 +237,47 @@ async fn api_triggered_campaigns_apply_attributes_first_and_carry_trigger_proper
     assert_eq!(h.profile("new").await.custom["plan"], json!("pro"));
 
     let wrong = json!({"campaign_id": "nope", "recipients": [{"external_user_id": "known"}]});
-    let request = ApiTrigger::parse(wrong.as_object().expect("object"), "campaign_id", "trigger_properties")
-        .expect("valid shape");
+    let request = ApiTrigger::parse(
+        wrong.as_object().expect("object"),
+        "campaign_id",
+        "trigger_properties",
+    )
+    .expect("valid shape");
     let error = trigger_campaign(h.workers.journeys(), &request, h.now).await;
-    assert!(matches!(error, Err(ApiTriggerError::InvalidId(_))), "{error:?}");
+    assert!(
+        matches!(error, Err(ApiTriggerError::InvalidId(_))),
+        "{error:?}"
+    );
 
     for (body, needle) in [
         (json!({"recipients": []}), "campaign_id"),
-        (json!({"campaign_id": "welcome-api", "recipients": []}), "at least one"),
-        (json!({"campaign_id": "welcome-api", "broadcast": true}), "broadcast"),
-        (json!({"campaign_id": "welcome-api", "recipients": [{"external_user_id": "a", "email": "b@c.d"}]}), "exactly one"),
-        (json!({"campaign_id": "welcome-api", "recipients": [{"external_user_id": "a", "send_to_existing_only": false}]}), "needs attributes"),
+        (
+            json!({"campaign_id": "welcome-api", "recipients": []}),
+            "at least one",
+        ),
+        (
+            json!({"campaign_id": "welcome-api", "broadcast": true}),
+            "broadcast",
+        ),
+        (
+            json!({"campaign_id": "welcome-api", "recipients": [{"external_user_id": "a", "email": "b@c.d"}]}),
+            "exactly one",
+        ),
+        (
+            json!({"campaign_id": "welcome-api", "recipients": [{"external_user_id": "a", "send_to_existing_only": false}]}),
+            "needs attributes",
+        ),
     ] {
-        let error = ApiTrigger::parse(body.as_object().expect("object"), "campaign_id", "trigger_properties")
-            .expect_err("invalid");
-        assert!(error.to_string().contains(needle), "{error} should mention {needle}");
+        let error = ApiTrigger::parse(
+            body.as_object().expect("object"),
+            "campaign_id",
+            "trigger_properties",
+        )
+        .expect_err("invalid");
+        assert!(
+            error.to_string().contains(needle),
+            "{error} should mention {needle}"
+        );
     }
     h.finish().await;
 }

@@ -73,7 +73,11 @@ async fn a_job_that_cannot_be_handled_is_failed_with_its_error() {
     .expect("enqueue");
     tx.commit().await.expect("commit");
     assert_eq!(h.run().await, 1);
-    let failed = h.store.failed_jobs(CANVAS_QUEUE).await.expect("failed jobs");
+    let failed = h
+        .store
+        .failed_jobs(CANVAS_QUEUE)
+        .await
+        .expect("failed jobs");
     assert_eq!(failed.len(), 1);
     let error = failed[0].last_error.clone().unwrap_or_default();
     assert!(error.contains("canvas task"), "{error}");

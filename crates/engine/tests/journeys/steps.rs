@@ -77,16 +77,26 @@ async fn audience_paths_take_the_first_matching_group_and_decision_split_answers
         ("mid", vec![("Tier", "Mid-market"), ("Hook", "next")]),
         (
             "customer",
-            vec![("Tier", "Everyone Else"), ("Is customer", "Yes"), ("Hook", "next")],
+            vec![
+                ("Tier", "Everyone Else"),
+                ("Is customer", "Yes"),
+                ("Hook", "next"),
+            ],
         ),
         // Wrong types make comparisons false: Everyone Else, then No (no next step: exit).
-        ("wrong-type", vec![("Tier", "Everyone Else"), ("Is customer", "No")]),
+        (
+            "wrong-type",
+            vec![("Tier", "Everyone Else"), ("Is customer", "No")],
+        ),
     ];
     for (user, expected) in expect {
         let entries = h.entries(user, "Splits").await;
         assert_eq!(entries.len(), 1);
         assert_eq!(paths(&entries[0]), pairs(&expected), "{user}");
-        assert!(!entries[0].is_active(), "{user} exited at the end of the path");
+        assert!(
+            !entries[0].is_active(),
+            "{user} exited at the end of the path"
+        );
     }
     h.finish().await;
 }
@@ -162,7 +172,11 @@ async fn user_update_applies_every_action_and_the_composer_and_bad_values_do_not
     let entries = h.entries("u1", "Updates").await;
     assert_eq!(
         paths(&entries[0]),
-        pairs(&[("Update", "next"), ("Bad increment", "next"), ("Check", "Yes")]),
+        pairs(&[
+            ("Update", "next"),
+            ("Bad increment", "next"),
+            ("Check", "Yes")
+        ]),
         "the blank increment was skipped and the user moved on; the next step saw the new plan"
     );
     h.finish().await;
@@ -212,7 +226,10 @@ async fn unranked_action_paths_advance_on_the_first_matching_action() {
     h.track(json!({"events": [{"external_id": "u1", "name": "click", "properties": {"button": "later"}}]}))
         .await;
     h.run().await;
-    assert!(h.entries("u1", "Actions").await[0].awaiting_action, "a non-matching click waits on");
+    assert!(
+        h.entries("u1", "Actions").await[0].awaiting_action,
+        "a non-matching click waits on"
+    );
     h.advance(TimeDelta::minutes(5));
     h.track(json!({"events": [{"external_id": "u1", "name": "click", "properties": {"button": "buy"}}]}))
         .await;
@@ -244,7 +261,10 @@ async fn ranked_action_paths_wait_for_the_window_and_take_the_highest_group() {
     h.track(json!({"purchases": [{"external_id": "u1", "product_id": "plan", "currency": "USD", "price": 10}]}))
         .await;
     h.run().await;
-    assert!(h.entries("u1", "Actions").await[0].awaiting_action, "held until the window ends");
+    assert!(
+        h.entries("u1", "Actions").await[0].awaiting_action,
+        "held until the window ends"
+    );
     h.advance(TimeDelta::hours(2));
     h.run().await;
     let entry = &h.entries("u1", "Actions").await[0];
@@ -269,7 +289,11 @@ async fn no_action_in_the_window_goes_to_everyone_else_then_a_delay() {
     assert_eq!(entry.state.current_step(), Some("Idle"));
     h.advance(TimeDelta::minutes(59));
     h.run().await;
-    assert_eq!(h.profile("u1").await.custom.get("nudged"), None, "still in the Delay");
+    assert_eq!(
+        h.profile("u1").await.custom.get("nudged"),
+        None,
+        "still in the Delay"
+    );
     h.advance(TimeDelta::minutes(1));
     h.run().await;
     assert_eq!(h.profile("u1").await.custom["nudged"], json!(true));
@@ -287,7 +311,10 @@ async fn an_exit_event_removes_the_user_when_the_current_step_completes() {
         .await;
     h.run().await;
     let entry = &h.entries("u1", "Actions").await[0];
-    assert!(entry.is_active(), "still waiting: the step has not completed");
+    assert!(
+        entry.is_active(),
+        "still waiting: the step has not completed"
+    );
     assert!(entry.state.exit_requested);
     h.advance(TimeDelta::hours(2));
     h.run().await;

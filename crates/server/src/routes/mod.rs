@@ -35,7 +35,10 @@ pub fn router() -> Router<AppState> {
             "/campaigns/trigger/send",
             post(trigger_send::campaigns_trigger_send),
         )
-        .route("/canvas/trigger/send", post(trigger_send::canvas_trigger_send))
+        .route(
+            "/canvas/trigger/send",
+            post(trigger_send::canvas_trigger_send),
+        )
 }
 
 pub(crate) fn authorize(
