@@ -1,6 +1,7 @@
 //! The `leadwire` command: a thin entry point that parses arguments and hands off to one module per subcommand.
 
 mod commands;
+mod config;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,13 @@ enum Command {
     Webhook(commands::webhook::WebhookCommand),
     /// Run the built-in Salesforce Sales Cloud emulator.
     SalesforceEmulator(Box<commands::emulator::EmulatorArgs>),
+    /// Serve the Braze-compatible REST API on the configured store.
+    Serve(commands::serve::ServeArgs),
+    /// Run the configured database's migrations.
+    Migrate(commands::migrate::MigrateArgs),
+    /// Measure throughput.
+    #[command(subcommand)]
+    Bench(commands::bench::BenchCommand),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +60,9 @@ fn main() -> ExitCode {
             Command::Activity(args) => commands::activity::run(args).await,
             Command::Liquid(command) => commands::liquid::run(command).await,
             Command::SalesforceEmulator(args) => commands::emulator::run(*args).await,
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Migrate(args) => commands::migrate::run(args).await,
+            Command::Bench(command) => commands::bench::run(command).await,
         }
     });
     match outcome {

@@ -1,6 +1,5 @@
 //! REST API keys: `Authorization: Bearer <key>`, compared in constant time, with permissions.
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -8,25 +7,39 @@ use crate::config::ApiKeyConfig;
 use crate::error::ApiError;
 
 /// What a key may do; the names are Braze's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
-    #[serde(rename = "users.track")]
     UsersTrack,
-    #[serde(rename = "users.export.ids")]
     UsersExportIds,
-    #[serde(rename = "users.delete")]
     UsersDelete,
-    #[serde(rename = "users.alias.new")]
     UsersAliasNew,
-    #[serde(rename = "campaigns.trigger.send")]
     CampaignsTriggerSend,
-    #[serde(rename = "canvas.trigger.send")]
     CanvasTriggerSend,
-    #[serde(rename = "activity.read")]
     ActivityRead,
 }
 
 impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Self::UsersTrack,
+        Self::UsersExportIds,
+        Self::UsersDelete,
+        Self::UsersAliasNew,
+        Self::CampaignsTriggerSend,
+        Self::CanvasTriggerSend,
+        Self::ActivityRead,
+    ];
+
+    /// The permission a config name stands for; `messages.activity` is accepted for
+    /// `activity.read`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "messages.activity" => Some(Self::ActivityRead),
+            _ => Self::ALL
+                .into_iter()
+                .find(|permission| permission.as_str() == name),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::UsersTrack => "users.track",

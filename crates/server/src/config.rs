@@ -1,4 +1,5 @@
-//! The `[server]` configuration section: listening address, REST API keys, body limit, rate limit.
+//! The `[server]` configuration section (listening address, body limit, rate limit) and the
+//! resolved REST API keys the server checks.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +16,6 @@ pub struct ServerConfig {
     /// Requests allowed per window, across all endpoints (Braze: 3,000 per 3 seconds).
     pub rate_limit_requests: u64,
     pub rate_limit_window_seconds: u64,
-    /// REST API keys and what each may do.
-    pub api_keys: Vec<ApiKeyConfig>,
 }
 
 impl Default for ServerConfig {
@@ -26,14 +25,13 @@ impl Default for ServerConfig {
             max_body_bytes: 4 * 1024 * 1024,
             rate_limit_requests: 3000,
             rate_limit_window_seconds: 3,
-            api_keys: Vec::new(),
         }
     }
 }
 
-/// `[[server.api_keys]]`: one REST API key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One REST API key with its secret resolved (the config file's `[[api_keys]]`, read by
+/// `leadwire-core`, names the key or the environment variable holding it).
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiKeyConfig {
     /// A label for logs; never the key itself.
     pub name: String,
@@ -44,7 +42,7 @@ pub struct ApiKeyConfig {
 }
 
 impl ServerConfig {
-    /// Checks values that serde cannot: non-empty unique keys, positive limits.
+    /// Checks values that serde cannot: positive limits.
     pub fn validate(&self) -> Result<(), String> {
         if self.max_body_bytes == 0 {
             return Err("server.max_body_bytes must be positive".into());
@@ -53,23 +51,6 @@ impl ServerConfig {
             return Err(
                 "server.rate_limit_requests and rate_limit_window_seconds must be positive".into(),
             );
-        }
-        for (index, key) in self.api_keys.iter().enumerate() {
-            if key.key.trim().len() < 16 {
-                return Err(format!(
-                    "server.api_keys[{index}] (`{}`): the key must be at least 16 characters",
-                    key.name
-                ));
-            }
-            if self.api_keys[..index]
-                .iter()
-                .any(|other| other.key == key.key)
-            {
-                return Err(format!(
-                    "server.api_keys[{index}] (`{}`) repeats another key",
-                    key.name
-                ));
-            }
         }
         Ok(())
     }

@@ -19,26 +19,27 @@ pub struct Fixture {
 }
 
 pub fn config() -> ServerConfig {
-    ServerConfig {
-        api_keys: vec![
-            ApiKeyConfig {
-                name: "admin".into(),
-                key: FULL_KEY.into(),
-                permissions: vec![
-                    Permission::UsersTrack,
-                    Permission::UsersExportIds,
-                    Permission::UsersDelete,
-                    Permission::UsersAliasNew,
-                ],
-            },
-            ApiKeyConfig {
-                name: "ingest".into(),
-                key: TRACK_KEY.into(),
-                permissions: vec![Permission::UsersTrack],
-            },
-        ],
-        ..ServerConfig::default()
-    }
+    ServerConfig::default()
+}
+
+pub fn api_keys() -> Vec<ApiKeyConfig> {
+    vec![
+        ApiKeyConfig {
+            name: "admin".into(),
+            key: FULL_KEY.into(),
+            permissions: vec![
+                Permission::UsersTrack,
+                Permission::UsersExportIds,
+                Permission::UsersDelete,
+                Permission::UsersAliasNew,
+            ],
+        },
+        ApiKeyConfig {
+            name: "ingest".into(),
+            key: TRACK_KEY.into(),
+            permissions: vec![Permission::UsersTrack],
+        },
+    ]
 }
 
 pub async fn fixture(config: ServerConfig) -> Fixture {
@@ -46,7 +47,12 @@ pub async fn fixture(config: ServerConfig) -> Fixture {
     let store = SqliteStore::open(&path, 2)
         .await
         .expect("open a SQLite store");
-    let state = AppState::new(Arc::new(store), &config, AttributeLimits::default());
+    let state = AppState::new(
+        Arc::new(store),
+        &config,
+        &api_keys(),
+        AttributeLimits::default(),
+    );
     Fixture { state, path }
 }
 
