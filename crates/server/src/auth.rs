@@ -1,20 +1,29 @@
 //! REST API keys: `Authorization: Bearer <key>`, compared in constant time, with permissions.
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::ApiKeyConfig;
 use crate::error::ApiError;
 
-/// What a key may do; the names are Braze's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a key may do; the names are Braze's (`messages.activity` is accepted for
+/// `activity.read`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Permission {
+    #[serde(rename = "users.track")]
     UsersTrack,
+    #[serde(rename = "users.export.ids")]
     UsersExportIds,
+    #[serde(rename = "users.delete")]
     UsersDelete,
+    #[serde(rename = "users.alias.new")]
     UsersAliasNew,
+    #[serde(rename = "campaigns.trigger.send")]
     CampaignsTriggerSend,
+    #[serde(rename = "canvas.trigger.send")]
     CanvasTriggerSend,
+    #[serde(rename = "activity.read", alias = "messages.activity")]
     ActivityRead,
 }
 

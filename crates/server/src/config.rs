@@ -1,5 +1,4 @@
-//! The `[server]` configuration section (listening address, body limit, rate limit) and the
-//! resolved REST API keys the server checks.
+//! The `[server]` configuration section: listening address, REST API keys, body limit, rate limit.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +15,8 @@ pub struct ServerConfig {
     /// Requests allowed per window, across all endpoints (Braze: 3,000 per 3 seconds).
     pub rate_limit_requests: u64,
     pub rate_limit_window_seconds: u64,
+    /// `[[server.api_keys]]`: REST API keys and what each may do.
+    pub api_keys: Vec<ApiKeyConfig>,
 }
 
 impl Default for ServerConfig {
@@ -25,13 +26,14 @@ impl Default for ServerConfig {
             max_body_bytes: 4 * 1024 * 1024,
             rate_limit_requests: 3000,
             rate_limit_window_seconds: 3,
+            api_keys: Vec::new(),
         }
     }
 }
 
-/// One REST API key with its secret resolved (the config file's `[[api_keys]]`, read by
-/// `leadwire-core`, names the key or the environment variable holding it).
-#[derive(Debug, Clone, PartialEq)]
+/// `[[server.api_keys]]`: one REST API key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ApiKeyConfig {
     /// A label for logs; never the key itself.
     pub name: String,
@@ -42,7 +44,8 @@ pub struct ApiKeyConfig {
 }
 
 impl ServerConfig {
-    /// Checks values that serde cannot: positive limits.
+    /// Checks values that serde cannot: positive limits, keys of 16 characters or more, no
+    /// key twice.
     pub fn validate(&self) -> Result<(), String> {
         if self.max_body_bytes == 0 {
             return Err("server.max_body_bytes must be positive".into());
@@ -51,6 +54,23 @@ impl ServerConfig {
             return Err(
                 "server.rate_limit_requests and rate_limit_window_seconds must be positive".into(),
             );
+        }
+        for (index, key) in self.api_keys.iter().enumerate() {
+            if key.key.trim().chars().count() < 16 {
+                return Err(format!(
+                    "server.api_keys[{index}] (`{}`): the key must be at least 16 characters",
+                    key.name
+                ));
+            }
+            if self.api_keys[..index]
+                .iter()
+                .any(|other| other.key == key.key)
+            {
+                return Err(format!(
+                    "server.api_keys[{index}] (`{}`) repeats the key of another entry",
+                    key.name
+                ));
+            }
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use leadwire_engine::metrics::Metrics;
 use leadwire_store::Store;
 
 use crate::auth::ApiKeys;
-use crate::config::{ApiKeyConfig, ServerConfig};
+use crate::config::ServerConfig;
 use crate::rate_limit::RateLimiter;
 
 #[derive(Clone)]
@@ -26,15 +26,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(
-        store: Arc<dyn Store>,
-        config: &ServerConfig,
-        api_keys: &[ApiKeyConfig],
-        limits: AttributeLimits,
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, config: &ServerConfig, limits: AttributeLimits) -> Self {
         Self {
             store,
-            keys: Arc::new(ApiKeys::new(api_keys)),
+            keys: Arc::new(ApiKeys::new(&config.api_keys)),
             rate_limiter: Arc::new(RateLimiter::new(
                 config.rate_limit_requests,
                 config.rate_limit_window_seconds,

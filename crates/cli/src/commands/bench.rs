@@ -98,14 +98,14 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
         TriggerChoice::All => TriggerInterest::all(),
         TriggerChoice::None => TriggerInterest::none(),
     };
-    let keys = [ApiKeyConfig {
+    settings.server.api_keys = vec![ApiKeyConfig {
         name: "bench".into(),
         key: KEY.into(),
         permissions: vec![Permission::UsersTrack],
     }];
     settings.server.rate_limit_requests = u64::MAX / 2;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let server = start(listener, &settings, &Config::default(), &keys).await?;
+    let server = start(listener, &settings, &Config::default()).await?;
     let url = format!("http://{}/users/track", server.address);
     println!(
         "bench ingest: {:?} backend, {} connections, {} objects per request, {} users, triggers {:?}, {} s",

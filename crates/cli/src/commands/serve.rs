@@ -25,11 +25,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(path) => super::check::load_valid_config(path)?,
         None => Config::default(),
     };
-    let api_keys = api_keys(&config)?;
+    let mut settings = settings;
+    settings.server.api_keys = api_keys(&settings.server.api_keys);
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-    let server = start(listener, &settings, &config, &api_keys).await?;
+    let server = start(listener, &settings, &config).await?;
     tracing::info!(address = %server.address, store = %settings.store.describe(), "leadwire is listening on http://{}", server.address);
     server.wait(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
@@ -48,7 +49,6 @@ pub async fn start(
     listener: tokio::net::TcpListener,
     settings: &Settings,
     config: &Config,
-    api_keys: &[ApiKeyConfig],
 ) -> anyhow::Result<Running> {
     let store = leadwire_store::open(&settings.store)
         .await
@@ -59,7 +59,7 @@ pub async fn start(
         has_flows.then(|| config.listened_triggers()),
     ));
     let limits = settings.store.attribute_limits()?;
-    let state = AppState::new(store.clone(), &settings.server, api_keys, limits);
+    let state = AppState::new(store.clone(), &settings.server, limits);
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app(state);
@@ -91,46 +91,23 @@ impl Running {
     }
 }
 
-/// The configured `[[api_keys]]` with their secrets read; a temporary key when none is set.
-pub fn api_keys(config: &Config) -> anyhow::Result<Vec<ApiKeyConfig>> {
-    let env = |name: &str| std::env::var(name).ok();
-    let mut keys = Vec::new();
-    for key in &config.api_keys {
-        let secret = key.resolve(&env).with_context(|| {
-            format!(
-                "API key `{}` has no value: set {} or write `key = \"…\"`",
-                key.name,
-                key.key_env.as_deref().unwrap_or("key_env")
-            )
-        })?;
-        let permissions = key
-            .permissions
-            .iter()
-            .filter_map(|name| {
-                let permission = Permission::from_name(name);
-                if permission.is_none() {
-                    tracing::warn!(key = %key.name, permission = %name, "unknown permission ignored");
-                }
-                permission
-            })
-            .collect();
-        tracing::info!(key = %key.name, permissions = ?key.permissions, "REST API key loaded; send it as `Authorization: Bearer <key>`");
-        keys.push(ApiKeyConfig {
-            name: key.name.clone(),
-            key: secret,
-            permissions,
-        });
+/// The configured `[[server.api_keys]]`, logged by name; a temporary key with every
+/// permission (logged in full) when none is configured.
+pub fn api_keys(configured: &[ApiKeyConfig]) -> Vec<ApiKeyConfig> {
+    for key in configured {
+        let permissions: Vec<&str> = key.permissions.iter().map(|p| p.as_str()).collect();
+        tracing::info!(key = %key.name, ?permissions, "REST API key loaded; send it as `Authorization: Bearer <key>`");
     }
-    if keys.is_empty() {
-        let secret = format!("lw-{}", uuid_like());
-        tracing::warn!(key = %secret, "no [[api_keys]] configured: use this temporary key (every permission) for this run: Authorization: Bearer {secret}");
-        keys.push(ApiKeyConfig {
-            name: "temporary".into(),
-            key: secret,
-            permissions: Permission::ALL.to_vec(),
-        });
+    if !configured.is_empty() {
+        return configured.to_vec();
     }
-    Ok(keys)
+    let secret = format!("lw-{}", uuid_like());
+    tracing::warn!(key = %secret, "no [[server.api_keys]] configured: use this temporary key (every permission) for this run: Authorization: Bearer {secret}");
+    vec![ApiKeyConfig {
+        name: "temporary".into(),
+        key: secret,
+        permissions: Permission::ALL.to_vec(),
+    }]
 }
 
 /// 32 random hex characters.

@@ -19,7 +19,10 @@ pub struct Fixture {
 }
 
 pub fn config() -> ServerConfig {
-    ServerConfig::default()
+    ServerConfig {
+        api_keys: api_keys(),
+        ..ServerConfig::default()
+    }
 }
 
 pub fn api_keys() -> Vec<ApiKeyConfig> {
@@ -47,12 +50,7 @@ pub async fn fixture(config: ServerConfig) -> Fixture {
     let store = SqliteStore::open(&path, 2)
         .await
         .expect("open a SQLite store");
-    let state = AppState::new(
-        Arc::new(store),
-        &config,
-        &api_keys(),
-        AttributeLimits::default(),
-    );
+    let state = AppState::new(Arc::new(store), &config, AttributeLimits::default());
     Fixture { state, path }
 }
 
