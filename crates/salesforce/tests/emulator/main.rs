@@ -8,4 +8,5 @@ mod discovery;
 mod lead_errors;
 mod leads_crud;
 mod oauth;
+mod persist;
 mod query;
