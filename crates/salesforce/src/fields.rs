@@ -229,6 +229,10 @@ impl LeadCatalog {
                 return Err(FieldConfigError::Duplicate(field.name.clone()));
             }
         }
+        // Canonical spellings too, so the common exact-case lookup needs no lower-casing.
+        for (index, field) in fields.iter().enumerate() {
+            by_lower_name.entry(field.name.clone()).or_insert(index);
+        }
         Ok(Self {
             fields,
             by_lower_name,
