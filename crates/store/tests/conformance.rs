@@ -59,6 +59,7 @@ conformance!(
     journeys::canvas_entries_round_trip_and_track_activity,
     journeys::campaign_receipts_and_rate_windows_are_kept,
     journeys::a_job_completes_with_its_transaction,
+    journeys::deleting_a_profile_removes_its_journey_state,
     activity::activity_is_filtered_and_paged_newest_first,
     activity::old_activity_is_pruned,
     activity::jobs_end_in_the_transaction_that_records_them,

@@ -46,6 +46,7 @@ pub(crate) async fn enqueue_step(
 fn step_payload(entry: &CanvasEntry, message_finished: bool) -> StoreResult<serde_json::Value> {
     serde_json::to_value(CanvasTask {
         entry_id: entry.id,
+        user_id: Some(entry.user_id),
         seq: entry.state.history.len(),
         message_finished,
     })
@@ -59,6 +60,10 @@ pub(crate) async fn handle(
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
     let mut tx = journeys.store.begin().await?;
+    if let Some(user_id) = task.user_id {
+        // Profile first, then entry: the trigger worker's lock order.
+        tx.find_profile(&UserIdentifier::BrazeId(user_id)).await?;
+    }
     if let Some(mut entry) = tx.canvas_entry(task.entry_id).await? {
         if entry.is_active() && entry.state.history.len() == task.seq {
             run_entry(

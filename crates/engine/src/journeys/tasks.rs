@@ -17,6 +17,10 @@ pub const CAMPAIGN_QUEUE: &str = "campaigns";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CanvasTask {
     pub entry_id: Uuid,
+    /// The entry's user: the worker locks the profile before the entry, in the same order
+    /// as the trigger worker, so the two never deadlock on PostgreSQL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Uuid>,
     /// The number of steps the entry had completed when the task was enqueued. A task whose
     /// entry has moved on since (a window-expiry timer after an action advanced the user)
     /// is stale and does nothing.

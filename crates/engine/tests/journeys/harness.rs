@@ -22,39 +22,85 @@ pub struct Harness {
     pub store: Arc<dyn Store>,
     pub workers: Workers,
     pub now: DateTime<Utc>,
-    pub path: PathBuf,
+    location: Location,
     config: Arc<Config>,
 }
 
+/// Where the test database lives.
+#[derive(Clone)]
+enum Location {
+    Sqlite(PathBuf),
+    Postgres { url: String, schema: String },
+}
+
 impl Harness {
+    /// A harness over a new SQLite file.
     pub async fn new(config_toml: &str) -> Self {
         let path =
             std::env::temp_dir().join(format!("leadwire-journeys-{}.db", uuid::Uuid::new_v4()));
-        let config: Config = toml::from_str(config_toml).expect("a valid test config");
-        Self::open(path, Arc::new(config), Utc::now() + TimeDelta::seconds(1)).await
+        Self::with_location(config_toml, Location::Sqlite(path)).await
     }
 
-    async fn open(path: PathBuf, config: Arc<Config>, now: DateTime<Utc>) -> Self {
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(&path, 2)
-                .await
-                .expect("open the SQLite store"),
-        );
+    /// A harness over a new schema of `LEADWIRE_TEST_DATABASE_URL`; `None` when it is unset.
+    pub async fn postgres(config_toml: &str) -> Option<Self> {
+        use sqlx::Connection;
+        let url = std::env::var("LEADWIRE_TEST_DATABASE_URL").ok()?;
+        let schema = format!("lw_journeys_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::postgres::PgConnection::connect(&url)
+            .await
+            .expect("connect to LEADWIRE_TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .await
+            .expect("create a test schema");
+        admin.close().await.ok();
+        Some(Self::with_location(config_toml, Location::Postgres { url, schema }).await)
+    }
+
+    async fn with_location(config_toml: &str, location: Location) -> Self {
+        let config: Config = toml::from_str(config_toml).expect("a valid test config");
+        Self::open(
+            location,
+            Arc::new(config),
+            Utc::now() + TimeDelta::seconds(1),
+        )
+        .await
+    }
+
+    async fn open(location: Location, config: Arc<Config>, now: DateTime<Utc>) -> Self {
+        let store: Arc<dyn Store> = match &location {
+            Location::Sqlite(path) => Arc::new(
+                SqliteStore::open(path, 2)
+                    .await
+                    .expect("open the SQLite store"),
+            ),
+            Location::Postgres { url, schema } => {
+                let options: sqlx::postgres::PgConnectOptions = url
+                    .parse()
+                    .expect("LEADWIRE_TEST_DATABASE_URL is a PostgreSQL URL");
+                let options = options.options([("search_path", schema.as_str())]);
+                Arc::new(
+                    leadwire_store::sql::postgres::PostgresStore::open(options, 4)
+                        .await
+                        .expect("open the PostgreSQL store"),
+                )
+            }
+        };
         let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
         let workers = Workers::new(Arc::new(journeys), WorkerOptions::default());
         Self {
             store,
             workers,
             now,
-            path,
+            location,
             config,
         }
     }
 
-    /// Closes the store and opens the same file again, as a restart does.
+    /// Closes the store and opens the same database again, as a restart does.
     pub async fn restart(self) -> Self {
         self.store.close().await;
-        Self::open(self.path.clone(), self.config.clone(), self.now).await
+        Self::open(self.location.clone(), self.config.clone(), self.now).await
     }
 
     pub fn advance(&mut self, by: TimeDelta) {
@@ -159,11 +205,25 @@ impl Harness {
     }
 
     pub async fn finish(self) {
+        use sqlx::Connection;
         self.store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = self.path.clone().into_os_string();
-            file.push(suffix);
-            std::fs::remove_file(file).ok();
+        match self.location {
+            Location::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    std::fs::remove_file(file).ok();
+                }
+            }
+            Location::Postgres { url, schema } => {
+                if let Ok(mut admin) = sqlx::postgres::PgConnection::connect(&url).await {
+                    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                        .execute(&mut admin)
+                        .await
+                        .ok();
+                    admin.close().await.ok();
+                }
+            }
         }
     }
 }

@@ -13,7 +13,24 @@ const SCORING: &str = "Lead Scoring Canvas";
 
 #[tokio::test]
 async fn lead_scoring_promotes_a_lead_to_mql_and_sends_the_update() {
-    let mut h = Harness::new(EXAMPLE).await;
+    lead_scoring(Harness::new(EXAMPLE).await).await;
+}
+
+#[tokio::test]
+async fn lead_scoring_on_postgres() {
+    if let Some(harness) = Harness::postgres(EXAMPLE).await {
+        lead_scoring(harness).await;
+    }
+}
+
+#[tokio::test]
+async fn restart_on_postgres() {
+    if let Some(harness) = Harness::postgres(DELAYED).await {
+        restart_in_delay(harness).await;
+    }
+}
+
+async fn lead_scoring(mut h: Harness) {
     h.track(json!({"attributes": [{
         "external_id": "lead-1", "email": "ada@example.com", "first_name": "Ada",
         "last_name": "Lovelace", "company": "Analytical", "lead_stage": "Lead", "lead_score": 48
@@ -151,7 +168,10 @@ template = "Ping"
 
 #[tokio::test]
 async fn a_user_waiting_in_a_delay_continues_after_a_restart() {
-    let mut h = Harness::new(DELAYED).await;
+    restart_in_delay(Harness::new(DELAYED).await).await;
+}
+
+async fn restart_in_delay(mut h: Harness) {
     h.track(json!({"events": [{"external_id": "u1", "name": "signed_up", "properties": {"plan": "pro"}}]}))
         .await;
     h.run().await;

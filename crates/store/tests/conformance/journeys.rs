@@ -196,3 +196,36 @@ pub async fn a_job_completes_with_its_transaction(store: Arc<dyn Store>) {
         "{again:?}"
     );
 }
+
+pub async fn deleting_a_profile_removes_its_journey_state(store: Arc<dyn Store>) {
+    let user = Uuid::now_v7();
+    let now = now_micros();
+    let entry = CanvasEntry::new(user, state("scoring", "Score", now));
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_canvas_entry(&entry).await.expect("save entry");
+    let receipt = CampaignReceipt {
+        last_received_at: Some(now),
+        last_exception_at: None,
+    };
+    tx.save_campaign_receipt(user, "new-lead", &receipt)
+        .await
+        .expect("save receipt");
+    tx.commit().await.expect("commit");
+    let mut tx = store.begin().await.expect("begin");
+    tx.delete_profile(user).await.expect("delete");
+    tx.commit().await.expect("commit");
+    assert!(
+        store
+            .canvas_entries(user, None)
+            .await
+            .expect("entries")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .campaign_receipt(user, "new-lead")
+            .await
+            .expect("receipt"),
+        CampaignReceipt::default()
+    );
+}
