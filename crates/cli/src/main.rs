@@ -20,6 +20,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Measure the pipeline end to end against the built-in emulator: throughput, API calls per lead, latency.
+    DeliveryBench(commands::delivery_bench::DeliveryBenchArgs),
     /// The message activity log: every send attempt, error and abort; `replay ID` resends.
     Activity(commands::activity::ActivityArgs),
     /// Validate a config file: every error with its file, line and a fix.
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
             Command::Check(args) => commands::check::run(args).await,
             Command::Webhook(command) => commands::webhook::run(command).await,
             Command::Activity(args) => commands::activity::run(args).await,
+            Command::DeliveryBench(args) => commands::delivery_bench::run(args).await,
             Command::Liquid(command) => commands::liquid::run(command).await,
             Command::SalesforceEmulator(args) => commands::emulator::run(*args).await,
             Command::Serve(args) => commands::serve::run(args).await,

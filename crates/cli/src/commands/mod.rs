@@ -4,6 +4,7 @@ pub mod activity;
 pub mod bench;
 pub mod check;
 mod check_sections;
+pub mod delivery_bench;
 pub mod emulator;
 pub mod liquid;
 pub mod migrate;

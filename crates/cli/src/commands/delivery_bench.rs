@@ -1,0 +1,319 @@
+//! `leadwire delivery-bench`: the whole pipeline against the in-process Salesforce emulator
+//! over real sockets, on a fresh SQLite store: `/users/track` ingest → trigger → campaign →
+//! render → HTTP → activity log. It prints
+//! - deliveries per second end to end for a burst (the token cached),
+//! - Salesforce API calls per created lead (token requests included),
+//! - enqueue-to-delivery latency p50/p99 at a fixed offered rate (hdrhistogram), measured
+//!   from the ingest of each user to the attempt that delivered its lead.
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::Args;
+use hdrhistogram::Histogram;
+use leadwire_core::activity::ActivityType;
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::config::Config;
+use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
+use leadwire_engine::journeys::Journeys;
+use leadwire_engine::metrics::Metrics;
+use leadwire_engine::workers::{WorkerOptions, Workers};
+use leadwire_salesforce::emulator::{
+    EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
+};
+use leadwire_salesforce::fields::CustomFieldConfig;
+use leadwire_store::ingest::{TrackRequest, track};
+use leadwire_store::sql::sqlite::SqliteStore;
+use leadwire_store::{ActivityQuery, Store};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Args)]
+pub struct DeliveryBenchArgs {
+    /// Users (and so leads) in the burst.
+    #[arg(long, default_value_t = 10_000)]
+    burst: usize,
+    /// Offered rate of the latency run, in users per second.
+    #[arg(long, default_value_t = 500)]
+    rate: u32,
+    /// Length of the latency run, in seconds.
+    #[arg(long, default_value_t = 10)]
+    seconds: u32,
+}
+
+const CLIENT_ID: &str = "leadwire-bench-client";
+const CLIENT_SECRET: &str = "leadwire-bench-secret-0123456789";
+const USERS_PER_REQUEST: usize = 75;
+
+fn config(base_url: &str) -> anyhow::Result<Config> {
+    let source = format!(
+        r#"
+[[salesforce_connections]]
+name = "emulator"
+instance_url = "{base_url}"
+client_id = "{CLIENT_ID}"
+client_secret_env = "BENCH_SECRET"
+
+[[webhook_templates]]
+name = "Upsert Lead"
+connection = "emulator"
+url = "{{{{connections.emulator.instance_url}}}}/services/data/v60.0/sobjects/Lead/Leadwire_Id__c/{{{{${{braze_id}}}}}}"
+method = "PATCH"
+headers = {{ Authorization = "Bearer {{{{connections.emulator.access_token}}}}" }}
+body.json = {{ LastName = "{{{{${{last_name}}}}}}", Company = "{{{{custom_attribute.${{company}}}}}}", Email = "{{{{${{email_address}}}}}}" }}
+
+[[campaigns]]
+name = "New lead"
+template = "Upsert Lead"
+triggers = [{{ type = "add_email_address" }}]
+"#
+    );
+    toml::from_str(&source).context("the bench config")
+}
+
+struct Pipeline {
+    store: Arc<dyn Store>,
+    emulator: EmulatorHandle,
+    shutdown: CancellationToken,
+    path: std::path::PathBuf,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    journeys: Option<leadwire_engine::workers::WorkersHandle>,
+}
+
+async fn start() -> anyhow::Result<Pipeline> {
+    let mut external = CustomFieldConfig::text("Leadwire_Id__c");
+    external.external_id = true;
+    let emulator_config = EmulatorConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        custom_fields: vec![external],
+        daily_api_limit: u64::MAX / 2,
+        ..EmulatorConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let options = ServeOptions {
+        plain_http: true,
+        cert_out: None,
+    };
+    let emulator = spawn(EmulatorState::new(emulator_config)?, listener, options).await?;
+    let path = std::env::temp_dir().join(format!("leadwire-bench-{}.db", uuid::Uuid::new_v4()));
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await?);
+    let config = Arc::new(config(&emulator.base_url)?);
+    let shutdown = CancellationToken::new();
+    let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
+    let options = WorkerOptions {
+        concurrency: 64,
+        batch: 256,
+        ..WorkerOptions::default()
+    };
+    let journeys = Workers::new(Arc::new(journeys), options).start(shutdown.clone());
+    let worker = DeliveryWorker::new(WorkerInputs {
+        store: store.clone(),
+        config,
+        settings: DeliverySettings {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            ..DeliverySettings::default()
+        },
+        metrics: Arc::new(Metrics::new()),
+        clock: Arc::new(SystemClock),
+        env: Box::new(|name| (name == "BENCH_SECRET").then(|| CLIENT_SECRET.to_owned())),
+    })?;
+    let delivery = Arc::new(worker).run(shutdown.clone());
+    let tasks = vec![tokio::spawn(delivery)];
+    Ok(Pipeline {
+        store,
+        emulator,
+        shutdown,
+        path,
+        tasks,
+        journeys: Some(journeys),
+    })
+}
+
+impl Pipeline {
+    async fn ingest(&self, first: usize, count: usize, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let attributes = (first..first + count)
+            .map(|n| {
+                json!({
+                    "external_id": format!("bench-{n}"),
+                    "email": format!("lead{n}@example.com"),
+                    "last_name": format!("Lead {n}"),
+                    "company": "Bench Inc",
+                })
+            })
+            .collect();
+        let request = TrackRequest {
+            attributes: Some(attributes),
+            events: None,
+            purchases: None,
+        };
+        let outcome = track(
+            self.store.as_ref(),
+            &request,
+            &AttributeLimits::default(),
+            now,
+        )
+        .await?;
+        if !outcome.errors.is_empty() {
+            bail!("ingest refused objects: {:?}", outcome.errors);
+        }
+        Ok(())
+    }
+
+    async fn wait_for_leads(&self, leads: usize, limit: Duration) -> anyhow::Result<Instant> {
+        let started = Instant::now();
+        while self.emulator.state().lead_count() < leads {
+            if started.elapsed() > limit {
+                bail!(
+                    "only {} of {leads} leads arrived within {limit:?}",
+                    self.emulator.state().lead_count()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(Instant::now())
+    }
+
+    async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(journeys) = self.journeys.take() {
+            journeys.shutdown().await;
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+        self.store.close().await;
+        self.emulator.shutdown().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.path.clone().into_os_string();
+            file.push(suffix);
+            std::fs::remove_file(file).ok();
+        }
+    }
+}
+
+pub async fn run(args: DeliveryBenchArgs) -> anyhow::Result<ExitCode> {
+    if args.burst == 0 || args.rate == 0 || args.seconds == 0 {
+        bail!("--burst, --rate and --seconds must be at least 1");
+    }
+    // Burst: every user ingested at once, then time until every lead is in Salesforce.
+    let pipeline = start().await?;
+    let started = Instant::now();
+    for first in (0..args.burst).step_by(USERS_PER_REQUEST) {
+        let count = USERS_PER_REQUEST.min(args.burst - first);
+        pipeline.ingest(first, count, Utc::now()).await?;
+    }
+    let ingested = started.elapsed();
+    let done = pipeline
+        .wait_for_leads(args.burst, Duration::from_secs(600))
+        .await?;
+    let elapsed = done - started;
+    let stats = pipeline.emulator.stats();
+    let token_requests = stats.endpoint("POST /services/oauth2/token");
+    let calls_per_lead = stats.total as f64 / args.burst as f64;
+    println!(
+        "burst: {} users ingested in {:.2} s; {} leads delivered in {:.2} s end to end",
+        args.burst,
+        ingested.as_secs_f64(),
+        args.burst,
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "  deliveries per second, end to end: {:.0}",
+        args.burst as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "  Salesforce API calls per created lead: {calls_per_lead:.4} ({} calls, {token_requests} token requests; the seed's design: 2.0)",
+        stats.total
+    );
+    pipeline.stop().await;
+
+    // Latency at a fixed offered rate.
+    let pipeline = start().await?;
+    let total = (args.rate * args.seconds) as usize;
+    let tick = Duration::from_millis(10);
+    let per_tick = (f64::from(args.rate) * tick.as_secs_f64()).max(1.0);
+    let mut ingested_at: HashMap<String, DateTime<Utc>> = HashMap::with_capacity(total);
+    let start_time = Instant::now();
+    let mut sent = 0usize;
+    let mut next = start_time;
+    while sent < total {
+        let due = ((start_time.elapsed().as_secs_f64() / tick.as_secs_f64()).floor() as usize + 1)
+            * per_tick as usize;
+        let count = due.min(total).saturating_sub(sent);
+        if count > 0 {
+            let now = Utc::now();
+            for first in (sent..sent + count).step_by(USERS_PER_REQUEST) {
+                let batch = USERS_PER_REQUEST.min(sent + count - first);
+                pipeline.ingest(first, batch, now).await?;
+            }
+            for n in sent..sent + count {
+                ingested_at.insert(format!("bench-{n}"), now);
+            }
+            sent += count;
+        }
+        next += tick;
+        tokio::time::sleep_until(tokio::time::Instant::from_std(next)).await;
+    }
+    let offered = start_time.elapsed();
+    pipeline
+        .wait_for_leads(total, Duration::from_secs(600))
+        .await?;
+    // The lead is in Salesforce a moment before its record commits; wait for the records.
+    let mut histogram = latencies(pipeline.store.as_ref(), &ingested_at).await?;
+    for _ in 0..100 {
+        if histogram.len() >= total as u64 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        histogram = latencies(pipeline.store.as_ref(), &ingested_at).await?;
+    }
+    println!(
+        "latency at {} users/s offered for {:.1} s ({} leads): enqueue to delivery p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        args.rate,
+        offered.as_secs_f64(),
+        histogram.len(),
+        histogram.value_at_quantile(0.50) as f64 / 1000.0,
+        histogram.value_at_quantile(0.99) as f64 / 1000.0,
+        histogram.max() as f64 / 1000.0,
+    );
+    pipeline.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ingest-to-delivery latency of every delivered lead, in microseconds.
+async fn latencies(
+    store: &dyn Store,
+    ingested_at: &HashMap<String, DateTime<Utc>>,
+) -> anyhow::Result<Histogram<u64>> {
+    let mut histogram = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
+    let mut query = ActivityQuery {
+        activity_type: Some(ActivityType::Success),
+        ..ActivityQuery::default()
+    };
+    loop {
+        let page = store.activity(&query).await?;
+        for entry in &page.entries {
+            let Some(ingested) = entry
+                .external_id
+                .as_ref()
+                .and_then(|id| ingested_at.get(id))
+            else {
+                continue;
+            };
+            let micros = (entry.time - *ingested)
+                .num_microseconds()
+                .unwrap_or(0)
+                .max(1);
+            histogram.record(u64::try_from(micros).unwrap_or(1))?;
+        }
+        match page.next {
+            Some(cursor) => query.before = Some(cursor),
+            None => return Ok(histogram),
+        }
+    }
+}
