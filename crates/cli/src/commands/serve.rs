@@ -1,13 +1,17 @@
-//! `leadwire serve [--config FILE]`: the REST API on the configured store, until Ctrl-C or
-//! SIGTERM.
+//! `leadwire serve [--config FILE]`: the REST API on the configured store, and the campaign
+//! and canvas workers when the config has campaigns or canvases, until Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use leadwire_core::config::Config;
+use leadwire_engine::journeys::Journeys;
+use leadwire_engine::workers::{WorkerOptions, Workers, WorkersHandle};
 use leadwire_server::{ApiKeyConfig, AppState, Permission, app};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::{Settings, load_settings, trigger_interest};
 
@@ -26,7 +30,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => Config::default(),
     };
     let mut settings = settings;
-    settings.server.api_keys = api_keys(&settings.server.api_keys);
+    settings.server.api_keys = api_keys(&config, &settings.server.api_keys)?;
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
@@ -41,7 +45,8 @@ pub struct Running {
     pub address: std::net::SocketAddr,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::oneshot::Sender<()>,
-    store: std::sync::Arc<dyn leadwire_store::Store>,
+    store: Arc<dyn leadwire_store::Store>,
+    workers: Option<WorkersHandle>,
 }
 
 /// Opens the store and serves the API on `listener` in a task.
@@ -59,7 +64,25 @@ pub async fn start(
         has_flows.then(|| config.listened_triggers()),
     ));
     let limits = settings.store.attribute_limits()?;
-    let state = AppState::new(store.clone(), &settings.server, limits);
+    let mut state = AppState::new(store.clone(), &settings.server, limits);
+    // The campaign and canvas workers run when the config has campaigns or canvases; their
+    // runtime also sets the store's trigger interest to what they listen to.
+    let workers = if has_flows {
+        let journeys = Arc::new(Journeys::new(
+            store.clone(),
+            Arc::new(config.clone()),
+            limits,
+        ));
+        state = state.with_journeys(journeys.clone());
+        tracing::info!(
+            campaigns = config.campaigns.len(),
+            canvases = config.canvases.len(),
+            "starting the campaign and canvas workers"
+        );
+        Some(Workers::new(journeys, WorkerOptions::default()).start(CancellationToken::new()))
+    } else {
+        None
+    };
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app(state);
@@ -75,6 +98,7 @@ pub async fn start(
         task,
         stop,
         store,
+        workers,
     })
 }
 
@@ -85,29 +109,64 @@ impl Running {
         tracing::info!("shutting down: finishing in-flight requests");
         self.stop.send(()).ok();
         self.task.await.context("the server task failed")??;
+        if let Some(workers) = self.workers {
+            workers.shutdown().await;
+        }
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())
     }
 }
 
-/// The configured `[[server.api_keys]]`, logged by name; a temporary key with every
-/// permission (logged in full) when none is configured.
-pub fn api_keys(configured: &[ApiKeyConfig]) -> Vec<ApiKeyConfig> {
-    for key in configured {
+/// The REST API keys: the file's `[[api_keys]]` (secret inline or read from `key_env`) and
+/// any `[[server.api_keys]]`, logged by name; a temporary key with every permission (logged
+/// in full) when there is none.
+pub fn api_keys(
+    config: &Config,
+    server_keys: &[ApiKeyConfig],
+) -> anyhow::Result<Vec<ApiKeyConfig>> {
+    let env = |name: &str| std::env::var(name).ok();
+    let mut keys = Vec::new();
+    for key in &config.api_keys {
+        let secret = key.resolve(&env).with_context(|| {
+            format!(
+                "API key `{}` has no value: set the environment variable {} or write `key = \"…\"`",
+                key.name,
+                key.key_env.as_deref().unwrap_or("named by key_env")
+            )
+        })?;
+        let permissions = key
+            .permissions
+            .iter()
+            .filter_map(|name| {
+                let permission = Permission::from_name(name);
+                if permission.is_none() {
+                    tracing::warn!(key = %key.name, permission = %name, "unknown permission ignored");
+                }
+                permission
+            })
+            .collect();
+        keys.push(ApiKeyConfig {
+            name: key.name.clone(),
+            key: secret,
+            permissions,
+        });
+    }
+    keys.extend(server_keys.iter().cloned());
+    for key in &keys {
         let permissions: Vec<&str> = key.permissions.iter().map(|p| p.as_str()).collect();
         tracing::info!(key = %key.name, ?permissions, "REST API key loaded; send it as `Authorization: Bearer <key>`");
     }
-    if !configured.is_empty() {
-        return configured.to_vec();
+    if keys.is_empty() {
+        let secret = format!("lw-{}", uuid_like());
+        tracing::warn!(key = %secret, "no [[api_keys]] configured: use this temporary key (every permission) for this run: Authorization: Bearer {secret}");
+        keys.push(ApiKeyConfig {
+            name: "temporary".into(),
+            key: secret,
+            permissions: Permission::ALL.to_vec(),
+        });
     }
-    let secret = format!("lw-{}", uuid_like());
-    tracing::warn!(key = %secret, "no [[server.api_keys]] configured: use this temporary key (every permission) for this run: Authorization: Bearer {secret}");
-    vec![ApiKeyConfig {
-        name: "temporary".into(),
-        key: secret,
-        permissions: Permission::ALL.to_vec(),
-    }]
+    Ok(keys)
 }
 
 /// 32 random hex characters.
