@@ -65,8 +65,8 @@ pub async fn start(
     ));
     let limits = settings.store.attribute_limits()?;
     let mut state = AppState::new(store.clone(), &settings.server, limits);
-    // The campaign and canvas workers run when the config has campaigns or canvases; their
-    // runtime also sets the store's trigger interest to what they listen to.
+    // The campaign and canvas workers run when the config has campaigns or canvases; the
+    // trigger interest set above makes the store write the trigger jobs they listen to.
     let workers = if has_flows {
         let journeys = Arc::new(Journeys::new(
             store.clone(),

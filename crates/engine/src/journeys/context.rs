@@ -29,10 +29,9 @@ impl Journeys {
     /// The queues the journey workers consume.
     pub const QUEUES: [&'static str; 3] = [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE];
 
-    /// The runtime over `store` and `config`. It sets the store's trigger interest to the
-    /// triggers the config listens to, so no trigger job is written that nothing reads.
+    /// The runtime over `store` and `config`. The caller sets the store's trigger interest
+    /// (see [`trigger_interest`]), so trigger jobs are written for what the config listens to.
     pub fn new(store: Arc<dyn Store>, config: Arc<Config>, limits: AttributeLimits) -> Self {
-        store.set_trigger_interest(trigger_interest(&config));
         Self {
             store,
             config,

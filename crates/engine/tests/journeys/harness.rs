@@ -10,7 +10,7 @@ use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
-use leadwire_engine::journeys::Journeys;
+use leadwire_engine::journeys::{Journeys, trigger_interest};
 use leadwire_engine::send_task::{SEND_QUEUE, SendTask};
 use leadwire_engine::workers::{WorkerOptions, Workers};
 use leadwire_store::ingest::{TrackRequest, track};
@@ -86,6 +86,7 @@ impl Harness {
                 )
             }
         };
+        store.set_trigger_interest(trigger_interest(&config));
         let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
         let workers = Workers::new(Arc::new(journeys), WorkerOptions::default());
         Self {
