@@ -22,7 +22,7 @@ use crate::model::{NewEvent, NewPurchase};
 use crate::repository::{Store, StoreTransaction};
 use session::Session;
 
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: usize = 5;
 
 /// Which array of the request an object came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
