@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Serves `connections` requests with a Salesforce-style token response, then stops.
 fn token_endpoint(connections: usize) -> String {
@@ -36,8 +37,13 @@ fn token_endpoint(connections: usize) -> String {
     format!("http://{address}")
 }
 
+/// Writes `text` to a file of its own: tests run in parallel, and two tests writing one
+/// path could let a third read it half-written.
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}-{unique}-{name}", std::process::id()));
     std::fs::write(&path, text).expect("the temporary file is writable");
     path
 }
