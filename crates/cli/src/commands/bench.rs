@@ -105,7 +105,13 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     }];
     settings.server.rate_limit_requests = u64::MAX / 2;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let server = start(listener, &settings, &Config::default()).await?;
+    let server = start(
+        listener,
+        &settings,
+        &Config::default(),
+        &leadwire_engine::delivery::DeliverySettings::default(),
+    )
+    .await?;
     let url = format!("http://{}/users/track", server.address);
     println!(
         "bench ingest: {:?} backend, {} connections, {} objects per request, {} users, triggers {:?}, {} s",

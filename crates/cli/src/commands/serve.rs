@@ -1,5 +1,6 @@
-//! `leadwire serve [--config FILE]`: the REST API on the configured store, and the campaign
-//! and canvas workers when the config has campaigns or canvases, until Ctrl-C or SIGTERM.
+//! `leadwire serve [--config FILE]`: the REST API on the configured store, the campaign
+//! and canvas workers when the config has campaigns or canvases, and the delivery worker
+//! when it has webhook templates, until Ctrl-C or SIGTERM.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use leadwire_core::config::Config;
+use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
 use leadwire_engine::journeys::Journeys;
+use leadwire_engine::metrics::Metrics;
 use leadwire_engine::workers::{WorkerOptions, Workers, WorkersHandle};
 use leadwire_server::{ApiKeyConfig, AppState, Permission, app};
 use tokio_util::sync::CancellationToken;
@@ -29,12 +32,20 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(path) => super::check::load_valid_config(path)?,
         None => Config::default(),
     };
+    let delivery = match &args.config {
+        Some(path) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            DeliverySettings::from_toml(&source).map_err(anyhow::Error::msg)?
+        }
+        None => DeliverySettings::default(),
+    };
     let mut settings = settings;
     settings.server.api_keys = api_keys(&config, &settings.server.api_keys)?;
     let listener = tokio::net::TcpListener::bind(&settings.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-    let server = start(listener, &settings, &config).await?;
+    let server = start(listener, &settings, &config, &delivery).await?;
     tracing::info!(address = %server.address, store = %settings.store.describe(), "leadwire is listening on http://{}", server.address);
     server.wait(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
@@ -47,6 +58,7 @@ pub struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     store: Arc<dyn leadwire_store::Store>,
     workers: Option<WorkersHandle>,
+    delivery: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
 }
 
 /// Opens the store and serves the API on `listener` in a task.
@@ -54,6 +66,7 @@ pub async fn start(
     listener: tokio::net::TcpListener,
     settings: &Settings,
     config: &Config,
+    delivery: &DeliverySettings,
 ) -> anyhow::Result<Running> {
     let store = leadwire_store::open(&settings.store)
         .await
@@ -83,6 +96,30 @@ pub async fn start(
     } else {
         None
     };
+    // The delivery worker runs when the config has webhook templates to send.
+    let delivery = if config.webhook_templates.is_empty() {
+        None
+    } else {
+        let worker = Arc::new(
+            DeliveryWorker::new(WorkerInputs {
+                store: store.clone(),
+                config: Arc::new(config.clone()),
+                settings: delivery.clone(),
+                metrics: Arc::new(Metrics::new()),
+                clock: Arc::new(SystemClock),
+                env: Box::new(|name| std::env::var(name).ok()),
+            })
+            .context("cannot start the delivery worker")?,
+        );
+        state = state.with_metrics(worker.metrics().clone());
+        tracing::info!(
+            templates = config.webhook_templates.len(),
+            "starting the delivery worker"
+        );
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(worker.run(cancel.clone()));
+        Some((cancel, task))
+    };
     let address = listener.local_addr()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app(state);
@@ -99,6 +136,7 @@ pub async fn start(
         stop,
         store,
         workers,
+        delivery,
     })
 }
 
@@ -111,6 +149,11 @@ impl Running {
         self.task.await.context("the server task failed")??;
         if let Some(workers) = self.workers {
             workers.shutdown().await;
+        }
+        if let Some((cancel, task)) = self.delivery {
+            tracing::info!("draining the delivery worker");
+            cancel.cancel();
+            task.await.context("the delivery worker failed")?;
         }
         self.store.close().await;
         tracing::info!("stopped");
