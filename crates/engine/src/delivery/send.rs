@@ -253,7 +253,17 @@ impl DeliveryWorker {
                     .record_salesforce_limit_info(&rest_key, limit_info);
             }
             let seconds = result.duration.as_secs_f64();
-            match classify(result.status, &result.body) {
+            let verdict = classify(result.status, &result.body);
+            if verdict != Verdict::Delivered {
+                entries.push(maker.attempt(
+                    ActivityType::WebhookError,
+                    &failure_message(&result),
+                    &request,
+                    &result,
+                    now,
+                ));
+            }
+            match verdict {
                 Verdict::Delivered => {
                     self.backoffs.clear(&rest_key);
                     self.metrics
@@ -276,13 +286,6 @@ impl DeliveryWorker {
                 Verdict::RefreshTokenAndRetry if !refreshed => {
                     self.metrics
                         .record_send(SendOutcome::Retrying, result.status, seconds);
-                    entries.push(maker.attempt(
-                        ActivityType::WebhookError,
-                        &failure_message(&result),
-                        &request,
-                        &result,
-                        now,
-                    ));
                     if let Some(token) = bearer_token(&request) {
                         self.tokens.invalidate(token).await;
                     }
@@ -291,13 +294,6 @@ impl DeliveryWorker {
                 Verdict::BackOffConnection => {
                     self.metrics
                         .record_send(SendOutcome::Retrying, result.status, seconds);
-                    entries.push(maker.attempt(
-                        ActivityType::WebhookError,
-                        &failure_message(&result),
-                        &request,
-                        &result,
-                        now,
-                    ));
                     let until = self.backoffs.back_off(&rest_key, now);
                     let reason =
                         format!("{rest_key}: REQUEST_LIMIT_EXCEEDED; resting until {until}");
@@ -307,13 +303,6 @@ impl DeliveryWorker {
                     );
                 }
                 Verdict::Retry | Verdict::RefreshTokenAndRetry => {
-                    entries.push(maker.attempt(
-                        ActivityType::WebhookError,
-                        &failure_message(&result),
-                        &request,
-                        &result,
-                        now,
-                    ));
                     let retry_after = result
                         .header("retry-after")
                         .and_then(|value| parse_retry_after(value, now));
@@ -322,13 +311,6 @@ impl DeliveryWorker {
                 Verdict::GiveUp => {
                     self.metrics
                         .record_send(SendOutcome::Failed, result.status, seconds);
-                    entries.push(maker.attempt(
-                        ActivityType::WebhookError,
-                        &failure_message(&result),
-                        &request,
-                        &result,
-                        now,
-                    ));
                     let error = format!("HTTP {}: not retried", result.status);
                     return Ending::new(SendResult::Failed, JobFinish::Fail { error, now });
                 }
