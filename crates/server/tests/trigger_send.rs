@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::{FULL_KEY, config, fixture};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::track::UserIdentifier;
-use leadwire_engine::journeys::{CANVAS_QUEUE, Journeys};
+use leadwire_engine::journeys::{BROADCAST_QUEUE, CANVAS_QUEUE, Journeys};
 use leadwire_engine::send_task::SEND_QUEUE;
 use leadwire_server::{ApiKeyConfig, Permission, app};
 use reqwest::StatusCode;
@@ -127,6 +127,29 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
             .as_str()
             .is_some_and(|t| t.contains("recipients")),
         "{body}"
+    );
+    let (status, body) = post(
+        "/campaigns/trigger/send",
+        TRIGGER_KEY,
+        json!({"campaign_id": "Welcome", "broadcast": true, "recipients": [{"external_user_id": "ada"}]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["errors"][0]["type"], "recipients cannot be included when broadcast is true",
+        "{body}"
+    );
+    let (status, body) = post(
+        "/canvas/trigger/send",
+        TRIGGER_KEY,
+        json!({"canvas_id": "onboarding", "broadcast": true}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        store.pending_jobs(BROADCAST_QUEUE).await.expect("pending"),
+        1,
+        "a broadcast is carried out by the workers"
     );
     let (status, body) = post("/canvas/trigger/send", FULL_KEY, json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");

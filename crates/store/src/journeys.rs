@@ -54,14 +54,22 @@ impl CanvasEntry {
 /// What the store remembers about one user and one campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CampaignReceipt {
-    /// When the user last received the campaign (a send was enqueued for them).
+    /// When the user last received the campaign. A send counts from the moment it is
+    /// enqueued (see `pending_send_id`), so a trigger while it is in flight does not send
+    /// again.
     pub last_received_at: Option<DateTime<Utc>>,
     /// When the user last performed one of the campaign's exception events; a pending
     /// delayed send triggered before it is cancelled.
     pub last_exception_at: Option<DateTime<Utc>>,
+    /// The send enqueued at `last_received_at` while its outcome is unknown. If it ends
+    /// without reaching the user (aborted, refused, failed), `last_received_at` goes back
+    /// to `previous_received_at`, as Braze does not count a message that was not received.
+    pub pending_send_id: Option<Uuid>,
+    /// `last_received_at` before the pending send was enqueued.
+    pub previous_received_at: Option<DateTime<Utc>>,
 }
 
-/// Reads for inspection and tests.
+/// Reads for inspection, tests and broadcasts, and pruning outside a job's transaction.
 #[async_trait]
 pub trait JourneyReads {
     /// The user's entries, oldest first; `canvas` narrows them to one canvas.
@@ -73,6 +81,18 @@ pub trait JourneyReads {
 
     async fn campaign_receipt(&self, user_id: Uuid, campaign: &str)
     -> StoreResult<CampaignReceipt>;
+
+    /// Deletes up to `limit` entries whose user exited before `exited_before`; returns how
+    /// many went. Re-entry control keeps its own record of entry times.
+    async fn prune_canvas_entries(
+        &self,
+        exited_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64>;
+
+    /// Up to `limit` profile ids greater than `after`, in id order: a keyset page over all
+    /// profiles, for broadcast sends.
+    async fn profile_ids_after(&self, after: Option<Uuid>, limit: u32) -> StoreResult<Vec<Uuid>>;
 }
 
 /// Writes inside a transaction. Rows read here are locked on PostgreSQL until it ends.
@@ -83,12 +103,24 @@ pub trait JourneyWrites {
     /// The user's entries that have not exited (every canvas), oldest first.
     async fn active_canvas_entries(&mut self, user_id: Uuid) -> StoreResult<Vec<CanvasEntry>>;
 
-    /// When the user last entered `canvas`.
+    /// When the user last entered `canvas` (kept when old entries are pruned).
     async fn last_canvas_entry_at(
         &mut self,
         user_id: Uuid,
         canvas: &str,
     ) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// Atomically records an entry of the user into `canvas` at `now`, unless they entered
+    /// before and that entry is later than `reentry_cutoff` (`None`: re-entry is off).
+    /// Returns whether the entry was recorded: of two concurrent claims that re-entry
+    /// control allows only once, exactly one succeeds, on both databases.
+    async fn claim_canvas_entry(
+        &mut self,
+        user_id: Uuid,
+        canvas: &str,
+        now: DateTime<Utc>,
+        reentry_cutoff: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
 
     /// Inserts or replaces an entry.
     async fn save_canvas_entry(&mut self, entry: &CanvasEntry) -> StoreResult<()>;

@@ -58,6 +58,8 @@ conformance!(
     ingest::events_and_purchases_create_users_and_history,
     journeys::canvas_entries_round_trip_and_track_activity,
     journeys::campaign_receipts_and_rate_windows_are_kept,
+    journeys::reentry_claims_are_atomic,
+    journeys::exited_entries_are_pruned_and_profiles_paged,
     journeys::a_job_completes_with_its_transaction,
     journeys::deleting_a_profile_removes_its_journey_state,
     activity::activity_is_filtered_and_paged_newest_first,

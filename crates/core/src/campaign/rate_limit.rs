@@ -54,6 +54,17 @@ impl RateWindow {
             RateDecision::RetryAt(retry_at)
         }
     }
+
+    /// Gives back the slot of a send granted at `granted_at` that was never sent (it
+    /// aborted), if its minute is still the current window. Returns whether it did.
+    pub fn give_back(&mut self, granted_at: DateTime<Utc>) -> bool {
+        let same_minute = self.minute_start == Some(minute_of(granted_at));
+        if same_minute && self.sent > 0 {
+            self.sent -= 1;
+            return true;
+        }
+        false
+    }
 }
 
 fn minute_of(time: DateTime<Utc>) -> DateTime<Utc> {
@@ -121,5 +132,24 @@ mod tests {
             window.try_send(Some(10), scheduled, at(12, 0, 10)),
             RateDecision::RetryAt(at(12, 1, 0))
         );
+    }
+
+    #[test]
+    fn a_slot_is_given_back_only_within_its_minute() {
+        let mut window = RateWindow::default();
+        let granted = at(12, 0, 5);
+        assert_eq!(
+            window.try_send(Some(1), granted, granted),
+            RateDecision::SendNow
+        );
+        assert!(window.give_back(granted));
+        assert_eq!(
+            window.try_send(Some(1), granted, at(12, 0, 6)),
+            RateDecision::SendNow,
+            "the slot is free again"
+        );
+        window.try_send(Some(1), at(12, 1, 0), at(12, 1, 0));
+        assert!(!window.give_back(granted), "a past minute's slot is gone");
+        assert_eq!(window.sent, 1);
     }
 }

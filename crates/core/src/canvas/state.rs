@@ -58,6 +58,10 @@ pub enum ExitReason {
     StepRemoved,
     /// The canvas has no steps.
     NoSteps,
+    /// They reached an unranked Action Paths step where an earlier entry of theirs already
+    /// waits: Braze deduplicates re-entries there, so the earliest entry alone advances on
+    /// an action (or goes down Everyone Else when the window ends).
+    Deduplicated,
 }
 
 /// One completed step.
@@ -119,6 +123,14 @@ impl CanvasUserState {
 
     pub fn has_exited(&self) -> bool {
         matches!(self.position, Position::Exited { .. })
+    }
+
+    /// When the user left the canvas, if they have.
+    pub fn exited_at(&self) -> Option<DateTime<Utc>> {
+        match &self.position {
+            Position::Exited { at, .. } => Some(*at),
+            Position::AtStep { .. } => None,
+        }
     }
 
     /// Records an exit event; it takes effect when the current step completes.

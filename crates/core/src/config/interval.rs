@@ -19,7 +19,7 @@ pub const MAX_INTERVAL_SECONDS: u64 = 2 * 365 * 86_400;
 impl Interval {
     pub const ZERO: Interval = Interval { seconds: 0 };
 
-    pub fn from_seconds(seconds: u64) -> Self {
+    pub const fn from_seconds(seconds: u64) -> Self {
         Self { seconds }
     }
 

@@ -1,5 +1,6 @@
 //! Recording a batch of processed sends in one transaction: each job's ending, its activity
-//! entries, its response capture and its follow-up task commit together or not at all.
+//! entries, its response capture, its follow-up task and, for a campaign send that did not
+//! reach its user, the release of its receipt commit together or not at all.
 //!
 //! If the transaction fails, every job of the batch stays leased; when the leases expire the
 //! jobs are claimed and sent again. Delivery is therefore at least once, and a receiver
@@ -11,6 +12,7 @@ use leadwire_store::{NewTask, StoreError, StoreResult};
 use super::capture;
 use super::send::{Processed, SendResult};
 use super::worker::DeliveryWorker;
+use crate::journeys::receipts;
 
 /// What a recorded batch held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,6 +60,7 @@ impl DeliveryWorker {
         let mut summary = RecordSummary::default();
         let mut tx = self.store.begin().await?;
         let mut entries = Vec::new();
+        let mut unreceived = Vec::new();
         for processed in batch.iter_mut() {
             let held = tx.finish_job(&processed.job, &processed.finish).await?;
             entries.extend(processed.entries.iter().cloned());
@@ -70,6 +73,7 @@ impl DeliveryWorker {
                 continue;
             }
             summary.count(processed.result);
+            unreceived.extend(processed.unreceived.take());
             if let Some(follow_up) = &processed.follow_up {
                 tx.enqueue(&NewTask {
                     queue: follow_up.queue.clone(),
@@ -91,6 +95,10 @@ impl DeliveryWorker {
                     success.message.push_str(&note);
                 }
             }
+        }
+        // After the captures: profile rows lock before receipt rows, as in the journey workers.
+        for send in &unreceived {
+            receipts::release(&mut *tx, &self.config, send).await?;
         }
         tx.record_activity(&entries).await?;
         tx.commit().await?;

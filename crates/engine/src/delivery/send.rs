@@ -27,6 +27,7 @@ use super::render::{RenderContext, RenderProblem, Rendered};
 use super::retry::{Verdict, classify, parse_retry_after, synthetic_status};
 use super::url_policy::check_url;
 use super::worker::DeliveryWorker;
+use crate::journeys::receipts::UnreceivedSend;
 use crate::metrics::SendOutcome;
 use crate::send_task::{FollowUp, IDEMPOTENCY_HEADER, SendTask};
 
@@ -52,6 +53,9 @@ pub struct Processed {
     pub capture: Option<CaptureWrite>,
     /// When the send was decided, for enqueue-to-delivery latency.
     pub created_at: Option<DateTime<Utc>>,
+    /// A campaign send that ended for good without reaching the user: its receipt is
+    /// taken back when the outcome is recorded.
+    pub unreceived: Option<UnreceivedSend>,
 }
 
 struct Ending {
@@ -91,6 +95,7 @@ impl DeliveryWorker {
                     follow_up: None,
                     capture: None,
                     created_at: None,
+                    unreceived: None,
                 };
             }
         };
@@ -108,6 +113,12 @@ impl DeliveryWorker {
             },
             capture: ending.capture,
             created_at: Some(task.created_at),
+            unreceived: is_final
+                .then(|| {
+                    let delivered = ending.result == SendResult::Delivered;
+                    UnreceivedSend::of(&task, delivered, ending.result == SendResult::Aborted)
+                })
+                .flatten(),
             job,
         }
     }

@@ -3,11 +3,15 @@
 //! the same transaction), then the campaign sends (`trigger_properties` →
 //! `api_trigger_properties`) or the user enters the canvas (`context` →
 //! `canvas_entry_properties`). The response is `{"dispatch_id": "…", "message": "success"}`.
+//!
+//! With `broadcast: true` and no `recipients`, the audience is every profile the campaign's
+//! or canvas's own audience filters admit: the call enqueues a durable broadcast task and
+//! the `broadcast` worker pages through the profiles.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::{ProfileChanges, apply_attributes};
-use leadwire_core::campaign::{CampaignHistory, DeliveryType, TriggerDecision};
-use leadwire_core::canvas::EntryDecision;
+use leadwire_core::campaign::{Campaign, CampaignHistory, DeliveryType, TriggerDecision};
+use leadwire_core::canvas::{Canvas, EntryDecision};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::{self, UserIdentifier};
@@ -15,9 +19,10 @@ use leadwire_store::{ProfileWrite, StoreError, StoreTransaction};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::broadcast;
 use super::campaigns;
 use super::context::{Journeys, event_counts};
-use super::tasks::CampaignTask;
+use super::tasks::{BroadcastTarget, BroadcastTask, CampaignTask};
 use super::triggers::enter;
 
 /// At most this many recipients per request.
@@ -42,7 +47,10 @@ pub struct ApiTrigger {
     pub id: String,
     /// Top-level `trigger_properties` or `context`.
     pub properties: Map<String, Value>,
+    /// Empty for a broadcast.
     pub recipients: Vec<Recipient>,
+    /// `broadcast: true`: every profile in the campaign's or canvas's audience.
+    pub broadcast: bool,
 }
 
 /// Why a request is refused, with the message for the response.
@@ -61,7 +69,8 @@ pub enum ApiTriggerError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dispatch {
     pub dispatch_id: String,
-    /// Recipients that got a send (campaign) or entered (canvas).
+    /// Recipients that got a send (campaign) or entered (canvas). A broadcast counts none
+    /// here: its pages are carried out by the workers after the call.
     pub accepted: usize,
     /// Recipients that were unknown, not eligible or outside the audience.
     pub skipped: usize,
@@ -85,15 +94,44 @@ impl ApiTrigger {
             }
         };
         let properties = object_field(body, properties_key)?.unwrap_or_default();
-        if body.get("broadcast").and_then(Value::as_bool) == Some(true) {
+        if body
+            .get("audience")
+            .is_some_and(|audience| !audience.is_null())
+        {
             return Err(bad(
-                "broadcast sends are not supported; list the users in `recipients`".into(),
+                "audience: connected audience objects are not supported; the audience filters in the config apply".into(),
             ));
         }
-        let Some(Value::Array(items)) = body.get("recipients") else {
-            return Err(bad(
-                "recipients is required (an array of up to 50 recipients)".into(),
-            ));
+        let broadcast = match body.get("broadcast") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => return Err(bad("broadcast must be true or false".into())),
+        };
+        let items = match body.get("recipients") {
+            None | Some(Value::Null) if broadcast => {
+                return Ok(Self {
+                    id,
+                    properties,
+                    recipients: Vec::new(),
+                    broadcast,
+                });
+            }
+            None | Some(Value::Null) => {
+                return Err(bad(
+                    "broadcast must be set to true if recipients is omitted".into(),
+                ));
+            }
+            Some(_) if broadcast => {
+                return Err(bad(
+                    "recipients cannot be included when broadcast is true".into()
+                ));
+            }
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                return Err(bad(
+                    "recipients must be an array of up to 50 recipients".into()
+                ));
+            }
         };
         if items.is_empty() {
             return Err(bad("recipients must name at least one user".into()));
@@ -115,6 +153,7 @@ impl ApiTrigger {
             id,
             properties,
             recipients,
+            broadcast,
         })
     }
 }
@@ -198,6 +237,9 @@ pub async fn trigger_campaign(
                 request.id
             ))
         })?;
+    if request.broadcast {
+        return start_broadcast(journeys, BroadcastTarget::Campaign, request, now).await;
+    }
     let mut tx = journeys.store.begin().await?;
     let mut dispatch = new_dispatch();
     for recipient in &request.recipients {
@@ -205,31 +247,47 @@ pub async fn trigger_campaign(
             dispatch.skipped += 1;
             continue;
         };
-        let receipt = tx.campaign_receipt(profile.id, campaign.api_id()).await?;
-        let history = CampaignHistory {
-            last_received_at: receipt.last_received_at,
-        };
-        let TriggerDecision::Schedule { send_at } = campaign.on_api_trigger(&history, now) else {
+        let properties = properties(request, recipient);
+        if send_campaign(journeys, tx.as_mut(), campaign, &profile, properties, now).await? {
+            dispatch.accepted += 1;
+        } else {
             dispatch.skipped += 1;
-            continue;
-        };
-        let task = CampaignTask {
-            campaign: campaign.api_id().to_owned(),
-            user_id: profile.id,
-            triggered_at: now,
-            scheduled_at: send_at,
-            event_properties: None,
-            api_trigger_properties: Some(properties(request, recipient)),
-        };
-        match campaigns::schedule(journeys, tx.as_mut(), campaign, &profile, task, now).await? {
-            campaigns::SendOutcome::Sent { .. } | campaigns::SendOutcome::Deferred(_) => {
-                dispatch.accepted += 1
-            }
-            _ => dispatch.skipped += 1,
         }
     }
     tx.commit().await?;
     Ok(dispatch)
+}
+
+/// An API-triggered campaign for one user: re-eligibility, then the send-time decision.
+/// Whether a send was enqueued (now or for later).
+pub(crate) async fn send_campaign(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    campaign: &Campaign,
+    profile: &Profile,
+    properties: Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let receipt = tx.campaign_receipt(profile.id, campaign.api_id()).await?;
+    let history = CampaignHistory {
+        last_received_at: receipt.last_received_at,
+    };
+    let TriggerDecision::Schedule { send_at } = campaign.on_api_trigger(&history, now) else {
+        return Ok(false);
+    };
+    let task = CampaignTask {
+        campaign: campaign.api_id().to_owned(),
+        user_id: profile.id,
+        triggered_at: now,
+        scheduled_at: send_at,
+        event_properties: None,
+        api_trigger_properties: Some(properties),
+    };
+    let outcome = campaigns::schedule(journeys, tx, campaign, profile, task, now).await?;
+    Ok(matches!(
+        outcome,
+        campaigns::SendOutcome::Sent { .. } | campaigns::SendOutcome::Deferred(_)
+    ))
 }
 
 /// `POST /canvas/trigger/send`.
@@ -248,6 +306,9 @@ pub async fn trigger_canvas(
                 request.id
             ))
         })?;
+    if request.broadcast {
+        return start_broadcast(journeys, BroadcastTarget::Canvas, request, now).await;
+    }
     let mut tx = journeys.store.begin().await?;
     let mut dispatch = new_dispatch();
     for recipient in &request.recipients {
@@ -255,32 +316,62 @@ pub async fn trigger_canvas(
             dispatch.skipped += 1;
             continue;
         };
-        let last = tx.last_canvas_entry_at(profile.id, canvas.api_id()).await?;
-        let counts = event_counts(&*journeys.store, profile.id, &canvas.audience, now).await?;
-        let decision = canvas.on_api_trigger(
-            &FilterContext {
-                profile: &profile,
-                history: &counts,
-                now,
-            },
-            last,
-        );
-        match decision {
-            EntryDecision::Enter => {
-                enter(
-                    tx.as_mut(),
-                    canvas,
-                    &profile,
-                    properties(request, recipient),
-                    now,
-                )
-                .await?;
-                dispatch.accepted += 1;
-            }
-            EntryDecision::Skip(_) => dispatch.skipped += 1,
+        let properties = properties(request, recipient);
+        if enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await? {
+            dispatch.accepted += 1;
+        } else {
+            dispatch.skipped += 1;
         }
     }
     tx.commit().await?;
+    Ok(dispatch)
+}
+
+/// An API-triggered canvas entry for one user: re-entry control and the audience, then
+/// the entry. Whether the user entered.
+pub(crate) async fn enter_canvas(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    canvas: &Canvas,
+    profile: &Profile,
+    properties: Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let last = tx.last_canvas_entry_at(profile.id, canvas.api_id()).await?;
+    let counts = event_counts(&*journeys.store, profile.id, &canvas.audience, now).await?;
+    let decision = canvas.on_api_trigger(
+        &FilterContext {
+            profile,
+            history: &counts,
+            now,
+        },
+        last,
+    );
+    match decision {
+        EntryDecision::Enter => Ok(enter(tx, canvas, profile, properties, now).await?.is_some()),
+        EntryDecision::Skip(_) => Ok(false),
+    }
+}
+
+/// Enqueues the first page of a broadcast, durably, and answers at once.
+async fn start_broadcast(
+    journeys: &Journeys,
+    target: BroadcastTarget,
+    request: &ApiTrigger,
+    now: DateTime<Utc>,
+) -> Result<Dispatch, ApiTriggerError> {
+    let dispatch = new_dispatch();
+    let task = BroadcastTask {
+        target,
+        id: request.id.clone(),
+        dispatch_id: dispatch.dispatch_id.clone(),
+        properties: request.properties.clone(),
+        after: None,
+    };
+    let mut tx = journeys.store.begin().await?;
+    broadcast::enqueue_page(tx.as_mut(), &task, now).await?;
+    tx.commit().await?;
+    tracing::info!(dispatch_id = %dispatch.dispatch_id, id = %request.id, ?target, "broadcast started");
     Ok(dispatch)
 }
 

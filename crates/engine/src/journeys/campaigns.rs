@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use super::JourneyError;
 use super::context::{Journeys, event_counts};
+use super::receipts::{hold, rate_window_name};
 use super::tasks::{CAMPAIGN_QUEUE, CampaignTask};
 use crate::send_task::{SEND_QUEUE, SendTask};
 
@@ -110,7 +111,7 @@ pub(crate) async fn decide(
         return Ok(SendOutcome::Skipped(format!("{reason:?}")));
     }
     if let Some(limit) = campaign.rate_limit_per_minute {
-        let window_name = format!("campaign:{api_id}");
+        let window_name = rate_window_name(api_id);
         let mut window = tx.rate_window(&window_name).await?;
         let decision = window.try_send(Some(limit), task.scheduled_at, now);
         tx.save_rate_window(&window_name, &window).await?;
@@ -137,7 +138,7 @@ pub(crate) async fn decide(
         follow_up: None,
     };
     enqueue_send(tx, &send, now).await?;
-    receipt.last_received_at = Some(now);
+    hold(&mut receipt, send.send_id, now);
     tx.save_campaign_receipt(profile.id, api_id, &receipt)
         .await?;
     Ok(SendOutcome::Sent {

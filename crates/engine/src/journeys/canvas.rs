@@ -8,11 +8,13 @@
 //! - Message enqueues a [`SendTask`] whose follow-up is a canvas task with
 //!   `message_finished`, so the user advances when the send is finished, whatever its outcome;
 //! - Delay enqueues a canvas task at the end of the delay (a durable timer);
-//! - Action Paths marks the entry as waiting for actions and enqueues the window's end.
+//! - Action Paths marks the entry as waiting for actions and enqueues the window's end;
+//!   at an unranked step where an earlier entry of the same user already waits, the later
+//!   entry is deduplicated (it exits), as Braze does with re-entries.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
-use leadwire_core::canvas::{AdvanceInput, Canvas, ExitReason, NextAction, Transition};
+use leadwire_core::canvas::{AdvanceInput, Canvas, ExitReason, NextAction, Step, Transition};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{CanvasEntry, ClaimedJob, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
@@ -138,6 +140,11 @@ pub(crate) async fn run_entry(
             }
             NextAction::WaitForAction { until } => {
                 if !entry.awaiting_action {
+                    if waits_already(tx, canvas, entry).await? {
+                        tracing::debug!(entry = %entry.id, "an earlier entry waits at this unranked Action Paths step; deduplicated");
+                        entry.state.exit(ExitReason::Deduplicated, now);
+                        return Ok(steps);
+                    }
                     entry.awaiting_action = true;
                     enqueue_step(tx, entry, false, until).await?;
                 }
@@ -159,6 +166,30 @@ pub(crate) async fn run_entry(
             return Ok(steps);
         }
     }
+}
+
+/// Whether `entry`, arriving at an unranked Action Paths step, finds an earlier entry of
+/// the same user already waiting there (ranked steps keep every entry).
+async fn waits_already(
+    tx: &mut dyn StoreTransaction,
+    canvas: &Canvas,
+    entry: &CanvasEntry,
+) -> StoreResult<bool> {
+    let step = entry.state.current_step();
+    let unranked = matches!(
+        step.and_then(|name| canvas.step(name)),
+        Some(Step::ActionPaths(paths)) if !paths.ranked
+    );
+    if !unranked {
+        return Ok(false);
+    }
+    let active = tx.active_canvas_entries(entry.user_id).await?;
+    Ok(active.iter().any(|other| {
+        other.id != entry.id
+            && other.awaiting_action
+            && other.canvas() == entry.canvas()
+            && other.state.current_step() == step
+    }))
 }
 
 fn follow(canvas: &Canvas, entry: &mut CanvasEntry, transition: Transition, now: DateTime<Utc>) {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::JourneyError;
 use super::liquid::TemplateCache;
-use super::tasks::{CAMPAIGN_QUEUE, CANVAS_QUEUE};
+use super::tasks::{BROADCAST_QUEUE, CAMPAIGN_QUEUE, CANVAS_QUEUE};
 
 /// The campaign and Canvas runtime over one store and one config.
 pub struct Journeys {
@@ -27,7 +27,8 @@ pub struct Journeys {
 
 impl Journeys {
     /// The queues the journey workers consume.
-    pub const QUEUES: [&'static str; 3] = [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE];
+    pub const QUEUES: [&'static str; 4] =
+        [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE, BROADCAST_QUEUE];
 
     /// The runtime over `store` and `config`. The caller sets the store's trigger interest
     /// (see [`trigger_interest`]), so trigger jobs are written for what the config listens to.
@@ -48,6 +49,21 @@ impl Journeys {
         &self.config
     }
 
+    /// Deletes canvas entries whose user exited longer than `[workers]
+    /// canvas_entry_retention` before `now`, a batch at a time; returns how many went.
+    pub async fn prune_exited_entries(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        const BATCH: u32 = 1000;
+        let before = self.config.workers.canvas_entry_retention.before(now);
+        let mut pruned = 0;
+        loop {
+            let batch = self.store.prune_canvas_entries(before, BATCH).await?;
+            pruned += batch;
+            if batch < u64::from(BATCH) {
+                return Ok(pruned);
+            }
+        }
+    }
+
     /// Handles one claimed job of any journey queue at `now`, completing it in the same
     /// transaction as its effects. On `Err` nothing was written and the job is still leased.
     pub async fn handle(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), JourneyError> {
@@ -62,6 +78,10 @@ impl Journeys {
             (CAMPAIGN_QUEUE, JobPayload::Task(payload)) => {
                 let task = decode(payload, "campaign task")?;
                 super::campaigns::handle(self, job, &task, now).await
+            }
+            (BROADCAST_QUEUE, JobPayload::Task(payload)) => {
+                let task = decode(payload, "broadcast task")?;
+                super::broadcast::handle(self, job, &task, now).await
             }
             (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
         }

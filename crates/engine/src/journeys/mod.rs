@@ -8,22 +8,30 @@
 //!   rate limit) for an immediate or delayed campaign send.
 //! - [`canvas`]: one canvas entry advanced through core's step machine until it waits
 //!   (Delay, Action Paths, Message) or exits.
-//! - [`api`]: `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`.
+//! - [`api`]: `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`; a broadcast
+//!   (no recipients) is carried out a page of profiles at a time by `broadcast`.
+//! - [`receipts`]: a campaign send counts as received unless it ends without reaching the
+//!   user; delivery calls [`receipts::release`] when it records such an outcome.
 //!
 //! Every job is handled in one transaction: its effects (profile writes, canvas state,
 //! receipts, new jobs) and the job's own completion commit together or not at all.
 
 pub mod api;
+mod broadcast;
 pub mod campaigns;
 pub mod canvas;
 mod context;
 mod liquid;
+pub mod receipts;
 pub mod tasks;
 pub mod triggers;
 mod user_update;
 
 pub use context::{Journeys, trigger_interest};
-pub use tasks::{CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask, CanvasTask};
+pub use tasks::{
+    BROADCAST_QUEUE, BroadcastTarget, BroadcastTask, CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask,
+    CanvasTask,
+};
 
 use leadwire_store::StoreError;
 

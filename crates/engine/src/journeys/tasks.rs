@@ -1,5 +1,5 @@
-//! The payloads the journey workers enqueue for themselves: canvas steps and delayed
-//! campaign sends.
+//! The payloads the journey workers enqueue for themselves: canvas steps, delayed
+//! campaign sends and pages of broadcast sends.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,9 @@ pub const CANVAS_QUEUE: &str = "canvas";
 
 /// The queue of campaign sends waiting for their delay or a rate-limit slot.
 pub const CAMPAIGN_QUEUE: &str = "campaigns";
+
+/// The queue of broadcast API triggers, one page of profiles per job.
+pub const BROADCAST_QUEUE: &str = "broadcasts";
 
 /// Advance one canvas entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,4 +48,30 @@ pub struct CampaignTask {
     pub event_properties: Option<Map<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_trigger_properties: Option<Map<String, Value>>,
+}
+
+/// What a broadcast triggers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BroadcastTarget {
+    Campaign,
+    Canvas,
+}
+
+/// One page of a broadcast (`broadcast: true`, no recipients): the campaign sends to, or
+/// the canvas enters, every profile after `after` (in id order) that its audience admits.
+/// A full page enqueues the next one in the same transaction, so a broadcast over any
+/// number of profiles resumes where it was after a restart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BroadcastTask {
+    pub target: BroadcastTarget,
+    /// The campaign's or canvas's api id.
+    pub id: String,
+    pub dispatch_id: String,
+    /// `trigger_properties` or `context`.
+    #[serde(default)]
+    pub properties: Map<String, Value>,
+    /// The last profile id of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Uuid>,
 }

@@ -6,8 +6,9 @@
 //!    the audience at send time);
 //! 3. canvas exit criteria mark the user's entries to exit when their step completes;
 //! 4. the action goes to entries waiting at an Action Paths step that listens for it
-//!    (unranked: only the earliest entry of a canvas, which then advances at once;
-//!    ranked: every waiting entry, decided when the window ends);
+//!    (unranked: the entry waiting there, which then advances at once; the canvas worker
+//!    keeps one waiting entry per user at such a step; ranked: every waiting entry,
+//!    decided when the window ends);
 //! 5. action-based canvases whose entry trigger matches enter the user (re-entry control,
 //!    then the audience), and a canvas task starts the journey.
 
@@ -183,20 +184,29 @@ async fn canvases_on_trigger(
     Ok(())
 }
 
-/// Enters `profile` into `canvas` and enqueues its first step.
+/// Enters `profile` into `canvas` and enqueues its first step, once re-entry control has
+/// atomically recorded the entry; `None` when a concurrent entry got there first.
 pub(crate) async fn enter(
     tx: &mut dyn StoreTransaction,
     canvas: &leadwire_core::canvas::Canvas,
     profile: &Profile,
     entry_properties: serde_json::Map<String, serde_json::Value>,
     now: DateTime<Utc>,
-) -> StoreResult<CanvasEntry> {
+) -> StoreResult<Option<CanvasEntry>> {
+    let cutoff = canvas.allow_reentry_after.map(|wait| wait.before(now));
+    if !tx
+        .claim_canvas_entry(profile.id, canvas.api_id(), now, cutoff)
+        .await?
+    {
+        tracing::debug!(canvas = canvas.api_id(), user = %profile.id, "a concurrent entry won; not entered again");
+        return Ok(None);
+    }
     let state = CanvasUserState::enter(canvas, now, entry_properties);
     let entry = CanvasEntry::new(profile.id, state);
     tx.save_canvas_entry(&entry).await?;
     enqueue_step(tx, &entry, false, now).await?;
     tracing::debug!(canvas = canvas.api_id(), user = %profile.id, entry = %entry.id, "user entered canvas");
-    Ok(entry)
+    Ok(Some(entry))
 }
 
 fn action_paths_listen(canvas: &leadwire_core::canvas::Canvas, event: &TriggerEvent) -> bool {
@@ -210,7 +220,9 @@ fn action_paths_listen(canvas: &leadwire_core::canvas::Canvas, event: &TriggerEv
 }
 
 /// Gives the action to this canvas's entries waiting at an Action Paths step that listens
-/// for it: the earliest entry only when unranked (and wakes it), every one when ranked.
+/// for it: at an unranked step the earliest waiting entry (there is normally one, see the
+/// canvas worker's deduplication) advances at once; at a ranked step every waiting entry
+/// records it for the end of its window.
 async fn route_action(
     tx: &mut dyn StoreTransaction,
     canvas: &leadwire_core::canvas::Canvas,
@@ -218,20 +230,22 @@ async fn route_action(
     event: &TriggerEvent,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let mut advanced_at: Vec<String> = Vec::new();
     for entry in active.iter_mut() {
         if entry.canvas() != canvas.api_id() || !entry.awaiting_action {
             continue;
         }
-        let Some(Step::ActionPaths(paths)) =
-            entry.state.current_step().and_then(|s| canvas.step(s))
-        else {
+        let Some(step) = entry.state.current_step().map(str::to_owned) else {
+            continue;
+        };
+        let Some(Step::ActionPaths(paths)) = canvas.step(&step) else {
             continue;
         };
         let wanted = paths
             .groups
             .iter()
             .any(|group| group.triggers.iter().any(|t| t.matches(event)));
-        if !wanted {
+        if !wanted || (!paths.ranked && advanced_at.contains(&step)) {
             continue;
         }
         entry.actions.push(TimedEvent {
@@ -242,11 +256,10 @@ async fn route_action(
             tx.save_canvas_entry(entry).await?;
             continue;
         }
-        // Unranked: this entry advances on the action; the next action goes to the next one.
         entry.awaiting_action = false;
         tx.save_canvas_entry(entry).await?;
         enqueue_step(tx, entry, false, now).await?;
-        return Ok(());
+        advanced_at.push(step);
     }
     Ok(())
 }

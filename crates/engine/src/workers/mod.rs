@@ -4,6 +4,9 @@
 //! flight. [`Workers::run_until_idle`] is the deterministic driver for tests and benches:
 //! it handles every job due at a given `now`, one at a time, until none is left.
 //!
+//! Beside the queue loops, a housekeeping loop prunes exited canvas entries past their
+//! retention every [`WorkerOptions::housekeeping_every`].
+//!
 //! A job whose handler fails is released to run again with backoff; after
 //! [`WorkerOptions::max_attempts`] (or at once when retrying cannot help) it is failed with
 //! the error recorded on the job.
@@ -33,6 +36,8 @@ pub struct WorkerOptions {
     pub poll_max: Duration,
     /// Attempts before a job is failed for good.
     pub max_attempts: u32,
+    /// How often exited canvas entries past their retention are pruned.
+    pub housekeeping_every: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -44,6 +49,7 @@ impl Default for WorkerOptions {
             poll_min: Duration::from_millis(20),
             poll_max: Duration::from_secs(1),
             max_attempts: 5,
+            housekeeping_every: Duration::from_secs(600),
         }
     }
 }
@@ -79,6 +85,9 @@ impl Workers {
             let token = token.clone();
             loops.spawn(async move { workers.run_queue(queue, token).await });
         }
+        let workers = self.clone();
+        let housekeeping = token.clone();
+        loops.spawn(async move { workers.housekeep(housekeeping).await });
         tracing::info!(queues = ?Journeys::QUEUES, concurrency = self.options.concurrency, "journey workers started");
         WorkersHandle { token, loops }
     }
@@ -131,6 +140,22 @@ impl Workers {
         }
         while in_flight.join_next().await.is_some() {}
         tracing::info!(queue, "journey worker stopped");
+    }
+
+    /// Prunes old exited canvas entries now and every `housekeeping_every` until `token` is
+    /// cancelled.
+    async fn housekeep(&self, token: CancellationToken) {
+        loop {
+            match self.journeys.prune_exited_entries(Utc::now()).await {
+                Ok(0) => {}
+                Ok(pruned) => tracing::info!(pruned, "exited canvas entries pruned"),
+                Err(error) => tracing::warn!(%error, "pruning canvas entries failed; trying later"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.options.housekeeping_every) => {}
+                () = token.cancelled() => return,
+            }
+        }
     }
 
     /// Handles one claimed job, then retries or fails it on error.

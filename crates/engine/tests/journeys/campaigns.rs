@@ -186,6 +186,88 @@ async fn the_rate_limit_defers_sends_to_the_next_minute() {
     h.finish().await;
 }
 
+const GATED: &str = r#"
+[[webhook_templates]]
+name = "Gated"
+url = "https://example.com/hook"
+method = "POST"
+body.raw = "{% if custom_attribute.${ready} %}go{% else %}{% abort_message('not ready') %}{% endif %}"
+
+[[campaigns]]
+name = "Gate"
+template = "Gated"
+triggers = [{ type = "perform_custom_event", event = "go" }]
+rate_limit_per_minute = 10
+"#;
+
+#[tokio::test]
+async fn an_aborted_send_is_not_received_and_gives_back_its_rate_limit_slot() {
+    let h = Harness::new(GATED).await;
+    let go = |n: usize| {
+        let events: Vec<_> = (0..n)
+            .map(|i| json!({"external_id": format!("u{i}"), "name": "go"}))
+            .collect();
+        json!({ "events": events })
+    };
+    h.track(go(10)).await;
+    h.run().await;
+    // While the sends are in flight they count as received: "once" holds.
+    h.track(go(10)).await;
+    h.run().await;
+    let summary = h.deliver_for_real().await;
+    assert_eq!((summary.aborted, summary.delivered), (10, 0));
+
+    // Aborted: not received, so the next trigger sends again, and in the same minute,
+    // because the aborted sends gave their rate-limit slots back.
+    let ready: Vec<_> = (0..10)
+        .map(|i| json!({"external_id": format!("u{i}"), "ready": true}))
+        .collect();
+    h.track(json!({ "attributes": ready })).await;
+    h.track(go(10)).await;
+    h.run().await;
+    assert_eq!(h.deliver().await.len(), 10, "every user sends again");
+
+    // Those sends finished without a release (delivered): once means once.
+    h.track(go(10)).await;
+    h.run().await;
+    assert!(h.deliver().await.is_empty());
+    h.finish().await;
+}
+
+const REFUSED: &str = r#"
+[[webhook_templates]]
+name = "Internal"
+url = "http://127.0.0.1:9/hook"
+method = "POST"
+
+[[campaigns]]
+name = "Refused"
+template = "Internal"
+triggers = [{ type = "perform_custom_event", event = "go" }]
+"#;
+
+#[tokio::test]
+async fn a_send_refused_at_send_time_is_not_received() {
+    let h = Harness::new(REFUSED).await;
+    h.track(json!({"events": [{"external_id": "u", "name": "go"}]}))
+        .await;
+    h.run().await;
+    let summary = h.deliver_for_real().await;
+    assert_eq!(summary.failed, 1, "a loopback URL is refused: {summary:?}");
+    let user = h.profile("u").await;
+    let receipt = h
+        .store
+        .campaign_receipt(user.id, "Refused")
+        .await
+        .expect("receipt");
+    assert_eq!(receipt.last_received_at, None);
+    h.track(json!({"events": [{"external_id": "u", "name": "go"}]}))
+        .await;
+    h.run().await;
+    assert_eq!(h.deliver().await.len(), 1, "the user qualifies again");
+    h.finish().await;
+}
+
 const API: &str = r#"
 [[webhook_templates]]
 name = "Hook"
@@ -256,8 +338,16 @@ async fn api_triggered_campaigns_apply_attributes_first_and_carry_trigger_proper
             "at least one",
         ),
         (
-            json!({"campaign_id": "welcome-api", "broadcast": true}),
-            "broadcast",
+            json!({"campaign_id": "welcome-api", "broadcast": true, "recipients": [{"external_user_id": "a"}]}),
+            "recipients cannot be included when broadcast is true",
+        ),
+        (
+            json!({"campaign_id": "welcome-api"}),
+            "broadcast must be set to true if recipients is omitted",
+        ),
+        (
+            json!({"campaign_id": "welcome-api", "broadcast": "yes"}),
+            "broadcast must be true or false",
         ),
         (
             json!({"campaign_id": "welcome-api", "recipients": [{"external_user_id": "a", "email": "b@c.d"}]}),

@@ -10,7 +10,11 @@ use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
+use leadwire_engine::delivery::{
+    DeliverySettings, DeliveryWorker, ManualClock, RecordSummary, WorkerInputs,
+};
 use leadwire_engine::journeys::{Journeys, trigger_interest};
+use leadwire_engine::metrics::Metrics;
 use leadwire_engine::send_task::{SEND_QUEUE, SendTask};
 use leadwire_engine::workers::{WorkerOptions, Workers};
 use leadwire_store::ingest::{TrackRequest, track};
@@ -203,6 +207,22 @@ impl Harness {
             sends.push(send);
         }
         sends
+    }
+
+    /// Runs the real delivery worker over every send due now, on a clock at the harness's
+    /// time (no outbound host is allowed, so only sends that never reach the network, such
+    /// as aborted or refused ones, end here without an error).
+    pub async fn deliver_for_real(&self) -> RecordSummary {
+        let worker = DeliveryWorker::new(WorkerInputs {
+            store: self.store.clone(),
+            config: self.config.clone(),
+            settings: DeliverySettings::default(),
+            metrics: Arc::new(Metrics::new()),
+            clock: Arc::new(ManualClock::new(self.now)),
+            env: Box::new(|_| None),
+        })
+        .expect("the delivery worker builds");
+        worker.drain().await.expect("delivery runs")
     }
 
     pub async fn finish(self) {

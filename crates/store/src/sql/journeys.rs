@@ -5,7 +5,7 @@ use leadwire_core::campaign::RateWindow;
 use leadwire_core::canvas::{CanvasUserState, TimedEvent};
 
 use crate::error::{StoreError, StoreResult};
-use crate::journeys::CanvasEntry;
+use crate::journeys::{CampaignReceipt, CanvasEntry};
 use crate::model::from_micros;
 
 const ENTRY_COLUMNS: &str =
@@ -22,18 +22,47 @@ pub(crate) fn user_entries() -> String {
     )
 }
 pub(crate) const LAST_ENTRY: &str =
-    "SELECT MAX(entered_at) FROM canvas_entries WHERE profile_id = $1 AND canvas = $2";
+    "SELECT last_entered_at FROM canvas_entry_marks WHERE profile_id = $1 AND canvas = $2";
+/// Claims an entry: inserts the mark, or moves it when the previous entry is at or before
+/// the re-entry cutoff ($4; NULL: never). One row changed means the user may enter.
+pub(crate) const CLAIM_ENTRY: &str = "INSERT INTO canvas_entry_marks \
+     (profile_id, canvas, last_entered_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (profile_id, canvas) DO UPDATE SET last_entered_at = excluded.last_entered_at \
+     WHERE canvas_entry_marks.last_entered_at <= $4";
 pub(crate) const UPSERT_ENTRY: &str = "INSERT INTO canvas_entries \
-     (id, profile_id, canvas, state, actions, active, awaiting_action, entered_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET \
+     (id, profile_id, canvas, state, actions, active, awaiting_action, entered_at, updated_at, \
+     exited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET \
      state = excluded.state, actions = excluded.actions, active = excluded.active, \
-     awaiting_action = excluded.awaiting_action, updated_at = excluded.updated_at";
-pub(crate) const RECEIPT: &str = "SELECT last_received_at, last_exception_at \
+     awaiting_action = excluded.awaiting_action, updated_at = excluded.updated_at, \
+     exited_at = excluded.exited_at";
+/// Deletes up to $2 entries whose user exited before $1.
+pub(crate) const PRUNE_ENTRIES: &str = "DELETE FROM canvas_entries WHERE id IN \
+     (SELECT id FROM canvas_entries WHERE active = 0 AND exited_at < $1 LIMIT $2)";
+pub(crate) const RECEIPT: &str = "SELECT last_received_at, last_exception_at, \
+     pending_send_id, previous_received_at \
      FROM campaign_receipts WHERE profile_id = $1 AND campaign = $2";
 pub(crate) const UPSERT_RECEIPT: &str = "INSERT INTO campaign_receipts \
-     (profile_id, campaign, last_received_at, last_exception_at) VALUES ($1, $2, $3, $4) \
+     (profile_id, campaign, last_received_at, last_exception_at, pending_send_id, \
+     previous_received_at) VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (profile_id, campaign) DO UPDATE SET \
-     last_received_at = excluded.last_received_at, last_exception_at = excluded.last_exception_at";
+     last_received_at = excluded.last_received_at, last_exception_at = excluded.last_exception_at, \
+     pending_send_id = excluded.pending_send_id, \
+     previous_received_at = excluded.previous_received_at";
+
+/// A receipt row: last received, last exception, pending send id, previous received.
+pub(crate) type ReceiptRow = (Option<i64>, Option<i64>, Option<String>, Option<i64>);
+
+pub(crate) fn decode_receipt(row: Option<ReceiptRow>) -> CampaignReceipt {
+    let (received, exception, pending, previous) = row.unwrap_or_default();
+    CampaignReceipt {
+        last_received_at: received.map(from_micros),
+        last_exception_at: exception.map(from_micros),
+        pending_send_id: pending.and_then(|id| id.parse().ok()),
+        previous_received_at: previous.map(from_micros),
+    }
+}
+pub(crate) const PROFILE_IDS_AFTER: &str =
+    "SELECT id FROM profiles WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
 pub(crate) const RATE_WINDOW: &str = "SELECT minute_start, sent FROM rate_windows WHERE name = $1";
 pub(crate) const UPSERT_RATE_WINDOW: &str = "INSERT INTO rate_windows (name, minute_start, sent) \
      VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET \
@@ -102,23 +131,41 @@ macro_rules! implement_journeys {
                 user_id: uuid::Uuid,
                 campaign: &str,
             ) -> $crate::error::StoreResult<$crate::journeys::CampaignReceipt> {
-                let row: Option<(Option<i64>, Option<i64>)> =
+                let row: Option<$crate::sql::journeys::ReceiptRow> =
                     sqlx::query_as($crate::sql::journeys::RECEIPT)
                         .bind(user_id.to_string())
                         .bind(campaign)
                         .fetch_optional(self.reader())
                         .await?;
-                Ok(receipt_from_row(row))
+                Ok($crate::sql::journeys::decode_receipt(row))
             }
-        }
 
-        fn receipt_from_row(
-            row: Option<(Option<i64>, Option<i64>)>,
-        ) -> $crate::journeys::CampaignReceipt {
-            let (received, exception) = row.unwrap_or_default();
-            $crate::journeys::CampaignReceipt {
-                last_received_at: received.map($crate::model::from_micros),
-                last_exception_at: exception.map($crate::model::from_micros),
+            async fn prune_canvas_entries(
+                &self,
+                exited_before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<u64> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query($crate::sql::journeys::PRUNE_ENTRIES)
+                    .bind($crate::model::to_micros(exited_before))
+                    .bind(i64::from(limit))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn profile_ids_after(
+                &self,
+                after: Option<uuid::Uuid>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<uuid::Uuid>> {
+                let ids: Vec<String> = sqlx::query_scalar($crate::sql::journeys::PROFILE_IDS_AFTER)
+                    .bind(after.map(|id| id.to_string()))
+                    .bind(i64::from(limit))
+                    .fetch_all(self.reader())
+                    .await?;
+                Ok(ids.iter().filter_map(|id| id.parse().ok()).collect())
             }
         }
 
@@ -166,9 +213,26 @@ macro_rules! implement_journeys {
                 let last: Option<i64> = sqlx::query_scalar($crate::sql::journeys::LAST_ENTRY)
                     .bind(user_id.to_string())
                     .bind(canvas)
-                    .fetch_one(&mut *self.tx)
+                    .fetch_optional(&mut *self.tx)
                     .await?;
                 Ok(last.map($crate::model::from_micros))
+            }
+
+            async fn claim_canvas_entry(
+                &mut self,
+                user_id: uuid::Uuid,
+                canvas: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                reentry_cutoff: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::error::StoreResult<bool> {
+                let claimed = sqlx::query($crate::sql::journeys::CLAIM_ENTRY)
+                    .bind(user_id.to_string())
+                    .bind(canvas)
+                    .bind($crate::model::to_micros(now))
+                    .bind(reentry_cutoff.map($crate::model::to_micros))
+                    .execute(&mut *self.tx)
+                    .await?;
+                Ok(claimed.rows_affected() == 1)
             }
 
             async fn save_canvas_entry(
@@ -186,6 +250,7 @@ macro_rules! implement_journeys {
                     .bind(i32::from(entry.awaiting_action))
                     .bind($crate::model::to_micros(entry.state.entered_at))
                     .bind($crate::model::to_micros(chrono::Utc::now()))
+                    .bind(entry.state.exited_at().map($crate::model::to_micros))
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())
@@ -197,12 +262,12 @@ macro_rules! implement_journeys {
                 campaign: &str,
             ) -> $crate::error::StoreResult<$crate::journeys::CampaignReceipt> {
                 let sql = format!("{}{}", $crate::sql::journeys::RECEIPT, <$store>::LOCK_ROWS);
-                let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(&sql)
+                let row: Option<$crate::sql::journeys::ReceiptRow> = sqlx::query_as(&sql)
                     .bind(user_id.to_string())
                     .bind(campaign)
                     .fetch_optional(&mut *self.tx)
                     .await?;
-                Ok(receipt_from_row(row))
+                Ok($crate::sql::journeys::decode_receipt(row))
             }
 
             async fn save_campaign_receipt(
@@ -216,6 +281,8 @@ macro_rules! implement_journeys {
                     .bind(campaign)
                     .bind(receipt.last_received_at.map($crate::model::to_micros))
                     .bind(receipt.last_exception_at.map($crate::model::to_micros))
+                    .bind(receipt.pending_send_id.map(|id| id.to_string()))
+                    .bind(receipt.previous_received_at.map($crate::model::to_micros))
                     .execute(&mut *self.tx)
                     .await?;
                 Ok(())

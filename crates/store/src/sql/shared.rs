@@ -38,11 +38,12 @@ pub(crate) const INSERT_PURCHASES: &str = "INSERT INTO purchases \
 pub(crate) const INSERT_JOBS: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) ";
 pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) \
      VALUES ($1, $2, $3, $4) RETURNING id";
-pub(crate) const DELETE_PROFILE: [&str; 6] = [
+pub(crate) const DELETE_PROFILE: [&str; 7] = [
     "DELETE FROM aliases WHERE profile_id = $1",
     "DELETE FROM events WHERE profile_id = $1",
     "DELETE FROM purchases WHERE profile_id = $1",
     "DELETE FROM canvas_entries WHERE profile_id = $1",
+    "DELETE FROM canvas_entry_marks WHERE profile_id = $1",
     "DELETE FROM campaign_receipts WHERE profile_id = $1",
     "DELETE FROM profiles WHERE id = $1",
 ];

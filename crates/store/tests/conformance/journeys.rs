@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
+use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::campaign::RateWindow;
 use leadwire_core::canvas::{CanvasUserState, ExitReason, Position, TimedEvent};
+use leadwire_core::profile::Profile;
 use leadwire_core::trigger::TriggerEvent;
-use leadwire_store::{CampaignReceipt, CanvasEntry, NewTask, Store, StoreError};
+use leadwire_store::{CampaignReceipt, CanvasEntry, NewTask, ProfileWrite, Store, StoreError};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
@@ -61,11 +63,6 @@ pub async fn canvas_entries_round_trip_and_track_activity(store: Arc<dyn Store>)
         vec![first.id, other.id, second.id],
         "oldest first"
     );
-    let last = tx
-        .last_canvas_entry_at(user, "scoring")
-        .await
-        .expect("last entry");
-    assert_eq!(last, Some(second.state.entered_at));
     assert_eq!(
         tx.last_canvas_entry_at(user, "unknown")
             .await
@@ -104,9 +101,12 @@ pub async fn campaign_receipts_and_rate_windows_are_kept(store: Arc<dyn Store>) 
         .await
         .expect("receipt");
     assert_eq!(empty, CampaignReceipt::default());
+    let pending = Uuid::now_v7();
     let receipt = CampaignReceipt {
         last_received_at: Some(now),
         last_exception_at: None,
+        pending_send_id: Some(pending),
+        previous_received_at: Some(now - TimeDelta::hours(1)),
     };
     let mut tx = store.begin().await.expect("begin");
     tx.save_campaign_receipt(user, "new-lead", &receipt)
@@ -134,6 +134,8 @@ pub async fn campaign_receipts_and_rate_windows_are_kept(store: Arc<dyn Store>) 
         read.last_received_at.map(|t| t.timestamp_micros()),
         Some(now.timestamp_micros())
     );
+    assert_eq!(read.pending_send_id, Some(pending));
+    assert_eq!(read.previous_received_at, receipt.previous_received_at);
     let updated = CampaignReceipt {
         last_exception_at: Some(now + TimeDelta::seconds(3)),
         ..read
@@ -154,6 +156,141 @@ pub async fn campaign_receipts_and_rate_windows_are_kept(store: Arc<dyn Store>) 
         .await
         .expect("receipt");
     assert_eq!(other_user, CampaignReceipt::default());
+}
+
+pub async fn reentry_claims_are_atomic(store: Arc<dyn Store>) {
+    let user = Uuid::now_v7();
+    let now = now_micros();
+    let mut tx = store.begin().await.expect("begin");
+    assert!(
+        tx.claim_canvas_entry(user, "once", now, None)
+            .await
+            .expect("claim"),
+        "a first entry is always claimed"
+    );
+    // A second claim starts while the first is uncommitted: it waits for it (the row lock
+    // on PostgreSQL, the single writer on SQLite) and then finds the mark.
+    let racer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut tx = store.begin().await.expect("begin");
+            let claimed = tx
+                .claim_canvas_entry(user, "once", now + TimeDelta::seconds(1), None)
+                .await
+                .expect("claim");
+            tx.commit().await.expect("commit");
+            claimed
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    tx.commit().await.expect("commit");
+    assert!(!racer.await.expect("the racer finishes"), "once means once");
+
+    let mut tx = store.begin().await.expect("begin");
+    let later = now + TimeDelta::minutes(10);
+    let window = TimeDelta::minutes(5);
+    assert!(
+        !tx.claim_canvas_entry(user, "once", later, None)
+            .await
+            .expect("claim")
+    );
+    assert!(
+        tx.claim_canvas_entry(user, "windowed", now, Some(now - window))
+            .await
+            .expect("claim")
+    );
+    assert!(
+        !tx.claim_canvas_entry(
+            user,
+            "windowed",
+            now + TimeDelta::minutes(4),
+            Some(now - TimeDelta::minutes(1))
+        )
+        .await
+        .expect("claim"),
+        "inside the re-entry window"
+    );
+    assert!(
+        tx.claim_canvas_entry(user, "windowed", later, Some(later - window))
+            .await
+            .expect("claim"),
+        "after the window"
+    );
+    assert_eq!(
+        tx.last_canvas_entry_at(user, "windowed")
+            .await
+            .expect("last entry"),
+        Some(later)
+    );
+    assert_eq!(
+        tx.last_canvas_entry_at(user, "once")
+            .await
+            .expect("last entry"),
+        Some(now)
+    );
+    assert_eq!(
+        tx.last_canvas_entry_at(Uuid::now_v7(), "once")
+            .await
+            .expect("last entry"),
+        None
+    );
+    tx.commit().await.expect("commit");
+}
+
+pub async fn exited_entries_are_pruned_and_profiles_paged(store: Arc<dyn Store>) {
+    let user = Uuid::now_v7();
+    let now = now_micros();
+    let waiting = CanvasEntry::new(user, state("scoring", "Score", now));
+    let mut old = CanvasEntry::new(user, state("scoring", "Score", now));
+    old.state
+        .exit(ExitReason::PathEnded, now - TimeDelta::days(40));
+    let mut recent = CanvasEntry::new(user, state("scoring", "Score", now));
+    recent
+        .state
+        .exit(ExitReason::PathEnded, now - TimeDelta::days(1));
+    let mut tx = store.begin().await.expect("begin");
+    for entry in [&waiting, &old, &recent] {
+        tx.save_canvas_entry(entry).await.expect("save entry");
+    }
+    tx.commit().await.expect("commit");
+    let pruned = store
+        .prune_canvas_entries(now - TimeDelta::days(30), 100)
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 1);
+    let left: Vec<Uuid> = store
+        .canvas_entries(user, None)
+        .await
+        .expect("entries")
+        .iter()
+        .map(|entry| entry.id)
+        .collect();
+    assert_eq!(left, vec![waiting.id, recent.id]);
+
+    let mut ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
+    let profiles: Vec<Profile> = ids.iter().map(|id| Profile::new(*id, now)).collect();
+    let changes = ProfileChanges::default();
+    let writes: Vec<ProfileWrite<'_>> = profiles
+        .iter()
+        .map(|profile| ProfileWrite {
+            profile,
+            changes: &changes,
+        })
+        .collect();
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_profiles(&writes).await.expect("save profiles");
+    tx.commit().await.expect("commit");
+    ids.sort_by_key(|id| id.to_string());
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.profile_ids_after(after, 2).await.expect("page");
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some(*last);
+        paged.extend(page);
+    }
+    assert_eq!(paged, ids, "every profile once, in id order");
 }
 
 pub async fn a_job_completes_with_its_transaction(store: Arc<dyn Store>) {
@@ -205,7 +342,7 @@ pub async fn deleting_a_profile_removes_its_journey_state(store: Arc<dyn Store>)
     tx.save_canvas_entry(&entry).await.expect("save entry");
     let receipt = CampaignReceipt {
         last_received_at: Some(now),
-        last_exception_at: None,
+        ..CampaignReceipt::default()
     };
     tx.save_campaign_receipt(user, "new-lead", &receipt)
         .await

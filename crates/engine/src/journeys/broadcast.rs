@@ -1,0 +1,103 @@
+//! The broadcast worker: `broadcast: true` API triggers, carried out one page of profiles
+//! per job. Each page reads the next profile ids (in id order, after the previous page's
+//! last), sends the campaign to or enters the canvas each profile its audience admits
+//! (re-eligibility and re-entry as for a listed recipient), and enqueues the next page, all
+//! in one transaction with the job's completion: a restart resumes at the page it was on,
+//! and no profile is handled twice.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::campaign::{Campaign, DeliveryType};
+use leadwire_core::canvas::Canvas;
+use leadwire_core::track::UserIdentifier;
+use leadwire_store::{ClaimedJob, NewTask, StoreResult, StoreTransaction};
+
+use super::JourneyError;
+use super::api::{enter_canvas, send_campaign};
+use super::campaigns::corrupt;
+use super::context::Journeys;
+use super::tasks::{BROADCAST_QUEUE, BroadcastTarget, BroadcastTask};
+
+/// Profiles per broadcast job.
+pub(crate) const PAGE_SIZE: u32 = 250;
+
+/// Enqueues `task` (one page) on the broadcast queue.
+pub(crate) async fn enqueue_page(
+    tx: &mut dyn StoreTransaction,
+    task: &BroadcastTask,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    tx.enqueue(&NewTask {
+        queue: BROADCAST_QUEUE.into(),
+        payload: serde_json::to_value(task).map_err(corrupt)?,
+        run_at: now,
+    })
+    .await?;
+    Ok(())
+}
+
+/// What a broadcast page works on, looked up in the config once per page.
+enum Target<'a> {
+    Campaign(&'a Campaign),
+    Canvas(&'a Canvas),
+}
+
+fn target<'a>(journeys: &'a Journeys, task: &BroadcastTask) -> Option<Target<'a>> {
+    let config = &journeys.config;
+    match task.target {
+        BroadcastTarget::Campaign => config
+            .campaign_by_api_id(&task.id)
+            .filter(|campaign| campaign.delivery == DeliveryType::ApiTriggered)
+            .map(Target::Campaign),
+        BroadcastTarget::Canvas => config
+            .canvas_by_api_id(&task.id)
+            .filter(|canvas| canvas.entry_schedule == DeliveryType::ApiTriggered)
+            .map(Target::Canvas),
+    }
+}
+
+pub(crate) async fn handle(
+    journeys: &Journeys,
+    job: &ClaimedJob,
+    task: &BroadcastTask,
+    now: DateTime<Utc>,
+) -> Result<(), JourneyError> {
+    let mut tx = journeys.store.begin().await?;
+    let Some(target) = target(journeys, task) else {
+        tracing::warn!(id = %task.id, dispatch_id = %task.dispatch_id, "a broadcast names a campaign or canvas no longer in the config; stopped");
+        tx.complete_job(job).await?;
+        tx.commit().await?;
+        return Ok(());
+    };
+    let ids = journeys
+        .store
+        .profile_ids_after(task.after, PAGE_SIZE)
+        .await?;
+    let mut accepted = 0;
+    for id in &ids {
+        let Some(profile) = tx.find_profile(&UserIdentifier::BrazeId(*id)).await? else {
+            continue;
+        };
+        let properties = task.properties.clone();
+        let done = match target {
+            Target::Campaign(campaign) => {
+                send_campaign(journeys, tx.as_mut(), campaign, &profile, properties, now).await?
+            }
+            Target::Canvas(canvas) => {
+                enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await?
+            }
+        };
+        accepted += usize::from(done);
+    }
+    let full_page = u32::try_from(ids.len()).is_ok_and(|len| len == PAGE_SIZE);
+    if let (true, Some(last)) = (full_page, ids.last()) {
+        let next = BroadcastTask {
+            after: Some(*last),
+            ..task.clone()
+        };
+        enqueue_page(tx.as_mut(), &next, now).await?;
+    }
+    tx.complete_job(job).await?;
+    tx.commit().await?;
+    tracing::debug!(dispatch_id = %task.dispatch_id, profiles = ids.len(), accepted, more = full_page, "broadcast page done");
+    Ok(())
+}

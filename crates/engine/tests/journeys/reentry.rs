@@ -1,0 +1,135 @@
+//! Re-entry: duplicate entries at an unranked Action Paths step, and exited entries pruned
+//! past their retention without reopening a "once" canvas.
+
+use chrono::TimeDelta;
+use leadwire_core::canvas::{ExitReason, Position};
+use serde_json::json;
+
+use crate::harness::Harness;
+
+const SCORING: &str = r#"
+[workers]
+canvas_entry_retention = "1d"
+
+[[canvases]]
+name = "Scoring"
+entry_triggers = [{ type = "perform_custom_event", event = "enter" }]
+allow_reentry_after = "0s"
+
+[[canvases.steps]]
+name = "Score"
+type = "action_paths"
+window = "1h"
+ranked = RANKED
+everyone_else = "Inactive"
+groups = [{ name = "Webinar", next = "Plus five", triggers = [{ type = "perform_custom_event", event = "webinar" }] }]
+
+[[canvases.steps]]
+name = "Plus five"
+type = "user_update"
+updates = [{ attribute = "score", action = "increment", value = 5 }]
+
+[[canvases.steps]]
+name = "Inactive"
+type = "user_update"
+updates = [{ attribute = "score", action = "decrement", value = 1 }]
+"#;
+
+fn exit_reason(position: &Position) -> Option<&ExitReason> {
+    match position {
+        Position::Exited { reason, .. } => Some(reason),
+        Position::AtStep { .. } => None,
+    }
+}
+
+#[tokio::test]
+async fn a_second_entry_at_an_unranked_action_paths_step_is_deduplicated() {
+    let mut h = Harness::new(&SCORING.replace("RANKED", "false")).await;
+    h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
+        .await;
+    h.run().await;
+    h.advance(TimeDelta::minutes(1));
+    h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
+        .await;
+    h.run().await;
+    let entries = h.entries("u1", "Scoring").await;
+    assert_eq!(entries.len(), 2);
+    assert!(entries[0].awaiting_action, "the earliest entry waits");
+    assert_eq!(
+        exit_reason(&entries[1].state.position),
+        Some(&ExitReason::Deduplicated)
+    );
+
+    // One action advances the user once; the window's end sends nobody down Everyone Else.
+    h.track(json!({"events": [{"external_id": "u1", "name": "webinar"}]}))
+        .await;
+    h.run().await;
+    h.advance(TimeDelta::hours(2));
+    h.run().await;
+    assert_eq!(h.profile("u1").await.custom["score"], json!(5));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn ranked_action_paths_keep_every_entry() {
+    let mut h = Harness::new(&SCORING.replace("RANKED", "true")).await;
+    for _ in 0..2 {
+        h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
+            .await;
+        h.run().await;
+    }
+    h.track(json!({"events": [{"external_id": "u1", "name": "webinar"}]}))
+        .await;
+    h.run().await;
+    h.advance(TimeDelta::hours(1));
+    h.run().await;
+    assert_eq!(
+        h.profile("u1").await.custom["score"],
+        json!(10),
+        "both entries saw the action"
+    );
+    h.finish().await;
+}
+
+const ONCE: &str = r#"
+[workers]
+canvas_entry_retention = "1d"
+
+[[canvases]]
+name = "Once"
+entry_triggers = [{ type = "perform_custom_event", event = "enter" }]
+
+[[canvases.steps]]
+name = "Mark"
+type = "user_update"
+updates = [{ attribute = "marked", action = "set", value = true }]
+"#;
+
+#[tokio::test]
+async fn exited_entries_are_pruned_after_their_retention_and_once_still_holds() {
+    let mut h = Harness::new(ONCE).await;
+    h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
+        .await;
+    h.run().await;
+    let journeys = h.workers.journeys().clone();
+    assert_eq!(
+        journeys.prune_exited_entries(h.now).await.expect("prune"),
+        0
+    );
+    assert_eq!(h.entries("u1", "Once").await.len(), 1, "kept a day");
+    h.advance(TimeDelta::days(1) + TimeDelta::seconds(1));
+    assert_eq!(
+        journeys.prune_exited_entries(h.now).await.expect("prune"),
+        1
+    );
+    assert!(h.entries("u1", "Once").await.is_empty());
+
+    h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
+        .await;
+    h.run().await;
+    assert!(
+        h.entries("u1", "Once").await.is_empty(),
+        "re-entry control remembers the entry after pruning"
+    );
+    h.finish().await;
+}
