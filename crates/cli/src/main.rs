@@ -1,7 +1,6 @@
 //! The `leadwire` command: a thin entry point that parses arguments and hands off to one module per subcommand.
 
-mod commands;
-mod config;
+use leadwire::commands;
 
 use std::process::ExitCode;
 

@@ -101,8 +101,8 @@ fn semantic_errors_print_file_line_and_fix_and_exit_1() {
     assert!(text.contains("fix: connect it to one of"), "{text}");
     assert!(!text.contains("hunter2"), "the secret is never printed");
     assert!(
-        text.contains(": failed: 4 errors, 0 warnings"),
-        "the two unreachable steps after the broken connection count too: {text}"
+        text.contains(": failed: 4 errors, 4 warnings"),
+        "the two unreachable steps after the broken connection count too, and the seed template as printed warns about its placeholders: {text}"
     );
 }
 
@@ -170,4 +170,45 @@ fn server_and_store_sections_are_checked_too() {
         "{text}"
     );
     assert!(text.contains("store.database_url must be empty"), "{text}");
+}
+
+#[test]
+fn the_emulator_section_is_checked_against_the_connections() {
+    let source = std::fs::read_to_string(examples().join("salesforce-leads.toml"))
+        .expect("the example is readable");
+    let elsewhere = source.replacen(
+        "listen = \"127.0.0.1:8443\"",
+        "listen = \"127.0.0.1:9443\"",
+        1,
+    );
+    let output = check(&write_config("emulator-elsewhere.toml", &elsewhere));
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.contains("warning: no [[salesforce_connections]] entry points at the emulator on 127.0.0.1:9443, so `serve` will not start it"),
+        "{text}"
+    );
+
+    let unreachable = source.replace(
+        "allowed_hosts = [\"127.0.0.1\", \"localhost\"]",
+        "allowed_hosts = []",
+    );
+    let text = stdout(&check(&write_config("emulator-refused.toml", &unreachable)));
+    assert!(
+        text.contains("[delivery] allowed_hosts does not list, so every send to it is refused"),
+        "{text}"
+    );
+
+    let misspelt = source.replacen(
+        "listen = \"127.0.0.1:8443\"",
+        "listen = \"127.0.0.1:8443\"\nport = 1",
+        1,
+    );
+    let output = check(&write_config("emulator-misspelt.toml", &misspelt));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("error: [emulator]: unknown field `port`"),
+        "{}",
+        stdout(&output)
+    );
 }

@@ -21,7 +21,7 @@ use leadwire_server::{ApiKeyConfig, Permission};
 use leadwire_store::TriggerInterest;
 use sqlx::Connection;
 
-use super::serve::start;
+use super::serve::{Listeners, ServeInputs, start};
 use crate::config::load_settings;
 
 #[derive(Debug, Subcommand)]
@@ -104,14 +104,18 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
         permissions: vec![Permission::UsersTrack],
     }];
     settings.server.rate_limit_requests = u64::MAX / 2;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let server = start(
-        listener,
-        &settings,
-        &Config::default(),
-        &leadwire_engine::delivery::DeliverySettings::default(),
-    )
-    .await?;
+    let listeners = Listeners {
+        api: tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+        emulator: None,
+    };
+    let inputs = ServeInputs {
+        settings,
+        config: Config::default(),
+        delivery: leadwire_engine::delivery::DeliverySettings::default(),
+        emulator: None,
+        env: crate::embedded_emulator::process_environment(),
+    };
+    let server = start(inputs, listeners).await?;
     let url = format!("http://{}/users/track", server.address);
     println!(
         "bench ingest: {:?} backend, {} connections, {} objects per request, {} users, triggers {:?}, {} s",

@@ -105,6 +105,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "server",
     "store",
     "delivery",
+    "emulator",
     "engine",
     "workers",
     "salesforce_emulator",

@@ -19,6 +19,20 @@ pub struct ApiKey {
     pub key_env: Option<String>,
     #[serde(default)]
     pub permissions: Vec<String>,
+    /// What `serve` does when `key_env`'s variable is unset.
+    #[serde(default)]
+    pub when_unset: WhenKeyUnset,
+}
+
+/// What `serve` does when an API key's `key_env` variable is unset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenKeyUnset {
+    /// Refuse to start, naming the variable (the default).
+    #[default]
+    Error,
+    /// Generate a random key for this run and log it, for local trials.
+    Generate,
 }
 
 /// The REST permissions leadwire knows, named as Braze names them.

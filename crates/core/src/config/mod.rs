@@ -23,7 +23,7 @@ pub use liquid::{
 };
 
 pub use connections::{
-    ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, is_env_var_name,
+    ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, WhenKeyUnset, is_env_var_name,
 };
 pub use interest::ListenedTriggers;
 pub use interval::{Interval, MAX_INTERVAL_SECONDS};

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::connections::{KNOWN_PERMISSIONS, is_env_var_name};
+use super::connections::{KNOWN_PERMISSIONS, WhenKeyUnset, is_env_var_name};
 use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
 use super::{ApiKey, Config, SalesforceConnection};
@@ -115,6 +115,16 @@ fn api_key(path: &ConfigPath, key: &ApiKey, problems: &mut Vec<Diagnostic>) {
             problems.push(bad_env_name(path.key("key_env"), variable))
         }
         _ => {}
+    }
+    if key.when_unset == WhenKeyUnset::Generate && key.key_env.is_none() {
+        problems.push(Diagnostic::error(
+            path.key("when_unset"),
+            format!(
+                "API key `{}` has `when_unset = \"generate\"` but no `key_env`",
+                key.name
+            ),
+            "add key_env = \"VARIABLE\", or remove when_unset",
+        ));
     }
     for (index, permission) in key.permissions.iter().enumerate() {
         if !KNOWN_PERMISSIONS.contains(&permission.as_str()) {

@@ -1,0 +1,317 @@
+//! `leadwire serve [--config FILE]`: the REST API on the configured store, the campaign
+//! and canvas workers when the config has campaigns or canvases, the delivery worker when it
+//! has webhook templates, and the built-in Salesforce emulator when a connection points at
+//! the `[emulator]` address, until Ctrl-C or SIGTERM.
+
+mod keys;
+mod shutdown;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use leadwire_core::config::Config;
+use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
+use leadwire_engine::journeys::Journeys;
+use leadwire_engine::metrics::Metrics;
+use leadwire_engine::workers::{WorkerOptions, Workers, WorkersHandle};
+use leadwire_server::{AppState, app};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use keys::api_keys;
+pub use shutdown::{init_tracing, shutdown_signal};
+
+use crate::config::{Settings, load_settings, trigger_interest};
+use crate::embedded_emulator::{
+    EmbeddedEmulator, EmulatorSection, Environment, process_environment,
+};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The TOML config file; without it, the compiled-in defaults.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    let inputs = ServeInputs::load(args.config.as_deref())?;
+    let listeners = inputs.bind().await?;
+    let server = start(inputs, listeners).await?;
+    server.wait(shutdown_signal()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Everything `serve` reads before it starts: the layered settings, the checked config, the
+/// `[delivery]` settings, the optional `[emulator]` table, and where secrets come from.
+#[derive(Clone)]
+pub struct ServeInputs {
+    pub settings: Settings,
+    pub config: Config,
+    pub delivery: DeliverySettings,
+    pub emulator: Option<EmulatorSection>,
+    /// Reads API keys and connection secrets: the process environment unless replaced.
+    pub env: Environment,
+}
+
+/// Where the API and the built-in emulator listen.
+pub struct Listeners {
+    pub api: TcpListener,
+    /// Bound only when a connection points at the `[emulator]` address.
+    pub emulator: Option<TcpListener>,
+}
+
+impl ServeInputs {
+    /// Reads `file` (the compiled-in defaults without it); a config that `leadwire check`
+    /// rejects is an error listing every problem, and nothing starts.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let settings = load_settings(file)?;
+        let Some(path) = file else {
+            return Ok(Self {
+                settings,
+                config: Config::default(),
+                delivery: DeliverySettings::default(),
+                emulator: None,
+                env: process_environment(),
+            });
+        };
+        let config = super::check::load_valid_config(path)?;
+        let source = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let delivery = DeliverySettings::from_toml(&source).map_err(anyhow::Error::msg)?;
+        let emulator = EmulatorSection::from_toml(&source).map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            settings,
+            config,
+            delivery,
+            emulator,
+            env: process_environment(),
+        })
+    }
+
+    /// The built-in emulator's address, when a connection points at it.
+    pub fn emulator_address(&self) -> Option<SocketAddr> {
+        let section = self.emulator.as_ref()?;
+        if section.pointing_connections(&self.config).is_empty() {
+            tracing::warn!(
+                listen = %section.listen,
+                "[emulator] is configured but no Salesforce connection points at it, so it is not started"
+            );
+            return None;
+        }
+        Some(section.listen)
+    }
+
+    /// Binds the configured addresses.
+    pub async fn bind(&self) -> anyhow::Result<Listeners> {
+        let address = &self.settings.server.listen;
+        let api = TcpListener::bind(address).await.with_context(|| {
+            format!("cannot listen on {address} for the REST API ([server] listen)")
+        })?;
+        let emulator = match self.emulator_address() {
+            None => None,
+            Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
+                format!(
+                    "cannot start the built-in Salesforce emulator on {address}: stop what listens there, or remove [emulator] from the config to use that server instead"
+                )
+            })?),
+        };
+        Ok(Listeners { api, emulator })
+    }
+}
+
+/// A running node: the API, its workers and, when configured, the emulator.
+pub struct Running {
+    pub address: SocketAddr,
+    /// The built-in emulator's base URL, when it runs.
+    pub emulator_url: Option<String>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    store: Arc<dyn leadwire_store::Store>,
+    workers: Option<WorkersHandle>,
+    delivery: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
+    emulator: Option<EmbeddedEmulator>,
+}
+
+/// Opens the store and starts everything the inputs ask for on `listeners`, each in a task.
+pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<Running> {
+    let ServeInputs {
+        mut settings,
+        config,
+        mut delivery,
+        emulator: emulator_section,
+        env,
+    } = inputs;
+    let emulator = match (&emulator_section, listeners.emulator) {
+        (Some(section), Some(listener)) => {
+            start_emulator(section, &config, listener, &settings, &mut delivery, &*env).await?
+        }
+        _ => None,
+    };
+    let env = match &emulator {
+        Some(emulator) => emulator.environment(env),
+        None => env,
+    };
+    settings.server.api_keys = api_keys(&config, &settings.server.api_keys, &*env)?;
+    let store = leadwire_store::open(&settings.store)
+        .await
+        .with_context(|| format!("cannot open the store ({})", settings.store.describe()))?;
+    let has_flows = !config.campaigns.is_empty() || !config.canvases.is_empty();
+    store.set_trigger_interest(trigger_interest(
+        &settings.store.triggers,
+        has_flows.then(|| config.listened_triggers()),
+    ));
+    let limits = settings.store.attribute_limits()?;
+    let mut state = AppState::new(store.clone(), &settings.server, limits);
+    // The campaign and canvas workers run when the config has campaigns or canvases; the
+    // trigger interest set above makes the store write the trigger jobs they listen to.
+    let workers = if has_flows {
+        let journeys = Arc::new(Journeys::new(
+            store.clone(),
+            Arc::new(config.clone()),
+            limits,
+        ));
+        state = state.with_journeys(journeys.clone());
+        tracing::info!(
+            campaigns = config.campaigns.len(),
+            canvases = config.canvases.len(),
+            "starting the campaign and canvas workers"
+        );
+        Some(Workers::new(journeys, WorkerOptions::default()).start(CancellationToken::new()))
+    } else {
+        None
+    };
+    // The delivery worker runs when the config has webhook templates to send.
+    let delivery = if config.webhook_templates.is_empty() {
+        None
+    } else {
+        let env = env.clone();
+        let worker = Arc::new(
+            DeliveryWorker::new(WorkerInputs {
+                store: store.clone(),
+                config: Arc::new(config.clone()),
+                settings: delivery,
+                metrics: Arc::new(Metrics::new()),
+                clock: Arc::new(SystemClock),
+                env: Box::new(move |name| env(name)),
+            })
+            .context("cannot start the delivery worker")?,
+        );
+        state = state.with_metrics(worker.metrics().clone());
+        tracing::info!(
+            templates = config.webhook_templates.len(),
+            "starting the delivery worker"
+        );
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(worker.run(cancel.clone()));
+        Some((cancel, task))
+    };
+    let address = listeners.api.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = app(state);
+    let api = listeners.api;
+    let task = tokio::spawn(async move {
+        axum::serve(api, router)
+            .with_graceful_shutdown(async move {
+                stopped.await.ok();
+            })
+            .await
+    });
+    tracing::info!(store = %settings.store.describe(), "leadwire REST API listening on http://{address}");
+    Ok(Running {
+        address,
+        emulator_url: emulator.as_ref().map(|e| e.handle.base_url.clone()),
+        task,
+        stop,
+        store,
+        workers,
+        delivery,
+        emulator,
+    })
+}
+
+/// Starts the built-in emulator and makes the delivery worker trust its certificate.
+async fn start_emulator(
+    section: &EmulatorSection,
+    config: &Config,
+    listener: TcpListener,
+    settings: &Settings,
+    delivery: &mut DeliverySettings,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<EmbeddedEmulator>> {
+    let data_dir = section.persist.then_some(settings.store.data_dir.as_path());
+    let Some(emulator) = EmbeddedEmulator::start(section, config, listener, data_dir, env).await?
+    else {
+        return Ok(None);
+    };
+    for connection in section.pointing_connections(config) {
+        let variable = connection.client_secret_env.as_deref().unwrap_or_default();
+        let secret = if emulator.generated_secret_for(variable) {
+            format!("generated for this run, since {variable} is unset")
+        } else {
+            format!("from {variable}")
+        };
+        tracing::info!(
+            connection = %connection.name,
+            client_id = %connection.client_id,
+            "built-in Salesforce emulator listening on {} (client secret {secret}; leads: SOQL at {}/services/data/v60.0/query, counters at {}/__emulator/stats)",
+            emulator.handle.base_url, emulator.handle.base_url, emulator.handle.base_url
+        );
+    }
+    if emulator.restored_leads > 0 {
+        tracing::info!(
+            leads = emulator.restored_leads,
+            "emulator leads restored from the data directory"
+        );
+    }
+    if let Some(file) = &emulator.certificate_file {
+        match &delivery.extra_ca_file {
+            None => delivery.extra_ca_file = Some(file.clone()),
+            Some(other) => tracing::warn!(
+                certificate = %file.display(),
+                configured = %other.display(),
+                "[delivery] extra_ca_file is set, so the emulator's certificate is not trusted automatically; serve the emulator over http or add its certificate to that file"
+            ),
+        }
+    }
+    Ok(Some(emulator))
+}
+
+impl Running {
+    /// The store the node writes to.
+    pub fn store(&self) -> &Arc<dyn leadwire_store::Store> {
+        &self.store
+    }
+
+    /// The built-in emulator, when it runs.
+    pub fn emulator(&self) -> Option<&leadwire_salesforce::emulator::EmulatorHandle> {
+        self.emulator.as_ref().map(|emulator| &emulator.handle)
+    }
+
+    /// Serves until `signal` completes, then drains connections and workers, stops the
+    /// emulator last (the delivery worker may still be sending to it) and closes the store.
+    pub async fn wait(self, signal: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        signal.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        self.stop.send(()).ok();
+        self.task.await.context("the server task failed")??;
+        if let Some(workers) = self.workers {
+            workers.shutdown().await;
+        }
+        if let Some((cancel, task)) = self.delivery {
+            tracing::info!("draining the delivery worker");
+            cancel.cancel();
+            task.await.context("the delivery worker failed")?;
+        }
+        if let Some(emulator) = self.emulator {
+            emulator.handle.shutdown().await;
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
