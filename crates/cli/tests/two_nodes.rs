@@ -4,6 +4,8 @@
 //! `LEADWIRE_TEST_DATABASE_URL` names a PostgreSQL server (CI sets it); the test makes and
 //! drops its own database there.
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,40 +120,12 @@ async fn post(http: &reqwest::Client, node: &Running, path: &str, body: Value) -
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn soql_emails(http: &reqwest::Client, emulator: &EmulatorHandle) -> Vec<String> {
-    let token: Value = http
-        .post(emulator.token_url())
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", emulator.client_id()),
-            ("client_secret", emulator.client_secret()),
-        ])
-        .send()
-        .await
-        .expect("the emulator answers")
-        .json()
-        .await
-        .expect("a token");
-    let result: Value = http
-        .get(format!("{}/services/data/v60.0/query", emulator.base_url))
-        .query(&[("q", "SELECT Id, Email FROM Lead")])
-        .bearer_auth(token["access_token"].as_str().unwrap_or_default())
-        .send()
-        .await
-        .expect("the emulator answers")
-        .json()
-        .await
-        .expect("a query result");
-    assert_eq!(result["done"], true, "one page holds every lead");
-    result["records"]
-        .as_array()
-        .map(|records| {
-            records
-                .iter()
-                .filter_map(|record| record["Email"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
+async fn lead_emails(http: &reqwest::Client, emulator: &EmulatorHandle) -> Vec<String> {
+    let records = support::soql(http, emulator, "SELECT Id, Email FROM Lead").await;
+    records
+        .iter()
+        .filter_map(|record| record["Email"].as_str().map(str::to_owned))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,7 +199,7 @@ async fn two_nodes_share_one_queue_and_create_each_lead_once() {
         node.wait(async {}).await.expect("a clean shutdown");
     }
 
-    let emails = soql_emails(&http, &emulator).await;
+    let emails = lead_emails(&http, &emulator).await;
     let distinct: HashSet<&String> = emails.iter().collect();
     assert_eq!(
         emails.len(),

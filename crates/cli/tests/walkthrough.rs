@@ -4,6 +4,8 @@
 //! so the profile and the Lead become MQL; and the seed's template as printed fails with
 //! "… is not a valid URL" in the activity log.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -115,37 +117,11 @@ impl Walkthrough {
         body["users"][0].clone()
     }
 
-    /// Every Lead in the emulator, by SOQL with a token of the emulator's connected app.
+    /// Every Lead in the emulator, by SOQL.
     async fn leads(&self) -> Vec<Value> {
         let emulator = self.node.emulator().expect("the emulator runs");
-        let token: Value = self
-            .http
-            .post(emulator.token_url())
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", emulator.client_id()),
-                ("client_secret", emulator.client_secret()),
-            ])
-            .send()
-            .await
-            .expect("the emulator answers")
-            .json()
-            .await
-            .expect("a token response");
-        let token = token["access_token"].as_str().expect("an access token");
-        let soql = "SELECT Id, FirstName, LastName, Email, Company, Lead_Stage__c FROM Lead";
-        let result: Value = self
-            .http
-            .get(format!("{}/services/data/v60.0/query", emulator.base_url))
-            .query(&[("q", soql)])
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("the emulator answers")
-            .json()
-            .await
-            .expect("a query result");
-        result["records"].as_array().cloned().unwrap_or_default()
+        let query = "SELECT Id, FirstName, LastName, Email, Company, Lead_Stage__c FROM Lead";
+        support::soql(&self.http, emulator, query).await
     }
 
     /// Ids of the user's active canvas entries waiting at the Action Paths step.
