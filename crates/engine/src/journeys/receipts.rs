@@ -60,8 +60,8 @@ impl UnreceivedSend {
 }
 
 /// Takes back the receipt (and, for an aborted send, the rate-limit slot) of a send that
-/// did not reach its user. Only the pending send's own outcome moves the receipt: a replay
-/// or a send that a later one superseded leaves it alone.
+/// did not reach its user. Only the pending send's own outcome counts: a replay (which took
+/// no slot) or a send that a later one superseded leaves both alone.
 pub async fn release(
     tx: &mut dyn StoreTransaction,
     config: &Config,
@@ -72,14 +72,15 @@ pub async fn release(
     };
     let api_id = campaign.api_id();
     let mut receipt = tx.campaign_receipt(send.user_id, api_id).await?;
-    if receipt.pending_send_id == Some(send.send_id) {
-        receipt.last_received_at = receipt.previous_received_at;
-        receipt.pending_send_id = None;
-        receipt.previous_received_at = None;
-        tx.save_campaign_receipt(send.user_id, api_id, &receipt)
-            .await?;
-        tracing::debug!(campaign = api_id, user = %send.user_id, "send not received; the user qualifies again");
+    if receipt.pending_send_id != Some(send.send_id) {
+        return Ok(());
     }
+    receipt.last_received_at = receipt.previous_received_at;
+    receipt.pending_send_id = None;
+    receipt.previous_received_at = None;
+    tx.save_campaign_receipt(send.user_id, api_id, &receipt)
+        .await?;
+    tracing::debug!(campaign = api_id, user = %send.user_id, "send not received; the user qualifies again");
     if send.aborted && campaign.rate_limit_per_minute.is_some() {
         let name = rate_window_name(api_id);
         let mut window = tx.rate_window(&name).await?;

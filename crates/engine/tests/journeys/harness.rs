@@ -210,8 +210,8 @@ impl Harness {
     }
 
     /// Runs the real delivery worker over every send due now, on a clock at the harness's
-    /// time (no outbound host is allowed, so only sends that never reach the network, such
-    /// as aborted or refused ones, end here without an error).
+    /// time. Meant for sends that end without a request (aborted, or refused by the URL
+    /// policy): a public URL would be called for real.
     pub async fn deliver_for_real(&self) -> RecordSummary {
         let worker = DeliveryWorker::new(WorkerInputs {
             store: self.store.clone(),
