@@ -318,7 +318,8 @@ fn the_workers_section_sets_the_entry_retention() {
         30 * 86_400
     );
     let source = format!("{EXAMPLE}\n[workers]\ncanvas_entry_retention = \"2d\"\n");
-    assert!(run(&source).diagnostics.is_empty());
+    let report = run(&source);
+    assert_eq!(report.error_count(), 0, "{:#?}", report.diagnostics);
     let config: Config = toml::from_str(&source).expect("parses");
     assert_eq!(config.workers.canvas_entry_retention.seconds(), 2 * 86_400);
 
