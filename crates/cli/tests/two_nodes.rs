@@ -121,7 +121,7 @@ async fn post(http: &reqwest::Client, node: &Running, path: &str, body: Value) -
 }
 
 async fn lead_emails(http: &reqwest::Client, emulator: &EmulatorHandle) -> Vec<String> {
-    let records = support::soql(http, emulator, "SELECT Id, Email FROM Lead").await;
+    let records = support::soql(http, emulator.into(), "SELECT Id, Email FROM Lead").await;
     records
         .iter()
         .filter_map(|record| record["Email"].as_str().map(str::to_owned))

@@ -121,7 +121,7 @@ impl Walkthrough {
     async fn leads(&self) -> Vec<Value> {
         let emulator = self.node.emulator().expect("the emulator runs");
         let query = "SELECT Id, FirstName, LastName, Email, Company, Lead_Stage__c FROM Lead";
-        support::soql(&self.http, emulator, query).await
+        support::soql(&self.http, emulator.into(), query).await
     }
 
     /// Ids of the user's active canvas entries waiting at the Action Paths step.

@@ -1,17 +1,35 @@
 //! What the end-to-end tests share: reading the emulator's leads the way a Salesforce user
 //! would, with a client-credentials token and SOQL.
 
-use leadwire_salesforce::emulator::EmulatorHandle;
+#![allow(dead_code)]
+
 use serde_json::Value;
 
-/// The records of `soql` (one page), queried with a token of the emulator's connected app.
-pub async fn soql(http: &reqwest::Client, emulator: &EmulatorHandle, soql: &str) -> Vec<Value> {
+/// An emulator's address and its connected app's credentials.
+pub struct Org<'a> {
+    pub base_url: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: &'a str,
+}
+
+impl<'a> From<&'a leadwire_salesforce::emulator::EmulatorHandle> for Org<'a> {
+    fn from(emulator: &'a leadwire_salesforce::emulator::EmulatorHandle) -> Self {
+        Self {
+            base_url: &emulator.base_url,
+            client_id: emulator.client_id(),
+            client_secret: emulator.client_secret(),
+        }
+    }
+}
+
+/// The records of `soql` (one page), queried with a client-credentials token.
+pub async fn soql(http: &reqwest::Client, org: Org<'_>, soql: &str) -> Vec<Value> {
     let token: Value = http
-        .post(emulator.token_url())
+        .post(format!("{}/services/oauth2/token", org.base_url))
         .form(&[
             ("grant_type", "client_credentials"),
-            ("client_id", emulator.client_id()),
-            ("client_secret", emulator.client_secret()),
+            ("client_id", org.client_id),
+            ("client_secret", org.client_secret),
         ])
         .send()
         .await
@@ -21,7 +39,7 @@ pub async fn soql(http: &reqwest::Client, emulator: &EmulatorHandle, soql: &str)
         .expect("a token response");
     let token = token["access_token"].as_str().expect("an access token");
     let result: Value = http
-        .get(format!("{}/services/data/v60.0/query", emulator.base_url))
+        .get(format!("{}/services/data/v60.0/query", org.base_url))
         .query(&[("q", soql)])
         .bearer_auth(token)
         .send()

@@ -1,0 +1,189 @@
+//! `leadwire serve` as a real process with the example config: it logs where the API and the
+//! built-in emulator listen, creates the Lead, stops cleanly on SIGTERM, and after a restart
+//! on the same data directory the emulator still has the Lead (its leads persist).
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::json;
+use uuid::Uuid;
+
+const KEY: &str = "serve-process-key-0123456789abcdef";
+const SECRET: &str = "serve-process-emulator-secret";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
+
+fn write_config(dir: &Path, emulator_port: u16) -> std::path::PathBuf {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/salesforce-leads.toml"
+    );
+    let source = std::fs::read_to_string(example).expect("the example config is readable");
+    let source = source
+        .replace(
+            "key_env = \"LEADWIRE_API_KEY\"\nwhen_unset = \"generate\"",
+            &format!("key = \"{KEY}\""),
+        )
+        .replace("127.0.0.1:8443", &format!("127.0.0.1:{emulator_port}"));
+    let path = dir.join("leadwire.toml");
+    let text = format!(
+        "{source}\n[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\ndata_dir = {:?}\n",
+        dir.join("data").display().to_string()
+    );
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+/// A running `leadwire serve` and the lines it has logged so far.
+struct Serve {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Serve {
+    fn start(config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadwire"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("SALESFORCE_CLIENT_SECRET", SECRET)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("leadwire starts");
+        let (sender, lines) = mpsc::channel();
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Self {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// The text after `marker` on the first logged line that has it.
+    fn wait_for(&mut self, marker: &str) -> String {
+        loop {
+            if let Some(rest) = self.log.iter().find_map(|line| {
+                line.split_once(marker)
+                    .map(|(_, rest)| rest.split_whitespace().next().unwrap_or("").to_owned())
+            }) {
+                return rest;
+            }
+            match self.lines.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) => self.log.push(line),
+                Err(_) => panic!("no `{marker}` in the log:\n{}", self.log.join("\n")),
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn terminate(mut self) -> Vec<String> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("leadwire exits");
+        self.wait_for("stopped");
+        assert!(
+            exit.success(),
+            "exit status {exit:?}:\n{}",
+            self.log.join("\n")
+        );
+        self.log
+    }
+}
+
+async fn lead_emails(http: &reqwest::Client, emulator: &str) -> Vec<String> {
+    let org = support::Org {
+        base_url: emulator,
+        client_id: "leadwire-emulator-client",
+        client_secret: SECRET,
+    };
+    let records = support::soql(http, org, "SELECT Id, Email FROM Lead").await;
+    records
+        .iter()
+        .filter_map(|record| record["Email"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads() {
+    let dir = std::env::temp_dir().join(format!("leadwire-serve-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let config = write_config(&dir, free_port());
+    let http = reqwest::Client::new();
+
+    let mut serve = Serve::start(&config);
+    let emulator = serve.wait_for("built-in Salesforce emulator listening on ");
+    let api = serve.wait_for("leadwire REST API listening on ");
+    let secret_source = serve.wait_for("(client secret ");
+    assert_eq!(
+        secret_source, "from",
+        "the secret comes from SALESFORCE_CLIENT_SECRET"
+    );
+    let response = http
+        .post(format!("{api}/users/track"))
+        .bearer_auth(KEY)
+        .json(&json!({"attributes": [{"email": "grace@example.com", "last_name": "Hopper", "company": "Navy"}]}))
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(response.status().as_u16(), 201);
+    let mut emails = Vec::new();
+    for _ in 0..2400 {
+        emails = lead_emails(&http, &emulator).await;
+        if !emails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(emails, ["grace@example.com"]);
+    let log = serve.terminate();
+    assert!(
+        !log.iter().any(|line| line.contains(SECRET)),
+        "the secret is never logged"
+    );
+
+    // A new client: the old one's keep-alive connections died with the first process.
+    let http = reqwest::Client::new();
+    let mut again = Serve::start(&config);
+    let emulator = again.wait_for("built-in Salesforce emulator listening on ");
+    again.wait_for("leadwire REST API listening on ");
+    assert_eq!(lead_emails(&http, &emulator).await, ["grace@example.com"]);
+    again.terminate();
+    std::fs::remove_dir_all(&dir).ok();
+}
