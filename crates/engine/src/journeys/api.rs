@@ -240,22 +240,7 @@ pub async fn trigger_campaign(
     if request.broadcast {
         return start_broadcast(journeys, BroadcastTarget::Campaign, request, now).await;
     }
-    let mut tx = journeys.store.begin().await?;
-    let mut dispatch = new_dispatch();
-    for recipient in &request.recipients {
-        let Some(profile) = recipient_profile(journeys, tx.as_mut(), recipient, now).await? else {
-            dispatch.skipped += 1;
-            continue;
-        };
-        let properties = properties(request, recipient);
-        if send_campaign(journeys, tx.as_mut(), campaign, &profile, properties, now).await? {
-            dispatch.accepted += 1;
-        } else {
-            dispatch.skipped += 1;
-        }
-    }
-    tx.commit().await?;
-    Ok(dispatch)
+    dispatch_to_recipients(journeys, ApiTarget::Campaign(campaign), request, now).await
 }
 
 /// An API-triggered campaign for one user: re-eligibility, then the send-time decision.
@@ -309,6 +294,23 @@ pub async fn trigger_canvas(
     if request.broadcast {
         return start_broadcast(journeys, BroadcastTarget::Canvas, request, now).await;
     }
+    dispatch_to_recipients(journeys, ApiTarget::Canvas(canvas), request, now).await
+}
+
+/// What an API trigger with recipients reaches.
+#[derive(Clone, Copy)]
+enum ApiTarget<'a> {
+    Campaign(&'a Campaign),
+    Canvas(&'a Canvas),
+}
+
+/// Sends the campaign to, or enters the canvas for, each recipient in one transaction.
+async fn dispatch_to_recipients(
+    journeys: &Journeys,
+    target: ApiTarget<'_>,
+    request: &ApiTrigger,
+    now: DateTime<Utc>,
+) -> Result<Dispatch, ApiTriggerError> {
     let mut tx = journeys.store.begin().await?;
     let mut dispatch = new_dispatch();
     for recipient in &request.recipients {
@@ -317,7 +319,15 @@ pub async fn trigger_canvas(
             continue;
         };
         let properties = properties(request, recipient);
-        if enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await? {
+        let reached = match target {
+            ApiTarget::Campaign(campaign) => {
+                send_campaign(journeys, tx.as_mut(), campaign, &profile, properties, now).await?
+            }
+            ApiTarget::Canvas(canvas) => {
+                enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await?
+            }
+        };
+        if reached {
             dispatch.accepted += 1;
         } else {
             dispatch.skipped += 1;
