@@ -74,6 +74,28 @@ pub struct RecordedResponse {
     pub body: String,
 }
 
+/// The properties a send was triggered with, kept on its failure entries so a replay
+/// renders `event_properties`, `api_trigger_properties` and `canvas_entry_properties` as
+/// the original send did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TriggerProperties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_properties: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_trigger_properties: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canvas_entry_properties: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl TriggerProperties {
+    /// True when the send had no trigger properties at all.
+    pub fn is_empty(&self) -> bool {
+        self.event_properties.is_none()
+            && self.api_trigger_properties.is_none()
+            && self.canvas_entry_properties.is_none()
+    }
+}
+
 /// One activity-log entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityEntry {
@@ -97,6 +119,10 @@ pub struct ActivityEntry {
     pub response: Option<RecordedResponse>,
     /// The send this attempt belongs to; every attempt of one send shares it.
     pub send_id: Uuid,
+    /// The send's trigger properties, on entries of sends that did not succeed (what a
+    /// replay needs); `None` on success entries and for sends without properties.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger_properties: Option<TriggerProperties>,
 }
 
 #[cfg(test)]

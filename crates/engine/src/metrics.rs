@@ -37,6 +37,11 @@ struct SendLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct QueueLabels {
+    queue: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct ConnectionLabels {
     connection: String,
 }
@@ -48,8 +53,8 @@ pub struct Metrics {
     retries: Counter,
     aborts: Counter,
     token_fetches: Family<ConnectionLabels, Counter>,
-    queue_depth: Gauge,
-    oldest_job_age_seconds: Gauge,
+    queue_depth: Family<QueueLabels, Gauge>,
+    oldest_job_age_seconds: Family<QueueLabels, Gauge>,
     send_latency: Histogram,
     salesforce_api_used: Family<ConnectionLabels, Gauge>,
     salesforce_api_limit: Family<ConnectionLabels, Gauge>,
@@ -88,16 +93,16 @@ impl Metrics {
             "OAuth token requests per Salesforce connection",
             token_fetches.clone(),
         );
-        let queue_depth = Gauge::default();
+        let queue_depth = Family::<QueueLabels, Gauge>::default();
         registry.register(
             "queue_depth",
-            "Jobs waiting in the durable queue",
+            "Jobs waiting in the durable queue (ready, delayed or leased), per queue",
             queue_depth.clone(),
         );
-        let oldest_job_age_seconds = Gauge::default();
+        let oldest_job_age_seconds = Family::<QueueLabels, Gauge>::default();
         registry.register(
             "queue_oldest_job_age_seconds",
-            "Age of the oldest job that is due",
+            "Seconds the oldest due, unclaimed job has waited past its run time, per queue",
             oldest_job_age_seconds.clone(),
         );
         let send_latency = Histogram::new([
@@ -160,9 +165,15 @@ impl Metrics {
             .inc();
     }
 
-    pub fn set_queue(&self, depth: i64, oldest_age_seconds: i64) {
-        self.queue_depth.set(depth);
-        self.oldest_job_age_seconds.set(oldest_age_seconds);
+    /// The depth of `queue` and the age of its oldest due, unclaimed job (0 when none).
+    pub fn set_queue(&self, queue: &str, depth: i64, oldest_age_seconds: i64) {
+        let labels = QueueLabels {
+            queue: queue.to_owned(),
+        };
+        self.queue_depth.get_or_create(&labels).set(depth);
+        self.oldest_job_age_seconds
+            .get_or_create(&labels)
+            .set(oldest_age_seconds);
     }
 
     /// Record a `Sforce-Limit-Info: api-usage=USED/LIMIT` header value.
@@ -260,16 +271,24 @@ mod tests {
     fn tokens_and_queue_are_exported() {
         let metrics = Metrics::new();
         metrics.record_token_fetch("sales");
-        metrics.set_queue(12, 3);
+        metrics.set_queue("sends", 12, 3);
+        metrics.set_queue("triggers", 0, 0);
         metrics.record_abort();
         let text = metrics.encode();
         assert!(
             text.contains(r#"leadwire_salesforce_token_fetches_total{connection="sales"} 1"#),
             "{text}"
         );
-        assert!(text.contains("leadwire_queue_depth 12"), "{text}");
         assert!(
-            text.contains("leadwire_queue_oldest_job_age_seconds 3"),
+            text.contains(r#"leadwire_queue_depth{queue="sends"} 12"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"leadwire_queue_oldest_job_age_seconds{queue="sends"} 3"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"leadwire_queue_oldest_job_age_seconds{queue="triggers"} 0"#),
             "{text}"
         );
         assert!(text.contains("leadwire_message_aborts_total 1"), "{text}");

@@ -6,5 +6,7 @@
 mod harness;
 #[path = "delivery/proof.rs"]
 mod proof;
+#[path = "delivery/replay.rs"]
+mod replay;
 #[path = "delivery/semantics.rs"]
 mod semantics;

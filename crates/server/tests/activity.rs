@@ -37,6 +37,7 @@ fn entry(kind: ActivityType, campaign: &str, minutes_ago: i64) -> ActivityEntry 
         request: None,
         response: None,
         send_id: Uuid::new_v4(),
+        trigger_properties: None,
     }
 }
 

@@ -101,6 +101,14 @@ pub trait Store: JourneyReads + Send + Sync + 'static {
     /// Jobs of `queue` that are not failed (ready, delayed or leased).
     async fn pending_jobs(&self, queue: &str) -> StoreResult<u64>;
 
+    /// The run time of the oldest job of `queue` that is due at `now` and not leased (so
+    /// waiting for a worker); `None` when no job waits.
+    async fn oldest_due_job(
+        &self,
+        queue: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>>;
+
     async fn failed_jobs(&self, queue: &str) -> StoreResult<Vec<FailedJob>>;
 
     /// Activity-log entries matching `query`: newest first, or oldest first after a cursor.

@@ -50,6 +50,7 @@ conformance!(
     queue::delayed_jobs_wait_for_run_at,
     queue::an_expired_lease_is_claimed_again_and_the_old_lease_is_lost,
     queue::retry_and_fail,
+    queue::the_oldest_due_job_is_the_oldest_waiting_one,
     queue::concurrent_claimers_never_get_the_same_job,
     queue::tasks_carry_their_payload,
     ingest::track_applies_valid_objects_and_reports_rejected_ones,

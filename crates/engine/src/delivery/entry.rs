@@ -1,8 +1,11 @@
 //! Activity-log entries for one send: every attempt and abort, with the request and response
-//! redacted before they are kept.
+//! redacted before they are kept, and (on entries of sends that did not succeed) the
+//! send's trigger properties, so a replay renders as the original did.
 
 use chrono::{DateTime, Utc};
-use leadwire_core::activity::{ActivityEntry, ActivityType, RecordedRequest, RecordedResponse};
+use leadwire_core::activity::{
+    ActivityEntry, ActivityType, RecordedRequest, RecordedResponse, TriggerProperties,
+};
 use uuid::Uuid;
 
 use super::http::{AttemptResult, OutboundRequest};
@@ -83,7 +86,24 @@ impl EntryMaker<'_> {
             request: None,
             response: None,
             send_id: self.task.send_id,
+            trigger_properties: self.trigger_properties(kind),
         }
+    }
+}
+
+impl EntryMaker<'_> {
+    /// What a replay needs to render as this send did; kept on entries of sends that did
+    /// not succeed, since only those can be replayed.
+    fn trigger_properties(&self, kind: ActivityType) -> Option<TriggerProperties> {
+        if kind == ActivityType::Success {
+            return None;
+        }
+        let properties = TriggerProperties {
+            event_properties: self.task.event_properties.clone(),
+            api_trigger_properties: self.task.api_trigger_properties.clone(),
+            canvas_entry_properties: self.task.canvas_entry_properties.clone(),
+        };
+        (!properties.is_empty()).then_some(properties)
     }
 }
 

@@ -3,8 +3,9 @@
 //! `send_id` (a new idempotency key): the original attempt failed, so the receiver must not
 //! drop the replay as a repeat.
 //!
-//! The entry keeps no trigger properties, so a template that reads `event_properties`,
-//! `api_trigger_properties` or `canvas_entry_properties` renders them empty on replay.
+//! The entry keeps the send's trigger properties, so a template that reads
+//! `event_properties`, `api_trigger_properties` or `canvas_entry_properties` renders them
+//! as the original send did.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityType;
@@ -46,15 +47,16 @@ pub async fn replay(
     if entry.activity_type == ActivityType::Success {
         return Err(ReplayError::Delivered(id));
     }
+    let properties = entry.trigger_properties.unwrap_or_default();
     let task = SendTask {
         send_id: Uuid::new_v4(),
         user_id: entry.user_id,
         template: entry.template,
         source: entry.source,
         created_at: now,
-        event_properties: None,
-        api_trigger_properties: None,
-        canvas_entry_properties: None,
+        event_properties: properties.event_properties,
+        api_trigger_properties: properties.api_trigger_properties,
+        canvas_entry_properties: properties.canvas_entry_properties,
         follow_up: None,
     };
     let payload = serde_json::to_value(&task).map_err(|source| StoreError::Corrupt {

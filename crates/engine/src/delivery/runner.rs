@@ -1,6 +1,7 @@
 //! The delivery loop: claim a batch of send jobs, attempt them side by side, record the batch
 //! in one transaction. Several lanes run at once so HTTP waits overlap the database writes.
-//! Housekeeping runs beside them: activity-log pruning and the queue-depth gauge.
+//! Housekeeping runs beside them: activity-log pruning and the queue gauges (depth and the
+//! age of the oldest due, unclaimed job, for the send queue and the journey queues).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,17 @@ use crate::send_task::SEND_QUEUE;
 const IDLE_POLL: Duration = Duration::from_millis(50);
 /// How long a lane waits after a database error.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
-/// How often old activity is pruned and the queue gauge refreshed.
-const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// How often the queue gauges are refreshed.
+const GAUGES_EVERY: Duration = Duration::from_secs(5);
+/// How often old activity is pruned, in gauge refreshes (once a minute).
+const PRUNE_EVERY_GAUGES: u32 = 12;
+/// The queues whose gauges housekeeping refreshes.
+const GAUGED_QUEUES: [&str; 4] = [
+    SEND_QUEUE,
+    leadwire_store::TRIGGER_QUEUE,
+    crate::journeys::CANVAS_QUEUE,
+    crate::journeys::CAMPAIGN_QUEUE,
+];
 
 impl DeliveryWorker {
     /// Claims up to one batch of due sends, attempts them and records them. Returns how
@@ -109,22 +119,39 @@ impl DeliveryWorker {
         }
     }
 
+    /// Sets the depth and oldest-due-job-age gauges of every queue from the store.
+    pub async fn refresh_queue_gauges(&self) -> StoreResult<()> {
+        let now = self.clock.now();
+        for queue in GAUGED_QUEUES {
+            let depth = self.store.pending_jobs(queue).await?;
+            let age = self
+                .store
+                .oldest_due_job(queue, now)
+                .await?
+                .map_or(0, |run_at| (now - run_at).num_seconds().max(0));
+            self.metrics
+                .set_queue(queue, i64::try_from(depth).unwrap_or(i64::MAX), age);
+        }
+        Ok(())
+    }
+
     async fn housekeeping(&self, shutdown: CancellationToken) {
+        let mut round = 0u32;
         loop {
-            match self.prune_activity().await {
-                Ok(0) => {}
-                Ok(pruned) => tracing::info!(pruned, "old activity pruned"),
-                Err(error) => tracing::warn!(%error, "activity pruning failed"),
+            if round.is_multiple_of(PRUNE_EVERY_GAUGES) {
+                match self.prune_activity().await {
+                    Ok(0) => {}
+                    Ok(pruned) => tracing::info!(pruned, "old activity pruned"),
+                    Err(error) => tracing::warn!(%error, "activity pruning failed"),
+                }
             }
-            match self.store.pending_jobs(SEND_QUEUE).await {
-                Ok(depth) => self
-                    .metrics
-                    .set_queue(i64::try_from(depth).unwrap_or(i64::MAX), 0),
-                Err(error) => tracing::warn!(%error, "queue depth unavailable"),
+            round = round.wrapping_add(1);
+            if let Err(error) = self.refresh_queue_gauges().await {
+                tracing::warn!(%error, "queue gauges unavailable");
             }
             tokio::select! {
                 () = shutdown.cancelled() => break,
-                () = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+                () = tokio::time::sleep(GAUGES_EVERY) => {}
             }
         }
     }

@@ -123,6 +123,18 @@ pub async fn start(templates: &str, settings: DeliverySettings) -> Harness {
 impl Harness {
     /// Creates `count` profiles (external ids `lead-<id>`) and one send of `template` each.
     pub async fn enqueue_sends(&self, count: usize, template: &str, follow_up: bool) -> Vec<Uuid> {
+        self.enqueue_sends_with(count, template, follow_up, |_| {})
+            .await
+    }
+
+    /// As [`Self::enqueue_sends`], with `adjust` applied to each send task.
+    pub async fn enqueue_sends_with(
+        &self,
+        count: usize,
+        template: &str,
+        follow_up: bool,
+        adjust: impl Fn(&mut SendTask),
+    ) -> Vec<Uuid> {
         let now = self.clock.now_for_tests();
         let mut profiles = Vec::with_capacity(count);
         for n in 0..count {
@@ -151,7 +163,7 @@ impl Harness {
             .collect();
         tx.save_profiles(&writes).await.expect("save profiles");
         for profile in &profiles {
-            let task = SendTask {
+            let mut task = SendTask {
                 send_id: Uuid::new_v4(),
                 user_id: profile.id,
                 template: template.into(),
@@ -167,6 +179,7 @@ impl Harness {
                     payload: json!({"user": profile.id}),
                 }),
             };
+            adjust(&mut task);
             tx.enqueue(&NewTask {
                 queue: SEND_QUEUE.into(),
                 payload: serde_json::to_value(&task).expect("serializable"),

@@ -183,3 +183,49 @@ async fn a_503_is_retried_on_schedule_and_a_quota_refusal_rests_the_connection()
     assert_eq!(late, 4, "deferred sends keep attempt 1");
     harness.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_gauges_show_depth_and_the_age_of_the_oldest_waiting_send() {
+    let harness = start(UPSERT, DeliverySettings::default()).await;
+    let metrics = harness.worker.metrics().clone();
+    harness.worker.refresh_queue_gauges().await.expect("gauges");
+    let text = metrics.encode();
+    assert!(
+        text.contains(r#"leadwire_queue_depth{queue="sends"} 0"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"leadwire_queue_oldest_job_age_seconds{queue="sends"} 0"#),
+        "{text}"
+    );
+
+    harness.enqueue_sends(3, "Upsert Lead", false).await;
+    harness.clock.advance(TimeDelta::seconds(90));
+    harness.worker.refresh_queue_gauges().await.expect("gauges");
+    let text = metrics.encode();
+    assert!(
+        text.contains(r#"leadwire_queue_depth{queue="sends"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"leadwire_queue_oldest_job_age_seconds{queue="sends"} 90"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"leadwire_queue_oldest_job_age_seconds{queue="triggers"} 0"#),
+        "{text}"
+    );
+
+    harness.worker.drain().await.expect("drain");
+    harness.worker.refresh_queue_gauges().await.expect("gauges");
+    let text = metrics.encode();
+    assert!(
+        text.contains(r#"leadwire_queue_depth{queue="sends"} 0"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"leadwire_queue_oldest_job_age_seconds{queue="sends"} 0"#),
+        "{text}"
+    );
+    harness.finish().await;
+}

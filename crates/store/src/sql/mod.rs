@@ -231,6 +231,19 @@ macro_rules! implement_store {
                 Ok(u64::try_from(count).unwrap_or(0))
             }
 
+            async fn oldest_due_job(
+                &self,
+                queue: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+                let oldest: Option<i64> = sqlx::query_scalar($crate::sql::shared::OLDEST_DUE_JOB)
+                    .bind(queue)
+                    .bind($crate::model::to_micros(now))
+                    .fetch_one(self.reader())
+                    .await?;
+                Ok(oldest.map($crate::model::from_micros))
+            }
+
             async fn failed_jobs(
                 &self,
                 queue: &str,

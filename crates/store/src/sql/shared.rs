@@ -71,6 +71,8 @@ pub(crate) const FAIL_UNREADABLE: &str =
     "UPDATE jobs SET failed_at = $2, last_error = $3, lease_token = NULL WHERE id = $1";
 pub(crate) const PENDING_JOBS: &str =
     "SELECT COUNT(*) FROM jobs WHERE queue = $1 AND failed_at IS NULL";
+pub(crate) const OLDEST_DUE_JOB: &str = "SELECT MIN(run_at) FROM jobs WHERE queue = $1 \
+     AND failed_at IS NULL AND run_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)";
 pub(crate) const FAILED_JOBS: &str = "SELECT id, queue, attempts, last_error FROM jobs \
      WHERE queue = $1 AND failed_at IS NOT NULL ORDER BY id";
 

@@ -39,6 +39,7 @@ fn entry(
             body: "[]".into(),
         }),
         send_id: Uuid::new_v4(),
+        trigger_properties: None,
     }
 }
 

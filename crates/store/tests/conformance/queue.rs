@@ -88,6 +88,54 @@ pub async fn an_expired_lease_is_claimed_again_and_the_old_lease_is_lost(store: 
     assert_eq!(store.pending_jobs("work").await.expect("pending"), 0);
 }
 
+pub async fn the_oldest_due_job_is_the_oldest_waiting_one(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    assert_eq!(
+        store.oldest_due_job("work", now).await.expect("oldest"),
+        None
+    );
+    let oldest = now - TimeDelta::minutes(10);
+    let middle = now - TimeDelta::minutes(5);
+    enqueue(&store, "work", json!({"n": 1}), oldest).await;
+    enqueue(&store, "work", json!({"n": 2}), middle).await;
+    enqueue(&store, "work", json!({"n": 3}), now + TimeDelta::hours(1)).await;
+    enqueue(&store, "other", json!({"n": 4}), now - TimeDelta::hours(1)).await;
+    let at = |value: Option<DateTime<Utc>>| value.map(|time| time.timestamp_micros());
+    assert_eq!(
+        at(store.oldest_due_job("work", now).await.expect("oldest")),
+        Some(oldest.timestamp_micros())
+    );
+    // A leased job is being worked on, not waiting: the next one is the oldest.
+    let leased = store.claim("work", now, LEASE, 1).await.expect("claim");
+    assert_eq!(leased.len(), 1);
+    assert_eq!(
+        at(store.oldest_due_job("work", now).await.expect("oldest")),
+        Some(middle.timestamp_micros())
+    );
+    // Once the lease expires the job waits again.
+    let later = now + TimeDelta::seconds(31);
+    assert_eq!(
+        at(store.oldest_due_job("work", later).await.expect("oldest")),
+        Some(oldest.timestamp_micros())
+    );
+    // A failed job waits for nobody; a job not yet due is not counted before its time.
+    let second = store.claim("work", now, LEASE, 1).await.expect("claim");
+    store.fail(&second[0], "gave up", now).await.expect("fail");
+    store.complete(&leased[0]).await.expect("complete");
+    assert_eq!(
+        store.oldest_due_job("work", now).await.expect("oldest"),
+        None
+    );
+    let in_two_hours = now + TimeDelta::hours(2);
+    assert_eq!(
+        at(store
+            .oldest_due_job("work", in_two_hours)
+            .await
+            .expect("oldest")),
+        Some((now + TimeDelta::hours(1)).timestamp_micros())
+    );
+}
+
 pub async fn retry_and_fail(store: Arc<dyn Store>) {
     let now = Utc::now();
     enqueue(&store, "work", json!({"flaky": true}), now).await;
