@@ -22,13 +22,6 @@ const ERROR_PAUSE: Duration = Duration::from_secs(1);
 const GAUGES_EVERY: Duration = Duration::from_secs(5);
 /// How often old activity is pruned, in gauge refreshes (once a minute).
 const PRUNE_EVERY_GAUGES: u32 = 12;
-/// The queues whose gauges housekeeping refreshes.
-const GAUGED_QUEUES: [&str; 4] = [
-    SEND_QUEUE,
-    leadwire_store::TRIGGER_QUEUE,
-    crate::journeys::CANVAS_QUEUE,
-    crate::journeys::CAMPAIGN_QUEUE,
-];
 
 impl DeliveryWorker {
     /// Claims up to one batch of due sends, attempts them and records them. Returns how
@@ -122,7 +115,8 @@ impl DeliveryWorker {
     /// Sets the depth and oldest-due-job-age gauges of every queue from the store.
     pub async fn refresh_queue_gauges(&self) -> StoreResult<()> {
         let now = self.clock.now();
-        for queue in GAUGED_QUEUES {
+        let journey_queues = crate::journeys::Journeys::QUEUES;
+        for queue in std::iter::once(SEND_QUEUE).chain(journey_queues) {
             let depth = self.store.pending_jobs(queue).await?;
             let age = self
                 .store
