@@ -1,0 +1,301 @@
+//! The crash proof: `leadwire serve` (the upsert example, SQLite) sends a 10,000-lead burst
+//! to an emulator that outlives it, is killed with SIGKILL in the middle, and is started
+//! again on the same data directory. Every send completes, none is lost, and none creates a
+//! second Lead. Nothing here waits on a duration: every wait polls for a condition under a
+//! generous deadline.
+
+mod support;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use leadwire_salesforce::emulator::{EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions};
+use leadwire_salesforce::fields::CustomFieldConfig;
+use leadwire_store::Store;
+use leadwire_store::sql::sqlite::SqliteStore;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const BURST: usize = 10_000;
+const USERS_PER_REQUEST: usize = 75;
+const KEY: &str = "kill-restart-key-0123456789abcdef";
+const CLIENT_ID: &str = "leadwire-emulator-client";
+const SECRET: &str = "kill-restart-emulator-secret";
+/// Every wait gives up after this long (a stuck pipeline, not a slow one).
+const DEADLINE: Duration = Duration::from_secs(900);
+
+async fn emulator() -> EmulatorHandle {
+    let mut external = CustomFieldConfig::text("Leadwire_Id__c");
+    external.external_id = true;
+    let config = EmulatorConfig {
+        client_id: CLIENT_ID.into(),
+        client_secret: SECRET.into(),
+        custom_fields: vec![external],
+        daily_api_limit: 10_000_000,
+        ..EmulatorConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let options = ServeOptions {
+        plain_http: true,
+        cert_out: None,
+    };
+    let state = EmulatorState::new(config).expect("valid emulator config");
+    leadwire_salesforce::emulator::spawn(state, listener, options)
+        .await
+        .expect("the emulator starts")
+}
+
+/// The upsert example pointed at `emulator_url`, with a short delivery lease so a killed
+/// process's sends come back soon.
+fn write_config(dir: &Path, emulator_url: &str) -> PathBuf {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/create-lead-upsert.toml"
+    );
+    let source = std::fs::read_to_string(example).expect("the example config is readable");
+    let source = source
+        .replace(
+            "key_env = \"LEADWIRE_API_KEY\"",
+            &format!("key = \"{KEY}\""),
+        )
+        .replace("http://127.0.0.1:8443", emulator_url)
+        .replace(
+            "[delivery]\n",
+            "[delivery]\ntimeout = \"5s\"\nlease = \"20s\"\n",
+        );
+    assert!(source.contains(emulator_url) && source.contains(KEY));
+    let text = format!(
+        "{source}\n[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\ndata_dir = {:?}\n",
+        dir.join("data").display().to_string()
+    );
+    let path = dir.join("leadwire.toml");
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+/// A running `leadwire serve` and the lines it has logged so far.
+struct Serve {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    log: Vec<String>,
+}
+
+impl Serve {
+    fn start(config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_leadwire"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .env("SALESFORCE_CLIENT_SECRET", SECRET)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("leadwire starts");
+        let (sender, lines) = mpsc::channel();
+        let streams: [Option<Box<dyn std::io::Read + Send>>; 2] = [
+            child.stdout.take().map(|s| Box::new(s) as _),
+            child.stderr.take().map(|s| Box::new(s) as _),
+        ];
+        for stream in streams.into_iter().flatten() {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Self {
+            child,
+            lines,
+            log: Vec::new(),
+        }
+    }
+
+    /// The word after `marker` on the first logged line that has it.
+    fn wait_for(&mut self, marker: &str) -> String {
+        loop {
+            if let Some(rest) = self.log.iter().find_map(|line| {
+                line.split_once(marker)
+                    .map(|(_, rest)| rest.split_whitespace().next().unwrap_or("").to_owned())
+            }) {
+                return rest;
+            }
+            match self.lines.recv_timeout(DEADLINE) {
+                Ok(line) => self.log.push(line),
+                Err(_) => panic!("no `{marker}` in the log:\n{}", self.log.join("\n")),
+            }
+        }
+    }
+
+    fn kill(mut self) {
+        // `Child::kill` is SIGKILL on Unix: no shutdown, no drain, no flush.
+        self.child.kill().expect("SIGKILL delivered");
+        self.child.wait().expect("the killed process is reaped");
+    }
+
+    fn terminate(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let exit = self.child.wait().expect("leadwire exits");
+        assert!(exit.success(), "exit status {exit:?}");
+    }
+}
+
+async fn ingest(http: &reqwest::Client, api: &str) {
+    for first in (0..BURST).step_by(USERS_PER_REQUEST) {
+        let attributes: Vec<Value> = (first..BURST.min(first + USERS_PER_REQUEST))
+            .map(|n| {
+                json!({
+                    "external_id": format!("kill-{n}"),
+                    "email": format!("kill{n}@example.com"),
+                    "first_name": "Crash",
+                    "last_name": format!("Test {n}"),
+                    "company": "Durable Inc",
+                })
+            })
+            .collect();
+        let response = http
+            .post(format!("{api}/users/track"))
+            .bearer_auth(KEY)
+            .json(&json!({ "attributes": attributes }))
+            .send()
+            .await
+            .expect("the API answers");
+        assert_eq!(response.status().as_u16(), 201, "ingest from user {first}");
+    }
+}
+
+/// Polls `condition` until it holds, failing after [`DEADLINE`].
+async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !condition() {
+        assert!(started.elapsed() < DEADLINE, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Every Lead's email, through SOQL pages (`nextRecordsUrl`), as a Salesforce user sees them.
+async fn lead_emails(http: &reqwest::Client, emulator: &EmulatorHandle) -> Vec<String> {
+    let token: Value = http
+        .post(format!("{}/services/oauth2/token", emulator.base_url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", CLIENT_ID),
+            ("client_secret", SECRET),
+        ])
+        .send()
+        .await
+        .expect("the emulator answers")
+        .json()
+        .await
+        .expect("a token response");
+    let token = token["access_token"].as_str().expect("an access token");
+    let mut emails = Vec::new();
+    let mut next = Some("/services/data/v60.0/query?q=SELECT+Email+FROM+Lead".to_owned());
+    while let Some(path) = next.take() {
+        let page: Value = http
+            .get(format!("{}{path}", emulator.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("a query result");
+        for record in page["records"].as_array().into_iter().flatten() {
+            emails.extend(record["Email"].as_str().map(str::to_owned));
+        }
+        next = page["nextRecordsUrl"].as_str().map(str::to_owned);
+    }
+    emails
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
+    let dir = std::env::temp_dir().join(format!("leadwire-kill-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let emulator = emulator().await;
+    let config = write_config(&dir, &emulator.base_url);
+    let http = reqwest::Client::new();
+
+    let mut first = Serve::start(&config);
+    let api = first.wait_for("leadwire REST API listening on ");
+    ingest(&http, &api).await;
+    // Kill in the middle of the burst: some leads are in, most sends are still to come.
+    let state = emulator.state().clone();
+    wait_until("the first leads", || state.lead_count() >= BURST / 20).await;
+    first.kill();
+    let at_kill = state.lead_count();
+    assert!(
+        at_kill < BURST,
+        "the process was killed after the whole burst ({at_kill} leads); nothing was proven"
+    );
+    eprintln!("killed with {at_kill} of {BURST} leads in the emulator");
+
+    // The same data directory: claimed sends come back when their leases expire.
+    let http = reqwest::Client::new();
+    let mut second = Serve::start(&config);
+    second.wait_for("leadwire REST API listening on ");
+    wait_until("every lead", || state.lead_count() >= BURST).await;
+    // Leads are in; wait for every job to be recorded, then stop cleanly.
+    let db = dir.join("data").join("leadwire.db");
+    let store = SqliteStore::open(&db, 1)
+        .await
+        .expect("the store opens beside the process");
+    let started = Instant::now();
+    loop {
+        let mut pending = 0;
+        for queue in ["sends", "triggers", "campaigns"] {
+            pending += store.pending_jobs(queue).await.expect("pending");
+        }
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "{pending} jobs never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        store.failed_jobs("sends").await.expect("failed").is_empty(),
+        "no send failed"
+    );
+    store.close().await;
+    second.terminate();
+
+    let emails = lead_emails(&http, &emulator).await;
+    let distinct: HashSet<&str> = emails.iter().map(String::as_str).collect();
+    let expected: HashSet<String> = (0..BURST).map(|n| format!("kill{n}@example.com")).collect();
+    assert_eq!(emails.len(), BURST, "no Lead was created twice");
+    assert_eq!(distinct.len(), BURST, "no Lead was created twice");
+    assert!(
+        expected
+            .iter()
+            .all(|email| distinct.contains(email.as_str())),
+        "no send was lost"
+    );
+    let upserts = emulator
+        .stats()
+        .by_endpoint
+        .iter()
+        .filter(|(name, _)| name.starts_with("PATCH"))
+        .map(|(_, count)| *count)
+        .sum::<u64>();
+    eprintln!("{upserts} upserts for {BURST} leads");
+    assert!(upserts >= BURST as u64);
+    emulator.shutdown().await;
+    std::fs::remove_dir_all(&dir).ok();
+}
