@@ -6,6 +6,7 @@ use leadwire_core::attributes::AttributeLimits;
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_store::Store;
+use leadwire_store::ingest::Ingestor;
 
 use crate::auth::ApiKeys;
 use crate::config::ServerConfig;
@@ -14,6 +15,8 @@ use crate::rate_limit::RateLimiter;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// `/users/track` writes, group-committed.
+    pub ingest: Arc<Ingestor>,
     pub keys: Arc<ApiKeys>,
     pub rate_limiter: Arc<RateLimiter>,
     pub limits: AttributeLimits,
@@ -28,6 +31,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: &ServerConfig, limits: AttributeLimits) -> Self {
         Self {
+            ingest: Arc::new(Ingestor::new(store.clone(), limits)),
             store,
             keys: Arc::new(ApiKeys::new(&config.api_keys)),
             rate_limiter: Arc::new(RateLimiter::new(

@@ -23,6 +23,10 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+    /// The group-commit writer stopped before answering (the runtime is shutting down);
+    /// the request's data may or may not have been committed.
+    #[error("the ingest writer stopped before the write was confirmed")]
+    WriterStopped,
     #[error("invalid store configuration: {0}")]
     Config(String),
     #[error("database migration failed: {0}")]

@@ -3,6 +3,8 @@
 
 #[path = "conformance/activity.rs"]
 mod activity;
+#[path = "conformance/group_commit.rs"]
+mod group_commit;
 #[path = "conformance/harness.rs"]
 mod harness;
 #[path = "conformance/ingest.rs"]
@@ -57,6 +59,7 @@ conformance!(
     ingest::track_writes_triggers_for_changes_only,
     ingest::update_existing_only_and_identifier_rules,
     ingest::events_and_purchases_create_users_and_history,
+    group_commit::concurrent_requests_keep_their_own_outcomes_and_triggers,
     journeys::canvas_entries_round_trip_and_track_activity,
     journeys::campaign_receipts_and_rate_windows_are_kept,
     journeys::reentry_claims_are_atomic,
@@ -67,3 +70,22 @@ conformance!(
     activity::old_activity_is_pruned,
     activity::jobs_end_in_the_transaction_that_records_them,
 );
+
+/// Tests that need the harness itself (to plant bad data beside the store).
+mod with_harness {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_request_leaves_the_others_alone_on_sqlite() {
+        let harness = crate::harness::sqlite().await;
+        crate::group_commit::a_failing_request_leaves_the_others_alone(&harness).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_request_leaves_the_others_alone_on_postgres() {
+        let Some(harness) = crate::harness::postgres().await else {
+            return;
+        };
+        crate::group_commit::a_failing_request_leaves_the_others_alone(&harness).await;
+        harness.finish().await;
+    }
+}

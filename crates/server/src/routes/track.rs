@@ -1,4 +1,5 @@
-//! `POST /users/track` (reference §9): attributes, events and purchases in one transaction.
+//! `POST /users/track` (reference §9): attributes, events and purchases, committed together
+//! (with other requests' writes when several arrive at once; see `leadwire_store::ingest`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -8,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use leadwire_core::track::MAX_OBJECTS_PER_TYPE;
-use leadwire_store::ingest::{self, TrackRequest};
+use leadwire_store::ingest::TrackRequest;
 use serde_json::{Map, Value};
 
 use super::{authorize, json_object, optional_array};
@@ -48,7 +49,7 @@ pub async fn track(
         return Err(ApiError::MaxInputLengthExceeded(oversized));
     }
 
-    let outcome = ingest::track(state.store.as_ref(), &request, &state.limits, Utc::now()).await?;
+    let outcome = state.ingest.track(request, Utc::now()).await?;
     let errors: Vec<ErrorItem> = outcome.errors.iter().map(ErrorItem::from).collect();
     if outcome.processed() == 0 && !errors.is_empty() {
         return Err(ApiError::BadRequest(errors));

@@ -8,6 +8,7 @@
 //! together. Processing order is Braze's: attributes, then events, then purchases. A
 //! [`StoreError::Conflict`] (two nodes creating one user at once) retries the whole request.
 
+mod group;
 mod session;
 
 use chrono::{DateTime, Utc};
@@ -20,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewEvent, NewPurchase};
 use crate::repository::{Store, StoreTransaction};
+pub use group::{Ingestor, MAX_GROUP_OBJECTS};
 use session::Session;
 
 const ATTEMPTS: usize = 5;
@@ -66,6 +68,17 @@ pub struct TrackOutcome {
     pub events_processed: Option<usize>,
     pub purchases_processed: Option<usize>,
     pub errors: Vec<ObjectError>,
+}
+
+impl TrackRequest {
+    /// How many objects the request holds, over its three arrays.
+    pub fn objects(&self) -> usize {
+        [&self.attributes, &self.events, &self.purchases]
+            .into_iter()
+            .flatten()
+            .map(Vec::len)
+            .sum()
+    }
 }
 
 impl TrackOutcome {
@@ -127,15 +140,27 @@ async fn track_once(
     now: DateTime<Utc>,
 ) -> StoreResult<TrackOutcome> {
     let mut tx = store.begin().await?;
+    let outcome = track_in(tx.as_mut(), request, limits, now).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Applies a request inside `tx`, which the caller commits.
+async fn track_in(
+    tx: &mut dyn StoreTransaction,
+    request: &TrackRequest,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> StoreResult<TrackOutcome> {
     let mut session = Session::default();
     let mut outcome = TrackOutcome::default();
     let external_ids = external_ids(request);
-    session.preload(tx.as_mut(), &external_ids).await?;
+    session.preload(tx, &external_ids).await?;
 
     if let Some(attributes) = &request.attributes {
         let mut processed = 0;
         for (index, value) in attributes.iter().enumerate() {
-            match attributes_object(tx.as_mut(), &mut session, value, limits, now).await {
+            match attributes_object(tx, &mut session, value, limits, now).await {
                 Ok(()) => processed += 1,
                 Err(Failure::Invalid(error)) => {
                     outcome
@@ -151,7 +176,7 @@ async fn track_once(
     let mut events = Vec::new();
     if let Some(values) = &request.events {
         for (index, value) in values.iter().enumerate() {
-            match event_object(tx.as_mut(), &mut session, value, limits, now).await {
+            match event_object(tx, &mut session, value, limits, now).await {
                 Ok(event) => events.push(event),
                 Err(Failure::Invalid(error)) => {
                     outcome
@@ -167,7 +192,7 @@ async fn track_once(
     let mut purchases = Vec::new();
     if let Some(values) = &request.purchases {
         for (index, value) in values.iter().enumerate() {
-            match purchase_object(tx.as_mut(), &mut session, value, limits, now).await {
+            match purchase_object(tx, &mut session, value, limits, now).await {
                 Ok(purchase) => purchases.push(purchase),
                 Err(Failure::Invalid(error)) => {
                     outcome
@@ -190,7 +215,6 @@ async fn track_once(
     if !purchases.is_empty() {
         tx.record_purchases(&purchases).await?;
     }
-    tx.commit().await?;
     Ok(outcome)
 }
 

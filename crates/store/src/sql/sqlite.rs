@@ -4,13 +4,22 @@
 //! process instead of failing with `SQLITE_BUSY`; each starts with `BEGIN IMMEDIATE` so a
 //! second process (e.g. `leadwire migrate`) waits on the busy timeout. Reads use their own
 //! pool, which WAL lets run beside the writer.
+//!
+//! Checkpoints (copying the WAL back into the database file, with its fsyncs) run on a
+//! connection of their own in the background, so the writer's commits do not pay for them.
+//! The writer still checkpoints by itself when the WAL passes [`WRITER_CHECKPOINT_PAGES`],
+//! which bounds the WAL if the background checkpoints fall behind.
 
 use std::path::Path;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Connection, Sqlite, SqlitePool};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::error::{StoreError, StoreResult};
 use crate::interest::TriggerInterest;
@@ -18,11 +27,24 @@ use crate::repository::Backend;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The WAL size (in pages) at which the writer checkpoints by itself.
+pub const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+
+/// How often the background connection checkpoints.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Profiles, events and the job queue in one SQLite file.
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     interest: Arc<RwLock<TriggerInterest>>,
+    checkpointer: Mutex<Option<Checkpointer>>,
+}
+
+/// The background checkpoint task and the sender that stops it.
+struct Checkpointer {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
 }
 
 /// A write transaction on the single writer connection.
@@ -57,7 +79,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(false)
             .pragma("cache_size", "-32768")
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string());
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -65,14 +88,18 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
+        let checkpoints = SqliteConnection::connect_with(&options).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(readers.max(1))
             .connect_with(options.read_only(true))
             .await?;
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(checkpoint_in_background(checkpoints, stopped));
         Ok(Self {
             writer,
             reader,
             interest: Arc::new(RwLock::new(TriggerInterest::default())),
+            checkpointer: Mutex::new(Some(Checkpointer { stop, task })),
         })
     }
 
@@ -92,9 +119,38 @@ impl SqliteStore {
     }
 
     async fn close_pools(&self) {
+        let checkpointer = match self.checkpointer.lock() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(checkpointer) = checkpointer {
+            checkpointer.stop.send(()).ok();
+            checkpointer.task.await.ok();
+        }
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+/// Runs a passive checkpoint every [`CHECKPOINT_INTERVAL`] until told to stop. A passive
+/// checkpoint never waits for the writer or readers; a failed one is retried next time.
+async fn checkpoint_in_background(
+    mut connection: SqliteConnection,
+    mut stop: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            () = tokio::time::sleep(CHECKPOINT_INTERVAL) => {}
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut connection)
+            .await
+        {
+            tracing::warn!(%error, "background WAL checkpoint failed; retrying later");
+        }
+    }
+    connection.close().await.ok();
 }
 
 super::activity::implement_activity!(Sqlite);

@@ -69,6 +69,36 @@ pub async fn postgres() -> Option<Harness> {
 }
 
 impl Harness {
+    /// Runs one SQL statement on the test database, beside the store (to plant bad data).
+    pub async fn execute(&self, sql: &str) {
+        match &self.cleanup {
+            Cleanup::Files(path) => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+                let mut connection = sqlx::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("open the test SQLite file");
+                sqlx::query(sql)
+                    .execute(&mut connection)
+                    .await
+                    .expect("run the statement");
+                connection.close().await.ok();
+            }
+            Cleanup::Schema { url, schema } => {
+                let options = PgConnectOptions::from_str(url)
+                    .expect("LEADWIRE_TEST_DATABASE_URL is a PostgreSQL URL")
+                    .options([("search_path", schema.as_str())]);
+                let mut connection = PgConnection::connect_with(&options)
+                    .await
+                    .expect("connect to the test schema");
+                sqlx::query(sql)
+                    .execute(&mut connection)
+                    .await
+                    .expect("run the statement");
+                connection.close().await.ok();
+            }
+        }
+    }
+
     pub async fn finish(self) {
         self.store.close().await;
         match self.cleanup {

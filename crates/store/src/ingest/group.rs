@@ -1,0 +1,170 @@
+//! Group commit: concurrent `/users/track` requests share one write transaction.
+//!
+//! An [`Ingestor`] hands each request to a writer task. The writer takes every request
+//! waiting in its queue (up to [`MAX_GROUP_OBJECTS`] objects), applies them in arrival order
+//! in one transaction, each exactly as a lone request would be applied (its own working set,
+//! its own profile, event and trigger-job writes), and commits once. A request is answered
+//! only after that commit, so nothing acknowledged can be lost.
+//!
+//! Object errors are per request and never touch the database. When a store error stops
+//! any request of a group, or the commit fails, the shared transaction is dropped (rolling
+//! all of it back) and every request of the group runs again in a transaction of its own,
+//! so one request's failure never decides another's result.
+
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, Utc};
+use leadwire_core::attributes::AttributeLimits;
+use tokio::sync::{Mutex, mpsc, oneshot};
+
+use super::{TrackOutcome, TrackRequest, track, track_in};
+use crate::error::{StoreError, StoreResult};
+use crate::repository::Store;
+
+/// At most this many objects are written in one shared transaction.
+pub const MAX_GROUP_OBJECTS: usize = 1_200;
+
+/// Requests waiting for a writer; a full queue makes callers wait (back-pressure).
+const QUEUE_DEPTH: usize = 1_024;
+
+struct Pending {
+    request: TrackRequest,
+    now: DateTime<Utc>,
+    reply: oneshot::Sender<StoreResult<TrackOutcome>>,
+}
+
+impl Pending {
+    fn objects(&self) -> usize {
+        self.request.objects()
+    }
+}
+
+/// Applies `/users/track` requests with group commit; cheap to share behind an `Arc`.
+pub struct Ingestor {
+    store: Arc<dyn Store>,
+    limits: AttributeLimits,
+    writers: usize,
+    queue: OnceLock<mpsc::Sender<Pending>>,
+}
+
+impl Ingestor {
+    /// An ingestor over `store`. Writer tasks start on first use: one on SQLite (which has a
+    /// single writer connection), several on PostgreSQL.
+    pub fn new(store: Arc<dyn Store>, limits: AttributeLimits) -> Self {
+        let writers = match store.backend() {
+            crate::repository::Backend::Sqlite => 1,
+            crate::repository::Backend::Postgres => 4,
+        };
+        Self {
+            store,
+            limits,
+            writers,
+            queue: OnceLock::new(),
+        }
+    }
+
+    /// Applies one request and answers after its data is committed.
+    pub async fn track(
+        &self,
+        request: TrackRequest,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TrackOutcome> {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            request,
+            now,
+            reply,
+        };
+        if let Err(refused) = self.queue().send(pending).await {
+            // The writers are gone (the runtime is shutting down): write it here instead.
+            let pending = refused.0;
+            return track(
+                self.store.as_ref(),
+                &pending.request,
+                &self.limits,
+                pending.now,
+            )
+            .await;
+        }
+        answer.await.unwrap_or(Err(StoreError::WriterStopped))
+    }
+
+    fn queue(&self) -> &mpsc::Sender<Pending> {
+        self.queue.get_or_init(|| {
+            let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+            let receiver = Arc::new(Mutex::new(receiver));
+            for _ in 0..self.writers {
+                tokio::spawn(write_groups(
+                    self.store.clone(),
+                    self.limits,
+                    receiver.clone(),
+                ));
+            }
+            sender
+        })
+    }
+}
+
+/// One writer: takes the waiting requests as a group, writes them, repeats until the
+/// ingestor is dropped.
+async fn write_groups(
+    store: Arc<dyn Store>,
+    limits: AttributeLimits,
+    receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
+) {
+    loop {
+        let group = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut objects = first.objects();
+            let mut group = vec![first];
+            while objects < MAX_GROUP_OBJECTS {
+                match receiver.try_recv() {
+                    Ok(next) => {
+                        objects += next.objects();
+                        group.push(next);
+                    }
+                    Err(_) => break,
+                }
+            }
+            group
+        };
+        write_group(store.as_ref(), &limits, group).await;
+    }
+}
+
+async fn write_group(store: &dyn Store, limits: &AttributeLimits, group: Vec<Pending>) {
+    if group.len() > 1 {
+        match shared_transaction(store, limits, &group).await {
+            Ok(outcomes) => {
+                for (pending, outcome) in group.into_iter().zip(outcomes) {
+                    pending.reply.send(Ok(outcome)).ok();
+                }
+                return;
+            }
+            Err(error) => {
+                tracing::debug!(%error, requests = group.len(), "group write failed; writing each request alone");
+            }
+        }
+    }
+    for pending in group {
+        let outcome = track(store, &pending.request, limits, pending.now).await;
+        pending.reply.send(outcome).ok();
+    }
+}
+
+async fn shared_transaction(
+    store: &dyn Store,
+    limits: &AttributeLimits,
+    group: &[Pending],
+) -> StoreResult<Vec<TrackOutcome>> {
+    let mut tx = store.begin().await?;
+    let mut outcomes = Vec::with_capacity(group.len());
+    for pending in group {
+        outcomes.push(track_in(tx.as_mut(), &pending.request, limits, pending.now).await?);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
