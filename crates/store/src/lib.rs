@@ -4,7 +4,7 @@
 //! - [`sql::sqlite::SqliteStore`] (embedded default) and [`sql::postgres::PostgresStore`].
 //! - [`queue`]: job payloads and triggers; [`interest`]: which triggers are written.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
-//! - [`ingest`]: the `/users/track` write path, one transaction per request.
+//! - [`ingest`]: the `/users/track` write path; [`ingest::Ingestor`] group-commits requests.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
 pub mod activity;

@@ -1,4 +1,6 @@
-//! The `/users/track` write path: one request is one transaction.
+//! The `/users/track` write path. [`track`] writes one request in a transaction of its own;
+//! [`Ingestor`] (module `group`) writes concurrent requests together, one transaction for
+//! all that are waiting, each applied exactly as [`track`] would apply it.
 //!
 //! Every object is validated and applied in memory first (attributes through
 //! [`leadwire_core::attributes::apply_attributes`], events and purchases through
