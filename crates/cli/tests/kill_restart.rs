@@ -6,11 +6,10 @@
 
 mod support;
 
+use support::process::Serve;
+
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use leadwire_salesforce::emulator::{EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions};
@@ -77,80 +76,6 @@ fn write_config(dir: &Path, emulator_url: &str) -> PathBuf {
     let path = dir.join("leadwire.toml");
     std::fs::write(&path, text).expect("config written");
     path
-}
-
-/// A running `leadwire serve` and the lines it has logged so far.
-struct Serve {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Serve {
-    fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadwire"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("SALESFORCE_CLIENT_SECRET", SECRET)
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("leadwire starts");
-        let (sender, lines) = mpsc::channel();
-        let streams: [Option<Box<dyn std::io::Read + Send>>; 2] = [
-            child.stdout.take().map(|s| Box::new(s) as _),
-            child.stderr.take().map(|s| Box::new(s) as _),
-        ];
-        for stream in streams.into_iter().flatten() {
-            let sender = sender.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if sender.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Self {
-            child,
-            lines,
-            log: Vec::new(),
-        }
-    }
-
-    /// The word after `marker` on the first logged line that has it.
-    fn wait_for(&mut self, marker: &str) -> String {
-        loop {
-            if let Some(rest) = self.log.iter().find_map(|line| {
-                line.split_once(marker)
-                    .map(|(_, rest)| rest.split_whitespace().next().unwrap_or("").to_owned())
-            }) {
-                return rest;
-            }
-            match self.lines.recv_timeout(DEADLINE) {
-                Ok(line) => self.log.push(line),
-                Err(_) => panic!("no `{marker}` in the log:\n{}", self.log.join("\n")),
-            }
-        }
-    }
-
-    fn kill(mut self) {
-        // `Child::kill` is SIGKILL on Unix: no shutdown, no drain, no flush.
-        self.child.kill().expect("SIGKILL delivered");
-        self.child.wait().expect("the killed process is reaped");
-    }
-
-    fn terminate(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-        let exit = self.child.wait().expect("leadwire exits");
-        assert!(exit.success(), "exit status {exit:?}");
-    }
 }
 
 async fn ingest(http: &reqwest::Client, api: &str) {
@@ -230,7 +155,7 @@ async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
     let config = write_config(&dir, &emulator.base_url);
     let http = reqwest::Client::new();
 
-    let mut first = Serve::start(&config);
+    let mut first = Serve::start(&config, SECRET);
     let api = first.wait_for("leadwire REST API listening on ");
     ingest(&http, &api).await;
     // Kill in the middle of the burst: some leads are in, most sends are still to come.
@@ -246,7 +171,7 @@ async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
 
     // The same data directory: claimed sends come back when their leases expire.
     let http = reqwest::Client::new();
-    let mut second = Serve::start(&config);
+    let mut second = Serve::start(&config, SECRET);
     second.wait_for("leadwire REST API listening on ");
     wait_until("every lead", || state.lead_count() >= BURST).await;
     // Leads are in; wait for every job to be recorded, then stop cleanly.

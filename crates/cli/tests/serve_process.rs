@@ -4,10 +4,9 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
+use support::process::Serve;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -44,89 +43,6 @@ fn write_config(dir: &Path, emulator_port: u16) -> std::path::PathBuf {
     path
 }
 
-/// A running `leadwire serve` and the lines it has logged so far.
-struct Serve {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    log: Vec<String>,
-}
-
-impl Serve {
-    fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadwire"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("SALESFORCE_CLIENT_SECRET", SECRET)
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("leadwire starts");
-        let (sender, lines) = mpsc::channel();
-        for stream in [
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let sender = sender.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if sender.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        Self {
-            child,
-            lines,
-            log: Vec::new(),
-        }
-    }
-
-    /// The text after `marker` on the first logged line that has it.
-    fn wait_for(&mut self, marker: &str) -> String {
-        loop {
-            if let Some(rest) = self.log.iter().find_map(|line| {
-                line.split_once(marker)
-                    .map(|(_, rest)| rest.split_whitespace().next().unwrap_or("").to_owned())
-            }) {
-                return rest;
-            }
-            match self.lines.recv_timeout(Duration::from_secs(120)) {
-                Ok(line) => self.log.push(line),
-                Err(_) => panic!("no `{marker}` in the log:\n{}", self.log.join("\n")),
-            }
-        }
-    }
-
-    /// Sends SIGTERM and waits for a clean exit.
-    fn terminate(mut self) -> Vec<String> {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success());
-        let exit = self.child.wait().expect("leadwire exits");
-        self.wait_for("stopped");
-        assert!(
-            exit.success(),
-            "exit status {exit:?}:\n{}",
-            self.log.join("\n")
-        );
-        self.log
-    }
-}
-
 async fn lead_emails(http: &reqwest::Client, emulator: &str) -> Vec<String> {
     let org = support::Org {
         base_url: emulator,
@@ -147,7 +63,7 @@ async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads
     let config = write_config(&dir, free_port());
     let http = reqwest::Client::new();
 
-    let mut serve = Serve::start(&config);
+    let mut serve = Serve::start(&config, SECRET);
     let emulator = serve.wait_for("built-in Salesforce emulator listening on ");
     let api = serve.wait_for("leadwire REST API listening on ");
     let secret_source = serve.wait_for("(client secret ");
@@ -180,7 +96,7 @@ async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads
 
     // A new client: the old one's keep-alive connections died with the first process.
     let http = reqwest::Client::new();
-    let mut again = Serve::start(&config);
+    let mut again = Serve::start(&config, SECRET);
     let emulator = again.wait_for("built-in Salesforce emulator listening on ");
     again.wait_for("leadwire REST API listening on ");
     assert_eq!(lead_emails(&http, &emulator).await, ["grace@example.com"]);

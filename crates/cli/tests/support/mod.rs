@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use serde_json::Value;
 
 /// An emulator's address and its connected app's credentials.
