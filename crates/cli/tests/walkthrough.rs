@@ -151,7 +151,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    for _ in 0..2400 {
+    for _ in 0..7200 {
         if let Some(value) = probe().await {
             return value;
         }
