@@ -88,6 +88,16 @@ impl Serve {
             "exit status {exit:?}:\n{}",
             self.log.join("\n")
         );
-        self.log
+        std::mem::take(&mut self.log)
+    }
+}
+
+/// A test that fails half-way does not leave the process running.
+impl Drop for Serve {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
     }
 }
