@@ -111,42 +111,6 @@ async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-/// Every Lead's email, through SOQL pages (`nextRecordsUrl`), as a Salesforce user sees them.
-async fn lead_emails(http: &reqwest::Client, emulator: &EmulatorHandle) -> Vec<String> {
-    let token: Value = http
-        .post(format!("{}/services/oauth2/token", emulator.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", CLIENT_ID),
-            ("client_secret", SECRET),
-        ])
-        .send()
-        .await
-        .expect("the emulator answers")
-        .json()
-        .await
-        .expect("a token response");
-    let token = token["access_token"].as_str().expect("an access token");
-    let mut emails = Vec::new();
-    let mut next = Some("/services/data/v60.0/query?q=SELECT+Email+FROM+Lead".to_owned());
-    while let Some(path) = next.take() {
-        let page: Value = http
-            .get(format!("{}{path}", emulator.base_url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("the emulator answers")
-            .json()
-            .await
-            .expect("a query result");
-        for record in page["records"].as_array().into_iter().flatten() {
-            emails.extend(record["Email"].as_str().map(str::to_owned));
-        }
-        next = page["nextRecordsUrl"].as_str().map(str::to_owned);
-    }
-    emails
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
     let dir = std::env::temp_dir().join(format!("leadwire-kill-{}", Uuid::new_v4()));
@@ -201,7 +165,7 @@ async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
     store.close().await;
     second.terminate();
 
-    let emails = lead_emails(&http, &emulator).await;
+    let emails = support::lead_emails(&http, (&emulator).into()).await;
     let distinct: HashSet<&str> = emails.iter().map(String::as_str).collect();
     let expected: HashSet<String> = (0..BURST).map(|n| format!("kill{n}@example.com")).collect();
     assert_eq!(emails.len(), BURST, "no Lead was created twice");

@@ -43,17 +43,12 @@ fn write_config(dir: &Path, emulator_port: u16) -> std::path::PathBuf {
     path
 }
 
-async fn lead_emails(http: &reqwest::Client, emulator: &str) -> Vec<String> {
-    let org = support::Org {
+fn org(emulator: &str) -> support::Org<'_> {
+    support::Org {
         base_url: emulator,
         client_id: "leadwire-emulator-client",
         client_secret: SECRET,
-    };
-    let records = support::soql(http, org, "SELECT Id, Email FROM Lead").await;
-    records
-        .iter()
-        .filter_map(|record| record["Email"].as_str().map(str::to_owned))
-        .collect()
+    }
 }
 
 #[tokio::test]
@@ -81,7 +76,7 @@ async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads
     assert_eq!(response.status().as_u16(), 201);
     let mut emails = Vec::new();
     for _ in 0..2400 {
-        emails = lead_emails(&http, &emulator).await;
+        emails = support::lead_emails(&http, org(&emulator)).await;
         if !emails.is_empty() {
             break;
         }
@@ -99,7 +94,10 @@ async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads
     let mut again = Serve::start(&config, SECRET);
     let emulator = again.wait_for("built-in Salesforce emulator listening on ");
     again.wait_for("leadwire REST API listening on ");
-    assert_eq!(lead_emails(&http, &emulator).await, ["grace@example.com"]);
+    assert_eq!(
+        support::lead_emails(&http, org(&emulator)).await,
+        ["grace@example.com"]
+    );
     again.terminate();
     std::fs::remove_dir_all(&dir).ok();
 }

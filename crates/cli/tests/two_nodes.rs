@@ -120,14 +120,6 @@ async fn post(http: &reqwest::Client, node: &Running, path: &str, body: Value) -
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn lead_emails(http: &reqwest::Client, emulator: &EmulatorHandle) -> Vec<String> {
-    let records = support::soql(http, emulator.into(), "SELECT Id, Email FROM Lead").await;
-    records
-        .iter()
-        .filter_map(|record| record["Email"].as_str().map(str::to_owned))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_one_queue_and_create_each_lead_once() {
     let Ok(server_url) = std::env::var("LEADWIRE_TEST_DATABASE_URL") else {
@@ -199,7 +191,7 @@ async fn two_nodes_share_one_queue_and_create_each_lead_once() {
         node.wait(async {}).await.expect("a clean shutdown");
     }
 
-    let emails = lead_emails(&http, &emulator).await;
+    let emails = support::lead_emails(&http, (&emulator).into()).await;
     let distinct: HashSet<&String> = emails.iter().collect();
     assert_eq!(
         emails.len(),

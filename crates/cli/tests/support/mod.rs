@@ -24,7 +24,8 @@ impl<'a> From<&'a leadwire_salesforce::emulator::EmulatorHandle> for Org<'a> {
     }
 }
 
-/// The records of `soql` (one page), queried with a client-credentials token.
+/// Every record of `soql`, following `nextRecordsUrl` pages, queried with a
+/// client-credentials token.
 pub async fn soql(http: &reqwest::Client, org: Org<'_>, soql: &str) -> Vec<Value> {
     let token: Value = http
         .post(format!("{}/services/oauth2/token", org.base_url))
@@ -40,19 +41,32 @@ pub async fn soql(http: &reqwest::Client, org: Org<'_>, soql: &str) -> Vec<Value
         .await
         .expect("a token response");
     let token = token["access_token"].as_str().expect("an access token");
-    let result: Value = http
+    let mut request = http
         .get(format!("{}/services/data/v60.0/query", org.base_url))
-        .query(&[("q", soql)])
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("the emulator answers")
-        .json()
-        .await
-        .expect("a query result");
-    assert_eq!(
-        result["done"], true,
-        "one page holds every record: {result}"
-    );
-    result["records"].as_array().cloned().unwrap_or_default()
+        .query(&[("q", soql)]);
+    let mut records = Vec::new();
+    loop {
+        let page: Value = request
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the emulator answers")
+            .json()
+            .await
+            .expect("a query result");
+        records.extend(page["records"].as_array().into_iter().flatten().cloned());
+        match page["nextRecordsUrl"].as_str() {
+            Some(next) => request = http.get(format!("{}{next}", org.base_url)),
+            None => return records,
+        }
+    }
+}
+
+/// Every Lead's email, as a Salesforce user sees them through SOQL.
+pub async fn lead_emails(http: &reqwest::Client, org: Org<'_>) -> Vec<String> {
+    let records = soql(http, org, "SELECT Id, Email FROM Lead").await;
+    records
+        .iter()
+        .filter_map(|record| record["Email"].as_str().map(str::to_owned))
+        .collect()
 }
