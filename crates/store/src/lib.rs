@@ -3,11 +3,15 @@
 //! - [`Store`] / [`StoreTransaction`]: the repository traits ([`repository`]).
 //! - [`sql::sqlite::SqliteStore`] (embedded default) and [`sql::postgres::PostgresStore`].
 //! - [`queue`]: job payloads and triggers; [`interest`]: which triggers are written.
+//! - [`batch`]: many rows per statement; [`buffered::BufferedTransaction`] handles a batch
+//!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
 //! - [`ingest`]: the `/users/track` write path; [`ingest::Ingestor`] group-commits requests.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
 pub mod activity;
+pub mod batch;
+pub mod buffered;
 pub mod config;
 pub mod error;
 pub mod ingest;
@@ -19,6 +23,8 @@ pub mod repository;
 pub mod sql;
 
 pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
+pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
+pub use buffered::BufferedTransaction;
 pub use config::{StoreConfig, migrate, open};
 pub use error::{StoreError, StoreResult};
 pub use interest::{NameFilter, TriggerInterest};

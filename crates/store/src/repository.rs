@@ -12,6 +12,7 @@ use leadwire_core::track::UserIdentifier;
 use uuid::Uuid;
 
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
+use crate::batch::{BatchReads, BatchWrites};
 use crate::error::StoreResult;
 use crate::interest::TriggerInterest;
 use crate::journeys::{JourneyReads, JourneyWrites};
@@ -38,7 +39,7 @@ pub struct ProfileWrite<'a> {
 /// address, the most recently updated one that has an external_id, otherwise the most
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
-pub trait Store: JourneyReads + Send + Sync + 'static {
+pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Starts a write transaction. On SQLite write transactions run one at a time.
@@ -129,7 +130,7 @@ pub trait Store: JourneyReads + Send + Sync + 'static {
 /// `record_events` and `record_purchases`, from the changes they are given, filtered by the
 /// store's trigger interest. That keeps every trigger in the transaction of its cause.
 #[async_trait]
-pub trait StoreTransaction: JourneyWrites + Send {
+pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
 

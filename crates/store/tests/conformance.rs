@@ -3,6 +3,8 @@
 
 #[path = "conformance/activity.rs"]
 mod activity;
+#[path = "conformance/batch.rs"]
+mod batch;
 #[path = "conformance/group_commit.rs"]
 mod group_commit;
 #[path = "conformance/harness.rs"]
@@ -69,6 +71,10 @@ conformance!(
     activity::activity_is_filtered_and_paged_newest_first,
     activity::old_activity_is_pruned,
     activity::jobs_end_in_the_transaction_that_records_them,
+    batch::many_rows_are_read_and_written_per_statement,
+    batch::completing_many_jobs_reports_the_lost_leases,
+    batch::a_buffered_transaction_reads_its_own_writes_and_writes_at_commit,
+    batch::a_lost_lease_rolls_the_whole_buffered_batch_back,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store).

@@ -7,7 +7,7 @@
 //! that honours the idempotency header (or an upsert template) sees each send once.
 
 use leadwire_core::activity::ActivityType;
-use leadwire_store::{NewTask, StoreError, StoreResult};
+use leadwire_store::{BufferedTransaction, NewTask, StoreError, StoreResult};
 
 use super::capture;
 use super::send::{Processed, SendResult};
@@ -42,23 +42,39 @@ const RECORD_ATTEMPTS: usize = 3;
 
 impl DeliveryWorker {
     /// Writes a batch. A conflicting concurrent write (PostgreSQL) is retried.
+    ///
+    /// The batch's completions are written together at commit ([`BufferedTransaction`]);
+    /// if one of their leases turns out lost, the batch is written again job by job, so
+    /// only that job is left to the worker that holds it now.
     pub async fn record(&self, batch: &mut [Processed]) -> StoreResult<RecordSummary> {
         let mut attempt = 0;
+        let mut buffered = true;
         loop {
             attempt += 1;
-            match self.record_once(batch).await {
+            match self.record_once(batch, buffered).await {
                 Err(StoreError::Conflict) if attempt < RECORD_ATTEMPTS => {
                     tracing::debug!(attempt, "recording conflicted; trying again");
+                }
+                Err(StoreError::LeaseLost { job_id }) if buffered => {
+                    tracing::debug!(job_id, "a lease was lost; recording job by job");
+                    buffered = false;
                 }
                 other => return other,
             }
         }
     }
 
-    async fn record_once(&self, batch: &mut [Processed]) -> StoreResult<RecordSummary> {
+    async fn record_once(
+        &self,
+        batch: &mut [Processed],
+        buffered: bool,
+    ) -> StoreResult<RecordSummary> {
         let now = self.clock.now();
         let mut summary = RecordSummary::default();
         let mut tx = self.store.begin().await?;
+        if buffered {
+            tx = Box::new(BufferedTransaction::wrap(tx));
+        }
         let mut entries = Vec::new();
         let mut unreceived = Vec::new();
         for processed in batch.iter_mut() {
@@ -73,13 +89,13 @@ impl DeliveryWorker {
                 continue;
             }
             summary.count(processed.result);
-            unreceived.extend(processed.unreceived.take());
+            unreceived.extend(processed.unreceived.clone());
             if let Some(follow_up) = &processed.follow_up {
-                tx.enqueue(&NewTask {
+                tx.enqueue_all(&[NewTask {
                     queue: follow_up.queue.clone(),
                     payload: follow_up.payload.clone(),
                     run_at: now,
-                })
+                }])
                 .await?;
             }
             if let Some(write) = &processed.capture

@@ -41,7 +41,9 @@ impl DeliveryWorker {
             return Ok((0, RecordSummary::default()));
         }
         let count = jobs.len();
-        let mut processed = join_all(jobs.into_iter().map(|job| self.process(job))).await;
+        let profiles = self.batch_profiles(&jobs).await;
+        let mut processed =
+            join_all(jobs.into_iter().map(|job| self.process(job, &profiles))).await;
         let summary = self.record(&mut processed).await?;
         Ok((count, summary))
     }

@@ -12,11 +12,12 @@
 //! | 3xx, other 4xx, refused URL, render error | error entry | failed |
 //! | `abort_message` | aborted entry | complete |
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_core::activity::{ActivityEntry, ActivityType};
-use leadwire_core::track::UserIdentifier;
+use leadwire_core::profile::Profile;
 use leadwire_store::{ClaimedJob, JobFinish, JobPayload};
 
 use super::capture::{CaptureWrite, captured};
@@ -30,6 +31,7 @@ use super::worker::DeliveryWorker;
 use crate::journeys::receipts::UnreceivedSend;
 use crate::metrics::SendOutcome;
 use crate::send_task::{FollowUp, IDEMPOTENCY_HEADER, SendTask};
+use uuid::Uuid;
 
 /// How a send ended this time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,9 @@ pub enum SendResult {
     Failed,
     Aborted,
 }
+
+/// The profiles of a claimed batch by internal id, or why they could not be read.
+pub type BatchProfiles = Result<HashMap<Uuid, Profile>, String>;
 
 /// One processed job, ready to be recorded.
 #[derive(Debug)]
@@ -75,8 +80,28 @@ impl Ending {
 }
 
 impl DeliveryWorker {
-    /// Attempts one claimed send job and says how it ends.
-    pub async fn process(&self, job: ClaimedJob) -> Processed {
+    /// The profiles of a claimed batch's users, read in one query, so each send need not
+    /// read its own.
+    pub async fn batch_profiles(&self, jobs: &[ClaimedJob]) -> BatchProfiles {
+        let ids: Vec<Uuid> = jobs
+            .iter()
+            .filter_map(|job| match &job.payload {
+                JobPayload::Task(task) => task.get("user_id")?.as_str()?.parse().ok(),
+                JobPayload::Trigger(_) => None,
+            })
+            .collect();
+        match self.store.profiles_by_id(&ids).await {
+            Ok(profiles) => Ok(profiles
+                .into_iter()
+                .map(|profile| (profile.id, profile))
+                .collect()),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// Attempts one claimed send job and says how it ends. `profiles` holds the users of
+    /// its batch (see [`Self::batch_profiles`]).
+    pub async fn process(&self, job: ClaimedJob, profiles: &BatchProfiles) -> Processed {
         let now = self.clock.now();
         let task = match &job.payload {
             JobPayload::Task(value) => serde_json::from_value::<SendTask>(value.clone())
@@ -100,7 +125,7 @@ impl DeliveryWorker {
             }
         };
         let mut entries = Vec::new();
-        let ending = self.send(&job, &task, &mut entries).await;
+        let ending = self.send(&job, &task, profiles, &mut entries).await;
         let is_final = !matches!(ending.result, SendResult::Retrying | SendResult::Deferred);
         Processed {
             result: ending.result,
@@ -127,6 +152,7 @@ impl DeliveryWorker {
         &self,
         job: &ClaimedJob,
         task: &SendTask,
+        profiles: &BatchProfiles,
         entries: &mut Vec<ActivityEntry>,
     ) -> Ending {
         let now = self.clock.now();
@@ -149,11 +175,7 @@ impl DeliveryWorker {
                 },
             );
         };
-        let profile = match self
-            .store
-            .find_profile(&UserIdentifier::BrazeId(task.user_id))
-            .await
-        {
+        let profile = match profiles.as_ref().map(|found| found.get(&task.user_id)) {
             Ok(Some(profile)) => profile,
             Ok(None) => {
                 let message = format!("user {} no longer exists", task.user_id);
@@ -162,7 +184,7 @@ impl DeliveryWorker {
                 return Ending::new(SendResult::Aborted, JobFinish::Complete);
             }
             Err(error) => {
-                tracing::warn!(%error, "profile read failed; the send waits");
+                tracing::warn!(error, "profile read failed; the send waits");
                 let at = now + TimeDelta::seconds(30);
                 let reason = format!("profile read failed: {error}");
                 return Ending::new(SendResult::Deferred, JobFinish::Defer { at, reason });
@@ -180,7 +202,7 @@ impl DeliveryWorker {
         let mut refreshed = false;
         loop {
             let now = self.clock.now();
-            let rendered = match context.render(compiled, task, &profile, now).await {
+            let rendered = match context.render(compiled, task, profile, now).await {
                 Ok(rendered) => rendered,
                 Err(problem) => {
                     return self.render_failed(problem, &base, attempt_number, entries, now);

@@ -32,21 +32,22 @@ pub enum SendOutcome {
     RateLimitAborted,
 }
 
-/// A delayed or rate-limited campaign send whose time has come.
-pub(crate) async fn handle(
+/// A delayed or rate-limited campaign send whose time has come, handled inside `tx` and
+/// completed there.
+pub(crate) async fn handle_in(
     journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
     job: &ClaimedJob,
     task: &CampaignTask,
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
-    let mut tx = journeys.store.begin().await?;
     let campaign = journeys.config.campaign_by_api_id(&task.campaign);
     let profile = tx
         .find_profile(&UserIdentifier::BrazeId(task.user_id))
         .await?;
     match (campaign, profile) {
         (Some(campaign), Some(profile)) => {
-            let outcome = decide(journeys, tx.as_mut(), campaign, &profile, task, now).await?;
+            let outcome = decide(journeys, tx, campaign, &profile, task, now).await?;
             tracing::debug!(campaign = %task.campaign, user = %task.user_id, ?outcome, "campaign send decided");
         }
         (None, _) => {
@@ -57,7 +58,6 @@ pub(crate) async fn handle(
         }
     }
     tx.complete_job(job).await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -151,13 +151,12 @@ async fn enqueue_task(
     task: &CampaignTask,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue(&NewTask {
+    tx.enqueue_all(&[NewTask {
         queue: CAMPAIGN_QUEUE.into(),
         payload: serde_json::to_value(task).map_err(corrupt)?,
         run_at: at,
-    })
-    .await?;
-    Ok(())
+    }])
+    .await
 }
 
 /// Enqueues a send task for the delivery worker.
@@ -166,13 +165,12 @@ pub(crate) async fn enqueue_send(
     send: &SendTask,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue(&NewTask {
+    tx.enqueue_all(&[NewTask {
         queue: SEND_QUEUE.into(),
         payload: serde_json::to_value(send).map_err(corrupt)?,
         run_at: now,
-    })
-    .await?;
-    Ok(())
+    }])
+    .await
 }
 
 pub(crate) fn corrupt(source: serde_json::Error) -> leadwire_store::StoreError {

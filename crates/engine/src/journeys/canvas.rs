@@ -36,13 +36,12 @@ pub(crate) async fn enqueue_step(
     message_finished: bool,
     run_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue(&NewTask {
+    tx.enqueue_all(&[NewTask {
         queue: CANVAS_QUEUE.into(),
         payload: step_payload(entry, message_finished)?,
         run_at,
-    })
-    .await?;
-    Ok(())
+    }])
+    .await
 }
 
 fn step_payload(entry: &CanvasEntry, message_finished: bool) -> StoreResult<serde_json::Value> {
@@ -55,34 +54,27 @@ fn step_payload(entry: &CanvasEntry, message_finished: bool) -> StoreResult<serd
     .map_err(corrupt)
 }
 
-pub(crate) async fn handle(
+/// Handles one canvas task inside `tx`, completing it there.
+pub(crate) async fn handle_in(
     journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
     job: &ClaimedJob,
     task: &CanvasTask,
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
-    let mut tx = journeys.store.begin().await?;
     if let Some(user_id) = task.user_id {
         // Profile first, then entry: the trigger worker's lock order.
         tx.find_profile(&UserIdentifier::BrazeId(user_id)).await?;
     }
     if let Some(mut entry) = tx.canvas_entry(task.entry_id).await? {
         if entry.is_active() && entry.state.history.len() == task.seq {
-            run_entry(
-                journeys,
-                tx.as_mut(),
-                &mut entry,
-                task.message_finished,
-                now,
-            )
-            .await?;
+            run_entry(journeys, tx, &mut entry, task.message_finished, now).await?;
             tx.save_canvas_entry(&entry).await?;
         } else {
             tracing::trace!(entry = %task.entry_id, "stale canvas task; the entry has moved on");
         }
     }
     tx.complete_job(job).await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -8,7 +8,8 @@ use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::filters::{EventCounts, Filter};
 use leadwire_store::{
-    ClaimedJob, JobPayload, NameFilter, Store, StoreResult, TRIGGER_QUEUE, TriggerInterest,
+    ClaimedJob, JobPayload, NameFilter, Store, StoreResult, StoreTransaction, TRIGGER_QUEUE,
+    TriggerInterest,
 };
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -67,21 +68,35 @@ impl Journeys {
     /// Handles one claimed job of any journey queue at `now`, completing it in the same
     /// transaction as its effects. On `Err` nothing was written and the job is still leased.
     pub async fn handle(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), JourneyError> {
+        if let (BROADCAST_QUEUE, JobPayload::Task(payload)) = (job.queue.as_str(), &job.payload) {
+            let task = decode(payload, "broadcast task")?;
+            return super::broadcast::handle(self, job, &task, now).await;
+        }
+        let mut tx = self.store.begin().await?;
+        self.handle_in(tx.as_mut(), job, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Handles one job of the trigger, canvas or campaign queue inside `tx`, completing it
+    /// there.
+    pub(crate) async fn handle_in(
+        &self,
+        tx: &mut dyn StoreTransaction,
+        job: &ClaimedJob,
+        now: DateTime<Utc>,
+    ) -> Result<(), JourneyError> {
         match (job.queue.as_str(), &job.payload) {
             (TRIGGER_QUEUE, JobPayload::Trigger(trigger)) => {
-                super::triggers::handle(self, job, trigger, now).await
+                super::triggers::handle_in(self, tx, job, trigger, now).await
             }
             (CANVAS_QUEUE, JobPayload::Task(payload)) => {
                 let task = decode(payload, "canvas task")?;
-                super::canvas::handle(self, job, &task, now).await
+                super::canvas::handle_in(self, tx, job, &task, now).await
             }
             (CAMPAIGN_QUEUE, JobPayload::Task(payload)) => {
                 let task = decode(payload, "campaign task")?;
-                super::campaigns::handle(self, job, &task, now).await
-            }
-            (BROADCAST_QUEUE, JobPayload::Task(payload)) => {
-                let task = decode(payload, "broadcast task")?;
-                super::broadcast::handle(self, job, &task, now).await
+                super::campaigns::handle_in(self, tx, job, &task, now).await
             }
             (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
         }

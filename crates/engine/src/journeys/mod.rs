@@ -17,6 +17,7 @@
 //! receipts, new jobs) and the job's own completion commit together or not at all.
 
 pub mod api;
+mod batch;
 mod broadcast;
 pub mod campaigns;
 pub mod canvas;

@@ -63,24 +63,24 @@ pub fn trigger_event(trigger: &Trigger) -> TriggerEvent {
     }
 }
 
-pub(crate) async fn handle(
+/// Handles one trigger job inside `tx`, completing it there.
+pub(crate) async fn handle_in(
     journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
     job: &ClaimedJob,
     trigger: &Trigger,
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
     let event = trigger_event(trigger);
-    let mut tx = journeys.store.begin().await?;
     let user = UserIdentifier::BrazeId(trigger.user_id());
     match tx.find_profile(&user).await? {
         Some(profile) => {
-            campaigns_on_trigger(journeys, tx.as_mut(), &profile, &event, now).await?;
-            canvases_on_trigger(journeys, tx.as_mut(), &profile, &event, now).await?;
+            campaigns_on_trigger(journeys, tx, &profile, &event, now).await?;
+            canvases_on_trigger(journeys, tx, &profile, &event, now).await?;
         }
         None => tracing::debug!(user = %trigger.user_id(), "trigger for a deleted user; dropped"),
     }
     tx.complete_job(job).await?;
-    tx.commit().await?;
     Ok(())
 }
 

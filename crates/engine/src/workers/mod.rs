@@ -2,7 +2,10 @@
 //! sends): one loop per queue with a bounded number of jobs in flight, polling with
 //! backoff when idle, and a graceful shutdown that stops claiming and drains what is in
 //! flight. [`Workers::run_until_idle`] is the deterministic driver for tests and benches:
-//! it handles every job due at a given `now`, one at a time, until none is left.
+//! it handles every job due at a given `now`, a claimed batch at a time, until none is left.
+//!
+//! The trigger, canvas and campaign queues handle each claimed batch in one transaction
+//! ([`Journeys::handle_batch`]); when that fails, its jobs are handled one transaction each.
 //!
 //! Beside the queue loops, a housekeeping loop prunes exited canvas entries past their
 //! retention every [`WorkerOptions::housekeeping_every`].
@@ -43,8 +46,8 @@ pub struct WorkerOptions {
 impl Default for WorkerOptions {
     fn default() -> Self {
         Self {
-            concurrency: 8,
-            batch: 32,
+            concurrency: 256,
+            batch: 128,
             lease: Duration::from_secs(60),
             poll_min: Duration::from_millis(20),
             poll_max: Duration::from_secs(1),
@@ -117,6 +120,18 @@ impl Workers {
             {
                 Ok(jobs) if !jobs.is_empty() => {
                     idle = self.options.poll_min;
+                    if Journeys::handles_batches(queue) {
+                        let count = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
+                        let Ok(permit) = permits.clone().acquire_many_owned(count).await else {
+                            break;
+                        };
+                        let workers = self.clone();
+                        in_flight.spawn(async move {
+                            workers.process_batch(&jobs, Utc::now()).await;
+                            drop(permit);
+                        });
+                        continue;
+                    }
                     for job in jobs {
                         let Ok(permit) = permits.clone().acquire_owned().await else {
                             break;
@@ -158,6 +173,23 @@ impl Workers {
         }
     }
 
+    /// Handles claimed jobs of one queue that handles batches in one transaction; if that
+    /// fails, handles them one transaction each (see [`Journeys::handle_batch`]).
+    pub async fn process_batch(&self, jobs: &[ClaimedJob], now: DateTime<Utc>) {
+        if let [job] = jobs {
+            return self.process(job, now).await;
+        }
+        match self.journeys.handle_batch(jobs, now).await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::debug!(jobs = jobs.len(), %error, "a job batch failed; handling its jobs one at a time");
+            }
+        }
+        for job in jobs {
+            self.process(job, now).await;
+        }
+    }
+
     /// Handles one claimed job, then retries or fails it on error.
     pub async fn process(&self, job: &ClaimedJob, now: DateTime<Utc>) {
         let Err(error) = self.journeys.handle(job, now).await else {
@@ -193,6 +225,10 @@ impl Workers {
                     .claim(queue, now, self.options.lease, self.options.batch)
                     .await?;
                 this_round += jobs.len();
+                if Journeys::handles_batches(queue) {
+                    self.process_batch(&jobs, now).await;
+                    continue;
+                }
                 for job in &jobs {
                     self.process(job, now).await;
                 }

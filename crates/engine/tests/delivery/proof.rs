@@ -172,9 +172,10 @@ async fn a_crash_between_send_and_record_is_repaired_by_the_lease() {
             .await
             .expect("claim");
         assert_eq!(claimed.len(), LEADS);
+        let profiles = harness.worker.batch_profiles(&claimed).await;
         for job in claimed {
             // Sent, then the process "dies" before recording anything.
-            drop(harness.worker.process(job).await);
+            drop(harness.worker.process(job, &profiles).await);
         }
         assert_eq!(harness.emulator.state().lead_count(), LEADS);
         assert_eq!(

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leadwire_engine::journeys::CANVAS_QUEUE;
 use leadwire_engine::send_task::SEND_QUEUE;
-use leadwire_store::NewTask;
+use leadwire_store::{NewTask, TRIGGER_QUEUE};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -82,5 +82,50 @@ async fn a_job_that_cannot_be_handled_is_failed_with_its_error() {
     let error = failed[0].last_error.clone().unwrap_or_default();
     assert!(error.contains("canvas task"), "{error}");
     assert_eq!(h.run().await, 0, "a failed job is not claimed again");
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_batch_with_a_lost_lease_is_handled_job_by_job() {
+    let h = Harness::new(CONFIG).await;
+    h.track(json!({"attributes": [
+        {"external_id": "ada", "email": "ada@example.com"},
+        {"external_id": "bob", "email": "bob@example.com"},
+        {"external_id": "cy", "email": "cy@example.com"},
+    ]}))
+    .await;
+    let lease = Duration::from_secs(30);
+    let batch = h
+        .store
+        .claim(TRIGGER_QUEUE, h.now, lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(batch.len(), 3);
+    // The lease runs out and another worker takes the first trigger.
+    let later = h.now + chrono::TimeDelta::seconds(31);
+    let taken = h
+        .store
+        .claim(TRIGGER_QUEUE, later, lease, 1)
+        .await
+        .expect("claim again");
+    assert_eq!(taken[0].id, batch[0].id);
+
+    h.workers.process_batch(&batch, later).await;
+    assert_eq!(
+        h.store.pending_jobs(SEND_QUEUE).await.expect("pending"),
+        2,
+        "the two triggers still held were handled on their own"
+    );
+    assert_eq!(
+        h.store.pending_jobs(TRIGGER_QUEUE).await.expect("pending"),
+        1,
+        "the taken trigger is left to the worker holding it"
+    );
+    h.workers.process_batch(&taken, later).await;
+    assert_eq!(h.store.pending_jobs(SEND_QUEUE).await.expect("pending"), 3);
+    assert_eq!(
+        h.store.pending_jobs(TRIGGER_QUEUE).await.expect("pending"),
+        0
+    );
     h.finish().await;
 }

@@ -5,6 +5,7 @@
 //! transactions run one at a time on a single writer connection).
 
 pub(crate) mod activity;
+pub(crate) mod batch;
 pub(crate) mod journeys;
 pub mod postgres;
 pub(crate) mod shared;

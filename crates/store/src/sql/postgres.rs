@@ -75,3 +75,4 @@ super::implement_store!(
     Backend::Postgres
 );
 super::journeys::implement_journeys!(PostgresStore, PostgresTransaction);
+super::batch::implement_batch!(PostgresStore, PostgresTransaction, Postgres);

@@ -156,3 +156,4 @@ async fn checkpoint_in_background(
 super::activity::implement_activity!(Sqlite);
 super::implement_store!(SqliteStore, SqliteTransaction, Sqlite, Backend::Sqlite);
 super::journeys::implement_journeys!(SqliteStore, SqliteTransaction);
+super::batch::implement_batch!(SqliteStore, SqliteTransaction, Sqlite);

@@ -1,0 +1,276 @@
+//! Many rows per statement ([`BatchReads`], [`BatchWrites`]) and the transaction that
+//! handles a batch of jobs with them ([`BufferedTransaction`]).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use leadwire_core::attributes::ProfileChanges;
+use leadwire_core::profile::Profile;
+use leadwire_core::track::UserIdentifier;
+use leadwire_store::{
+    BatchWrites, BufferedTransaction, CampaignReceipt, JobPayload, JourneyWrites, LeasedJob,
+    NewTask, ProfileWrite, ReceiptRecord, Store, StoreError, StoreTransaction,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+const LEASE: Duration = Duration::from_secs(30);
+
+fn at_micros(time: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    chrono::DateTime::from_timestamp_micros(time.timestamp_micros()).expect("a valid time")
+}
+
+async fn save_profiles(store: &Arc<dyn Store>, count: usize) -> Vec<Profile> {
+    let now = at_micros(Utc::now());
+    let mut profiles: Vec<Profile> = (0..count)
+        .map(|n| {
+            let mut profile = Profile::new(Uuid::now_v7(), now);
+            profile.external_id = Some(format!("batch-{n}-{}", profile.id));
+            profile
+        })
+        .collect();
+    profiles.sort_by_key(|profile| profile.id);
+    let changes = ProfileChanges::default();
+    let writes: Vec<ProfileWrite<'_>> = profiles
+        .iter()
+        .map(|profile| ProfileWrite {
+            profile,
+            changes: &changes,
+        })
+        .collect();
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_profiles(&writes).await.expect("save");
+    tx.commit().await.expect("commit");
+    profiles
+}
+
+fn task(queue: &str, n: u32) -> NewTask {
+    NewTask {
+        queue: queue.into(),
+        payload: json!({ "n": n }),
+        run_at: Utc::now(),
+    }
+}
+
+fn received(minutes_ago: i64) -> CampaignReceipt {
+    CampaignReceipt {
+        last_received_at: Some(at_micros(Utc::now() - TimeDelta::minutes(minutes_ago))),
+        ..CampaignReceipt::default()
+    }
+}
+
+pub async fn many_rows_are_read_and_written_per_statement(store: Arc<dyn Store>) {
+    let profiles = save_profiles(&store, 3).await;
+    let missing = Uuid::now_v7();
+    let ids = [profiles[2].id, missing, profiles[0].id, profiles[1].id];
+    let found = store.profiles_by_id(&ids).await.expect("profiles by id");
+    assert_eq!(
+        found, profiles,
+        "every stored profile, in id order; the missing id left out"
+    );
+
+    let (ada, bob) = (profiles[0].id, profiles[1].id);
+    let mut tx = store.begin().await.expect("begin");
+    assert_eq!(
+        tx.find_profiles_by_id(&ids)
+            .await
+            .expect("in a transaction"),
+        profiles
+    );
+    let records = [
+        ReceiptRecord {
+            user_id: ada,
+            campaign: "welcome".into(),
+            receipt: received(30),
+        },
+        ReceiptRecord {
+            user_id: bob,
+            campaign: "welcome".into(),
+            receipt: received(20),
+        },
+        ReceiptRecord {
+            user_id: ada,
+            campaign: "welcome".into(),
+            receipt: received(10),
+        },
+        ReceiptRecord {
+            user_id: ada,
+            campaign: "nurture".into(),
+            receipt: received(5),
+        },
+    ];
+    tx.save_campaign_receipts(&records)
+        .await
+        .expect("save receipts");
+    tx.enqueue_all(&[task("batch", 1), task("batch", 2), task("other", 3)])
+        .await
+        .expect("enqueue all");
+    tx.commit().await.expect("commit");
+
+    let mut tx = store.begin().await.expect("begin");
+    let mut read = tx
+        .campaign_receipts_of(&[ada, missing])
+        .await
+        .expect("receipts of");
+    read.sort_by(|a, b| a.campaign.cmp(&b.campaign));
+    assert_eq!(
+        read,
+        vec![records[3].clone(), records[2].clone()],
+        "the later of two receipts for one campaign wins; only the asked users'"
+    );
+    drop(tx);
+    assert_eq!(
+        store
+            .campaign_receipt(bob, "welcome")
+            .await
+            .expect("receipt"),
+        records[1].receipt
+    );
+
+    let claimed = store
+        .claim("batch", Utc::now(), LEASE, 10)
+        .await
+        .expect("claim");
+    let payloads: Vec<_> = claimed.iter().map(|job| job.payload.clone()).collect();
+    assert_eq!(
+        payloads,
+        vec![
+            JobPayload::Task(json!({"n": 1})),
+            JobPayload::Task(json!({"n": 2}))
+        ]
+    );
+    assert_eq!(store.pending_jobs("other").await.expect("pending"), 1);
+}
+
+pub async fn completing_many_jobs_reports_the_lost_leases(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_all(&[task("work", 1), task("work", 2), task("work", 3)])
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    let now = Utc::now();
+    let first = store.claim("work", now, LEASE, 3).await.expect("claim");
+    assert_eq!(first.len(), 3);
+    // The lease expires and another worker takes the first job.
+    let later = now + TimeDelta::seconds(31);
+    let second = store.claim("work", later, LEASE, 1).await.expect("claim");
+    assert_eq!(second[0].id, first[0].id);
+
+    let mut tx = store.begin().await.expect("begin");
+    let jobs: Vec<LeasedJob> = first.iter().map(LeasedJob::from).collect();
+    let lost = tx.complete_jobs(&jobs).await.expect("complete jobs");
+    tx.commit().await.expect("commit");
+    assert_eq!(lost, vec![first[0].id], "only the job taken over is lost");
+    assert_eq!(
+        store.pending_jobs("work").await.expect("pending"),
+        1,
+        "the taken-over job stays with its new worker"
+    );
+    store
+        .complete(&second[0])
+        .await
+        .expect("its new lease completes");
+    assert_eq!(store.pending_jobs("work").await.expect("pending"), 0);
+}
+
+pub async fn a_buffered_transaction_reads_its_own_writes_and_writes_at_commit(
+    store: Arc<dyn Store>,
+) {
+    let profiles = save_profiles(&store, 2).await;
+    let (ada, bob) = (profiles[0].id, profiles[1].id);
+    let bobs = received(60);
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_campaign_receipt(bob, "welcome", &bobs)
+        .await
+        .expect("save");
+    tx.enqueue_all(&[task("work", 1)]).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let claimed = store
+        .claim("work", Utc::now(), LEASE, 1)
+        .await
+        .expect("claim");
+
+    let mut tx = Box::new(BufferedTransaction::begin(&*store).await.expect("begin"));
+    tx.preload_profiles(&[ada, bob]).await.expect("profiles");
+    tx.preload_receipts(&[ada, bob]).await.expect("receipts");
+    let found = tx
+        .find_profile(&UserIdentifier::BrazeId(ada))
+        .await
+        .expect("find");
+    assert_eq!(found.as_ref(), Some(&profiles[0]));
+    assert_eq!(
+        tx.campaign_receipt(ada, "welcome").await.expect("receipt"),
+        CampaignReceipt::default(),
+        "a user without a row has the default receipt"
+    );
+    assert_eq!(
+        tx.campaign_receipt(bob, "welcome").await.expect("receipt"),
+        bobs
+    );
+    let newer = received(1);
+    tx.save_campaign_receipt(ada, "welcome", &newer)
+        .await
+        .expect("save");
+    assert_eq!(
+        tx.campaign_receipt(ada, "welcome").await.expect("receipt"),
+        newer,
+        "read back before commit"
+    );
+    tx.enqueue_all(&[task("next", 7)]).await.expect("enqueue");
+    tx.complete_job(&claimed[0]).await.expect("complete");
+    assert_eq!(store.pending_jobs("next").await.expect("pending"), 0);
+    tx.commit().await.expect("commit");
+
+    assert_eq!(
+        store
+            .campaign_receipt(ada, "welcome")
+            .await
+            .expect("receipt"),
+        newer
+    );
+    assert_eq!(store.pending_jobs("next").await.expect("pending"), 1);
+    assert_eq!(store.pending_jobs("work").await.expect("pending"), 0);
+}
+
+pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Store>) {
+    let profiles = save_profiles(&store, 1).await;
+    let user = profiles[0].id;
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_all(&[task("work", 1), task("work", 2)])
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    let now = Utc::now();
+    let first = store.claim("work", now, LEASE, 2).await.expect("claim");
+    let taken = store
+        .claim("work", now + TimeDelta::seconds(31), LEASE, 1)
+        .await
+        .expect("claim again");
+    assert_eq!(taken[0].id, first[0].id);
+
+    let mut tx = Box::new(BufferedTransaction::begin(&*store).await.expect("begin"));
+    tx.preload_receipts(&[user]).await.expect("receipts");
+    tx.save_campaign_receipt(user, "welcome", &received(1))
+        .await
+        .expect("save");
+    tx.enqueue_all(&[task("next", 1)]).await.expect("enqueue");
+    for job in &first {
+        tx.complete_job(job).await.expect("held until commit");
+    }
+    let outcome = tx.commit().await;
+    assert!(
+        matches!(outcome, Err(StoreError::LeaseLost { job_id }) if job_id == first[0].id),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        store
+            .campaign_receipt(user, "welcome")
+            .await
+            .expect("receipt"),
+        CampaignReceipt::default(),
+        "nothing of the batch was written"
+    );
+    assert_eq!(store.pending_jobs("next").await.expect("pending"), 0);
+    assert_eq!(store.pending_jobs("work").await.expect("pending"), 2);
+}
