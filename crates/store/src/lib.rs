@@ -20,6 +20,7 @@ pub mod journeys;
 pub mod model;
 pub mod queue;
 pub mod repository;
+pub mod signals;
 pub mod sql;
 
 pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
@@ -32,3 +33,4 @@ pub use journeys::{CampaignReceipt, CanvasEntry, JourneyReads, JourneyWrites};
 pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask, TRIGGER_QUEUE, Trigger};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
+pub use signals::JobSignals;

@@ -1,6 +1,7 @@
 //! The repository traits every backend implements: [`Store`] for reads and the queue,
 //! [`StoreTransaction`] for writes (profile writes and the triggers they cause, together).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ use crate::interest::TriggerInterest;
 use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
+use crate::signals::JobSignals;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
     /// Replaces the trigger interest filter (see [`crate::interest`]).
     fn set_trigger_interest(&self, interest: TriggerInterest);
     fn trigger_interest(&self) -> TriggerInterest;
+
+    /// The wake-ups a commit sends to the queues it enqueued into (this process only).
+    fn job_signals(&self) -> Arc<JobSignals>;
 
     async fn find_profile(&self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
 

@@ -57,6 +57,7 @@ conformance!(
     queue::the_oldest_due_job_is_the_oldest_waiting_one,
     queue::concurrent_claimers_never_get_the_same_job,
     queue::tasks_carry_their_payload,
+    queue::a_commit_wakes_the_queues_it_enqueued_into,
     ingest::track_applies_valid_objects_and_reports_rejected_ones,
     ingest::track_writes_triggers_for_changes_only,
     ingest::update_existing_only_and_identifier_rules,

@@ -14,7 +14,8 @@ use super::record::RecordSummary;
 use super::worker::DeliveryWorker;
 use crate::send_task::SEND_QUEUE;
 
-/// How long an idle lane waits before it looks for work again.
+/// How long an idle lane waits before it looks for work again, unless a commit of sends in
+/// this process wakes it first.
 const IDLE_POLL: Duration = Duration::from_millis(50);
 /// How long a lane waits after a database error.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
@@ -95,6 +96,7 @@ impl DeliveryWorker {
     }
 
     async fn lane(&self, lane: usize, shutdown: CancellationToken) {
+        let committed = self.store.job_signals().waiter(SEND_QUEUE);
         while !shutdown.is_cancelled() {
             let pause = match self.run_once().await {
                 Ok((0, _)) => IDLE_POLL,
@@ -110,6 +112,7 @@ impl DeliveryWorker {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 () = tokio::time::sleep(pause) => {}
+                () = committed.notified(), if pause == IDLE_POLL => {}
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The worker runtime for the journey queues (triggers, canvas steps, delayed campaign
 //! sends): one loop per queue with a bounded number of jobs in flight, polling with
-//! backoff when idle, and a graceful shutdown that stops claiming and drains what is in
-//! flight. [`Workers::run_until_idle`] is the deterministic driver for tests and benches:
+//! backoff when idle (and woken at once when this process commits jobs to its queue, see
+//! [`leadwire_store::JobSignals`]), and a graceful shutdown that stops claiming and drains
+//! what is in flight. [`Workers::run_until_idle`] is the deterministic driver for tests and benches:
 //! it handles every job due at a given `now`, a claimed batch at a time, until none is left.
 //!
 //! The trigger, canvas and campaign queues handle each claimed batch in one transaction
@@ -97,6 +98,7 @@ impl Workers {
 
     async fn run_queue(&self, queue: &'static str, token: CancellationToken) {
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
+        let committed = self.journeys.store().job_signals().waiter(queue);
         let mut in_flight = JoinSet::new();
         let mut idle = self.options.poll_min;
         while !token.is_cancelled() {
@@ -148,10 +150,10 @@ impl Workers {
                 Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
             }
             tokio::select! {
-                () = tokio::time::sleep(idle) => {}
+                () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max),
+                () = committed.notified() => idle = self.options.poll_min,
                 () = token.cancelled() => break,
             }
-            idle = (idle * 2).min(self.options.poll_max);
         }
         while in_flight.join_next().await.is_some() {}
         tracing::info!(queue, "journey worker stopped");

@@ -166,6 +166,9 @@ macro_rules! implement_batch {
                     )?;
                     rows.push((task.queue.as_str(), payload, to_micros(task.run_at)));
                 }
+                for task in tasks {
+                    self.note_enqueued(&task.queue, 1);
+                }
                 for chunk in rows.chunks($crate::sql::shared::ROWS_PER_INSERT) {
                     let mut query =
                         sqlx::QueryBuilder::<$db>::new($crate::sql::shared::INSERT_JOBS);

@@ -29,6 +29,8 @@ macro_rules! implement_store {
                 Ok(Box::new($tx {
                     tx,
                     interest: self.trigger_interest(),
+                    signals: self.signals.clone(),
+                    enqueued: Vec::new(),
                 }))
             }
 
@@ -37,6 +39,10 @@ macro_rules! implement_store {
                     Ok(mut guard) => *guard = interest,
                     Err(poisoned) => *poisoned.into_inner() = interest,
                 }
+            }
+
+            fn job_signals(&self) -> std::sync::Arc<$crate::signals::JobSignals> {
+                self.signals.clone()
             }
 
             fn trigger_interest(&self) -> $crate::interest::TriggerInterest {
@@ -392,6 +398,15 @@ macro_rules! implement_store {
             Ok(())
         }
 
+        impl $tx {
+            /// Remembers that `count` jobs went to `queue`, to wake its workers on commit.
+            fn note_enqueued(&mut self, queue: &str, count: usize) {
+                if count > 0 && !self.enqueued.iter().any(|known| known == queue) {
+                    self.enqueued.push(queue.to_owned());
+                }
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::repository::StoreTransaction for $tx {
             async fn find_profile(
@@ -475,6 +490,7 @@ macro_rules! implement_store {
                 }
                 let jobs = shared::profile_triggers(writes, &self.interest)?;
                 let now = $crate::model::to_micros(chrono::Utc::now());
+                self.note_enqueued($crate::sql::shared::TRIGGER_QUEUE_NAME, jobs.len());
                 insert_jobs(&mut *self.tx, &jobs, now).await
             }
 
@@ -547,6 +563,7 @@ macro_rules! implement_store {
                 }
                 let jobs = shared::event_triggers(events, &self.interest)?;
                 let now = $crate::model::to_micros(chrono::Utc::now());
+                self.note_enqueued($crate::sql::shared::TRIGGER_QUEUE_NAME, jobs.len());
                 insert_jobs(&mut *self.tx, &jobs, now).await
             }
 
@@ -582,6 +599,7 @@ macro_rules! implement_store {
                 }
                 let jobs = shared::purchase_triggers(purchases, &self.interest)?;
                 let now = $crate::model::to_micros(chrono::Utc::now());
+                self.note_enqueued($crate::sql::shared::TRIGGER_QUEUE_NAME, jobs.len());
                 insert_jobs(&mut *self.tx, &jobs, now).await
             }
 
@@ -616,6 +634,7 @@ macro_rules! implement_store {
                     .bind($crate::model::to_micros(chrono::Utc::now()))
                     .fetch_one(&mut *self.tx)
                     .await?;
+                self.note_enqueued(&task.queue, 1);
                 Ok(id)
             }
 
@@ -635,7 +654,11 @@ macro_rules! implement_store {
             }
 
             async fn commit(self: Box<Self>) -> $crate::error::StoreResult<()> {
-                self.tx.commit().await?;
+                let $tx { tx, signals, enqueued, .. } = *self;
+                tx.commit().await?;
+                for queue in &enqueued {
+                    signals.notify(queue);
+                }
                 Ok(())
             }
         }

@@ -14,6 +14,7 @@ use sqlx::{PgPool, Postgres};
 use crate::error::StoreResult;
 use crate::interest::TriggerInterest;
 use crate::repository::Backend;
+use crate::signals::JobSignals;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -21,12 +22,16 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 pub struct PostgresStore {
     pool: PgPool,
     interest: Arc<RwLock<TriggerInterest>>,
+    signals: Arc<JobSignals>,
 }
 
 /// A write transaction on one pooled connection.
 pub struct PostgresTransaction {
     tx: sqlx::Transaction<'static, Postgres>,
     interest: TriggerInterest,
+    signals: Arc<JobSignals>,
+    /// Queues this transaction enqueued into, notified after it commits.
+    enqueued: Vec<String>,
 }
 
 impl PostgresStore {
@@ -44,6 +49,7 @@ impl PostgresStore {
         Ok(Self {
             pool,
             interest: Arc::new(RwLock::new(TriggerInterest::default())),
+            signals: Arc::default(),
         })
     }
 

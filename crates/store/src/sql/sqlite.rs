@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::error::{StoreError, StoreResult};
 use crate::interest::TriggerInterest;
 use crate::repository::Backend;
+use crate::signals::JobSignals;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -38,6 +39,7 @@ pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
     interest: Arc<RwLock<TriggerInterest>>,
+    signals: Arc<JobSignals>,
     checkpointer: Mutex<Option<Checkpointer>>,
 }
 
@@ -51,6 +53,9 @@ struct Checkpointer {
 pub struct SqliteTransaction {
     tx: sqlx::Transaction<'static, Sqlite>,
     interest: TriggerInterest,
+    signals: Arc<JobSignals>,
+    /// Queues this transaction enqueued into, notified after it commits.
+    enqueued: Vec<String>,
 }
 
 impl SqliteStore {
@@ -99,6 +104,7 @@ impl SqliteStore {
             writer,
             reader,
             interest: Arc::new(RwLock::new(TriggerInterest::default())),
+            signals: Arc::default(),
             checkpointer: Mutex::new(Some(Checkpointer { stop, task })),
         })
     }

@@ -239,3 +239,31 @@ pub async fn tasks_carry_their_payload(store: Arc<dyn Store>) {
     assert_eq!(job.queue, "deliveries");
     assert!(job.lease_until > now);
 }
+
+pub async fn a_commit_wakes_the_queues_it_enqueued_into(store: Arc<dyn Store>) {
+    use futures::FutureExt as _;
+    let signals = store.job_signals();
+    let (work, other) = (signals.waiter("work"), signals.waiter("other"));
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_all(&[NewTask {
+        queue: "work".into(),
+        payload: json!({"n": 1}),
+        run_at: Utc::now(),
+    }])
+    .await
+    .expect("enqueue");
+    drop(tx);
+    assert!(
+        work.notified().now_or_never().is_none(),
+        "a rolled-back enqueue wakes nobody"
+    );
+    enqueue(&store, "work", json!({"n": 2}), Utc::now()).await;
+    assert!(
+        work.notified().now_or_never().is_some(),
+        "the commit woke the queue"
+    );
+    assert!(
+        other.notified().now_or_never().is_none(),
+        "and no other queue"
+    );
+}
