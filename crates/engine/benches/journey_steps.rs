@@ -77,7 +77,12 @@ async fn main() {
         config,
         AttributeLimits::default(),
     ));
-    let workers = Workers::new(journeys.clone(), WorkerOptions::default());
+    let options = WorkerOptions::default();
+    let loops_label = format!(
+        "queue loops (batches of up to {}, {} jobs in flight)",
+        options.batch, options.concurrency
+    );
+    let workers = Workers::new(journeys.clone(), options);
 
     let ids: Vec<String> = (0..users).map(|n| format!("user-{n}")).collect();
     for chunk in ids.chunks(75) {
@@ -101,7 +106,11 @@ async fn main() {
         .run_until_idle(Utc::now())
         .await
         .expect("run the journeys");
-    report("run_until_idle (sequential)", half, started.elapsed());
+    report(
+        "run_until_idle (one claimed batch at a time)",
+        half,
+        started.elapsed(),
+    );
 
     enter(&journeys, &ids[half..]).await;
     let started = Instant::now();
@@ -116,7 +125,7 @@ async fn main() {
     }
     let elapsed = started.elapsed();
     handle.shutdown().await;
-    report("queue loops (8 in flight)", users - half, elapsed);
+    report(&loops_label, users - half, elapsed);
 
     store.close().await;
     for suffix in ["", "-wal", "-shm"] {

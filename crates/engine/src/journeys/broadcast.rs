@@ -3,13 +3,16 @@
 //! last), sends the campaign to or enters the canvas each profile its audience admits
 //! (re-eligibility and re-entry as for a listed recipient), and enqueues the next page, all
 //! in one transaction with the job's completion: a restart resumes at the page it was on,
-//! and no profile is handled twice.
+//! and no profile is handled twice. The transaction is a [`BufferedTransaction`]: the
+//! page's profiles and receipts are read up front and its writes go out at commit.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::campaign::{Campaign, DeliveryType};
 use leadwire_core::canvas::Canvas;
 use leadwire_core::track::UserIdentifier;
-use leadwire_store::{ClaimedJob, NewTask, StoreResult, StoreTransaction};
+use leadwire_store::{
+    BufferedTransaction, ClaimedJob, JourneyWrites, NewTask, StoreResult, StoreTransaction,
+};
 
 use super::JourneyError;
 use super::api::{enter_canvas, send_campaign};
@@ -61,7 +64,7 @@ pub(crate) async fn handle(
     task: &BroadcastTask,
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
-    let mut tx = journeys.store.begin().await?;
+    let mut tx = Box::new(BufferedTransaction::begin(&*journeys.store).await?);
     let Some(target) = target(journeys, task) else {
         tracing::warn!(id = %task.id, dispatch_id = %task.dispatch_id, "a broadcast names a campaign or canvas no longer in the config; stopped");
         tx.complete_job(job).await?;
@@ -72,6 +75,11 @@ pub(crate) async fn handle(
         .store
         .profile_ids_after(task.after, PAGE_SIZE)
         .await?;
+    // The page's profiles (and campaign receipts) in a statement or two, not one per user.
+    tx.preload_profiles(&ids).await?;
+    if let Target::Campaign(_) = target {
+        tx.preload_receipts(&ids).await?;
+    }
     let mut accepted = 0;
     for id in &ids {
         let Some(profile) = tx.find_profile(&UserIdentifier::BrazeId(*id)).await? else {
