@@ -8,14 +8,18 @@ pub(crate) mod activity;
 pub(crate) mod batch;
 pub(crate) mod journeys;
 pub mod postgres;
+pub(crate) mod postgres_batch;
 pub(crate) mod shared;
 pub mod sqlite;
+pub(crate) mod sqlite_batch;
 
 /// Implements [`Store`](crate::Store) for `$store` and [`StoreTransaction`](crate::StoreTransaction)
 /// for `$tx` over database `$db`. `$store` provides `reader()`, `begin_write()`, `interest`,
-/// and the constants `LOCK_ROWS` / `SKIP_LOCKED`.
+/// and the constants `LOCK_ROWS` / `SKIP_LOCKED`; module `$batch` the statements of the
+/// ingest path that differ by backend (`profiles_by_external_id`, `upsert_profiles`,
+/// `insert_jobs`).
 macro_rules! implement_store {
-    ($store:ident, $tx:ident, $db:ty, $backend:expr) => {
+    ($store:ident, $tx:ident, $db:ty, $backend:expr, $batch:ident) => {
         #[async_trait::async_trait]
         impl $crate::repository::Store for $store {
             fn backend(&self) -> $crate::repository::Backend {
@@ -383,19 +387,7 @@ macro_rules! implement_store {
             rows: &[$crate::sql::shared::TriggerRow],
             now: i64,
         ) -> $crate::error::StoreResult<()> {
-            for chunk in rows.chunks($crate::sql::shared::ROWS_PER_INSERT) {
-                let mut query =
-                    sqlx::QueryBuilder::<$db>::new($crate::sql::shared::INSERT_JOBS);
-                query.push_values(chunk, |mut values, row| {
-                    values
-                        .push_bind($crate::sql::shared::TRIGGER_QUEUE_NAME)
-                        .push_bind(row.payload.as_str())
-                        .push_bind(now)
-                        .push_bind(now);
-                });
-                query.build().execute(&mut *connection).await?;
-            }
-            Ok(())
+            $crate::sql::$batch::insert_jobs(connection, rows, now).await
         }
 
         impl $tx {
@@ -420,26 +412,7 @@ macro_rules! implement_store {
                 &mut self,
                 ids: &[&str],
             ) -> $crate::error::StoreResult<Vec<leadwire_core::profile::Profile>> {
-                let mut profiles = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(500) {
-                    let mut query = sqlx::QueryBuilder::<$db>::new(
-                        $crate::sql::shared::PROFILES_BY_EXTERNAL_IDS,
-                    );
-                    let mut separated = query.separated(", ");
-                    for id in chunk {
-                        separated.push_bind(*id);
-                    }
-                    query.push(")");
-                    query.push(<$store>::LOCK_ROWS);
-                    let documents: Vec<String> = query
-                        .build_query_scalar()
-                        .fetch_all(&mut *self.tx)
-                        .await?;
-                    for document in documents {
-                        profiles.push($crate::sql::shared::decode_profile(&document)?);
-                    }
-                }
-                Ok(profiles)
+                $crate::sql::$batch::profiles_by_external_id(&mut *self.tx, ids).await
             }
 
             async fn save_profiles(
@@ -447,37 +420,7 @@ macro_rules! implement_store {
                 writes: &[$crate::repository::ProfileWrite<'_>],
             ) -> $crate::error::StoreResult<()> {
                 use $crate::sql::shared;
-                let mut rows = Vec::with_capacity(writes.len());
-                for write in writes {
-                    let profile = write.profile;
-                    rows.push((
-                        profile.id.to_string(),
-                        profile.external_id.clone(),
-                        shared::lower_email(profile),
-                        shared::phone(profile),
-                        shared::encode("profile", profile)?,
-                        $crate::model::to_micros(profile.created_at),
-                        $crate::model::to_micros(profile.updated_at),
-                    ));
-                }
-                let mut seen = std::collections::HashSet::with_capacity(rows.len());
-                let mut unique: Vec<_> = rows.into_iter().rev().filter(|row| seen.insert(row.0.clone())).collect();
-                unique.reverse();
-                for chunk in unique.chunks(shared::ROWS_PER_INSERT) {
-                    let mut query = sqlx::QueryBuilder::<$db>::new(shared::UPSERT_PROFILES);
-                    query.push_values(chunk, |mut values, row| {
-                        values
-                            .push_bind(row.0.as_str())
-                            .push_bind(row.1.as_deref())
-                            .push_bind(row.2.as_deref())
-                            .push_bind(row.3.as_deref())
-                            .push_bind(row.4.as_str())
-                            .push_bind(row.5)
-                            .push_bind(row.6);
-                    });
-                    query.push(shared::UPSERT_PROFILES_CONFLICT);
-                    query.build().execute(&mut *self.tx).await?;
-                }
+                $crate::sql::$batch::upsert_profiles(&mut *self.tx, &shared::profile_rows(writes)?).await?;
                 for write in writes {
                     for alias in &write.profile.aliases {
                         sqlx::query(shared::INSERT_ALIAS)

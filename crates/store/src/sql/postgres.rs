@@ -35,7 +35,7 @@ pub struct PostgresTransaction {
 }
 
 impl PostgresStore {
-    const LOCK_ROWS: &'static str = " FOR UPDATE";
+    pub(crate) const LOCK_ROWS: &'static str = " FOR UPDATE";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
 
     /// Connects with at most `max_connections` connections and runs the migrations.
@@ -78,7 +78,8 @@ super::implement_store!(
     PostgresStore,
     PostgresTransaction,
     Postgres,
-    Backend::Postgres
+    Backend::Postgres,
+    postgres_batch
 );
 super::journeys::implement_journeys!(PostgresStore, PostgresTransaction);
 super::batch::implement_batch!(PostgresStore, PostgresTransaction, Postgres);

@@ -106,6 +106,41 @@ pub(crate) struct TriggerRow {
     pub payload: String,
 }
 
+/// One profile row ready to upsert: the columns of `profiles`.
+pub(crate) struct ProfileRow {
+    pub id: String,
+    pub external_id: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub document: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The rows to upsert for `writes`, one per profile id (the last write of an id wins, in
+/// the position of that last write).
+pub(crate) fn profile_rows(writes: &[ProfileWrite<'_>]) -> StoreResult<Vec<ProfileRow>> {
+    let mut seen = std::collections::HashSet::with_capacity(writes.len());
+    let mut rows = Vec::with_capacity(writes.len());
+    for write in writes.iter().rev() {
+        let profile = write.profile;
+        if !seen.insert(profile.id) {
+            continue;
+        }
+        rows.push(ProfileRow {
+            id: profile.id.to_string(),
+            external_id: profile.external_id.clone(),
+            email: lower_email(profile),
+            phone: phone(profile),
+            document: encode("profile", profile)?,
+            created_at: crate::model::to_micros(profile.created_at),
+            updated_at: crate::model::to_micros(profile.updated_at),
+        });
+    }
+    rows.reverse();
+    Ok(rows)
+}
+
 fn trigger_row(trigger: Trigger) -> StoreResult<TriggerRow> {
     Ok(TriggerRow {
         payload: encode("job payload", &JobPayload::Trigger(trigger))?,

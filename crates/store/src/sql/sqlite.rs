@@ -90,6 +90,7 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
@@ -160,6 +161,12 @@ async fn checkpoint_in_background(
 }
 
 super::activity::implement_activity!(Sqlite);
-super::implement_store!(SqliteStore, SqliteTransaction, Sqlite, Backend::Sqlite);
+super::implement_store!(
+    SqliteStore,
+    SqliteTransaction,
+    Sqlite,
+    Backend::Sqlite,
+    sqlite_batch
+);
 super::journeys::implement_journeys!(SqliteStore, SqliteTransaction);
 super::batch::implement_batch!(SqliteStore, SqliteTransaction, Sqlite);

@@ -1,0 +1,97 @@
+//! SQLite's statements for the ingest path, one fixed statement per step whatever the
+//! number of rows: the rows travel as one JSON array bound to a single parameter and
+//! `json_each` turns them back into rows inside SQLite.
+//!
+//! sqlx runs every SQLite statement on the connection's worker thread and streams each
+//! result row back through a channel, so a statement costs two thread handoffs and a
+//! result set one more per row. A fixed text also stays in the statement cache, where a
+//! `VALUES` list of varying length would be prepared again for every row count. Reading
+//! the profiles of a request returns a single row: their documents joined into one JSON
+//! array by `group_concat`. Values are carried as JSON strings and numbers (`->>` returns
+//! them unchanged), never re-rendered JSON, so documents and payloads are stored byte for
+//! byte as serialised.
+
+use leadwire_core::profile::Profile;
+use sqlx::SqliteConnection;
+
+use super::shared::{
+    ProfileRow, TRIGGER_QUEUE_NAME, TriggerRow, UPSERT_PROFILES_CONFLICT, encode,
+};
+use crate::error::{StoreError, StoreResult};
+
+const PROFILES_BY_EXTERNAL_IDS: &str = "SELECT '[' || group_concat(document, ',') || ']' \
+     FROM profiles WHERE external_id IN (SELECT value FROM json_each($1))";
+const UPSERT_PROFILES: &str = "INSERT INTO profiles \
+     (id, external_id, email, phone, document, created_at, updated_at) \
+     SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, \
+     value ->> 6 FROM json_each($1) WHERE true";
+const INSERT_JOBS: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) \
+     SELECT $1, value, $2, $2 FROM json_each($3)";
+
+/// The profiles with these external ids.
+pub(crate) async fn profiles_by_external_id(
+    connection: &mut SqliteConnection,
+    ids: &[&str],
+) -> StoreResult<Vec<Profile>> {
+    let documents: Option<String> = sqlx::query_scalar(PROFILES_BY_EXTERNAL_IDS)
+        .bind(encode("external ids", &ids)?)
+        .fetch_one(&mut *connection)
+        .await?;
+    match documents {
+        Some(documents) => {
+            serde_json::from_str(&documents).map_err(|source| StoreError::Corrupt {
+                what: "profile",
+                source,
+            })
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Inserts or replaces these profile rows.
+pub(crate) async fn upsert_profiles(
+    connection: &mut SqliteConnection,
+    rows: &[ProfileRow],
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            (
+                &row.id,
+                &row.external_id,
+                &row.email,
+                &row.phone,
+                &row.document,
+                row.created_at,
+                row.updated_at,
+            )
+        })
+        .collect();
+    sqlx::query(&format!("{UPSERT_PROFILES}{UPSERT_PROFILES_CONFLICT}"))
+        .bind(encode("profile rows", &rows)?)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Inserts these trigger jobs, due at `now`, in order.
+pub(crate) async fn insert_jobs(
+    connection: &mut SqliteConnection,
+    rows: &[TriggerRow],
+    now: i64,
+) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let payloads: Vec<&str> = rows.iter().map(|row| row.payload.as_str()).collect();
+    sqlx::query(INSERT_JOBS)
+        .bind(TRIGGER_QUEUE_NAME)
+        .bind(now)
+        .bind(encode("job payloads", &payloads)?)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
