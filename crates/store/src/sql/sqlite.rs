@@ -32,7 +32,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
 
 /// How often the background connection checkpoints.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(10);
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(30);
 
 /// Profiles, events and the job queue in one SQLite file.
 pub struct SqliteStore {
