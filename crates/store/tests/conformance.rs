@@ -61,6 +61,7 @@ conformance!(
     ingest::track_applies_valid_objects_and_reports_rejected_ones,
     ingest::track_writes_triggers_for_changes_only,
     ingest::update_existing_only_and_identifier_rules,
+    ingest::changed_identifiers_are_written_beside_unchanged_ones,
     ingest::events_and_purchases_create_users_and_history,
     group_commit::concurrent_requests_keep_their_own_outcomes_and_triggers,
     journeys::canvas_entries_round_trip_and_track_activity,

@@ -8,18 +8,18 @@ pub(crate) mod activity;
 pub(crate) mod batch;
 pub(crate) mod journeys;
 pub mod postgres;
-pub(crate) mod postgres_batch;
+pub(crate) mod postgres_ingest;
 pub(crate) mod shared;
 pub mod sqlite;
-pub(crate) mod sqlite_batch;
+pub(crate) mod sqlite_ingest;
 
 /// Implements [`Store`](crate::Store) for `$store` and [`StoreTransaction`](crate::StoreTransaction)
 /// for `$tx` over database `$db`. `$store` provides `reader()`, `begin_write()`, `interest`,
-/// and the constants `LOCK_ROWS` / `SKIP_LOCKED`; module `$batch` the statements of the
+/// and the constants `LOCK_ROWS` / `SKIP_LOCKED`; module `$ingest` the statements of the
 /// ingest path that differ by backend (`profiles_by_external_id`, `upsert_profiles`,
 /// `insert_jobs`).
 macro_rules! implement_store {
-    ($store:ident, $tx:ident, $db:ty, $backend:expr, $batch:ident) => {
+    ($store:ident, $tx:ident, $db:ty, $backend:expr, $ingest:ident) => {
         #[async_trait::async_trait]
         impl $crate::repository::Store for $store {
             fn backend(&self) -> $crate::repository::Backend {
@@ -387,7 +387,7 @@ macro_rules! implement_store {
             rows: &[$crate::sql::shared::TriggerRow],
             now: i64,
         ) -> $crate::error::StoreResult<()> {
-            $crate::sql::$batch::insert_jobs(connection, rows, now).await
+            $crate::sql::$ingest::insert_jobs(connection, rows, now).await
         }
 
         impl $tx {
@@ -412,7 +412,7 @@ macro_rules! implement_store {
                 &mut self,
                 ids: &[&str],
             ) -> $crate::error::StoreResult<Vec<leadwire_core::profile::Profile>> {
-                $crate::sql::$batch::profiles_by_external_id(&mut *self.tx, ids).await
+                $crate::sql::$ingest::profiles_by_external_id(&mut *self.tx, ids).await
             }
 
             async fn save_profiles(
@@ -420,7 +420,8 @@ macro_rules! implement_store {
                 writes: &[$crate::repository::ProfileWrite<'_>],
             ) -> $crate::error::StoreResult<()> {
                 use $crate::sql::shared;
-                $crate::sql::$batch::upsert_profiles(&mut *self.tx, &shared::profile_rows(writes)?).await?;
+                let rows = shared::profile_rows(writes)?;
+                $crate::sql::$ingest::upsert_profiles(&mut *self.tx, &rows).await?;
                 for write in writes {
                     for alias in &write.profile.aliases {
                         sqlx::query(shared::INSERT_ALIAS)

@@ -79,7 +79,7 @@ super::implement_store!(
     PostgresTransaction,
     Postgres,
     Backend::Postgres,
-    postgres_batch
+    postgres_ingest
 );
 super::journeys::implement_journeys!(PostgresStore, PostgresTransaction);
 super::batch::implement_batch!(PostgresStore, PostgresTransaction, Postgres);

@@ -258,3 +258,49 @@ pub async fn events_and_purchases_create_users_and_history(store: Arc<dyn Store>
     });
     assert_eq!(purchase, Some(("seat".to_owned(), 2, 12.5)));
 }
+
+pub async fn changed_identifiers_are_written_beside_unchanged_ones(store: Arc<dyn Store>) {
+    send(
+        &store,
+        json!({"attributes": [
+            {"external_id": "moves", "email": "old@example.com", "phone": "+15550001"},
+            {"external_id": "stays", "email": "stays@example.com", "n": 1},
+        ]}),
+    )
+    .await;
+    send(
+        &store,
+        json!({"attributes": [
+            {"external_id": "stays", "n": 2},
+            {"external_id": "moves", "email": "new@example.com", "phone": "+15550002"},
+            {"external_id": "fresh", "email": "fresh@example.com"},
+        ]}),
+    )
+    .await;
+    let by = |identifier: UserIdentifier| {
+        let store = store.clone();
+        async move {
+            store
+                .find_profile(&identifier)
+                .await
+                .expect("find")
+                .and_then(|profile| profile.external_id)
+        }
+    };
+    let email = |address: &str| UserIdentifier::Email(address.into());
+    let phone = |number: &str| UserIdentifier::Phone(number.into());
+    assert_eq!(by(email("new@example.com")).await.as_deref(), Some("moves"));
+    assert_eq!(by(phone("+15550002")).await.as_deref(), Some("moves"));
+    assert_eq!(by(email("old@example.com")).await, None);
+    assert_eq!(by(phone("+15550001")).await, None);
+    assert_eq!(
+        by(email("stays@example.com")).await.as_deref(),
+        Some("stays")
+    );
+    assert_eq!(
+        by(email("fresh@example.com")).await.as_deref(),
+        Some("fresh")
+    );
+    let stays = custom(&store, "stays").await.expect("stays exists");
+    assert_eq!(stays.get("n"), Some(&json!(2)));
+}

@@ -14,9 +14,7 @@
 use leadwire_core::profile::Profile;
 use sqlx::SqliteConnection;
 
-use super::shared::{
-    ProfileRow, TRIGGER_QUEUE_NAME, TriggerRow, UPSERT_PROFILES_CONFLICT, encode,
-};
+use super::shared::{ProfileRow, TRIGGER_QUEUE_NAME, TriggerRow, UPSERT_PROFILES_CONFLICT, encode};
 use crate::error::{StoreError, StoreResult};
 
 const PROFILES_BY_EXTERNAL_IDS: &str = "SELECT '[' || group_concat(document, ',') || ']' \
@@ -44,12 +42,10 @@ pub(crate) async fn profiles_by_external_id(
         .fetch_one(&mut *connection)
         .await?;
     match documents {
-        Some(documents) => {
-            serde_json::from_str(&documents).map_err(|source| StoreError::Corrupt {
-                what: "profile",
-                source,
-            })
-        }
+        Some(documents) => serde_json::from_str(&documents).map_err(|source| StoreError::Corrupt {
+            what: "profile",
+            source,
+        }),
         None => Ok(Vec::new()),
     }
 }
