@@ -6,13 +6,16 @@
 //! [`StoreTransaction`](crate::StoreTransaction), so both are reachable through the trait
 //! objects.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use leadwire_core::profile::Profile;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
 use crate::journeys::CampaignReceipt;
-use crate::queue::NewTask;
+use crate::queue::{ClaimedJob, NewTask};
 
 /// One user's receipt of one campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,4 +69,16 @@ pub trait BatchWrites {
     /// Removes these claimed jobs. Returns the ids of those whose lease was lost; they are
     /// left as they are.
     async fn complete_jobs(&mut self, jobs: &[LeasedJob]) -> StoreResult<Vec<i64>>;
+
+    /// Leases up to `limit` ready jobs of `queue` until `now + lease`, counting an attempt,
+    /// inside this transaction: the lease (and the attempt) count only if it commits. A
+    /// worker that completes the jobs in the same transaction needs no transaction of its
+    /// own for the claim.
+    async fn claim_jobs(
+        &mut self,
+        queue: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>>;
 }

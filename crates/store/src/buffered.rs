@@ -173,6 +173,16 @@ impl BatchWrites for BufferedTransaction {
         Ok(())
     }
 
+    async fn claim_jobs(
+        &mut self,
+        queue: &str,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>> {
+        self.inner.claim_jobs(queue, now, lease, limit).await
+    }
+
     /// Held until commit; the lost ones are known only then (see the module documentation).
     async fn complete_jobs(&mut self, jobs: &[LeasedJob]) -> StoreResult<Vec<i64>> {
         self.completions.extend_from_slice(jobs);

@@ -3,13 +3,17 @@
 //! its receipts, new tasks and job completions are written at commit
 //! ([`BufferedTransaction`]). Each job runs the same handler as on its own.
 //!
+//! The queue loops claim the batch inside that same transaction
+//! ([`Journeys::claim_and_handle_batch`]), so a batch costs one transaction in all.
+//!
 //! If any job of the batch fails, or a lease turns out lost at commit, nothing of the batch
-//! is written and [`Journeys::handle_batch`] says so; the worker then handles the jobs one
-//! transaction each, so one job's failure never decides another's outcome.
+//! is written and the caller is told; it then claims the jobs in a transaction of their own
+//! and handles them one transaction each, so one job's failure never decides another's
+//! outcome.
 
 use chrono::{DateTime, Utc};
 use leadwire_store::{
-    BufferedTransaction, ClaimedJob, JobPayload, StoreTransaction, TRIGGER_QUEUE,
+    BatchWrites, BufferedTransaction, ClaimedJob, JobPayload, StoreTransaction, TRIGGER_QUEUE,
 };
 use uuid::Uuid;
 
@@ -31,8 +35,40 @@ impl Journeys {
         jobs: &[ClaimedJob],
         now: DateTime<Utc>,
     ) -> Result<(), JourneyError> {
-        let users: Vec<Uuid> = jobs.iter().filter_map(job_user).collect();
         let mut tx = Box::new(BufferedTransaction::begin(&*self.store).await?);
+        self.handle_in_batch(&mut tx, jobs, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` jobs of `queue` (one that [`Self::handles_batches`]) and handles
+    /// them in the same transaction, so the claim costs no transaction of its own. Returns
+    /// how many were handled. On `Err` nothing was written and nothing claimed: the caller
+    /// claims the usual way and handles the jobs with [`Self::handle_batch`] or one by one.
+    pub async fn claim_and_handle_batch(
+        &self,
+        queue: &str,
+        now: DateTime<Utc>,
+        lease: std::time::Duration,
+        limit: u32,
+    ) -> Result<usize, JourneyError> {
+        let mut tx = Box::new(BufferedTransaction::begin(&*self.store).await?);
+        let jobs = tx.claim_jobs(queue, now, lease, limit).await?;
+        if jobs.is_empty() {
+            return Ok(0);
+        }
+        self.handle_in_batch(&mut tx, &jobs, now).await?;
+        tx.commit().await?;
+        Ok(jobs.len())
+    }
+
+    async fn handle_in_batch(
+        &self,
+        tx: &mut BufferedTransaction,
+        jobs: &[ClaimedJob],
+        now: DateTime<Utc>,
+    ) -> Result<(), JourneyError> {
+        let users: Vec<Uuid> = jobs.iter().filter_map(job_user).collect();
         tx.preload_profiles(&users).await?;
         let reads_receipts = jobs
             .iter()
@@ -41,9 +77,8 @@ impl Journeys {
             tx.preload_receipts(&users).await?;
         }
         for job in jobs {
-            self.handle_in(tx.as_mut(), job, now).await?;
+            self.handle_in(tx, job, now).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 }

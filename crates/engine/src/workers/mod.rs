@@ -5,8 +5,9 @@
 //! what is in flight. [`Workers::run_until_idle`] is the deterministic driver for tests and benches:
 //! it handles every job due at a given `now`, a claimed batch at a time, until none is left.
 //!
-//! The trigger, canvas and campaign queues handle each claimed batch in one transaction
-//! ([`Journeys::handle_batch`]); when that fails, its jobs are handled one transaction each.
+//! The trigger, canvas and campaign queues claim a batch and handle it in one transaction
+//! ([`Journeys::claim_and_handle_batch`]), one batch at a time per queue; when that fails,
+//! the batch is claimed on its own and its jobs are handled one transaction each.
 //!
 //! Beside the queue loops, a housekeeping loop prunes exited canvas entries past their
 //! retention every [`WorkerOptions::housekeeping_every`].
@@ -29,9 +30,9 @@ use crate::journeys::{JourneyError, Journeys};
 /// How the runtime claims and retries.
 #[derive(Debug, Clone)]
 pub struct WorkerOptions {
-    /// Jobs in flight per queue.
+    /// Jobs in flight per queue that handles a job per transaction (broadcast pages).
     pub concurrency: usize,
-    /// Jobs leased per claim.
+    /// Jobs leased per claim; for the queues that handle batches, the batch size.
     pub batch: u32,
     /// How long a claimed job is leased before another worker may take it.
     pub lease: Duration,
@@ -47,7 +48,7 @@ pub struct WorkerOptions {
 impl Default for WorkerOptions {
     fn default() -> Self {
         Self {
-            concurrency: 256,
+            concurrency: 8,
             batch: 128,
             lease: Duration::from_secs(60),
             poll_min: Duration::from_millis(20),
@@ -87,7 +88,11 @@ impl Workers {
         for queue in Journeys::QUEUES {
             let workers = self.clone();
             let token = token.clone();
-            loops.spawn(async move { workers.run_queue(queue, token).await });
+            if Journeys::handles_batches(queue) {
+                loops.spawn(async move { workers.run_batch_queue(queue, token).await });
+            } else {
+                loops.spawn(async move { workers.run_queue(queue, token).await });
+            }
         }
         let workers = self.clone();
         let housekeeping = token.clone();
@@ -122,18 +127,6 @@ impl Workers {
             {
                 Ok(jobs) if !jobs.is_empty() => {
                     idle = self.options.poll_min;
-                    if Journeys::handles_batches(queue) {
-                        let count = u32::try_from(jobs.len()).unwrap_or(u32::MAX);
-                        let Ok(permit) = permits.clone().acquire_many_owned(count).await else {
-                            break;
-                        };
-                        let workers = self.clone();
-                        in_flight.spawn(async move {
-                            workers.process_batch(&jobs, Utc::now()).await;
-                            drop(permit);
-                        });
-                        continue;
-                    }
                     for job in jobs {
                         let Ok(permit) = permits.clone().acquire_owned().await else {
                             break;
@@ -157,6 +150,61 @@ impl Workers {
         }
         while in_flight.join_next().await.is_some() {}
         tracing::info!(queue, "journey worker stopped");
+    }
+
+    /// The loop of a queue whose jobs are handled a batch per transaction: claim and handle
+    /// a batch, again at once while there is work, else wait for a commit or the next poll.
+    /// A batch in progress finishes before the loop stops.
+    async fn run_batch_queue(&self, queue: &'static str, token: CancellationToken) {
+        let committed = self.journeys.store().job_signals().waiter(queue);
+        let mut idle = self.options.poll_min;
+        while !token.is_cancelled() {
+            match self.claim_and_process(queue, Utc::now()).await {
+                Ok(0) => {}
+                Ok(_) => {
+                    idle = self.options.poll_min;
+                    continue;
+                }
+                Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max),
+                () = committed.notified() => idle = self.options.poll_min,
+                () = token.cancelled() => break,
+            }
+        }
+        tracing::info!(queue, "journey worker stopped");
+    }
+
+    /// One batch of a queue that handles batches: claimed and handled in one transaction
+    /// ([`Journeys::claim_and_handle_batch`]); if that fails, claimed in a transaction of its
+    /// own and handled one job per transaction, so a failing job affects only itself.
+    /// Returns how many jobs were claimed.
+    pub async fn claim_and_process(
+        &self,
+        queue: &'static str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let (lease, limit) = (self.options.lease, self.options.batch);
+        match self
+            .journeys
+            .claim_and_handle_batch(queue, now, lease, limit)
+            .await
+        {
+            Ok(handled) => return Ok(handled),
+            Err(error) => {
+                tracing::debug!(queue, %error, "a job batch failed; handling its jobs one at a time");
+            }
+        }
+        let jobs = self
+            .journeys
+            .store()
+            .claim(queue, now, lease, limit)
+            .await?;
+        for job in &jobs {
+            self.process(job, now).await;
+        }
+        Ok(jobs.len())
     }
 
     /// Prunes old exited canvas entries now and every `housekeeping_every` until `token` is
@@ -221,16 +269,16 @@ impl Workers {
         loop {
             let mut this_round = 0;
             for queue in Journeys::QUEUES {
+                if Journeys::handles_batches(queue) {
+                    this_round += self.claim_and_process(queue, now).await?;
+                    continue;
+                }
                 let jobs = self
                     .journeys
                     .store()
                     .claim(queue, now, self.options.lease, self.options.batch)
                     .await?;
                 this_round += jobs.len();
-                if Journeys::handles_batches(queue) {
-                    self.process_batch(&jobs, now).await;
-                    continue;
-                }
                 for job in &jobs {
                     self.process(job, now).await;
                 }

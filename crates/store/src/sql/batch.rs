@@ -216,6 +216,16 @@ macro_rules! implement_batch {
                 }
                 Ok(lost)
             }
+
+            async fn claim_jobs(
+                &mut self,
+                queue: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                lease: std::time::Duration,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::queue::ClaimedJob>> {
+                claim_in(&mut *self.tx, queue, now, lease, limit).await
+            }
         }
     };
 }

@@ -140,47 +140,9 @@ macro_rules! implement_store {
                 lease: std::time::Duration,
                 limit: u32,
             ) -> $crate::error::StoreResult<Vec<$crate::queue::ClaimedJob>> {
-                use sqlx::Row as _;
-                let token = uuid::Uuid::new_v4();
-                let lease_until = $crate::sql::shared::lease_end(now, lease);
-                let sql = $crate::sql::shared::CLAIM.replace("{lock}", Self::SKIP_LOCKED);
                 let mut tx = self.begin_write().await?;
-                let rows = sqlx::query(&sql)
-                    .bind(token.to_string())
-                    .bind($crate::model::to_micros(lease_until))
-                    .bind(queue)
-                    .bind($crate::model::to_micros(now))
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut jobs = Vec::with_capacity(rows.len());
-                for row in rows {
-                    let id: i64 = row.try_get(0)?;
-                    let payload: String = row.try_get(2)?;
-                    let attempts: i32 = row.try_get(3)?;
-                    match serde_json::from_str(&payload) {
-                        Ok(payload) => jobs.push($crate::queue::ClaimedJob {
-                            id,
-                            queue: row.try_get(1)?,
-                            payload,
-                            attempts: u32::try_from(attempts).unwrap_or(0),
-                            run_at: $crate::model::from_micros(row.try_get(4)?),
-                            lease_token: token,
-                            lease_until,
-                        }),
-                        Err(error) => {
-                            tracing::error!(job_id = id, %error, "job payload is unreadable; marking it failed");
-                            sqlx::query($crate::sql::shared::FAIL_UNREADABLE)
-                                .bind(id)
-                                .bind($crate::model::to_micros(now))
-                                .bind(format!("unreadable payload: {error}"))
-                                .execute(&mut *tx)
-                                .await?;
-                        }
-                    }
-                }
+                let jobs = claim_in(&mut *tx, queue, now, lease, limit).await?;
                 tx.commit().await?;
-                jobs.sort_by_key(|job| (job.run_at, job.id));
                 Ok(jobs)
             }
 
@@ -312,6 +274,57 @@ macro_rules! implement_store {
             } else {
                 Ok(())
             }
+        }
+
+        /// Leases up to `limit` ready jobs of `queue` on `connection` (inside the caller's
+        /// transaction); a job whose payload cannot be read is failed instead.
+        async fn claim_in(
+            connection: &mut <$db as sqlx::Database>::Connection,
+            queue: &str,
+            now: chrono::DateTime<chrono::Utc>,
+            lease: std::time::Duration,
+            limit: u32,
+        ) -> $crate::error::StoreResult<Vec<$crate::queue::ClaimedJob>> {
+            use sqlx::Row as _;
+            let token = uuid::Uuid::new_v4();
+            let lease_until = $crate::sql::shared::lease_end(now, lease);
+            let sql = $crate::sql::shared::CLAIM.replace("{lock}", <$store>::SKIP_LOCKED);
+            let rows = sqlx::query(&sql)
+                .bind(token.to_string())
+                .bind($crate::model::to_micros(lease_until))
+                .bind(queue)
+                .bind($crate::model::to_micros(now))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *connection)
+                .await?;
+            let mut jobs = Vec::with_capacity(rows.len());
+            for row in rows {
+                let id: i64 = row.try_get(0)?;
+                let payload: String = row.try_get(2)?;
+                let attempts: i32 = row.try_get(3)?;
+                match serde_json::from_str(&payload) {
+                    Ok(payload) => jobs.push($crate::queue::ClaimedJob {
+                        id,
+                        queue: row.try_get(1)?,
+                        payload,
+                        attempts: u32::try_from(attempts).unwrap_or(0),
+                        run_at: $crate::model::from_micros(row.try_get(4)?),
+                        lease_token: token,
+                        lease_until,
+                    }),
+                    Err(error) => {
+                        tracing::error!(job_id = id, %error, "job payload is unreadable; marking it failed");
+                        sqlx::query($crate::sql::shared::FAIL_UNREADABLE)
+                            .bind(id)
+                            .bind($crate::model::to_micros(now))
+                            .bind(format!("unreadable payload: {error}"))
+                            .execute(&mut *connection)
+                            .await?;
+                    }
+                }
+            }
+            jobs.sort_by_key(|job| (job.run_at, job.id));
+            Ok(jobs)
         }
 
         async fn summaries(
