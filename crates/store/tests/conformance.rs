@@ -77,6 +77,7 @@ conformance!(
     batch::completing_many_jobs_reports_the_lost_leases,
     batch::a_buffered_transaction_reads_its_own_writes_and_writes_at_commit,
     batch::a_lost_lease_rolls_the_whole_buffered_batch_back,
+    batch::a_claim_inside_a_transaction_counts_only_if_it_commits,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store).

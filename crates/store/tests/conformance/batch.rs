@@ -274,3 +274,34 @@ pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Sto
     assert_eq!(store.pending_jobs("next").await.expect("pending"), 0);
     assert_eq!(store.pending_jobs("work").await.expect("pending"), 2);
 }
+
+pub async fn a_claim_inside_a_transaction_counts_only_if_it_commits(store: Arc<dyn Store>) {
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_all(&[task("work", 1)]).await.expect("enqueue");
+    tx.commit().await.expect("commit");
+    let now = Utc::now();
+
+    let mut tx = store.begin().await.expect("begin");
+    let claimed = tx.claim_jobs("work", now, LEASE, 10).await.expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].attempts, 1);
+    drop(tx);
+    let again = store.claim("work", now, LEASE, 10).await.expect("claim");
+    assert_eq!(again.len(), 1, "a rolled-back claim leaves the job ready");
+    assert_eq!(again[0].attempts, 1, "and its attempt uncounted");
+
+    let later = now + TimeDelta::seconds(31);
+    let mut tx = store.begin().await.expect("begin");
+    let claimed = tx
+        .claim_jobs("work", later, LEASE, 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed[0].attempts, 2);
+    tx.complete_job(&claimed[0]).await.expect("complete");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store.pending_jobs("work").await.expect("pending"),
+        0,
+        "claimed and completed in one transaction"
+    );
+}
