@@ -49,7 +49,7 @@ impl Default for WorkerOptions {
     fn default() -> Self {
         Self {
             concurrency: 8,
-            batch: 128,
+            batch: 512,
             lease: Duration::from_secs(60),
             poll_min: Duration::from_millis(20),
             poll_max: Duration::from_secs(1),
