@@ -78,10 +78,7 @@ async fn main() {
         AttributeLimits::default(),
     ));
     let options = WorkerOptions::default();
-    let loops_label = format!(
-        "queue loops (batches of up to {}, {} jobs in flight)",
-        options.batch, options.concurrency
-    );
+    let loops_label = format!("queue loops (batches of up to {})", options.batch);
     let workers = Workers::new(journeys.clone(), options);
 
     let ids: Vec<String> = (0..users).map(|n| format!("user-{n}")).collect();
