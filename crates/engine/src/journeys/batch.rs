@@ -28,23 +28,10 @@ impl Journeys {
         queue != BROADCAST_QUEUE
     }
 
-    /// Handles `jobs`, all of one queue that [`Self::handles_batches`], in one transaction.
-    /// On `Err` nothing was written and every job is still leased.
-    pub async fn handle_batch(
-        &self,
-        jobs: &[ClaimedJob],
-        now: DateTime<Utc>,
-    ) -> Result<(), JourneyError> {
-        let mut tx = Box::new(BufferedTransaction::begin(&*self.store).await?);
-        self.handle_in_batch(&mut tx, jobs, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Claims up to `limit` jobs of `queue` (one that [`Self::handles_batches`]) and handles
     /// them in the same transaction, so the claim costs no transaction of its own. Returns
     /// how many were handled. On `Err` nothing was written and nothing claimed: the caller
-    /// claims the usual way and handles the jobs with [`Self::handle_batch`] or one by one.
+    /// claims the jobs on their own and handles them one transaction each.
     pub async fn claim_and_handle_batch(
         &self,
         queue: &str,

@@ -223,23 +223,6 @@ impl Workers {
         }
     }
 
-    /// Handles claimed jobs of one queue that handles batches in one transaction; if that
-    /// fails, handles them one transaction each (see [`Journeys::handle_batch`]).
-    pub async fn process_batch(&self, jobs: &[ClaimedJob], now: DateTime<Utc>) {
-        if let [job] = jobs {
-            return self.process(job, now).await;
-        }
-        match self.journeys.handle_batch(jobs, now).await {
-            Ok(()) => return,
-            Err(error) => {
-                tracing::debug!(jobs = jobs.len(), %error, "a job batch failed; handling its jobs one at a time");
-            }
-        }
-        for job in jobs {
-            self.process(job, now).await;
-        }
-    }
-
     /// Handles one claimed job, then retries or fails it on error.
     pub async fn process(&self, job: &ClaimedJob, now: DateTime<Utc>) {
         let Err(error) = self.journeys.handle(job, now).await else {

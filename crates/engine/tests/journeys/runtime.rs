@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use leadwire_engine::journeys::CANVAS_QUEUE;
+use leadwire_engine::journeys::{CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask};
 use leadwire_engine::send_task::SEND_QUEUE;
-use leadwire_store::{NewTask, TRIGGER_QUEUE};
+use leadwire_store::NewTask;
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -86,46 +86,56 @@ async fn a_job_that_cannot_be_handled_is_failed_with_its_error() {
 }
 
 #[tokio::test]
-async fn a_batch_with_a_lost_lease_is_handled_job_by_job() {
+async fn a_failing_job_sends_its_batch_one_job_per_transaction() {
     let h = Harness::new(CONFIG).await;
     h.track(json!({"attributes": [
-        {"external_id": "ada", "email": "ada@example.com"},
-        {"external_id": "bob", "email": "bob@example.com"},
-        {"external_id": "cy", "email": "cy@example.com"},
+        {"external_id": "ada", "first_name": "Ada"},
+        {"external_id": "bob", "first_name": "Bob"},
     ]}))
     .await;
-    let lease = Duration::from_secs(30);
-    let batch = h
-        .store
-        .claim(TRIGGER_QUEUE, h.now, lease, 10)
+    let send_to = |user_id| {
+        serde_json::to_value(CampaignTask {
+            campaign: "On email".into(),
+            user_id,
+            triggered_at: h.now,
+            scheduled_at: h.now,
+            event_properties: None,
+            api_trigger_properties: None,
+        })
+        .expect("a task")
+    };
+    let payloads = [
+        send_to(h.profile("ada").await.id),
+        json!({"not": "a campaign task"}),
+        send_to(h.profile("bob").await.id),
+    ];
+    let mut tx = h.store.begin().await.expect("begin");
+    for payload in payloads {
+        tx.enqueue(&NewTask {
+            queue: CAMPAIGN_QUEUE.into(),
+            payload,
+            run_at: h.now,
+        })
         .await
-        .expect("claim");
-    assert_eq!(batch.len(), 3);
-    // The lease runs out and another worker takes the first trigger.
-    let later = h.now + chrono::TimeDelta::seconds(31);
-    let taken = h
-        .store
-        .claim(TRIGGER_QUEUE, later, lease, 1)
-        .await
-        .expect("claim again");
-    assert_eq!(taken[0].id, batch[0].id);
+        .expect("enqueue");
+    }
+    tx.commit().await.expect("commit");
 
-    h.workers.process_batch(&batch, later).await;
+    assert_eq!(h.run().await, 3, "the batch, then its jobs one by one");
     assert_eq!(
         h.store.pending_jobs(SEND_QUEUE).await.expect("pending"),
         2,
-        "the two triggers still held were handled on their own"
+        "both good jobs sent, once each"
     );
-    assert_eq!(
-        h.store.pending_jobs(TRIGGER_QUEUE).await.expect("pending"),
-        1,
-        "the taken trigger is left to the worker holding it"
+    let failed = h.store.failed_jobs(CAMPAIGN_QUEUE).await.expect("failed");
+    assert_eq!(failed.len(), 1, "only the bad job failed");
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|error| error.contains("campaign task")),
+        "{failed:?}"
     );
-    h.workers.process_batch(&taken, later).await;
-    assert_eq!(h.store.pending_jobs(SEND_QUEUE).await.expect("pending"), 3);
-    assert_eq!(
-        h.store.pending_jobs(TRIGGER_QUEUE).await.expect("pending"),
-        0
-    );
+    assert_eq!(h.run().await, 0);
     h.finish().await;
 }
