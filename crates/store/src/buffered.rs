@@ -19,7 +19,7 @@
 //!
 //! Everything else passes straight through to the inner transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -45,8 +45,8 @@ pub struct BufferedTransaction {
     /// Users whose every receipt is in `receipts` (a missing one is the default).
     receipts_loaded: HashSet<Uuid>,
     receipts: HashMap<(Uuid, String), CampaignReceipt>,
-    /// Receipts saved in this transaction, in the order saved.
-    dirty_receipts: Vec<(Uuid, String)>,
+    /// Receipts saved in this transaction, in key order (so rows lock in a fixed order).
+    dirty_receipts: BTreeSet<(Uuid, String)>,
     tasks: Vec<NewTask>,
     completions: Vec<LeasedJob>,
 }
@@ -59,7 +59,7 @@ impl BufferedTransaction {
             profiles: HashMap::new(),
             receipts_loaded: HashSet::new(),
             receipts: HashMap::new(),
-            dirty_receipts: Vec::new(),
+            dirty_receipts: BTreeSet::new(),
             tasks: Vec::new(),
             completions: Vec::new(),
         }
@@ -107,11 +107,8 @@ impl BufferedTransaction {
 
     async fn flush(&mut self) -> StoreResult<()> {
         if !self.dirty_receipts.is_empty() {
-            let mut seen = HashSet::with_capacity(self.dirty_receipts.len());
-            let records: Vec<ReceiptRecord> = self
-                .dirty_receipts
-                .drain(..)
-                .filter(|key| seen.insert(key.clone()))
+            let records: Vec<ReceiptRecord> = std::mem::take(&mut self.dirty_receipts)
+                .into_iter()
                 .map(|key| ReceiptRecord {
                     receipt: self.receipts.get(&key).copied().unwrap_or_default(),
                     user_id: key.0,
@@ -250,7 +247,7 @@ impl JourneyWrites for BufferedTransaction {
     ) -> StoreResult<()> {
         let key = (user_id, campaign.to_owned());
         self.receipts.insert(key.clone(), *receipt);
-        self.dirty_receipts.push(key);
+        self.dirty_receipts.insert(key);
         Ok(())
     }
 

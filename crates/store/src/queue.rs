@@ -72,6 +72,17 @@ pub enum JobPayload {
     Task(Value),
 }
 
+impl JobPayload {
+    /// The user the job is about: a trigger's user, or a task's `user_id` field (every
+    /// per-user task names its user so; a batch reads their profiles up front).
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Trigger(trigger) => Some(trigger.user_id()),
+            Self::Task(task) => task.get("user_id")?.as_str()?.parse().ok(),
+        }
+    }
+}
+
 /// A task to enqueue on a named queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewTask {

@@ -85,10 +85,7 @@ impl DeliveryWorker {
     pub async fn batch_profiles(&self, jobs: &[ClaimedJob]) -> BatchProfiles {
         let ids: Vec<Uuid> = jobs
             .iter()
-            .filter_map(|job| match &job.payload {
-                JobPayload::Task(task) => task.get("user_id")?.as_str()?.parse().ok(),
-                JobPayload::Trigger(_) => None,
-            })
+            .filter_map(|job| job.payload.user_id())
             .collect();
         match self.store.profiles_by_id(&ids).await {
             Ok(profiles) => Ok(profiles

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_store::{
-    BatchWrites, BufferedTransaction, ClaimedJob, JobPayload, StoreTransaction, TRIGGER_QUEUE,
+    BatchWrites, BufferedTransaction, ClaimedJob, StoreTransaction, TRIGGER_QUEUE,
 };
 use uuid::Uuid;
 
@@ -55,7 +55,10 @@ impl Journeys {
         jobs: &[ClaimedJob],
         now: DateTime<Utc>,
     ) -> Result<(), JourneyError> {
-        let users: Vec<Uuid> = jobs.iter().filter_map(job_user).collect();
+        let users: Vec<Uuid> = jobs
+            .iter()
+            .filter_map(|job| job.payload.user_id())
+            .collect();
         tx.preload_profiles(&users).await?;
         let reads_receipts = jobs
             .iter()
@@ -67,13 +70,5 @@ impl Journeys {
             self.handle_in(tx, job, now).await?;
         }
         Ok(())
-    }
-}
-
-/// The user a job is about, when its payload names one.
-fn job_user(job: &ClaimedJob) -> Option<Uuid> {
-    match &job.payload {
-        JobPayload::Trigger(trigger) => Some(trigger.user_id()),
-        JobPayload::Task(task) => task.get("user_id")?.as_str()?.parse().ok(),
     }
 }

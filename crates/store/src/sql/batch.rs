@@ -165,8 +165,6 @@ macro_rules! implement_batch {
                         &$crate::queue::JobPayload::Task(task.payload.clone()),
                     )?;
                     rows.push((task.queue.as_str(), payload, to_micros(task.run_at)));
-                }
-                for task in tasks {
                     self.note_enqueued(&task.queue, 1);
                 }
                 for chunk in rows.chunks($crate::sql::shared::ROWS_PER_INSERT) {
