@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{
     BatchWrites, BufferedTransaction, CampaignReceipt, JobPayload, JourneyWrites, LeasedJob,
-    NewTask, ProfileWrite, ReceiptRecord, Store, StoreError, StoreTransaction,
+    NewTask, ReceiptRecord, Store, StoreError, StoreTransaction,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -31,17 +30,7 @@ async fn save_profiles(store: &Arc<dyn Store>, count: usize) -> Vec<Profile> {
         })
         .collect();
     profiles.sort_by_key(|profile| profile.id);
-    let changes = ProfileChanges::default();
-    let writes: Vec<ProfileWrite<'_>> = profiles
-        .iter()
-        .map(|profile| ProfileWrite {
-            profile,
-            changes: &changes,
-        })
-        .collect();
-    let mut tx = store.begin().await.expect("begin");
-    tx.save_profiles(&writes).await.expect("save");
-    tx.commit().await.expect("commit");
+    crate::harness::save_profiles(store, &profiles).await;
     profiles
 }
 

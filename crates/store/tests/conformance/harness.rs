@@ -12,6 +12,21 @@ use leadwire_store::sql::sqlite::SqliteStore;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 
+/// Writes `profiles` (with no changes, so no triggers) in one transaction.
+pub async fn save_profiles(store: &Arc<dyn Store>, profiles: &[leadwire_core::profile::Profile]) {
+    let changes = leadwire_core::attributes::ProfileChanges::default();
+    let writes: Vec<leadwire_store::ProfileWrite<'_>> = profiles
+        .iter()
+        .map(|profile| leadwire_store::ProfileWrite {
+            profile,
+            changes: &changes,
+        })
+        .collect();
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_profiles(&writes).await.expect("save profiles");
+    tx.commit().await.expect("commit");
+}
+
 pub struct Harness {
     pub store: Arc<dyn Store>,
     cleanup: Cleanup,

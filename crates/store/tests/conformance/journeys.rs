@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::campaign::RateWindow;
 use leadwire_core::canvas::{CanvasUserState, ExitReason, Position, TimedEvent};
 use leadwire_core::profile::Profile;
 use leadwire_core::trigger::TriggerEvent;
-use leadwire_store::{CampaignReceipt, CanvasEntry, NewTask, ProfileWrite, Store, StoreError};
+use leadwire_store::{CampaignReceipt, CanvasEntry, NewTask, Store, StoreError};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
@@ -269,17 +268,7 @@ pub async fn exited_entries_are_pruned_and_profiles_paged(store: Arc<dyn Store>)
 
     let mut ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
     let profiles: Vec<Profile> = ids.iter().map(|id| Profile::new(*id, now)).collect();
-    let changes = ProfileChanges::default();
-    let writes: Vec<ProfileWrite<'_>> = profiles
-        .iter()
-        .map(|profile| ProfileWrite {
-            profile,
-            changes: &changes,
-        })
-        .collect();
-    let mut tx = store.begin().await.expect("begin");
-    tx.save_profiles(&writes).await.expect("save profiles");
-    tx.commit().await.expect("commit");
+    crate::harness::save_profiles(&store, &profiles).await;
     ids.sort_by_key(|id| id.to_string());
     let mut paged = Vec::new();
     let mut after = None;
