@@ -67,7 +67,14 @@ impl Trigger {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "body", rename_all = "snake_case")]
 pub enum JobPayload {
+    /// One trigger: an event, a purchase, or a profile write that caused a single trigger.
     Trigger(Trigger),
+    /// The triggers of one profile write (email added first, then the custom attribute
+    /// changes in their order), all of one user. They are handled in order, in one
+    /// transaction, atomically: with the effects the same triggers would have as separate
+    /// jobs handled one after another in one batch, and the job completed once. A profile
+    /// write costs one job row, however many triggers it causes.
+    Triggers(Vec<Trigger>),
     /// Work enqueued by a worker (a canvas step, a delivery): the owner's own serialised type.
     Task(Value),
 }
@@ -78,7 +85,17 @@ impl JobPayload {
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
             Self::Trigger(trigger) => Some(trigger.user_id()),
+            Self::Triggers(triggers) => triggers.first().map(Trigger::user_id),
             Self::Task(task) => task.get("user_id")?.as_str()?.parse().ok(),
+        }
+    }
+
+    /// The triggers a trigger job carries, in the order they are handled; `None` for a task.
+    pub fn triggers(&self) -> Option<&[Trigger]> {
+        match self {
+            Self::Trigger(trigger) => Some(std::slice::from_ref(trigger)),
+            Self::Triggers(triggers) => Some(triggers),
+            Self::Task(_) => None,
         }
     }
 }
@@ -112,4 +129,34 @@ pub struct FailedJob {
     pub queue: String,
     pub attempts: u32,
     pub last_error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payloads_keep_their_stored_form() {
+        let user_id = Uuid::nil();
+        let email = || Trigger::EmailAdded {
+            user_id,
+            email: "a@example.com".into(),
+        };
+        let stored_email =
+            json!({"trigger": "email_added", "user_id": user_id, "email": "a@example.com"});
+        // Rows written before several triggers could share a job still parse.
+        let single: JobPayload =
+            serde_json::from_value(json!({"type": "trigger", "body": stored_email}))
+                .expect("a single-trigger row");
+        assert_eq!(single, JobPayload::Trigger(email()));
+        let several = JobPayload::Triggers(vec![email(), email()]);
+        assert_eq!(
+            serde_json::to_value(&several).expect("serialisable"),
+            json!({"type": "triggers", "body": [stored_email, stored_email]})
+        );
+        assert_eq!(several.user_id(), Some(user_id));
+        assert_eq!(several.triggers().map(<[Trigger]>::len), Some(2));
+        assert_eq!(JobPayload::Task(json!({})).triggers(), None);
+    }
 }

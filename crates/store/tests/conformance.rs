@@ -60,6 +60,7 @@ conformance!(
     queue::a_commit_wakes_the_queues_it_enqueued_into,
     ingest::track_applies_valid_objects_and_reports_rejected_ones,
     ingest::track_writes_triggers_for_changes_only,
+    ingest::a_profile_write_is_one_trigger_job_of_its_triggers_in_order,
     ingest::update_existing_only_and_identifier_rules,
     ingest::changed_identifiers_are_written_beside_unchanged_ones,
     ingest::events_and_purchases_create_users_and_history,

@@ -103,7 +103,9 @@ impl DeliveryWorker {
         let task = match &job.payload {
             JobPayload::Task(value) => serde_json::from_value::<SendTask>(value.clone())
                 .map_err(|error| format!("unreadable send task: {error}")),
-            JobPayload::Trigger(_) => Err("a trigger job is on the send queue".to_owned()),
+            JobPayload::Trigger(_) | JobPayload::Triggers(_) => {
+                Err("a trigger job is on the send queue".to_owned())
+            }
         };
         let task = match task {
             Ok(task) => task,

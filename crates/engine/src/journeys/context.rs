@@ -88,7 +88,11 @@ impl Journeys {
     ) -> Result<(), JourneyError> {
         match (job.queue.as_str(), &job.payload) {
             (TRIGGER_QUEUE, JobPayload::Trigger(trigger)) => {
-                super::triggers::handle_in(self, tx, job, trigger, now).await
+                let triggers = std::slice::from_ref(trigger);
+                super::triggers::handle_in(self, tx, job, triggers, now).await
+            }
+            (TRIGGER_QUEUE, JobPayload::Triggers(triggers)) => {
+                super::triggers::handle_in(self, tx, job, triggers, now).await
             }
             (CANVAS_QUEUE, JobPayload::Task(payload)) => {
                 let task = decode(payload, "canvas task")?;

@@ -1,5 +1,6 @@
-//! The trigger worker: one trigger job (something a user did) against every campaign and
-//! canvas in the config, in one transaction:
+//! The trigger worker: one trigger job (something a user did; for a profile write, every
+//! trigger it caused, in order) against every campaign and canvas in the config, in one
+//! transaction. For each trigger:
 //!
 //! 1. campaign exception events are recorded (they cancel pending delayed sends);
 //! 2. action-based campaigns whose trigger matches schedule a send (re-eligibility first,
@@ -63,14 +64,29 @@ pub fn trigger_event(trigger: &Trigger) -> TriggerEvent {
     }
 }
 
-/// Handles one trigger job inside `tx`, completing it there.
+/// Handles a trigger job's triggers in order inside `tx`, then completes the job there once:
+/// the effects are those of the same triggers handled as separate jobs one after another.
 pub(crate) async fn handle_in(
     journeys: &Journeys,
     tx: &mut dyn StoreTransaction,
     job: &ClaimedJob,
-    trigger: &Trigger,
+    triggers: &[Trigger],
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
+    for trigger in triggers {
+        on_trigger(journeys, tx, trigger, now).await?;
+    }
+    tx.complete_job(job).await?;
+    Ok(())
+}
+
+/// One trigger against every campaign and canvas, for its user as they are now in `tx`.
+async fn on_trigger(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    trigger: &Trigger,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     let event = trigger_event(trigger);
     let user = UserIdentifier::BrazeId(trigger.user_id());
     match tx.find_profile(&user).await? {
@@ -80,7 +96,6 @@ pub(crate) async fn handle_in(
         }
         None => tracing::debug!(user = %trigger.user_id(), "trigger for a deleted user; dropped"),
     }
-    tx.complete_job(job).await?;
     Ok(())
 }
 

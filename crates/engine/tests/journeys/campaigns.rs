@@ -1,8 +1,14 @@
-//! Campaigns: every trigger type, delays with exception events, re-eligibility, the
-//! audience at send time, the rate limit, and `/campaigns/trigger/send`.
+//! Campaigns: every trigger type, a profile write's triggers handled as one job, delays
+//! with exception events, re-eligibility, the audience at send time, the rate limit, and
+//! `/campaigns/trigger/send`.
+
+use std::time::Duration;
 
 use chrono::TimeDelta;
+use leadwire_engine::journeys::JourneyError;
 use leadwire_engine::journeys::api::{ApiTrigger, ApiTriggerError, trigger_campaign};
+use leadwire_engine::send_task::SEND_QUEUE;
+use leadwire_store::{ClaimedJob, StoreError, TRIGGER_QUEUE};
 use serde_json::json;
 
 use crate::harness::Harness;
@@ -99,6 +105,59 @@ async fn each_trigger_type_sends_once_and_reeligibility_counts_seconds() {
     .await;
     h.run().await;
     assert!(campaigns_sent(&h).await.is_empty());
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn a_profile_writes_triggers_are_one_job_that_commits_or_rolls_back_whole() {
+    let h = Harness::new(TRIGGERS).await;
+    h.track(
+        json!({"attributes": [{"external_id": "u1", "email": "a@example.com", "stage": "MQL"}]}),
+    )
+    .await;
+    let pending_triggers = || async { h.store.pending_jobs(TRIGGER_QUEUE).await.expect("pending") };
+    assert_eq!(
+        pending_triggers().await,
+        1,
+        "one job for the write's two triggers"
+    );
+    let job = h
+        .store
+        .claim(TRIGGER_QUEUE, h.now, Duration::from_secs(60), 10)
+        .await
+        .expect("claim")
+        .pop()
+        .expect("the trigger job");
+    assert_eq!(job.payload.triggers().map(<[_]>::len), Some(2), "{job:?}");
+    let journeys = h.workers.journeys();
+
+    // The job's completion fails last, after both triggers scheduled their sends.
+    let lost_lease = ClaimedJob {
+        lease_token: uuid::Uuid::new_v4(),
+        ..job.clone()
+    };
+    let error = journeys
+        .handle(&lost_lease, h.now)
+        .await
+        .expect_err("the lease is not held");
+    assert!(
+        matches!(error, JourneyError::Store(StoreError::LeaseLost { .. })),
+        "{error:?}"
+    );
+    assert_eq!(
+        h.store.pending_jobs(SEND_QUEUE).await.expect("pending"),
+        0,
+        "both triggers' sends roll back"
+    );
+    assert_eq!(pending_triggers().await, 1);
+
+    // A second completion of the job would find its lease gone and fail the handling.
+    journeys
+        .handle(&job, h.now)
+        .await
+        .expect("both triggers handled, the job completed once");
+    assert_eq!(campaigns_sent(&h).await, vec!["On email", "On stage"]);
+    assert_eq!(pending_triggers().await, 0);
     h.finish().await;
 }
 

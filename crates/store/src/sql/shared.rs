@@ -141,37 +141,57 @@ pub(crate) fn profile_rows(writes: &[ProfileWrite<'_>]) -> StoreResult<Vec<Profi
     Ok(rows)
 }
 
-fn trigger_row(trigger: Trigger) -> StoreResult<TriggerRow> {
+fn trigger_row(payload: &JobPayload) -> StoreResult<TriggerRow> {
     Ok(TriggerRow {
-        payload: encode("job payload", &JobPayload::Trigger(trigger))?,
+        payload: encode("job payload", payload)?,
     })
 }
 
+/// One trigger job per profile write that causes any trigger: a `Trigger` payload for a
+/// single trigger, a `Triggers` payload for several, so a write costs one job row however
+/// many attributes it changes.
 pub(crate) fn profile_triggers(
     writes: &[ProfileWrite<'_>],
     interest: &TriggerInterest,
 ) -> StoreResult<Vec<TriggerRow>> {
     let mut rows = Vec::new();
     for write in writes {
-        let user_id = write.profile.id;
-        if let (true, Some(email)) = (interest.email_added, &write.changes.email_added) {
-            rows.push(trigger_row(Trigger::EmailAdded {
-                user_id,
-                email: email.clone(),
-            })?);
-        }
-        for change in &write.changes.custom_changed {
-            if interest.custom_attributes.allows(&change.name) {
-                rows.push(trigger_row(Trigger::CustomAttributeChanged {
-                    user_id,
-                    name: change.name.clone(),
-                    old: change.old.clone(),
-                    new: change.new.clone(),
-                })?);
-            }
-        }
+        let mut triggers = write_triggers(write, interest);
+        let payload = match triggers.len() {
+            0 => continue,
+            1 => JobPayload::Trigger(triggers.remove(0)),
+            _ => JobPayload::Triggers(triggers),
+        };
+        rows.push(trigger_row(&payload)?);
     }
     Ok(rows)
+}
+
+/// The triggers of one profile write the interest asks for: email added first, then the
+/// custom attribute changes in their order.
+fn write_triggers(write: &ProfileWrite<'_>, interest: &TriggerInterest) -> Vec<Trigger> {
+    let user_id = write.profile.id;
+    let email_added = write
+        .changes
+        .email_added
+        .as_ref()
+        .filter(|_| interest.email_added)
+        .map(|email| Trigger::EmailAdded {
+            user_id,
+            email: email.clone(),
+        });
+    let attribute_changes = write
+        .changes
+        .custom_changed
+        .iter()
+        .filter(|change| interest.custom_attributes.allows(&change.name))
+        .map(|change| Trigger::CustomAttributeChanged {
+            user_id,
+            name: change.name.clone(),
+            old: change.old.clone(),
+            new: change.new.clone(),
+        });
+    email_added.into_iter().chain(attribute_changes).collect()
 }
 
 pub(crate) fn event_triggers(
@@ -182,12 +202,12 @@ pub(crate) fn event_triggers(
         .iter()
         .filter(|event| interest.custom_events.allows(&event.name))
         .map(|event| {
-            trigger_row(Trigger::CustomEventPerformed {
+            trigger_row(&JobPayload::Trigger(Trigger::CustomEventPerformed {
                 user_id: event.user_id,
                 name: event.name.clone(),
                 properties: event.properties.clone(),
                 time: event.time,
-            })
+            }))
         })
         .collect()
 }
@@ -200,7 +220,7 @@ pub(crate) fn purchase_triggers(
         .iter()
         .filter(|purchase| interest.purchases.allows(&purchase.product_id))
         .map(|purchase| {
-            trigger_row(Trigger::PurchaseMade {
+            trigger_row(&JobPayload::Trigger(Trigger::PurchaseMade {
                 user_id: purchase.user_id,
                 product_id: purchase.product_id.clone(),
                 currency: purchase.currency.clone(),
@@ -208,7 +228,7 @@ pub(crate) fn purchase_triggers(
                 quantity: purchase.quantity,
                 properties: purchase.properties.clone(),
                 time: purchase.time,
-            })
+            }))
         })
         .collect()
 }

@@ -2,17 +2,16 @@
 //! keeps its own outcome, its own trigger jobs, and its own failure.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::ingest::{Ingestor, TrackOutcome, TrackRequest};
-use leadwire_store::{JobPayload, Store, StoreError, StoreResult, TRIGGER_QUEUE, Trigger};
+use leadwire_store::{Store, StoreError, StoreResult, Trigger};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-use crate::harness::Harness;
+use crate::harness::{Harness, drain_triggers};
 
 const REQUESTS: usize = 12;
 
@@ -92,22 +91,12 @@ pub async fn concurrent_requests_keep_their_own_outcomes_and_triggers(store: Arc
         "a rejected object writes nothing"
     );
 
-    let jobs = store
-        .claim(
-            TRIGGER_QUEUE,
-            Utc::now() + TimeDelta::seconds(1),
-            Duration::from_secs(60),
-            1000,
-        )
+    let mut score_changes: Vec<(Option<Value>, Value)> = drain_triggers(&store)
         .await
-        .expect("claim");
-    let mut score_changes: Vec<(Option<Value>, Value)> = jobs
-        .iter()
-        .filter_map(|job| match &job.payload {
-            JobPayload::Trigger(Trigger::CustomAttributeChanged { name, old, new, .. })
-                if name == "score" =>
-            {
-                Some((old.clone(), new.clone()))
+        .into_iter()
+        .filter_map(|trigger| match trigger {
+            Trigger::CustomAttributeChanged { name, old, new, .. } if name == "score" => {
+                Some((old, new))
             }
             _ => None,
         })

@@ -27,6 +27,40 @@ pub async fn save_profiles(store: &Arc<dyn Store>, profiles: &[leadwire_core::pr
     tx.commit().await.expect("commit");
 }
 
+/// Claims and completes every trigger job due now, and returns their triggers in job order,
+/// a job of several triggers flattened in its own order.
+pub async fn drain_triggers(store: &Arc<dyn Store>) -> Vec<leadwire_store::Trigger> {
+    drain_trigger_jobs(store)
+        .await
+        .iter()
+        .flat_map(|payload| {
+            payload
+                .triggers()
+                .unwrap_or_else(|| panic!("a task on the trigger queue: {payload:?}"))
+                .to_vec()
+        })
+        .collect()
+}
+
+/// Claims and completes every trigger job due now; returns their payloads in job order.
+pub async fn drain_trigger_jobs(store: &Arc<dyn Store>) -> Vec<leadwire_store::JobPayload> {
+    let jobs = store
+        .claim(
+            leadwire_store::TRIGGER_QUEUE,
+            chrono::Utc::now() + chrono::TimeDelta::seconds(1),
+            std::time::Duration::from_secs(60),
+            1000,
+        )
+        .await
+        .expect("claim");
+    let mut payloads = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        store.complete(&job).await.expect("complete");
+        payloads.push(job.payload);
+    }
+    payloads
+}
+
 pub struct Harness {
     pub store: Arc<dyn Store>,
     cleanup: Cleanup,

@@ -1,15 +1,16 @@
 //! The `/users/track` write path over a real store.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::Utc;
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::profile::UserAlias;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::ingest::{InputArray, TrackOutcome, TrackRequest, track};
-use leadwire_store::{JobPayload, Store, TRIGGER_QUEUE, Trigger};
+use leadwire_store::{JobPayload, Store, Trigger};
 use serde_json::{Value, json};
+
+use crate::harness::{drain_trigger_jobs, drain_triggers};
 
 async fn send(store: &Arc<dyn Store>, body: Value) -> TrackOutcome {
     let array = |key: &str| body.get(key).and_then(Value::as_array).cloned();
@@ -28,24 +29,13 @@ async fn send(store: &Arc<dyn Store>, body: Value) -> TrackOutcome {
     .expect("the store accepts the request")
 }
 
-async fn drain_triggers(store: &Arc<dyn Store>) -> Vec<Trigger> {
-    let jobs = store
-        .claim(
-            TRIGGER_QUEUE,
-            Utc::now() + TimeDelta::seconds(1),
-            Duration::from_secs(60),
-            1000,
-        )
+async fn user_id(store: &Arc<dyn Store>, external_id: &str) -> uuid::Uuid {
+    store
+        .find_profile(&UserIdentifier::ExternalId(external_id.into()))
         .await
-        .expect("claim");
-    let mut triggers = Vec::new();
-    for job in jobs {
-        store.complete(&job).await.expect("complete");
-        if let JobPayload::Trigger(trigger) = job.payload {
-            triggers.push(trigger);
-        }
-    }
-    triggers
+        .expect("find")
+        .expect("the profile exists")
+        .id
 }
 
 async fn custom(
@@ -129,6 +119,41 @@ pub async fn track_writes_triggers_for_changes_only(store: Arc<dyn Store>) {
     assert!(
         drain_triggers(&store).await.is_empty(),
         "same value, email change and null fire nothing"
+    );
+}
+
+pub async fn a_profile_write_is_one_trigger_job_of_its_triggers_in_order(store: Arc<dyn Store>) {
+    send(
+        &store,
+        json!({"attributes": [
+            {"external_id": "many", "stage": "lead", "email": "many@example.com", "score": 1},
+            {"external_id": "one", "stage": "lead"},
+        ]}),
+    )
+    .await;
+    let (many, one) = (user_id(&store, "many").await, user_id(&store, "one").await);
+    let changed = |user_id, name: &str, new: Value| Trigger::CustomAttributeChanged {
+        user_id,
+        name: name.into(),
+        old: None,
+        new,
+    };
+    let jobs = drain_trigger_jobs(&store).await;
+    assert_eq!(jobs.len(), 2, "one job per profile write: {jobs:?}");
+    assert!(
+        jobs.contains(&JobPayload::Triggers(vec![
+            Trigger::EmailAdded {
+                user_id: many,
+                email: "many@example.com".into(),
+            },
+            changed(many, "stage", json!("lead")),
+            changed(many, "score", json!(1)),
+        ])),
+        "the email first, then the changes in their order: {jobs:?}"
+    );
+    assert!(
+        jobs.contains(&JobPayload::Trigger(changed(one, "stage", json!("lead")))),
+        "a write of one trigger keeps the single-trigger payload: {jobs:?}"
     );
 }
 

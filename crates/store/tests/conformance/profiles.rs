@@ -1,18 +1,19 @@
 //! Profiles, identifiers, triggers in the write transaction, event history.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use leadwire_core::attributes::{CustomAttributeChange, ProfileChanges};
 use leadwire_core::profile::{Profile, UserAlias};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{
-    JobPayload, NameFilter, NewEvent, NewPurchase, ProfileWrite, Store, StoreError, TRIGGER_QUEUE,
-    Trigger, TriggerInterest,
+    NameFilter, NewEvent, NewPurchase, ProfileWrite, Store, StoreError, TRIGGER_QUEUE, Trigger,
+    TriggerInterest,
 };
 use serde_json::{Map, json};
 use uuid::Uuid;
+
+use crate::harness::drain_triggers;
 
 fn profile(external_id: Option<&str>, email: Option<&str>) -> Profile {
     let mut profile = Profile::new(Uuid::now_v7(), Utc::now());
@@ -31,27 +32,6 @@ async fn save(store: &Arc<dyn Store>, profiles: &[&Profile], changes: &ProfileCh
         .collect();
     tx.save_profiles(&writes).await.expect("save profiles");
     tx.commit().await.expect("commit");
-}
-
-async fn triggers(store: &Arc<dyn Store>) -> Vec<Trigger> {
-    let jobs = store
-        .claim(
-            TRIGGER_QUEUE,
-            Utc::now() + TimeDelta::seconds(1),
-            Duration::from_secs(60),
-            100,
-        )
-        .await
-        .expect("claim");
-    let mut triggers = Vec::new();
-    for job in jobs {
-        store.complete(&job).await.expect("complete");
-        match job.payload {
-            JobPayload::Trigger(trigger) => triggers.push(trigger),
-            other => panic!("unexpected payload on the trigger queue: {other:?}"),
-        }
-    }
-    triggers
 }
 
 pub async fn profiles_are_found_by_every_identifier(store: Arc<dyn Store>) {
@@ -178,7 +158,7 @@ pub async fn triggers_commit_and_roll_back_with_the_profile(store: Arc<dyn Store
 
     let committed = profile(Some("committed"), Some("t@example.com"));
     save(&store, &[&committed], &changes()).await;
-    let triggers = triggers(&store).await;
+    let triggers = drain_triggers(&store).await;
     assert_eq!(triggers.len(), 3, "{triggers:?}");
     assert!(triggers.contains(&Trigger::EmailAdded {
         user_id: committed.id,
@@ -225,7 +205,7 @@ pub async fn the_interest_filter_limits_triggers(store: Arc<dyn Store>) {
     .await
     .expect("purchases");
     tx.commit().await.expect("commit");
-    let triggers = triggers(&store).await;
+    let triggers = drain_triggers(&store).await;
     let names: Vec<&str> = triggers
         .iter()
         .map(|trigger| match trigger {
