@@ -326,9 +326,21 @@ impl StoreTransaction for BufferedTransaction {
         self.inner.finish_job(job, finish).await
     }
 
+    /// A failed flush (a lost lease, say) rolls the inner transaction back before
+    /// returning, so the caller's fallback finds the batch's jobs unlocked.
     async fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        self.flush().await?;
+        if let Err(error) = self.flush().await {
+            if let Err(rollback) = self.inner.rollback().await {
+                tracing::debug!(%rollback, "rolling back a failed batch failed");
+            }
+            return Err(error);
+        }
         self.inner.commit().await
+    }
+
+    /// The buffered writes are discarded with the inner transaction.
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        self.inner.rollback().await
     }
 }
 

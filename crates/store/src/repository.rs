@@ -129,7 +129,8 @@ pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
     async fn close(&self);
 }
 
-/// A write transaction. Dropping it without [`commit`](Self::commit) rolls back.
+/// A write transaction. Dropping it without [`commit`](Self::commit) rolls back (lazily;
+/// [`rollback`](Self::rollback) does it at once).
 ///
 /// Trigger jobs cannot be enqueued directly: they are written by `save_profiles`,
 /// `record_events` and `record_purchases`, from the changes they are given, filtered by the
@@ -169,4 +170,9 @@ pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
     async fn finish_job(&mut self, job: &ClaimedJob, finish: &JobFinish) -> StoreResult<bool>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// Rolls back now and releases the transaction's locks before returning; dropping a
+    /// transaction also rolls back, but later (when its connection is next used), so a
+    /// caller that goes on to touch the same rows on another connection rolls back first.
+    async fn rollback(self: Box<Self>) -> StoreResult<()>;
 }

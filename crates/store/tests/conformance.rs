@@ -79,6 +79,7 @@ conformance!(
     batch::a_buffered_transaction_reads_its_own_writes_and_writes_at_commit,
     batch::a_lost_lease_rolls_the_whole_buffered_batch_back,
     batch::a_claim_inside_a_transaction_counts_only_if_it_commits,
+    batch::a_rolled_back_transaction_leaves_nothing_and_releases_its_claims,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store).

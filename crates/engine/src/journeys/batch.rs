@@ -7,7 +7,8 @@
 //! ([`Journeys::claim_and_handle_batch`]), so a batch costs one transaction in all.
 //!
 //! If any job of the batch fails, or a lease turns out lost at commit, nothing of the batch
-//! is written and the caller is told; it then claims the jobs in a transaction of their own
+//! is written (the transaction is rolled back before returning, releasing the batch's
+//! jobs) and the caller is told; it then claims the jobs in a transaction of their own
 //! and handles them one transaction each, so one job's failure never decides another's
 //! outcome.
 
@@ -44,7 +45,14 @@ impl Journeys {
         if jobs.is_empty() {
             return Ok(0);
         }
-        self.handle_in_batch(&mut tx, &jobs, now).await?;
+        if let Err(error) = self.handle_in_batch(&mut tx, &jobs, now).await {
+            // Released now, not when the connection is next used: the caller's fallback
+            // claims these jobs at once, and `SKIP LOCKED` would pass them over.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::debug!(%rollback, "rolling back a failed job batch failed");
+            }
+            return Err(error);
+        }
         tx.commit().await?;
         Ok(jobs.len())
     }

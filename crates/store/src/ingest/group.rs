@@ -163,7 +163,16 @@ async fn shared_transaction(
     let mut tx = store.begin().await?;
     let mut outcomes = Vec::with_capacity(group.len());
     for pending in group {
-        outcomes.push(track_in(tx.as_mut(), &pending.request, limits, pending.now).await?);
+        match track_in(tx.as_mut(), &pending.request, limits, pending.now).await {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(error) => {
+                // Released now: the fallback writes the same profiles on other connections.
+                if let Err(rollback) = tx.rollback().await {
+                    tracing::debug!(%rollback, "rolling back a failed group failed");
+                }
+                return Err(error);
+            }
+        }
     }
     tx.commit().await?;
     Ok(outcomes)

@@ -618,6 +618,10 @@ macro_rules! implement_store {
                 }
                 Ok(())
             }
+
+            async fn rollback(self: Box<Self>) -> $crate::error::StoreResult<()> {
+                Ok(self.tx.rollback().await?)
+            }
         }
     };
 }

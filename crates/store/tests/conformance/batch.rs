@@ -262,6 +262,15 @@ pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Sto
     );
     assert_eq!(store.pending_jobs("next").await.expect("pending"), 0);
     assert_eq!(store.pending_jobs("work").await.expect("pending"), 2);
+    let expired = store
+        .claim("work", now + TimeDelta::seconds(31), LEASE, 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        expired.iter().map(|job| job.id).collect::<Vec<_>>(),
+        vec![first[1].id],
+        "the failed commit released the job whose lease it still held"
+    );
 }
 
 pub async fn a_claim_inside_a_transaction_counts_only_if_it_commits(store: Arc<dyn Store>) {
@@ -274,7 +283,7 @@ pub async fn a_claim_inside_a_transaction_counts_only_if_it_commits(store: Arc<d
     let claimed = tx.claim_jobs("work", now, LEASE, 10).await.expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].attempts, 1);
-    drop(tx);
+    tx.rollback().await.expect("rollback");
     let again = store.claim("work", now, LEASE, 10).await.expect("claim");
     assert_eq!(again.len(), 1, "a rolled-back claim leaves the job ready");
     assert_eq!(again[0].attempts, 1, "and its attempt uncounted");
@@ -293,4 +302,56 @@ pub async fn a_claim_inside_a_transaction_counts_only_if_it_commits(store: Arc<d
         0,
         "claimed and completed in one transaction"
     );
+}
+
+pub async fn a_rolled_back_transaction_leaves_nothing_and_releases_its_claims(
+    store: Arc<dyn Store>,
+) {
+    let mut tx = store.begin().await.expect("begin");
+    tx.enqueue_all(&[task("plain", 1), task("buffered", 1)])
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    let now = Utc::now();
+    let profile = Profile::new(Uuid::now_v7(), at_micros(now));
+    let changes = leadwire_core::attributes::ProfileChanges::default();
+
+    for queue in ["plain", "buffered"] {
+        let mut tx: Box<dyn StoreTransaction> = if queue == "buffered" {
+            Box::new(BufferedTransaction::begin(&*store).await.expect("begin"))
+        } else {
+            store.begin().await.expect("begin")
+        };
+        let claimed = tx.claim_jobs(queue, now, LEASE, 10).await.expect("claim");
+        assert_eq!(claimed.len(), 1);
+        tx.save_profiles(&[leadwire_store::ProfileWrite {
+            profile: &profile,
+            changes: &changes,
+        }])
+        .await
+        .expect("save profile");
+        tx.enqueue_all(&[task("next", 1)]).await.expect("enqueue");
+        tx.rollback().await.expect("rollback");
+
+        let again = store.claim(queue, now, LEASE, 10).await.expect("claim");
+        assert_eq!(
+            again.iter().map(|job| job.id).collect::<Vec<_>>(),
+            vec![claimed[0].id],
+            "{queue}: the rolled-back claim is free at once"
+        );
+        assert_eq!(again[0].attempts, 1, "{queue}: its attempt uncounted");
+        assert_eq!(
+            store
+                .find_profile(&UserIdentifier::BrazeId(profile.id))
+                .await
+                .expect("find"),
+            None,
+            "{queue}: the saved profile is gone"
+        );
+        assert_eq!(
+            store.pending_jobs("next").await.expect("pending"),
+            0,
+            "{queue}: the enqueued job is gone"
+        );
+    }
 }
