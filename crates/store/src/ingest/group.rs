@@ -2,8 +2,9 @@
 //!
 //! An [`Ingestor`] hands each request to a writer task. The writer takes every request
 //! waiting in its queue (up to [`MAX_GROUP_OBJECTS`] objects), applies them in arrival order
-//! in one transaction, each exactly as a lone request would be applied (its own working set,
-//! its own profile, event and trigger-job writes), and commits once. A request is answered
+//! in one transaction, each exactly as a lone request would be applied (see `track_in`:
+//! one read of the group's profiles, writes gathered into few statements), and commits
+//! once. A request is answered
 //! only after that commit, so nothing acknowledged can be lost.
 //!
 //! Object errors are per request and never touch the database. When a store error stops
@@ -160,20 +161,21 @@ async fn shared_transaction(
     limits: &AttributeLimits,
     group: &[Pending],
 ) -> StoreResult<Vec<TrackOutcome>> {
+    let requests: Vec<_> = group
+        .iter()
+        .map(|pending| (&pending.request, pending.now))
+        .collect();
     let mut tx = store.begin().await?;
-    let mut outcomes = Vec::with_capacity(group.len());
-    for pending in group {
-        match track_in(tx.as_mut(), &pending.request, limits, pending.now).await {
-            Ok(outcome) => outcomes.push(outcome),
-            Err(error) => {
-                // Released now: the fallback writes the same profiles on other connections.
-                if let Err(rollback) = tx.rollback().await {
-                    tracing::debug!(%rollback, "rolling back a failed group failed");
-                }
-                return Err(error);
+    let outcomes = match track_in(tx.as_mut(), &requests, limits).await {
+        Ok(outcomes) => outcomes,
+        Err(error) => {
+            // Released now: the fallback writes the same profiles on other connections.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::debug!(%rollback, "rolling back a failed group failed");
             }
+            return Err(error);
         }
-    }
+    };
     tx.commit().await?;
     Ok(outcomes)
 }

@@ -142,27 +142,68 @@ async fn track_once(
     now: DateTime<Utc>,
 ) -> StoreResult<TrackOutcome> {
     let mut tx = store.begin().await?;
-    let outcome = track_in(tx.as_mut(), request, limits, now).await?;
+    let mut outcomes = track_in(tx.as_mut(), &[(request, now)], limits).await?;
     tx.commit().await?;
-    Ok(outcome)
+    Ok(outcomes.pop().unwrap_or_default())
 }
 
-/// Applies a request inside `tx`, which the caller commits.
+/// Applies `requests` in order inside `tx`, which the caller commits, each exactly as if it
+/// were written and committed alone before the next began.
+///
+/// The requests share one working set: their profiles are read with one query up front,
+/// and a profile a request changes is served to later requests from memory. Writes are
+/// deferred and gathered into as few statements as keep that equivalence:
+/// - before a request that names a user other than by external id (which may need a
+///   lookup by email, phone, alias or braze_id), the pending writes are flushed, so its
+///   lookups see the database as a lone request would;
+/// - a request's events and purchases are written at its end, after the pending profile
+///   writes, so trigger jobs keep the order lone requests give them (a request's attribute
+///   changes, then its events, then its purchases).
 async fn track_in(
     tx: &mut dyn StoreTransaction,
+    requests: &[(&TrackRequest, DateTime<Utc>)],
+    limits: &AttributeLimits,
+) -> StoreResult<Vec<TrackOutcome>> {
+    let mut session = Session::default();
+    let external_ids = external_ids(requests.iter().map(|(request, _)| *request));
+    session.preload(tx, &external_ids).await?;
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for (request, now) in requests {
+        if !named_by_external_ids(request) {
+            session.flush(tx).await?;
+        }
+        session.forget_contact_lookups();
+        let (outcome, events, purchases) =
+            apply_request(tx, &mut session, request, limits, *now).await?;
+        session.finish_request();
+        if !events.is_empty() || !purchases.is_empty() {
+            session.flush(tx).await?;
+        }
+        if !events.is_empty() {
+            tx.record_events(&events).await?;
+        }
+        if !purchases.is_empty() {
+            tx.record_purchases(&purchases).await?;
+        }
+        outcomes.push(outcome);
+    }
+    session.flush(tx).await?;
+    Ok(outcomes)
+}
+
+/// Applies one request's objects to the working set: its outcome, events and purchases.
+async fn apply_request(
+    tx: &mut dyn StoreTransaction,
+    session: &mut Session,
     request: &TrackRequest,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
-) -> StoreResult<TrackOutcome> {
-    let mut session = Session::default();
+) -> StoreResult<(TrackOutcome, Vec<NewEvent>, Vec<NewPurchase>)> {
     let mut outcome = TrackOutcome::default();
-    let external_ids = external_ids(request);
-    session.preload(tx, &external_ids).await?;
-
     if let Some(attributes) = &request.attributes {
         let mut processed = 0;
         for (index, value) in attributes.iter().enumerate() {
-            match attributes_object(tx, &mut session, value, limits, now).await {
+            match attributes_object(tx, session, value, limits, now).await {
                 Ok(()) => processed += 1,
                 Err(Failure::Invalid(error)) => {
                     outcome
@@ -178,7 +219,7 @@ async fn track_in(
     let mut events = Vec::new();
     if let Some(values) = &request.events {
         for (index, value) in values.iter().enumerate() {
-            match event_object(tx, &mut session, value, limits, now).await {
+            match event_object(tx, session, value, limits, now).await {
                 Ok(event) => events.push(event),
                 Err(Failure::Invalid(error)) => {
                     outcome
@@ -194,7 +235,7 @@ async fn track_in(
     let mut purchases = Vec::new();
     if let Some(values) = &request.purchases {
         for (index, value) in values.iter().enumerate() {
-            match purchase_object(tx, &mut session, value, limits, now).await {
+            match purchase_object(tx, session, value, limits, now).await {
                 Ok(purchase) => purchases.push(purchase),
                 Err(Failure::Invalid(error)) => {
                     outcome
@@ -206,18 +247,7 @@ async fn track_in(
         }
         outcome.purchases_processed = Some(purchases.len());
     }
-
-    let writes = session.writes();
-    if !writes.is_empty() {
-        tx.save_profiles(&writes).await?;
-    }
-    if !events.is_empty() {
-        tx.record_events(&events).await?;
-    }
-    if !purchases.is_empty() {
-        tx.record_purchases(&purchases).await?;
-    }
-    Ok(outcome)
+    Ok((outcome, events, purchases))
 }
 
 fn object_error(input_array: InputArray, index: usize, error: AttributeError) -> ObjectError {
@@ -229,18 +259,35 @@ fn object_error(input_array: InputArray, index: usize, error: AttributeError) ->
     }
 }
 
-/// Every external id the request names, for one batched lookup.
-fn external_ids(request: &TrackRequest) -> Vec<&str> {
-    let mut ids: Vec<&str> = [&request.attributes, &request.events, &request.purchases]
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|value| value.get("external_id").and_then(Value::as_str))
-        .filter(|id| !id.is_empty())
+/// Every external id these requests name, for one batched lookup.
+fn external_ids<'a>(requests: impl Iterator<Item = &'a TrackRequest>) -> Vec<&'a str> {
+    let mut ids: Vec<&str> = requests
+        .flat_map(objects)
+        .filter_map(external_id_of)
         .collect();
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+fn objects(request: &TrackRequest) -> impl Iterator<Item = &Value> {
+    [&request.attributes, &request.events, &request.purchases]
+        .into_iter()
+        .flatten()
+        .flatten()
+}
+
+fn external_id_of(object: &Value) -> Option<&str> {
+    object
+        .get("external_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+}
+
+/// Whether every object of the request names its user by external id, so that the
+/// up-front read answers all its lookups.
+fn named_by_external_ids(request: &TrackRequest) -> bool {
+    objects(request).all(|object| external_id_of(object).is_some())
 }
 
 fn as_object(value: &Value) -> Result<&Map<String, Value>, AttributeError> {

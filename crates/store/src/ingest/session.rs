@@ -1,5 +1,6 @@
-//! The working set of one `/users/track` transaction: profiles loaded or created so far,
-//! their accumulated changes, and caches from identifiers to profile ids.
+//! The working set of one `/users/track` transaction (one request, or a group of them):
+//! profiles loaded or created so far, the changes of the request being applied, the
+//! profile writes not yet flushed, and caches from identifiers to profile ids.
 
 use std::collections::HashMap;
 
@@ -14,8 +15,10 @@ use crate::repository::{ProfileWrite, StoreTransaction};
 
 pub(crate) struct Working {
     pub profile: Profile,
+    /// The changes the request being applied made.
     pub changes: ProfileChanges,
-    pub dirty: bool,
+    /// Whether the request being applied changed the profile.
+    pub touched: bool,
 }
 
 #[derive(Default)]
@@ -25,6 +28,9 @@ pub(crate) struct Session {
     by_alias: HashMap<UserAlias, Uuid>,
     by_email: HashMap<String, Uuid>,
     by_phone: HashMap<String, Uuid>,
+    /// Profile writes of finished requests not yet flushed: the profile and that request's
+    /// changes, in request order.
+    pending: Vec<(Uuid, ProfileChanges)>,
 }
 
 impl Session {
@@ -58,7 +64,7 @@ impl Session {
         self.profiles.entry(id).or_insert(Working {
             profile,
             changes: ProfileChanges::default(),
-            dirty: false,
+            touched: false,
         });
         id
     }
@@ -151,7 +157,7 @@ impl Session {
             Some(working) => {
                 working.profile = profile;
                 working.changes.merge(changes);
-                working.dirty = true;
+                working.touched = true;
             }
             None => {
                 self.profiles.insert(
@@ -159,23 +165,54 @@ impl Session {
                     Working {
                         profile,
                         changes,
-                        dirty: true,
+                        touched: true,
                     },
                 );
             }
         }
     }
 
-    /// The profiles to write, in id order (a stable lock order on PostgreSQL).
-    pub fn writes(&self) -> Vec<ProfileWrite<'_>> {
-        let mut dirty: Vec<&Working> = self.profiles.values().filter(|w| w.dirty).collect();
-        dirty.sort_by_key(|working| working.profile.id);
-        dirty
-            .into_iter()
-            .map(|working| ProfileWrite {
-                profile: &working.profile,
-                changes: &working.changes,
+    /// Ends the request being applied: the profiles it changed become pending writes, in
+    /// id order (a stable lock order on PostgreSQL).
+    pub fn finish_request(&mut self) {
+        let mut touched: Vec<&mut Working> = self
+            .profiles
+            .values_mut()
+            .filter(|working| working.touched)
+            .collect();
+        touched.sort_by_key(|working| working.profile.id);
+        for working in touched {
+            working.touched = false;
+            let changes = std::mem::take(&mut working.changes);
+            self.pending.push((working.profile.id, changes));
+        }
+    }
+
+    /// Drops the email and phone lookups of earlier requests: a profile's email or phone
+    /// may have changed since, and a request's own lookups must see what the database
+    /// holds once the earlier requests are written.
+    pub fn forget_contact_lookups(&mut self) {
+        self.by_email.clear();
+        self.by_phone.clear();
+    }
+
+    /// Writes the pending profile writes (and the trigger jobs their changes cause).
+    pub async fn flush(&mut self, tx: &mut dyn StoreTransaction) -> StoreResult<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let writes: Vec<ProfileWrite<'_>> = self
+            .pending
+            .iter()
+            .filter_map(|(id, changes)| {
+                self.profiles.get(id).map(|working| ProfileWrite {
+                    profile: &working.profile,
+                    changes,
+                })
             })
-            .collect()
+            .collect();
+        tx.save_profiles(&writes).await?;
+        self.pending.clear();
+        Ok(())
     }
 }

@@ -117,28 +117,27 @@ pub(crate) struct ProfileRow {
     pub updated_at: i64,
 }
 
-/// The rows to upsert for `writes`, one per profile id (the last write of an id wins, in
-/// the position of that last write).
+/// The rows to upsert for `writes`, one per profile id (the last write of an id wins), in
+/// id order: a group of requests may write a profile more than once, and PostgreSQL then
+/// locks the rows in one order whatever the writer.
 pub(crate) fn profile_rows(writes: &[ProfileWrite<'_>]) -> StoreResult<Vec<ProfileRow>> {
-    let mut seen = std::collections::HashSet::with_capacity(writes.len());
-    let mut rows = Vec::with_capacity(writes.len());
-    for write in writes.iter().rev() {
-        let profile = write.profile;
-        if !seen.insert(profile.id) {
-            continue;
-        }
-        rows.push(ProfileRow {
-            id: profile.id.to_string(),
-            external_id: profile.external_id.clone(),
-            email: lower_email(profile),
-            phone: phone(profile),
-            document: encode("profile", profile)?,
-            created_at: crate::model::to_micros(profile.created_at),
-            updated_at: crate::model::to_micros(profile.updated_at),
-        });
+    let mut last: std::collections::BTreeMap<uuid::Uuid, &Profile> = Default::default();
+    for write in writes {
+        last.insert(write.profile.id, write.profile);
     }
-    rows.reverse();
-    Ok(rows)
+    last.into_values()
+        .map(|profile| {
+            Ok(ProfileRow {
+                id: profile.id.to_string(),
+                external_id: profile.external_id.clone(),
+                email: lower_email(profile),
+                phone: phone(profile),
+                document: encode("profile", profile)?,
+                created_at: crate::model::to_micros(profile.created_at),
+                updated_at: crate::model::to_micros(profile.updated_at),
+            })
+        })
+        .collect()
 }
 
 fn trigger_row(payload: &JobPayload) -> StoreResult<TriggerRow> {
