@@ -36,7 +36,6 @@ use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, NewTask};
 use crate::repository::{ProfileWrite, Store, StoreTransaction};
-use crate::sql::shared::EncodedProfiles;
 
 /// A transaction that batches its reads and writes; see the module documentation.
 pub struct BufferedTransaction {
@@ -286,13 +285,6 @@ impl StoreTransaction for BufferedTransaction {
             self.forget_profile(write.profile.id);
         }
         self.inner.save_profiles(writes).await
-    }
-
-    async fn save_encoded_profiles(&mut self, profiles: &EncodedProfiles) -> StoreResult<()> {
-        for id in &profiles.ids {
-            self.forget_profile(*id);
-        }
-        self.inner.save_encoded_profiles(profiles).await
     }
 
     async fn add_alias(&mut self, user_id: Uuid, alias: &UserAlias) -> StoreResult<()> {

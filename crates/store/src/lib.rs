@@ -7,7 +7,6 @@
 //!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
 //! - [`ingest`]: the `/users/track` write path; [`ingest::Ingestor`] group-commits requests.
-//! - [`write_log`]: which profiles each commit changed (SQLite), for snapshot reads.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
 pub mod activity;
@@ -23,7 +22,6 @@ pub mod queue;
 pub mod repository;
 pub mod signals;
 pub mod sql;
-pub mod write_log;
 
 pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
@@ -34,6 +32,5 @@ pub use interest::{NameFilter, TriggerInterest};
 pub use journeys::{CampaignReceipt, CanvasEntry, JourneyReads, JourneyWrites};
 pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask, TRIGGER_QUEUE, Trigger};
-pub use repository::{Backend, ProfileWrite, SnapshotReads, Store, StoreTransaction};
+pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
 pub use signals::JobSignals;
-pub use sql::shared::EncodedProfiles;

@@ -20,7 +20,6 @@ use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
 use crate::signals::JobSignals;
-use crate::sql::shared::EncodedProfiles;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +41,7 @@ pub struct ProfileWrite<'a> {
 /// address, the most recently updated one that has an external_id, otherwise the most
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
-pub trait Store: JourneyReads + BatchReads + SnapshotReads + Send + Sync + 'static {
+pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Starts a write transaction. On SQLite write transactions run one at a time.
@@ -130,32 +129,6 @@ pub trait Store: JourneyReads + BatchReads + SnapshotReads + Send + Sync + 'stat
     async fn close(&self);
 }
 
-/// Profile reads outside any write transaction, checked later under the write lock against
-/// the store's [`write_log`](crate::write_log) (SQLite). PostgreSQL keeps no such log (its
-/// writers lock the rows they read instead), so it answers `None` and "changed".
-#[async_trait]
-pub trait SnapshotReads {
-    /// The profiles with these external ids, read on a read connection, and the write-log
-    /// position the read began at.
-    async fn snapshot_profiles_by_external_id(
-        &self,
-        _ids: &[&str],
-    ) -> StoreResult<Option<(u64, Vec<Profile>)>> {
-        Ok(None)
-    }
-
-    /// Whether a transaction other than `except` that committed at log position `since` or
-    /// later wrote any of `profiles`.
-    fn profiles_changed_since(
-        &self,
-        _since: u64,
-        _except: Option<u64>,
-        _profiles: &mut dyn Iterator<Item = Uuid>,
-    ) -> bool {
-        true
-    }
-}
-
 /// A write transaction. Dropping it without [`commit`](Self::commit) rolls back (lazily;
 /// [`rollback`](Self::rollback) does it at once).
 ///
@@ -170,13 +143,9 @@ pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
     /// Finds the profiles with these external ids (one query; missing ids are left out).
     async fn find_profiles_by_external_id(&mut self, ids: &[&str]) -> StoreResult<Vec<Profile>>;
 
-    /// Inserts or updates profiles and their aliases, and writes the trigger jobs their
-    /// changes cause. A profile given more than once is written as its last write gives it,
-    /// and each write's changes cause their own triggers.
+    /// Inserts or updates profiles (each at most once per call), their aliases, and the
+    /// trigger jobs their changes cause.
     async fn save_profiles(&mut self, writes: &[ProfileWrite<'_>]) -> StoreResult<()>;
-
-    /// Makes profile writes encoded ahead of the transaction (as `save_profiles` does).
-    async fn save_encoded_profiles(&mut self, profiles: &EncodedProfiles) -> StoreResult<()>;
 
     /// Adds an alias to a user; `AliasTaken` if it names another user.
     async fn add_alias(&mut self, user_id: Uuid, alias: &UserAlias) -> StoreResult<()>;
@@ -206,10 +175,4 @@ pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
     /// transaction also rolls back, but later (when its connection is next used), so a
     /// caller that goes on to touch the same rows on another connection rolls back first.
     async fn rollback(self: Box<Self>) -> StoreResult<()>;
-
-    /// Commits, answering this transaction's position in the store's write log when it
-    /// wrote profiles on a store that keeps one.
-    async fn commit_logged(self: Box<Self>) -> StoreResult<Option<u64>> {
-        self.commit().await.map(|()| None)
-    }
 }

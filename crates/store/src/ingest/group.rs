@@ -4,13 +4,13 @@
 //! waiting in its queue (up to [`MAX_GROUP_OBJECTS`] objects), applies them in arrival order
 //! in one transaction, each exactly as a lone request would be applied (see `track_in`:
 //! one read of the group's profiles, writes gathered into few statements), and commits
-//! once. A request is answered only after that commit, so nothing acknowledged can be lost.
-//! On SQLite, the next group is prepared while one is written (module `prepare`).
+//! once. A request is answered
+//! only after that commit, so nothing acknowledged can be lost.
 //!
 //! Object errors are per request and never touch the database. When a store error stops
-//! any request of a group, or the commit fails, the shared transaction is rolled back and
-//! every request of the group runs again in a transaction of its own, so one request's
-//! failure never decides another's result.
+//! any request of a group, or the commit fails, the shared transaction is dropped (rolling
+//! all of it back) and every request of the group runs again in a transaction of its own,
+//! so one request's failure never decides another's result.
 
 use std::sync::{Arc, OnceLock};
 
@@ -18,7 +18,6 @@ use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::prepare::{self, Plan, Written};
 use super::{TrackOutcome, TrackRequest, track, track_in};
 use crate::error::{StoreError, StoreResult};
 use crate::repository::Store;
@@ -114,127 +113,26 @@ async fn write_groups(
     limits: AttributeLimits,
     receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
 ) {
-    if store.backend() == crate::repository::Backend::Sqlite {
-        return write_groups_prepared_ahead(store, limits, receiver).await;
-    }
-    while let Some(group) = next_group(&receiver).await {
-        write_group(store.as_ref(), &limits, group).await;
-    }
-}
-
-/// The waiting requests, up to [`MAX_GROUP_OBJECTS`] objects; `None` once the ingestor is
-/// dropped.
-async fn next_group(receiver: &Mutex<mpsc::Receiver<Pending>>) -> Option<Vec<Pending>> {
-    let mut receiver = receiver.lock().await;
-    let first = receiver.recv().await?;
-    let mut objects = first.objects();
-    let mut group = vec![first];
-    while objects < MAX_GROUP_OBJECTS {
-        match receiver.try_recv() {
-            Ok(next) => {
-                objects += next.objects();
-                group.push(next);
-            }
-            Err(_) => break,
-        }
-    }
-    Some(group)
-}
-
-/// The single SQLite writer: while one group is written, the next one is taken and
-/// prepared (module `prepare`) in a task of its own, so applying it runs beside the write.
-async fn write_groups_prepared_ahead(
-    store: Arc<dyn Store>,
-    limits: AttributeLimits,
-    receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
-) {
-    let mut ready: Option<(Vec<Pending>, Plan)> = None;
     loop {
-        let (group, plan) = match ready.take() {
-            Some(ready) => ready,
-            None => {
-                let Some(group) = next_group(&receiver).await else {
-                    return;
-                };
-                let plan = prepare_group(store.as_ref(), &limits, &group, None).await;
-                (group, plan)
+        let group = {
+            let mut receiver = receiver.lock().await;
+            let Some(first) = receiver.recv().await else {
+                return;
+            };
+            let mut objects = first.objects();
+            let mut group = vec![first];
+            while objects < MAX_GROUP_OBJECTS {
+                match receiver.try_recv() {
+                    Ok(next) => {
+                        objects += next.objects();
+                        group.push(next);
+                    }
+                    Err(_) => break,
+                }
             }
+            group
         };
-        if !plan.is_usable() {
-            write_group(store.as_ref(), &limits, group).await;
-            continue;
-        }
-        let plan = Arc::new(plan);
-        let next = tokio::spawn({
-            let (store, receiver, plan) = (store.clone(), receiver.clone(), plan.clone());
-            async move {
-                let group = next_group(&receiver).await?;
-                let next = prepare_group(store.as_ref(), &limits, &group, Some(&plan)).await;
-                Some((group, next))
-            }
-        });
-        let entry = write_plan(store.as_ref(), &limits, group, &plan).await;
-        drop(plan);
-        let Ok(Some((group, mut next_plan))) = next.await else {
-            return;
-        };
-        match entry {
-            Some(entry) => next_plan.carried_from = entry,
-            // The group before was not written as prepared: start again from the database.
-            None => next_plan = prepare_group(store.as_ref(), &limits, &group, None).await,
-        }
-        ready = Some((group, next_plan));
-    }
-}
-
-/// A plan for `group`, starting from the plan of the group being written, if any.
-async fn prepare_group(
-    store: &dyn Store,
-    limits: &AttributeLimits,
-    group: &[Pending],
-    earlier: Option<&Plan>,
-) -> Plan {
-    let requests: Vec<_> = group
-        .iter()
-        .map(|pending| (&pending.request, pending.now))
-        .collect();
-    let mut plan = Plan::new();
-    let earlier = earlier.map(|plan| &plan.session);
-    if let Err(error) = plan.add_all(store, &requests, limits, earlier).await {
-        tracing::debug!(%error, "preparing a group failed; it is written the usual way");
-        plan.abandon();
-    }
-    plan
-}
-
-/// Writes a prepared group and answers its requests. `Some` with the log entry of its
-/// writes when it was committed as prepared; `None` when it went stale or failed and was
-/// written the usual way instead.
-async fn write_plan(
-    store: &dyn Store,
-    limits: &AttributeLimits,
-    group: Vec<Pending>,
-    plan: &Plan,
-) -> Option<Option<u64>> {
-    match prepare::write(store, plan).await {
-        Ok(Written::Committed(entry)) => {
-            for (pending, outcome) in group.into_iter().zip(plan.outcomes.iter().cloned()) {
-                pending.reply.send(Ok(outcome)).ok();
-            }
-            Some(entry)
-        }
-        Ok(Written::Stale) => {
-            tracing::debug!(
-                "a prepared group's profiles changed since they were read; applying it again"
-            );
-            write_group(store, limits, group).await;
-            None
-        }
-        Err(error) => {
-            tracing::debug!(%error, "writing a prepared group failed; applying it again");
-            write_group(store, limits, group).await;
-            None
-        }
+        write_group(store.as_ref(), &limits, group).await;
     }
 }
 

@@ -11,7 +11,6 @@
 //! [`StoreError::Conflict`] (two nodes creating one user at once) retries the whole request.
 
 mod group;
-mod prepare;
 mod session;
 
 use chrono::{DateTime, Utc};
@@ -25,7 +24,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::model::{NewEvent, NewPurchase};
 use crate::repository::{Store, StoreTransaction};
 pub use group::{Ingestor, MAX_GROUP_OBJECTS};
-use session::{Resolved, Session};
+use session::Session;
 
 const ATTEMPTS: usize = 5;
 
@@ -99,26 +98,7 @@ impl TrackOutcome {
 
 enum Failure {
     Invalid(AttributeError),
-    Halt(Halt),
-}
-
-/// Why applying a request stopped short.
-enum Halt {
     Store(StoreError),
-    /// A user could only be found by a database lookup, and the request is being applied
-    /// without a transaction (see [`prepare`]).
-    NeedsLookup,
-}
-
-impl Halt {
-    /// The error of a request applied inside a transaction, where every lookup is allowed.
-    fn into_store_error(self) -> StoreError {
-        match self {
-            Halt::Store(error) => error,
-            // Unreachable with a transaction; retrying is the safe answer all the same.
-            Halt::NeedsLookup => StoreError::Conflict,
-        }
-    }
 }
 
 impl From<AttributeError> for Failure {
@@ -129,7 +109,7 @@ impl From<AttributeError> for Failure {
 
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Self {
-        Self::Halt(Halt::Store(error))
+        Self::Store(error)
     }
 }
 
@@ -172,11 +152,13 @@ async fn track_once(
 ///
 /// The requests share one working set: their profiles are read with one query up front,
 /// and a profile a request changes is served to later requests from memory. Writes are
-/// deferred and made with as few statements as keep that equivalence: in the order lone
-/// requests make them (each request's profile changes, then its events, then its
-/// purchases), and all of them before a request that names a user other than by external
-/// id, so that its lookups by email, phone, alias or braze_id see the database as a lone
-/// request would.
+/// deferred and gathered into as few statements as keep that equivalence:
+/// - before a request that names a user other than by external id (which may need a
+///   lookup by email, phone, alias or braze_id), the pending writes are flushed, so its
+///   lookups see the database as a lone request would;
+/// - a request's events and purchases are written at its end, after the pending profile
+///   writes, so trigger jobs keep the order lone requests give them (a request's attribute
+///   changes, then its events, then its purchases).
 async fn track_in(
     tx: &mut dyn StoreTransaction,
     requests: &[(&TrackRequest, DateTime<Utc>)],
@@ -190,37 +172,45 @@ async fn track_in(
         if !named_by_external_ids(request) {
             session.flush(tx).await?;
         }
-        let outcome = apply_request(Some(&mut *tx), &mut session, request, limits, *now)
-            .await
-            .map_err(Halt::into_store_error)?;
+        session.forget_contact_lookups();
+        let (outcome, events, purchases) =
+            apply_request(tx, &mut session, request, limits, *now).await?;
+        session.finish_request();
+        if !events.is_empty() || !purchases.is_empty() {
+            session.flush(tx).await?;
+        }
+        if !events.is_empty() {
+            tx.record_events(&events).await?;
+        }
+        if !purchases.is_empty() {
+            tx.record_purchases(&purchases).await?;
+        }
         outcomes.push(outcome);
     }
     session.flush(tx).await?;
     Ok(outcomes)
 }
 
-/// Applies one request's objects to the working set and queues its writes. Without a
-/// transaction, a user the working set does not know stops it with [`Halt::NeedsLookup`].
+/// Applies one request's objects to the working set: its outcome, events and purchases.
 async fn apply_request(
-    mut tx: Option<&mut dyn StoreTransaction>,
+    tx: &mut dyn StoreTransaction,
     session: &mut Session,
     request: &TrackRequest,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
-) -> Result<TrackOutcome, Halt> {
-    session.forget_contact_lookups();
+) -> StoreResult<(TrackOutcome, Vec<NewEvent>, Vec<NewPurchase>)> {
     let mut outcome = TrackOutcome::default();
     if let Some(attributes) = &request.attributes {
         let mut processed = 0;
         for (index, value) in attributes.iter().enumerate() {
-            match attributes_object(reborrow(&mut tx), session, value, limits, now).await {
+            match attributes_object(tx, session, value, limits, now).await {
                 Ok(()) => processed += 1,
                 Err(Failure::Invalid(error)) => {
                     outcome
                         .errors
                         .push(object_error(InputArray::Attributes, index, error))
                 }
-                Err(Failure::Halt(halt)) => return Err(halt),
+                Err(Failure::Store(error)) => return Err(error),
             }
         }
         outcome.attributes_processed = Some(processed);
@@ -229,14 +219,14 @@ async fn apply_request(
     let mut events = Vec::new();
     if let Some(values) = &request.events {
         for (index, value) in values.iter().enumerate() {
-            match event_object(reborrow(&mut tx), session, value, limits, now).await {
+            match event_object(tx, session, value, limits, now).await {
                 Ok(event) => events.push(event),
                 Err(Failure::Invalid(error)) => {
                     outcome
                         .errors
                         .push(object_error(InputArray::Events, index, error))
                 }
-                Err(Failure::Halt(halt)) => return Err(halt),
+                Err(Failure::Store(error)) => return Err(error),
             }
         }
         outcome.events_processed = Some(events.len());
@@ -245,30 +235,19 @@ async fn apply_request(
     let mut purchases = Vec::new();
     if let Some(values) = &request.purchases {
         for (index, value) in values.iter().enumerate() {
-            match purchase_object(reborrow(&mut tx), session, value, limits, now).await {
+            match purchase_object(tx, session, value, limits, now).await {
                 Ok(purchase) => purchases.push(purchase),
                 Err(Failure::Invalid(error)) => {
                     outcome
                         .errors
                         .push(object_error(InputArray::Purchases, index, error))
                 }
-                Err(Failure::Halt(halt)) => return Err(halt),
+                Err(Failure::Store(error)) => return Err(error),
             }
         }
         outcome.purchases_processed = Some(purchases.len());
     }
-    session.finish_request(events, purchases);
-    Ok(outcome)
-}
-
-/// The transaction again, for one more call.
-fn reborrow<'a>(
-    tx: &'a mut Option<&mut dyn StoreTransaction>,
-) -> Option<&'a mut dyn StoreTransaction> {
-    match tx {
-        Some(tx) => Some(&mut **tx),
-        None => None,
-    }
+    Ok((outcome, events, purchases))
 }
 
 fn object_error(input_array: InputArray, index: usize, error: AttributeError) -> ObjectError {
@@ -325,7 +304,7 @@ fn unknown_user(identifier: &UserIdentifier, hint: &str) -> AttributeError {
 }
 
 async fn attributes_object(
-    tx: Option<&mut dyn StoreTransaction>,
+    tx: &mut dyn StoreTransaction,
     session: &mut Session,
     value: &Value,
     limits: &AttributeLimits,
@@ -335,12 +314,11 @@ async fn attributes_object(
     let identifier = track::identifier_of(object)?;
     let existing_only = track::update_existing_only(object, &identifier)?;
     let (mut profile, mut changes) = match session.resolve(tx, &identifier).await? {
-        Resolved::Found(id) => (
+        Some(id) => (
             session.get(id).ok_or(StoreError::Conflict)?,
             ProfileChanges::default(),
         ),
-        Resolved::Unknown => return Err(Failure::Halt(Halt::NeedsLookup)),
-        Resolved::Absent if existing_only => {
+        None if existing_only => {
             let hint = if matches!(identifier, UserIdentifier::Alias(_)) {
                 "; send \"_update_existing_only\": false to create an alias-only user"
             } else {
@@ -348,7 +326,7 @@ async fn attributes_object(
             };
             return Err(unknown_user(&identifier, hint).into());
         }
-        Resolved::Absent => create(&identifier, limits, now)?,
+        None => create(&identifier, limits, now)?,
     };
     changes.merge(apply_attributes(&mut profile, object, limits, now)?);
     session.put(&identifier, profile, changes);
@@ -376,16 +354,14 @@ fn create(
 
 /// The user an event or purchase names, created when an external id, email or phone is new.
 async fn user_for_activity(
-    tx: Option<&mut dyn StoreTransaction>,
+    tx: &mut dyn StoreTransaction,
     session: &mut Session,
     identifier: &UserIdentifier,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
 ) -> Result<uuid::Uuid, Failure> {
-    match session.resolve(tx, identifier).await? {
-        Resolved::Found(id) => return Ok(id),
-        Resolved::Unknown => return Err(Failure::Halt(Halt::NeedsLookup)),
-        Resolved::Absent => {}
+    if let Some(id) = session.resolve(tx, identifier).await? {
+        return Ok(id);
     }
     if let UserIdentifier::Alias(_) = identifier {
         return Err(unknown_user(identifier, "; create it with an attributes object first").into());
@@ -397,7 +373,7 @@ async fn user_for_activity(
 }
 
 async fn event_object(
-    tx: Option<&mut dyn StoreTransaction>,
+    tx: &mut dyn StoreTransaction,
     session: &mut Session,
     value: &Value,
     limits: &AttributeLimits,
@@ -415,7 +391,7 @@ async fn event_object(
 }
 
 async fn purchase_object(
-    tx: Option<&mut dyn StoreTransaction>,
+    tx: &mut dyn StoreTransaction,
     session: &mut Session,
     value: &Value,
     limits: &AttributeLimits,

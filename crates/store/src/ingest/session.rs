@@ -1,7 +1,6 @@
 //! The working set of one `/users/track` transaction (one request, or a group of them):
 //! profiles loaded or created so far, the changes of the request being applied, the
-//! writes not yet made (in the order lone requests would make them), and caches from
-//! identifiers to profile ids.
+//! profile writes not yet flushed, and caches from identifiers to profile ids.
 
 use std::collections::HashMap;
 
@@ -12,10 +11,7 @@ use leadwire_core::track::UserIdentifier;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
-use crate::interest::TriggerInterest;
-use crate::model::{NewEvent, NewPurchase};
 use crate::repository::{ProfileWrite, StoreTransaction};
-use crate::sql::shared::EncodedProfiles;
 
 pub(crate) struct Working {
     pub profile: Profile,
@@ -32,25 +28,9 @@ pub(crate) struct Session {
     by_alias: HashMap<UserAlias, Uuid>,
     by_email: HashMap<String, Uuid>,
     by_phone: HashMap<String, Uuid>,
-    /// Writes of finished requests not yet made, in the order lone requests make them.
-    steps: Vec<Step>,
-}
-
-/// One write of finished requests.
-enum Step {
-    /// Profiles (written in their current state) and the changes each request made, in
-    /// request order; the changes decide the trigger jobs.
-    Profiles(Vec<(Uuid, ProfileChanges)>),
-    Events(Vec<NewEvent>),
-    Purchases(Vec<NewPurchase>),
-}
-
-/// What the working set knows of the user an identifier names.
-pub(crate) enum Resolved {
-    Found(Uuid),
-    Absent,
-    /// Only a database lookup can tell, and none was allowed.
-    Unknown,
+    /// Profile writes of finished requests not yet flushed: the profile and that request's
+    /// changes, in request order.
+    pending: Vec<(Uuid, ProfileChanges)>,
 }
 
 impl Session {
@@ -64,46 +44,13 @@ impl Session {
         if external_ids.is_empty() {
             return Ok(());
         }
-        let profiles = tx.find_profiles_by_external_id(external_ids).await?;
-        self.absorb(external_ids, profiles);
-        Ok(())
-    }
-
-    /// Takes in the profiles read for these external ids; ids without one are absent.
-    pub fn absorb(&mut self, external_ids: &[&str], profiles: Vec<Profile>) {
         for id in external_ids {
             self.by_external_id.insert((*id).to_owned(), None);
         }
-        for profile in profiles {
+        for profile in tx.find_profiles_by_external_id(external_ids).await? {
             self.remember(profile);
         }
-    }
-
-    /// Copies in what `earlier` (the working set of a group written just before) knows of
-    /// these external ids: its profiles as that group leaves them. Answers the ids it
-    /// does not know.
-    pub fn carry_over<'a>(&mut self, earlier: &Session, external_ids: &[&'a str]) -> Vec<&'a str> {
-        let mut unknown = Vec::new();
-        for id in external_ids {
-            match earlier.by_external_id.get(*id) {
-                Some(Some(user)) => match earlier.profiles.get(user) {
-                    Some(working) => {
-                        self.remember(working.profile.clone());
-                    }
-                    None => unknown.push(*id),
-                },
-                Some(None) => {
-                    self.by_external_id.insert((*id).to_owned(), None);
-                }
-                None => unknown.push(*id),
-            }
-        }
-        unknown
-    }
-
-    /// The ids of every profile the working set holds.
-    pub fn profile_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.profiles.keys().copied()
+        Ok(())
     }
 
     fn remember(&mut self, profile: Profile) -> Uuid {
@@ -122,16 +69,15 @@ impl Session {
         id
     }
 
-    /// The profile `identifier` names, looked up through `tx` when the working set does not
-    /// know it (or [`Resolved::Unknown`] without a transaction).
+    /// The id of the profile `identifier` names, loading it if needed.
     pub async fn resolve(
         &mut self,
-        tx: Option<&mut dyn StoreTransaction>,
+        tx: &mut dyn StoreTransaction,
         identifier: &UserIdentifier,
-    ) -> StoreResult<Resolved> {
+    ) -> StoreResult<Option<Uuid>> {
         let cached = match identifier {
             UserIdentifier::ExternalId(id) => match self.by_external_id.get(id) {
-                Some(entry) => return Ok(entry.map_or(Resolved::Absent, Resolved::Found)),
+                Some(entry) => return Ok(*entry),
                 None => None,
             },
             UserIdentifier::Alias(alias) => self.by_alias.get(alias).copied(),
@@ -139,12 +85,9 @@ impl Session {
             UserIdentifier::Email(email) => self.by_email.get(&email.to_lowercase()).copied(),
             UserIdentifier::Phone(phone) => self.by_phone.get(phone).copied(),
         };
-        if let Some(id) = cached {
-            return Ok(Resolved::Found(id));
+        if cached.is_some() {
+            return Ok(cached);
         }
-        let Some(tx) = tx else {
-            return Ok(Resolved::Unknown);
-        };
         let found = tx
             .find_profile(identifier)
             .await?
@@ -165,7 +108,7 @@ impl Session {
             }
             UserIdentifier::Alias(_) | UserIdentifier::BrazeId(_) => {}
         }
-        Ok(found.map_or(Resolved::Absent, Resolved::Found))
+        Ok(found)
     }
 
     /// A copy of the working profile, to change and [`put`](Self::put) back on success.
@@ -229,33 +172,19 @@ impl Session {
         }
     }
 
-    /// Ends the request being applied: the profiles it changed (in id order, a stable lock
-    /// order on PostgreSQL), then its events, then its purchases join the writes to make.
-    pub fn finish_request(&mut self, events: Vec<NewEvent>, purchases: Vec<NewPurchase>) {
+    /// Ends the request being applied: the profiles it changed become pending writes, in
+    /// id order (a stable lock order on PostgreSQL).
+    pub fn finish_request(&mut self) {
         let mut touched: Vec<&mut Working> = self
             .profiles
             .values_mut()
             .filter(|working| working.touched)
             .collect();
         touched.sort_by_key(|working| working.profile.id);
-        let writes: Vec<(Uuid, ProfileChanges)> = touched
-            .into_iter()
-            .map(|working| {
-                working.touched = false;
-                (working.profile.id, std::mem::take(&mut working.changes))
-            })
-            .collect();
-        if !writes.is_empty() {
-            match self.steps.last_mut() {
-                Some(Step::Profiles(pending)) => pending.extend(writes),
-                _ => self.steps.push(Step::Profiles(writes)),
-            }
-        }
-        if !events.is_empty() {
-            self.steps.push(Step::Events(events));
-        }
-        if !purchases.is_empty() {
-            self.steps.push(Step::Purchases(purchases));
+        for working in touched {
+            working.touched = false;
+            let changes = std::mem::take(&mut working.changes);
+            self.pending.push((working.profile.id, changes));
         }
     }
 
@@ -267,24 +196,13 @@ impl Session {
         self.by_phone.clear();
     }
 
-    /// Makes the writes of the finished requests (with the trigger jobs they cause).
+    /// Writes the pending profile writes (and the trigger jobs their changes cause).
     pub async fn flush(&mut self, tx: &mut dyn StoreTransaction) -> StoreResult<()> {
-        for step in std::mem::take(&mut self.steps) {
-            match step {
-                Step::Profiles(pending) => tx.save_profiles(&self.profile_writes(&pending)).await?,
-                Step::Events(events) => tx.record_events(&events).await?,
-                Step::Purchases(purchases) => tx.record_purchases(&purchases).await?,
-            }
+        if self.pending.is_empty() {
+            return Ok(());
         }
-        Ok(())
-    }
-
-    /// The pending writes with each profile in its current state.
-    fn profile_writes<'a>(
-        &'a self,
-        pending: &'a [(Uuid, ProfileChanges)],
-    ) -> Vec<ProfileWrite<'a>> {
-        pending
+        let writes: Vec<ProfileWrite<'_>> = self
+            .pending
             .iter()
             .filter_map(|(id, changes)| {
                 self.profiles.get(id).map(|working| ProfileWrite {
@@ -292,41 +210,9 @@ impl Session {
                     changes,
                 })
             })
-            .collect()
-    }
-
-    /// Takes the writes of the finished requests, encoded for the store, in order.
-    pub fn encode(&mut self, interest: &TriggerInterest) -> StoreResult<Vec<EncodedStep>> {
-        let steps = std::mem::take(&mut self.steps);
-        steps
-            .into_iter()
-            .map(|step| {
-                Ok(match step {
-                    Step::Profiles(pending) => EncodedStep::Profiles(EncodedProfiles::new(
-                        &self.profile_writes(&pending),
-                        interest,
-                    )?),
-                    Step::Events(events) => EncodedStep::Events(events),
-                    Step::Purchases(purchases) => EncodedStep::Purchases(purchases),
-                })
-            })
-            .collect()
-    }
-}
-
-/// One write of finished requests, ready for the store.
-pub(crate) enum EncodedStep {
-    Profiles(EncodedProfiles),
-    Events(Vec<NewEvent>),
-    Purchases(Vec<NewPurchase>),
-}
-
-impl EncodedStep {
-    pub async fn write(&self, tx: &mut dyn StoreTransaction) -> StoreResult<()> {
-        match self {
-            Self::Profiles(profiles) => tx.save_encoded_profiles(profiles).await,
-            Self::Events(events) => tx.record_events(events).await,
-            Self::Purchases(purchases) => tx.record_purchases(purchases).await,
-        }
+            .collect();
+        tx.save_profiles(&writes).await?;
+        self.pending.clear();
+        Ok(())
     }
 }

@@ -35,8 +35,6 @@ macro_rules! implement_store {
                     interest: self.trigger_interest(),
                     signals: self.signals.clone(),
                     enqueued: Vec::new(),
-                    write_log: self.write_log(),
-                    written: Vec::new(),
                 }))
             }
 
@@ -434,30 +432,23 @@ macro_rules! implement_store {
                 &mut self,
                 writes: &[$crate::repository::ProfileWrite<'_>],
             ) -> $crate::error::StoreResult<()> {
-                let encoded = $crate::sql::shared::EncodedProfiles::new(writes, &self.interest)?;
-                self.save_encoded_profiles(&encoded).await
-            }
-
-            async fn save_encoded_profiles(
-                &mut self,
-                profiles: &$crate::sql::shared::EncodedProfiles,
-            ) -> $crate::error::StoreResult<()> {
                 use $crate::sql::shared;
-                if self.write_log.is_some() {
-                    self.written.extend(profiles.ids.iter().copied());
+                let rows = shared::profile_rows(writes)?;
+                $crate::sql::$ingest::upsert_profiles(&mut *self.tx, &rows).await?;
+                for write in writes {
+                    for alias in &write.profile.aliases {
+                        sqlx::query(shared::INSERT_ALIAS)
+                            .bind(&alias.alias_label)
+                            .bind(&alias.alias_name)
+                            .bind(write.profile.id.to_string())
+                            .execute(&mut *self.tx)
+                            .await?;
+                    }
                 }
-                $crate::sql::$ingest::upsert_profiles(&mut *self.tx, &profiles.rows).await?;
-                for (alias, id) in &profiles.aliases {
-                    sqlx::query(shared::INSERT_ALIAS)
-                        .bind(&alias.alias_label)
-                        .bind(&alias.alias_name)
-                        .bind(id.to_string())
-                        .execute(&mut *self.tx)
-                        .await?;
-                }
+                let jobs = shared::profile_triggers(writes, &self.interest)?;
                 let now = $crate::model::to_micros(chrono::Utc::now());
-                self.note_enqueued(shared::TRIGGER_QUEUE_NAME, profiles.jobs.len());
-                insert_jobs(&mut *self.tx, &profiles.jobs, now).await
+                self.note_enqueued($crate::sql::shared::TRIGGER_QUEUE_NAME, jobs.len());
+                insert_jobs(&mut *self.tx, &jobs, now).await
             }
 
             async fn add_alias(
@@ -573,9 +564,6 @@ macro_rules! implement_store {
                 &mut self,
                 user_id: uuid::Uuid,
             ) -> $crate::error::StoreResult<bool> {
-                if self.write_log.is_some() {
-                    self.written.push(user_id);
-                }
                 let id = user_id.to_string();
                 let mut deleted = 0;
                 for sql in $crate::sql::shared::DELETE_PROFILE {
@@ -623,31 +611,12 @@ macro_rules! implement_store {
             }
 
             async fn commit(self: Box<Self>) -> $crate::error::StoreResult<()> {
-                self.commit_logged().await.map(|_| ())
-            }
-
-            async fn commit_logged(
-                self: Box<Self>,
-            ) -> $crate::error::StoreResult<Option<u64>> {
-                let $tx {
-                    tx,
-                    signals,
-                    enqueued,
-                    write_log,
-                    written,
-                    ..
-                } = *self;
-                let mark = match &write_log {
-                    Some(log) if !written.is_empty() => Some(log.committing(written)),
-                    _ => None,
-                };
-                let number = mark.as_ref().map($crate::write_log::CommitMark::number);
+                let $tx { tx, signals, enqueued, .. } = *self;
                 tx.commit().await?;
-                drop(mark);
                 for queue in &enqueued {
                     signals.notify(queue);
                 }
-                Ok(number)
+                Ok(())
             }
 
             async fn rollback(self: Box<Self>) -> $crate::error::StoreResult<()> {

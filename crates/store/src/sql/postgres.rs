@@ -15,7 +15,6 @@ use crate::error::StoreResult;
 use crate::interest::TriggerInterest;
 use crate::repository::Backend;
 use crate::signals::JobSignals;
-use crate::write_log::ProfileWriteLog;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -33,20 +32,9 @@ pub struct PostgresTransaction {
     signals: Arc<JobSignals>,
     /// Queues this transaction enqueued into, notified after it commits.
     enqueued: Vec<String>,
-    /// The store's write log (SQLite), and the profiles this transaction wrote for it.
-    write_log: Option<Arc<ProfileWriteLog>>,
-    written: Vec<uuid::Uuid>,
 }
 
-/// PostgreSQL keeps no write log: its ingest writers read profiles locked, in their
-/// transaction.
-impl crate::repository::SnapshotReads for PostgresStore {}
-
 impl PostgresStore {
-    fn write_log(&self) -> Option<Arc<ProfileWriteLog>> {
-        None
-    }
-
     pub(crate) const LOCK_ROWS: &'static str = " FOR UPDATE";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
 

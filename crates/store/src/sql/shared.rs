@@ -140,37 +140,6 @@ pub(crate) fn profile_rows(writes: &[ProfileWrite<'_>]) -> StoreResult<Vec<Profi
         .collect()
 }
 
-/// Profile writes turned into rows, alias rows and trigger jobs ahead of the transaction
-/// that makes them (see `StoreTransaction::save_encoded_profiles`).
-pub struct EncodedProfiles {
-    pub(crate) ids: Vec<uuid::Uuid>,
-    pub(crate) rows: Vec<ProfileRow>,
-    pub(crate) aliases: Vec<(leadwire_core::profile::UserAlias, uuid::Uuid)>,
-    pub(crate) jobs: Vec<TriggerRow>,
-}
-
-impl EncodedProfiles {
-    /// Encodes `writes` as `save_profiles` would, with trigger jobs filtered by `interest`.
-    pub fn new(writes: &[ProfileWrite<'_>], interest: &TriggerInterest) -> StoreResult<Self> {
-        Ok(Self {
-            ids: writes.iter().map(|write| write.profile.id).collect(),
-            rows: profile_rows(writes)?,
-            aliases: writes
-                .iter()
-                .flat_map(|write| {
-                    let id = write.profile.id;
-                    write
-                        .profile
-                        .aliases
-                        .iter()
-                        .map(move |alias| (alias.clone(), id))
-                })
-                .collect(),
-            jobs: profile_triggers(writes, interest)?,
-        })
-    }
-}
-
 fn trigger_row(payload: &JobPayload) -> StoreResult<TriggerRow> {
     Ok(TriggerRow {
         payload: encode("job payload", payload)?,

@@ -30,7 +30,6 @@ use crate::error::{StoreError, StoreResult};
 use crate::interest::TriggerInterest;
 use crate::repository::Backend;
 use crate::signals::JobSignals;
-use crate::write_log::ProfileWriteLog;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -46,7 +45,6 @@ pub struct SqliteStore {
     reader: SqlitePool,
     interest: Arc<RwLock<TriggerInterest>>,
     signals: Arc<JobSignals>,
-    write_log: Arc<ProfileWriteLog>,
     checkpointer: Mutex<Option<Checkpointer>>,
 }
 
@@ -63,9 +61,6 @@ pub struct SqliteTransaction {
     signals: Arc<JobSignals>,
     /// Queues this transaction enqueued into, notified after it commits.
     enqueued: Vec<String>,
-    /// The store's write log (SQLite), and the profiles this transaction wrote for it.
-    write_log: Option<Arc<ProfileWriteLog>>,
-    written: Vec<uuid::Uuid>,
 }
 
 impl SqliteStore {
@@ -116,7 +111,6 @@ impl SqliteStore {
             reader,
             interest: Arc::new(RwLock::new(TriggerInterest::default())),
             signals: Arc::default(),
-            write_log: Arc::default(),
             checkpointer: Mutex::new(Some(Checkpointer { stop, task })),
         })
     }
@@ -126,10 +120,6 @@ impl SqliteStore {
         let store = Self::open(path, 1).await?;
         store.close_pools().await;
         Ok(())
-    }
-
-    fn write_log(&self) -> Option<Arc<ProfileWriteLog>> {
-        Some(self.write_log.clone())
     }
 
     fn reader(&self) -> &SqlitePool {
@@ -173,28 +163,6 @@ async fn checkpoint_in_background(
         }
     }
     connection.close().await.ok();
-}
-
-#[async_trait::async_trait]
-impl crate::repository::SnapshotReads for SqliteStore {
-    async fn snapshot_profiles_by_external_id(
-        &self,
-        ids: &[&str],
-    ) -> StoreResult<Option<(u64, Vec<leadwire_core::profile::Profile>)>> {
-        let start = self.write_log.snapshot_start();
-        let mut connection = self.reader.acquire().await?;
-        let profiles = super::sqlite_ingest::profiles_by_external_id(&mut connection, ids).await?;
-        Ok(Some((start, profiles)))
-    }
-
-    fn profiles_changed_since(
-        &self,
-        since: u64,
-        except: Option<u64>,
-        profiles: &mut dyn Iterator<Item = uuid::Uuid>,
-    ) -> bool {
-        self.write_log.changed_since(since, except, profiles)
-    }
 }
 
 super::activity::implement_activity!(Sqlite);
