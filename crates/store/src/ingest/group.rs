@@ -4,13 +4,12 @@
 //! waiting in its queue (up to [`MAX_GROUP_OBJECTS`] objects), applies them in arrival order
 //! in one transaction, each exactly as a lone request would be applied (see `track_in`:
 //! one read of the group's profiles, writes gathered into few statements), and commits
-//! once. A request is answered
-//! only after that commit, so nothing acknowledged can be lost.
+//! once. A request is answered only after that commit, so nothing acknowledged can be lost.
 //!
 //! Object errors are per request and never touch the database. When a store error stops
-//! any request of a group, or the commit fails, the shared transaction is dropped (rolling
-//! all of it back) and every request of the group runs again in a transaction of its own,
-//! so one request's failure never decides another's result.
+//! any request of a group, or the commit fails, the shared transaction is rolled back and
+//! every request of the group runs again in a transaction of its own, so one request's
+//! failure never decides another's result.
 
 use std::sync::{Arc, OnceLock};
 

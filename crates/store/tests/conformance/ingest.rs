@@ -285,6 +285,8 @@ pub async fn events_and_purchases_create_users_and_history(store: Arc<dyn Store>
 }
 
 pub async fn changed_identifiers_are_written_beside_unchanged_ones(store: Arc<dyn Store>) {
+    // Trigger jobs on: the profile rows and their jobs then go to the store together.
+    store.set_trigger_interest(leadwire_store::TriggerInterest::all());
     send(
         &store,
         json!({"attributes": [
@@ -293,6 +295,7 @@ pub async fn changed_identifiers_are_written_beside_unchanged_ones(store: Arc<dy
         ]}),
     )
     .await;
+    drain_triggers(&store).await;
     send(
         &store,
         json!({"attributes": [
@@ -328,4 +331,19 @@ pub async fn changed_identifiers_are_written_beside_unchanged_ones(store: Arc<dy
     );
     let stays = custom(&store, "stays").await.expect("stays exists");
     assert_eq!(stays.get("n"), Some(&json!(2)));
+    let triggers = drain_triggers(&store).await;
+    assert!(
+        triggers.iter().any(|trigger| matches!(
+            trigger,
+            Trigger::CustomAttributeChanged { name, new, .. } if name == "n" && *new == json!(2)
+        )),
+        "{triggers:?}"
+    );
+    assert!(
+        triggers.iter().any(|trigger| matches!(
+            trigger,
+            Trigger::EmailAdded { email, .. } if email == "fresh@example.com"
+        )),
+        "{triggers:?}"
+    );
 }
