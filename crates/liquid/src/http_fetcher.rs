@@ -1,5 +1,6 @@
 //! A [`Fetcher`] over reqwest (feature `http`): the 2 s timeout, the 1 MB cap, no redirects,
 //! stored credentials for `:basic_auth` / `:auth_credentials`, and exponential backoff.
+//! The delivery engine sends its calls through it too, on its own shared client.
 
 use std::collections::HashMap;
 
@@ -29,16 +30,21 @@ pub struct ReqwestFetcher {
 }
 
 impl ReqwestFetcher {
-    /// A client that never follows redirects.
+    /// A client of its own that never follows redirects.
     pub fn new() -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("leadwire-connected-content")
             .build()?;
-        Ok(ReqwestFetcher {
+        Ok(Self::with_client(client))
+    }
+
+    /// Sends through `client`, whose redirect policy and user agent the caller chose.
+    pub fn with_client(client: reqwest::Client) -> Self {
+        ReqwestFetcher {
             client,
             credentials: HashMap::new(),
-        })
+        }
     }
 
     /// Registers a credential under the name templates use.
@@ -54,11 +60,12 @@ impl ReqwestFetcher {
     }
 }
 
+/// Callers log the URL next to the error, so the error text leaves it out.
 fn transport(error: reqwest::Error) -> FetchError {
     if error.is_timeout() {
         FetchError::Timeout
     } else {
-        FetchError::Transport(error.to_string())
+        FetchError::Transport(error.without_url().to_string())
     }
 }
 

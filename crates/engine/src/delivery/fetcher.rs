@@ -9,15 +9,16 @@
 
 use std::sync::{Arc, Mutex};
 
+use leadwire_liquid::http_fetcher::ReqwestFetcher;
 use leadwire_liquid::{ConnectedRequest, FetchError, FetchedResponse, Fetcher};
 use leadwire_salesforce::token_client::TokenError;
 
 use super::tokens::{TokenRegistry, credentials_in_request};
 use super::url_policy::{Allowlist, check_url};
 
-/// The shared part: client, policy and tokens.
+/// The shared part: requests on the pooled client, policy and tokens.
 pub struct HttpFetcher {
-    client: reqwest::Client,
+    requests: ReqwestFetcher,
     allowlist: Arc<Allowlist>,
     tokens: Arc<TokenRegistry>,
 }
@@ -29,7 +30,7 @@ impl HttpFetcher {
         tokens: Arc<TokenRegistry>,
     ) -> Self {
         Self {
-            client,
+            requests: ReqwestFetcher::with_client(client),
             allowlist,
             tokens,
         }
@@ -80,58 +81,12 @@ impl HttpFetcher {
         })
     }
 
+    /// Refuses URLs outside the policy before any network call. No credentials are
+    /// stored, so `:basic_auth` / `:auth_credentials` fail as unknown.
     async fn http(&self, request: &ConnectedRequest) -> Result<FetchedResponse, FetchError> {
-        let url = check_url(&request.url, &self.allowlist)
+        check_url(&request.url, &self.allowlist)
             .map_err(|refusal| FetchError::Transport(refusal.to_string()))?;
-        if request.basic_auth.is_some() || request.auth_credentials.is_some() {
-            let name = request
-                .basic_auth
-                .clone()
-                .or_else(|| request.auth_credentials.clone())
-                .unwrap_or_default();
-            return Err(FetchError::UnknownCredential(name));
-        }
-        let method = match request.method {
-            leadwire_liquid::HttpMethod::Get => reqwest::Method::GET,
-            leadwire_liquid::HttpMethod::Post => reqwest::Method::POST,
-        };
-        let mut builder = self.client.request(method, url).timeout(request.timeout);
-        for (name, value) in &request.headers {
-            builder = builder.header(name, value);
-        }
-        if let Some(body) = &request.body {
-            builder = builder.body(body.clone());
-        }
-        let mut response = builder.send().await.map_err(transport)?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(transport)? {
-            if bytes.len() + chunk.len() > request.max_response_bytes {
-                return Err(FetchError::TooLarge(request.max_response_bytes));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(FetchedResponse {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
-    }
-}
-
-fn transport(error: reqwest::Error) -> FetchError {
-    if error.is_timeout() {
-        FetchError::Timeout
-    } else {
-        FetchError::Transport(error.without_url().to_string())
+        self.requests.fetch(request).await
     }
 }
 
@@ -187,6 +142,6 @@ impl Fetcher for SendFetcher<'_> {
     }
 
     async fn backoff(&self, attempt: u32) {
-        tokio::time::sleep(leadwire_liquid::connected_content::backoff_delay(attempt)).await;
+        self.shared.requests.backoff(attempt).await;
     }
 }
