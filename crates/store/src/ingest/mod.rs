@@ -12,6 +12,8 @@
 
 mod group;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::{

@@ -1,0 +1,133 @@
+//! A group of requests in one transaction against a real SQLite store: each request sees
+//! what the ones before it wrote, as it would if each were committed alone.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::track::UserIdentifier;
+use serde_json::{Value, json};
+
+use super::{TrackRequest, track_in};
+use crate::interest::TriggerInterest;
+use crate::queue::{JobPayload, TRIGGER_QUEUE, Trigger};
+use crate::repository::Store;
+use crate::sql::sqlite::SqliteStore;
+
+struct TempStore {
+    store: SqliteStore,
+    path: PathBuf,
+}
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = self.path.clone().into_os_string();
+            file.push(suffix);
+            std::fs::remove_file(file).ok();
+        }
+    }
+}
+
+async fn temp_store() -> TempStore {
+    let path = std::env::temp_dir().join(format!("leadwire-group-{}.db", uuid::Uuid::new_v4()));
+    let store = SqliteStore::open(&path, 2).await.expect("open SQLite");
+    store.set_trigger_interest(TriggerInterest::all());
+    TempStore { store, path }
+}
+
+fn request(body: Value) -> TrackRequest {
+    let array = |key: &str| body.get(key).and_then(Value::as_array).cloned();
+    TrackRequest {
+        attributes: array("attributes"),
+        events: array("events"),
+        purchases: array("purchases"),
+    }
+}
+
+/// Applies `requests` as one group and commits.
+async fn write_group(store: &dyn Store, requests: &[TrackRequest]) {
+    let now = Utc::now();
+    let requests: Vec<_> = requests.iter().map(|request| (request, now)).collect();
+    let mut tx = store.begin().await.expect("begin");
+    let outcomes = track_in(tx.as_mut(), &requests, &AttributeLimits::default())
+        .await
+        .expect("group");
+    tx.commit().await.expect("commit");
+    for outcome in outcomes {
+        assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
+    }
+}
+
+/// The triggers of the trigger queue, in job order.
+async fn triggers(store: &dyn Store) -> Vec<Trigger> {
+    let mut jobs = store
+        .claim(
+            TRIGGER_QUEUE,
+            Utc::now(),
+            std::time::Duration::from_secs(60),
+            100,
+        )
+        .await
+        .expect("claim");
+    jobs.sort_by_key(|job| job.id);
+    jobs.into_iter()
+        .flat_map(|job| match job.payload {
+            JobPayload::Trigger(trigger) => vec![trigger],
+            JobPayload::Triggers(triggers) => triggers,
+            JobPayload::Task(task) => panic!("a task on the trigger queue: {task}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_lookup_by_email_sees_the_user_an_earlier_request_of_the_group_created() {
+    let temp = temp_store().await;
+    let store: &dyn Store = &temp.store;
+    write_group(
+        store,
+        &[
+            request(json!({"attributes": [{"external_id": "ada", "email": "ada@example.com"}]})),
+            request(json!({"attributes": [{"email": "ada@example.com", "lead_stage": "MQL"}]})),
+        ],
+    )
+    .await;
+    let by_email = store
+        .find_profile(&UserIdentifier::Email("ada@example.com".into()))
+        .await
+        .expect("find")
+        .expect("a profile has the email");
+    assert_eq!(
+        by_email.external_id.as_deref(),
+        Some("ada"),
+        "no second user"
+    );
+    assert_eq!(by_email.custom.get("lead_stage"), Some(&json!("MQL")));
+}
+
+#[tokio::test]
+async fn trigger_jobs_keep_the_order_lone_requests_give_them() {
+    let temp = temp_store().await;
+    let store: &dyn Store = &temp.store;
+    write_group(
+        store,
+        &[
+            request(json!({
+                "attributes": [{"external_id": "ada", "step": 1}],
+                "events": [{"external_id": "ada", "name": "visited", "time": "2026-11-29T10:00:00Z"}],
+            })),
+            request(json!({"attributes": [{"external_id": "ada", "step": 2}]})),
+        ],
+    )
+    .await;
+    let order: Vec<String> = triggers(store)
+        .await
+        .into_iter()
+        .map(|trigger| match trigger {
+            Trigger::CustomAttributeChanged { name, new, .. } => format!("{name}={new}"),
+            Trigger::CustomEventPerformed { name, .. } => format!("event {name}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(order, ["step=1", "event visited", "step=2"]);
+}
