@@ -173,7 +173,7 @@ impl Session {
     }
 
     /// Ends the request being applied: the profiles it changed become pending writes, in
-    /// id order (a stable lock order on PostgreSQL).
+    /// id order, the order a lone request writes their trigger jobs in.
     pub fn finish_request(&mut self) {
         let mut touched: Vec<&mut Working> = self
             .profiles

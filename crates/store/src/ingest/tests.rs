@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{TrackRequest, track_in};
 use crate::interest::TriggerInterest;
-use crate::queue::{JobPayload, TRIGGER_QUEUE, Trigger};
+use crate::queue::{TRIGGER_QUEUE, Trigger};
 use crate::repository::Store;
 use crate::sql::sqlite::SqliteStore;
 
@@ -71,11 +71,12 @@ async fn triggers(store: &dyn Store) -> Vec<Trigger> {
         .await
         .expect("claim");
     jobs.sort_by_key(|job| job.id);
-    jobs.into_iter()
-        .flat_map(|job| match job.payload {
-            JobPayload::Trigger(trigger) => vec![trigger],
-            JobPayload::Triggers(triggers) => triggers,
-            JobPayload::Task(task) => panic!("a task on the trigger queue: {task}"),
+    jobs.iter()
+        .flat_map(|job| {
+            job.payload
+                .triggers()
+                .unwrap_or_else(|| panic!("a task on the trigger queue: {:?}", job.payload))
+                .to_vec()
         })
         .collect()
 }
