@@ -7,6 +7,7 @@
 mod support;
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,7 +124,11 @@ async fn post(http: &reqwest::Client, node: &Running, path: &str, body: Value) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_share_one_queue_and_create_each_lead_once() {
     let Ok(server_url) = std::env::var("LEADWIRE_TEST_DATABASE_URL") else {
-        eprintln!("LEADWIRE_TEST_DATABASE_URL is unset: the two-node PostgreSQL test is skipped");
+        // Written to stderr directly, past the test harness's capture, so the skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "notice: LEADWIRE_TEST_DATABASE_URL is not set; the two-node PostgreSQL test was skipped"
+        );
         return;
     };
     let emulator_config = EmulatorConfig {
