@@ -1,5 +1,5 @@
 //! The built-in Salesforce Sales Cloud emulator that `serve` starts in the same process when
-//! the config has an `[emulator]` table and a Salesforce connection points at its address.
+//! `[emulator] listen` is set and a Salesforce connection points at that address.
 //!
 //! ```toml
 //! [emulator]
@@ -34,69 +34,78 @@ pub fn process_environment() -> Environment {
     Arc::new(|name: &str| std::env::var(name).ok())
 }
 
-/// The `[emulator]` table.
+/// The `[emulator]` section. With `listen` empty (the default) the built-in emulator is off.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct EmulatorSection {
     /// Where the emulator listens; a connection points at it when its `instance_url` has
     /// this port on a loopback host (`127.0.0.1`, `localhost`, `[::1]`).
-    pub listen: SocketAddr,
+    #[serde(deserialize_with = "optional_address")]
+    pub listen: Option<SocketAddr>,
     /// Custom Lead fields, e.g. `{ name = "Lead_Stage__c" }`.
-    #[serde(default)]
     pub custom_fields: Vec<CustomFieldConfig>,
     /// Duplicate rules run on create and update.
-    #[serde(default)]
     pub duplicate_rules: Vec<DuplicateRule>,
-    /// The daily API request allocation; the emulator's default when absent.
-    #[serde(default)]
-    pub daily_api_limit: Option<u64>,
+    /// The daily API request allocation.
+    pub daily_api_limit: u64,
     /// Keep the leads in `salesforce-emulator.db` in the store's data directory, so they
     /// survive a restart as the profiles that point at them do.
-    #[serde(default = "persist_by_default")]
     pub persist: bool,
 }
 
-fn persist_by_default() -> bool {
-    true
+impl Default for EmulatorSection {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            custom_fields: Vec::new(),
+            duplicate_rules: Vec::new(),
+            daily_api_limit: EmulatorConfig::default().daily_api_limit,
+            persist: true,
+        }
+    }
 }
 
-#[derive(Deserialize)]
-struct EmulatorTable {
-    emulator: Option<toml::Value>,
+/// An address, or nothing for an empty string.
+fn optional_address<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    text.trim().parse().map(Some).map_err(|_| {
+        serde::de::Error::custom(format!(
+            "`{text}` is not an address such as \"127.0.0.1:8443\" (leave it empty to turn the emulator off)"
+        ))
+    })
 }
 
 impl EmulatorSection {
-    /// The `[emulator]` table of `source`, if it has one.
-    pub fn from_toml(source: &str) -> Result<Option<Self>, String> {
-        let table: EmulatorTable = toml::from_str(source).map_err(|error| error.to_string())?;
-        table
-            .emulator
-            .map(|value| {
-                Self::deserialize(value).map_err(|error| format!("[emulator]: {}", error.message()))
-            })
-            .transpose()
-    }
-
     /// The connections whose instance URL (and login URL, when set) is this emulator.
     pub fn pointing_connections<'a>(&self, config: &'a Config) -> Vec<&'a SalesforceConnection> {
+        let Some(listen) = self.listen else {
+            return Vec::new();
+        };
         config
             .salesforce_connections
             .iter()
             .filter(|connection| {
-                points_at(&connection.instance_url, self.listen)
-                    && points_at(connection.login_url(), self.listen)
+                points_at(&connection.instance_url, listen)
+                    && points_at(connection.login_url(), listen)
             })
             .collect()
     }
 
     /// What is wrong with the section and the connections pointing at it, for `check`.
     pub fn problems(&self, config: &Config) -> Vec<String> {
+        let Some(listen) = self.listen else {
+            return Vec::new();
+        };
         let pointing = self.pointing_connections(config);
         let mut problems = Vec::new();
         let Some(first) = pointing.first() else {
             problems.push(format!(
-                "no [[salesforce_connections]] entry points at the emulator on {}, so `serve` will not start it; set a connection's instance_url to http://{}",
-                self.listen, self.listen
+                "no [[salesforce_connections]] entry points at the emulator on {listen}, so `serve` will not start it; set a connection's instance_url to http://{listen}"
             ));
             return problems;
         };
@@ -125,17 +134,15 @@ impl EmulatorSection {
         connection: &SalesforceConnection,
         secret: Option<String>,
     ) -> EmulatorConfig {
-        let mut config = EmulatorConfig {
+        EmulatorConfig {
             client_id: connection.client_id.clone(),
             client_secret: secret.unwrap_or_default(),
             custom_fields: self.custom_fields.clone(),
             duplicate_rules: self.duplicate_rules.clone(),
+            daily_api_limit: self.daily_api_limit,
             ..EmulatorConfig::default()
-        };
-        if let Some(limit) = self.daily_api_limit {
-            config.daily_api_limit = limit;
         }
-        config.with_generated_credentials()
+        .with_generated_credentials()
     }
 }
 
@@ -258,17 +265,17 @@ mod tests {
 
     #[test]
     fn the_section_reads_its_fields_and_rejects_unknown_ones() {
-        let section = EmulatorSection::from_toml(
-            "[emulator]\nlisten = \"127.0.0.1:9000\"\ncustom_fields = [{ name = \"Lead_Stage__c\" }]\n",
-        );
-        let section = section.ok().flatten();
-        assert_eq!(section.as_ref().map(|s| s.listen.port()), Some(9000));
-        assert_eq!(section.as_ref().map(|s| s.persist), Some(true));
-        assert_eq!(EmulatorSection::from_toml("[store]\n"), Ok(None));
-        let wrong = EmulatorSection::from_toml("[emulator]\nlisten = \"x\"\n");
-        assert!(wrong.is_err_and(|message| message.starts_with("[emulator]: ")));
-        let unknown =
-            EmulatorSection::from_toml("[emulator]\nlisten = \"127.0.0.1:1\"\nport = 2\n");
-        assert!(unknown.is_err_and(|message| message.contains("unknown field `port`")));
+        let section: EmulatorSection = toml::from_str(
+            "listen = \"127.0.0.1:9000\"\ncustom_fields = [{ name = \"Lead_Stage__c\" }]\n",
+        )
+        .expect("a valid section");
+        assert_eq!(section.listen.map(|listen| listen.port()), Some(9000));
+        assert!(section.persist);
+        let off: EmulatorSection = toml::from_str("listen = \"\"\n").expect("empty is off");
+        assert_eq!(off.listen, None);
+        let wrong = toml::from_str::<EmulatorSection>("listen = \"x\"\n").expect_err("bad");
+        assert!(wrong.to_string().contains("not an address"), "{wrong}");
+        let unknown = toml::from_str::<EmulatorSection>("port = 2\n").expect_err("unknown");
+        assert!(unknown.to_string().contains("unknown field `port`"));
     }
 }

@@ -4,3 +4,4 @@
 pub mod commands;
 pub mod config;
 pub mod embedded_emulator;
+pub mod logging;

@@ -157,7 +157,7 @@ fn server_and_store_sections_are_checked_too() {
     };
     assert!(
         text.contains(&format!(
-            "{file}:{}: error: [server]: unknown field `lisen`",
+            "{file}:{}: error: server.lisen: unknown field `lisen`",
             line_of("[server]")
         )),
         "{text}"
@@ -207,7 +207,7 @@ fn the_emulator_section_is_checked_against_the_connections() {
     let output = check(&write_config("emulator-misspelt.toml", &misspelt));
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stdout(&output).contains("error: [emulator]: unknown field `port`"),
+        stdout(&output).contains("error: emulator.port: unknown field `port`"),
         "{}",
         stdout(&output)
     );

@@ -111,8 +111,6 @@ async fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let inputs = ServeInputs {
         settings,
         config: Config::default(),
-        delivery: leadwire_engine::delivery::DeliverySettings::default(),
-        emulator: None,
         env: crate::embedded_emulator::process_environment(),
     };
     let server = start(inputs, listeners).await?;

@@ -31,7 +31,7 @@ pub fn check_file(path: &Path) -> anyhow::Result<CheckReport> {
     let source = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     let mut report = check(&source, &EngineChecker::default());
-    super::check_sections::check_other_sections(&source, &mut report);
+    super::check_sections::check_other_sections(path, &source, &mut report);
     Ok(report)
 }
 

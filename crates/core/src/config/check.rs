@@ -106,10 +106,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "store",
     "delivery",
     "emulator",
-    "engine",
     "workers",
-    "salesforce_emulator",
-    "activity",
     "log",
 ];
 

@@ -53,37 +53,6 @@ pub struct Config {
     pub campaigns: Vec<Campaign>,
     #[serde(default)]
     pub canvases: Vec<Canvas>,
-    /// `[workers]`: how the journey workers keep their state.
-    #[serde(default)]
-    pub workers: WorkersConfig,
-}
-
-/// The `[workers]` section.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkersConfig {
-    /// How long a canvas entry is kept after the user exits (for inspection); older exited
-    /// entries are pruned. Re-entry control does not need them: it keeps each user's last
-    /// entry time per canvas on its own.
-    #[serde(default = "WorkersConfig::default_entry_retention")]
-    pub canvas_entry_retention: Interval,
-}
-
-impl WorkersConfig {
-    /// Thirty days.
-    pub const DEFAULT_ENTRY_RETENTION: Interval = Interval::from_seconds(30 * 86_400);
-
-    fn default_entry_retention() -> Interval {
-        Self::DEFAULT_ENTRY_RETENTION
-    }
-}
-
-impl Default for WorkersConfig {
-    fn default() -> Self {
-        Self {
-            canvas_entry_retention: Self::DEFAULT_ENTRY_RETENTION,
-        }
-    }
 }
 
 impl Config {

@@ -305,24 +305,3 @@ fn an_unknown_section_is_a_warning() {
 }
 
 mod robustness;
-
-#[test]
-fn the_workers_section_sets_the_entry_retention() {
-    let config: Config = toml::from_str(EXAMPLE).expect("the example parses");
-    assert_eq!(
-        config.workers.canvas_entry_retention,
-        WorkersConfig::DEFAULT_ENTRY_RETENTION
-    );
-    assert_eq!(
-        WorkersConfig::DEFAULT_ENTRY_RETENTION.seconds(),
-        30 * 86_400
-    );
-    let source = format!("{EXAMPLE}\n[workers]\ncanvas_entry_retention = \"2d\"\n");
-    let report = run(&source);
-    assert_eq!(report.error_count(), 0, "{:#?}", report.diagnostics);
-    let config: Config = toml::from_str(&source).expect("parses");
-    assert_eq!(config.workers.canvas_entry_retention.seconds(), 2 * 86_400);
-
-    let source = format!("{EXAMPLE}\n[workers]\ncanvas_entry_retention = \"soon\"\n");
-    assert!(run(&source).error_count() > 0, "a bad duration is an error");
-}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
-use leadwire_core::config::Config;
+use leadwire_core::config::{Config, Interval};
 use leadwire_core::filters::{EventCounts, Filter};
 use leadwire_store::{
     ClaimedJob, JobPayload, NameFilter, Store, StoreResult, StoreTransaction, TRIGGER_QUEUE,
@@ -50,11 +50,15 @@ impl Journeys {
         &self.config
     }
 
-    /// Deletes canvas entries whose user exited longer than `[workers]
-    /// canvas_entry_retention` before `now`, a batch at a time; returns how many went.
-    pub async fn prune_exited_entries(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+    /// Deletes canvas entries whose user exited longer than `retention` (`[workers]
+    /// canvas_entry_retention`) before `now`, a batch at a time; returns how many went.
+    pub async fn prune_exited_entries(
+        &self,
+        now: DateTime<Utc>,
+        retention: Interval,
+    ) -> StoreResult<u64> {
         const BATCH: u32 = 1000;
-        let before = self.config.workers.canvas_entry_retention.before(now);
+        let before = retention.before(now);
         let mut pruned = 0;
         loop {
             let batch = self.store.prune_canvas_entries(before, BATCH).await?;

@@ -17,7 +17,6 @@
 //! the error recorded on the job.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_store::{ClaimedJob, StoreError, StoreResult};
@@ -27,37 +26,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::journeys::{JourneyError, Journeys};
 
-/// How the runtime claims and retries.
-#[derive(Debug, Clone)]
-pub struct WorkerOptions {
-    /// Jobs in flight per queue that handles a job per transaction (broadcast pages).
-    pub concurrency: usize,
-    /// Jobs leased per claim; for the queues that handle batches, the batch size.
-    pub batch: u32,
-    /// How long a claimed job is leased before another worker may take it.
-    pub lease: Duration,
-    /// Idle polling starts at `poll_min` and doubles up to `poll_max`.
-    pub poll_min: Duration,
-    pub poll_max: Duration,
-    /// Attempts before a job is failed for good.
-    pub max_attempts: u32,
-    /// How often exited canvas entries past their retention are pruned.
-    pub housekeeping_every: Duration,
-}
+mod options;
 
-impl Default for WorkerOptions {
-    fn default() -> Self {
-        Self {
-            concurrency: 8,
-            batch: 512,
-            lease: Duration::from_secs(60),
-            poll_min: Duration::from_millis(20),
-            poll_max: Duration::from_secs(1),
-            max_attempts: 5,
-            housekeeping_every: Duration::from_secs(600),
-        }
-    }
-}
+pub use options::WorkerOptions;
 
 /// The journey workers over one store and config.
 #[derive(Clone)]
@@ -105,7 +76,7 @@ impl Workers {
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
         let committed = self.journeys.store().job_signals().waiter(queue);
         let mut in_flight = JoinSet::new();
-        let mut idle = self.options.poll_min;
+        let mut idle = self.options.poll_min();
         while !token.is_cancelled() {
             while in_flight.try_join_next().is_some() {}
             let free = permits.available_permits();
@@ -122,11 +93,11 @@ impl Workers {
             match self
                 .journeys
                 .store()
-                .claim(queue, Utc::now(), self.options.lease, limit)
+                .claim(queue, Utc::now(), self.options.lease(), limit)
                 .await
             {
                 Ok(jobs) if !jobs.is_empty() => {
-                    idle = self.options.poll_min;
+                    idle = self.options.poll_min();
                     for job in jobs {
                         let Ok(permit) = permits.clone().acquire_owned().await else {
                             break;
@@ -143,8 +114,8 @@ impl Workers {
                 Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
             }
             tokio::select! {
-                () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max),
-                () = committed.notified() => idle = self.options.poll_min,
+                () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max()),
+                () = committed.notified() => idle = self.options.poll_min(),
                 () = token.cancelled() => break,
             }
         }
@@ -157,19 +128,19 @@ impl Workers {
     /// A batch in progress finishes before the loop stops.
     async fn run_batch_queue(&self, queue: &'static str, token: CancellationToken) {
         let committed = self.journeys.store().job_signals().waiter(queue);
-        let mut idle = self.options.poll_min;
+        let mut idle = self.options.poll_min();
         while !token.is_cancelled() {
             match self.claim_and_process(queue, Utc::now()).await {
                 Ok(0) => {}
                 Ok(_) => {
-                    idle = self.options.poll_min;
+                    idle = self.options.poll_min();
                     continue;
                 }
                 Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
             }
             tokio::select! {
-                () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max),
-                () = committed.notified() => idle = self.options.poll_min,
+                () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max()),
+                () = committed.notified() => idle = self.options.poll_min(),
                 () = token.cancelled() => break,
             }
         }
@@ -185,7 +156,7 @@ impl Workers {
         queue: &'static str,
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
-        let (lease, limit) = (self.options.lease, self.options.batch);
+        let (lease, limit) = (self.options.lease(), self.options.batch);
         match self
             .journeys
             .claim_and_handle_batch(queue, now, lease, limit)
@@ -211,13 +182,17 @@ impl Workers {
     /// cancelled.
     async fn housekeep(&self, token: CancellationToken) {
         loop {
-            match self.journeys.prune_exited_entries(Utc::now()).await {
+            match self
+                .journeys
+                .prune_exited_entries(Utc::now(), self.options.canvas_entry_retention)
+                .await
+            {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "exited canvas entries pruned"),
                 Err(error) => tracing::warn!(%error, "pruning canvas entries failed; trying later"),
             }
             tokio::select! {
-                () = tokio::time::sleep(self.options.housekeeping_every) => {}
+                () = tokio::time::sleep(self.options.housekeeping_every()) => {}
                 () = token.cancelled() => return,
             }
         }
@@ -259,7 +234,7 @@ impl Workers {
                 let jobs = self
                     .journeys
                     .store()
-                    .claim(queue, now, self.options.lease, self.options.batch)
+                    .claim(queue, now, self.options.lease(), self.options.batch)
                     .await?;
                 this_round += jobs.len();
                 for job in &jobs {

@@ -3,6 +3,7 @@
 
 use chrono::TimeDelta;
 use leadwire_core::canvas::{ExitReason, Position};
+use leadwire_core::config::Interval;
 use serde_json::json;
 
 use crate::harness::Harness;
@@ -91,10 +92,10 @@ async fn ranked_action_paths_keep_every_entry() {
     h.finish().await;
 }
 
-const ONCE: &str = r#"
-[workers]
-canvas_entry_retention = "1d"
+/// `[workers] canvas_entry_retention` for the pruning test.
+const ONE_DAY: Interval = Interval::from_seconds(86_400);
 
+const ONCE: &str = r#"
 [[canvases]]
 name = "Once"
 entry_triggers = [{ type = "perform_custom_event", event = "enter" }]
@@ -113,13 +114,19 @@ async fn exited_entries_are_pruned_after_their_retention_and_once_still_holds() 
     h.run().await;
     let journeys = h.workers.journeys().clone();
     assert_eq!(
-        journeys.prune_exited_entries(h.now).await.expect("prune"),
+        journeys
+            .prune_exited_entries(h.now, ONE_DAY)
+            .await
+            .expect("prune"),
         0
     );
     assert_eq!(h.entries("u1", "Once").await.len(), 1, "kept a day");
     h.advance(TimeDelta::days(1) + TimeDelta::seconds(1));
     assert_eq!(
-        journeys.prune_exited_entries(h.now).await.expect("prune"),
+        journeys
+            .prune_exited_entries(h.now, ONE_DAY)
+            .await
+            .expect("prune"),
         1
     );
     assert!(h.entries("u1", "Once").await.is_empty());

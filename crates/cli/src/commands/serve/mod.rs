@@ -14,21 +14,20 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 use leadwire_core::config::Config;
-use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
+use leadwire_engine::delivery::{DeliveryWorker, SystemClock, WorkerInputs};
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
-use leadwire_engine::workers::{WorkerOptions, Workers, WorkersHandle};
+use leadwire_engine::workers::{Workers, WorkersHandle};
 use leadwire_server::{AppState, app};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use keys::api_keys;
-pub use shutdown::{init_tracing, shutdown_signal};
+pub use shutdown::shutdown_signal;
 
 use crate::config::{Settings, load_settings, trigger_interest};
-use crate::embedded_emulator::{
-    EmbeddedEmulator, EmulatorSection, Environment, process_environment,
-};
+use crate::embedded_emulator::{EmbeddedEmulator, Environment, process_environment};
+use crate::logging::init_tracing;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -38,22 +37,20 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    init_tracing();
     let inputs = ServeInputs::load(args.config.as_deref())?;
+    init_tracing(&inputs.settings.log);
     let listeners = inputs.bind().await?;
     let server = start(inputs, listeners).await?;
     server.wait(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Everything `serve` reads before it starts: the layered settings, the checked config, the
-/// `[delivery]` settings, the optional `[emulator]` table, and where secrets come from.
+/// Everything `serve` reads before it starts: the layered settings, the checked config, and
+/// where secrets come from.
 #[derive(Clone)]
 pub struct ServeInputs {
     pub settings: Settings,
     pub config: Config,
-    pub delivery: DeliverySettings,
-    pub emulator: Option<EmulatorSection>,
     /// Reads API keys and connection secrets: the process environment unless replaced.
     pub env: Environment,
 }
@@ -70,40 +67,29 @@ impl ServeInputs {
     /// rejects is an error listing every problem, and nothing starts.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let settings = load_settings(file)?;
-        let Some(path) = file else {
-            return Ok(Self {
-                settings,
-                config: Config::default(),
-                delivery: DeliverySettings::default(),
-                emulator: None,
-                env: process_environment(),
-            });
+        let config = match file {
+            Some(path) => super::check::load_valid_config(path)?,
+            None => Config::default(),
         };
-        let config = super::check::load_valid_config(path)?;
-        let source = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let delivery = DeliverySettings::from_toml(&source).map_err(anyhow::Error::msg)?;
-        let emulator = EmulatorSection::from_toml(&source).map_err(anyhow::Error::msg)?;
         Ok(Self {
             settings,
             config,
-            delivery,
-            emulator,
             env: process_environment(),
         })
     }
 
     /// The built-in emulator's address, when a connection points at it.
     pub fn emulator_address(&self) -> Option<SocketAddr> {
-        let section = self.emulator.as_ref()?;
+        let section = &self.settings.emulator;
+        let listen = section.listen?;
         if section.pointing_connections(&self.config).is_empty() {
             tracing::warn!(
-                listen = %section.listen,
-                "[emulator] is configured but no Salesforce connection points at it, so it is not started"
+                %listen,
+                "[emulator] listen is set but no Salesforce connection points at it, so it is not started"
             );
             return None;
         }
-        Some(section.listen)
+        Some(listen)
     }
 
     /// Binds the configured addresses.
@@ -142,15 +128,11 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
     let ServeInputs {
         mut settings,
         config,
-        mut delivery,
-        emulator: emulator_section,
         env,
     } = inputs;
-    let emulator = match (&emulator_section, listeners.emulator) {
-        (Some(section), Some(listener)) => {
-            start_emulator(section, &config, listener, &settings, &mut delivery, &*env).await?
-        }
-        _ => None,
+    let emulator = match listeners.emulator {
+        Some(listener) => start_emulator(&config, listener, &mut settings, &*env).await?,
+        None => None,
     };
     let env = match &emulator {
         Some(emulator) => emulator.environment(env),
@@ -181,7 +163,7 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             canvases = config.canvases.len(),
             "starting the campaign and canvas workers"
         );
-        Some(Workers::new(journeys, WorkerOptions::default()).start(CancellationToken::new()))
+        Some(Workers::new(journeys, settings.workers.clone()).start(CancellationToken::new()))
     } else {
         None
     };
@@ -194,7 +176,7 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             DeliveryWorker::new(WorkerInputs {
                 store: store.clone(),
                 config: Arc::new(config.clone()),
-                settings: delivery,
+                settings: settings.delivery.clone(),
                 metrics: Arc::new(Metrics::new()),
                 clock: Arc::new(SystemClock),
                 env: Box::new(move |name| env(name)),
@@ -236,13 +218,12 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
 
 /// Starts the built-in emulator and makes the delivery worker trust its certificate.
 async fn start_emulator(
-    section: &EmulatorSection,
     config: &Config,
     listener: TcpListener,
-    settings: &Settings,
-    delivery: &mut DeliverySettings,
+    settings: &mut Settings,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Option<EmbeddedEmulator>> {
+    let section = &settings.emulator;
     let data_dir = section.persist.then_some(settings.store.data_dir.as_path());
     let Some(emulator) = EmbeddedEmulator::start(section, config, listener, data_dir, env).await?
     else {
@@ -269,8 +250,8 @@ async fn start_emulator(
         );
     }
     if let Some(file) = &emulator.certificate_file {
-        match &delivery.extra_ca_file {
-            None => delivery.extra_ca_file = Some(file.clone()),
+        match &settings.delivery.extra_ca_file {
+            None => settings.delivery.extra_ca_file = Some(file.clone()),
             Some(other) => tracing::warn!(
                 certificate = %file.display(),
                 configured = %other.display(),

@@ -1,13 +1,4 @@
-//! Logging setup and the shutdown signal for `serve`.
-
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .try_init()
-        .ok();
-}
+//! The shutdown signal for `serve`.
 
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {

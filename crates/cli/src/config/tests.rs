@@ -1,0 +1,98 @@
+//! The loader's layers, the defaults file against the Rust defaults, and the problems named.
+
+use std::path::PathBuf;
+
+use super::*;
+
+/// A config file in a fresh temp directory.
+fn file_with(content: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("leadwire-config-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("leadwire.toml");
+    std::fs::write(&file, content).expect("write config");
+    file
+}
+
+#[test]
+fn the_defaults_file_holds_the_rust_defaults_of_every_section() {
+    let settings = Settings::from_layers(&Figment::from(Toml::string(DEFAULTS)))
+        .expect("the compiled-in defaults are valid");
+    assert_eq!(settings.server, ServerConfig::default());
+    assert_eq!(settings.store, StoreConfig::default());
+    assert_eq!(settings.delivery, DeliverySettings::default());
+    assert_eq!(settings.workers, WorkerOptions::default());
+    assert_eq!(settings.emulator, EmulatorSection::default());
+    assert_eq!(settings.log, LogSettings::default());
+}
+
+#[test]
+fn a_file_overrides_the_defaults_key_by_key() {
+    let file = file_with(
+        "[server]\nlisten = \"127.0.0.1:0\"\n[store]\nmax_array_length = 50\n[store.triggers]\ncustom_events = [\"demo\"]\n[delivery]\nretry_delays = [\"1s\"]\n[workers]\nbatch = 16\n[emulator]\nlisten = \"127.0.0.1:8443\"\n",
+    );
+    let settings = load_settings(Some(&file)).expect("valid file");
+    assert_eq!(settings.server.listen, "127.0.0.1:0");
+    assert_eq!(
+        settings.server.max_body_bytes,
+        ServerConfig::default().max_body_bytes
+    );
+    assert_eq!(settings.store.max_array_length, 50);
+    assert!(settings.store.triggers.custom_events.allows("demo"));
+    assert!(!settings.store.triggers.custom_events.allows("other"));
+    assert_eq!(settings.delivery.retry_schedule().max_retries(), 1);
+    assert_eq!(
+        settings.delivery.timeout,
+        DeliverySettings::default().timeout
+    );
+    assert_eq!(settings.workers.batch, 16);
+    assert_eq!(
+        settings.workers.max_attempts,
+        WorkerOptions::default().max_attempts
+    );
+    assert_eq!(
+        settings.emulator.listen.map(|listen| listen.port()),
+        Some(8443)
+    );
+    assert!(settings.emulator.persist);
+}
+
+#[test]
+fn every_problem_is_named_with_its_section_key_and_file() {
+    let file = file_with(
+        "[store]\nmax_array_length = 500\n[delivery]\nretries = 3\n[workers]\nconcurrency = 0\n[server]\nmax_body_bytes = \"big\"\n[log]\nformat = \"xml\"\n",
+    );
+    let error = format!(
+        "{:#}",
+        load_settings(Some(&file)).expect_err("five problems")
+    );
+    for expected in [
+        "store.max_array_length: must be between 1 and 100",
+        "delivery.retries: unknown field `retries`; the keys are `allowed_hosts`",
+        "workers.concurrency must be at least 1",
+        "server.max_body_bytes: invalid type",
+        "log.format: unknown variant",
+        "leadwire.toml)",
+    ] {
+        assert!(
+            error.contains(expected),
+            "{expected:?} missing from:\n{error}"
+        );
+    }
+    let missing = load_settings(Some(Path::new("/nonexistent/leadwire.toml")));
+    assert!(format!("{:#}", missing.expect_err("no file")).contains("does not exist"));
+}
+
+#[test]
+fn listened_triggers_narrow_the_interest() {
+    let mut listened = ListenedTriggers::default();
+    listened.custom_attributes.insert("lead_score".into());
+    let interest = trigger_interest(&TriggerInterest::all(), Some(listened));
+    assert!(!interest.email_added);
+    assert!(interest.custom_attributes.allows("lead_score"));
+    assert!(!interest.custom_attributes.allows("other"));
+    assert!(!interest.purchases.allows("p"));
+    assert_eq!(
+        trigger_interest(&TriggerInterest::all(), None),
+        TriggerInterest::all()
+    );
+}
