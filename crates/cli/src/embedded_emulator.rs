@@ -19,11 +19,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use leadwire_core::config::{Config, SalesforceConnection};
-use leadwire_salesforce::emulator::{
+use leadwire_salesforce::fields::CustomFieldConfig;
+use leadwire_salesforce_emulator::{
     DuplicateRule, EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, attach_sqlite,
     spawn,
 };
-use leadwire_salesforce::fields::CustomFieldConfig;
 use serde::Deserialize;
 
 /// How the process reads environment variables (secrets, API keys); tests pass their own.

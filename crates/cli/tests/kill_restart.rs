@@ -12,8 +12,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use leadwire_salesforce::emulator::{EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions};
 use leadwire_salesforce::fields::CustomFieldConfig;
+use leadwire_salesforce_emulator::{EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions};
 use leadwire_store::Store;
 use leadwire_store::sql::sqlite::SqliteStore;
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ async fn emulator() -> EmulatorHandle {
         cert_out: None,
     };
     let state = EmulatorState::new(config).expect("valid emulator config");
-    leadwire_salesforce::emulator::spawn(state, listener, options)
+    leadwire_salesforce_emulator::spawn(state, listener, options)
         .await
         .expect("the emulator starts")
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadwire::commands::serve::{Listeners, Running, ServeInputs, start};
-use leadwire_salesforce::emulator::{
+use leadwire_salesforce_emulator::{
     EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
 };
 use serde_json::{Value, json};

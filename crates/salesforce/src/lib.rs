@@ -1,7 +1,5 @@
-//! Salesforce wire types (Lead fields, the error envelope, record ids), the OAuth client-credentials token client, and the Sales Cloud emulator.
-#![recursion_limit = "256"]
+//! Salesforce wire types (Lead fields, the error envelope, record ids) and the OAuth client-credentials token client.
 
-pub mod emulator;
 pub mod errors;
 pub mod fields;
 pub mod ids;

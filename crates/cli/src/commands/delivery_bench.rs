@@ -24,10 +24,10 @@ use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, W
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_engine::workers::{WorkerOptions, Workers};
-use leadwire_salesforce::emulator::{
+use leadwire_salesforce::fields::CustomFieldConfig;
+use leadwire_salesforce_emulator::{
     EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
 };
-use leadwire_salesforce::fields::CustomFieldConfig;
 use leadwire_store::ingest::{Ingestor, TrackRequest};
 use leadwire_store::sql::sqlite::SqliteStore;
 use leadwire_store::{ActivityQuery, Store};

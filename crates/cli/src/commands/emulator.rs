@@ -8,11 +8,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
-use leadwire_salesforce::emulator::{
+use leadwire_salesforce::fields::{CustomFieldConfig, FieldType};
+use leadwire_salesforce_emulator::{
     DuplicateAction, DuplicateRule, EmulatorConfig, EmulatorState, ServeOptions, attach_sqlite,
     spawn,
 };
-use leadwire_salesforce::fields::{CustomFieldConfig, FieldType};
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = false)]
@@ -221,7 +221,7 @@ fn parse_duplicate_rule(spec: &str) -> anyhow::Result<DuplicateRule> {
 
 async fn run_bench(config: EmulatorConfig, args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let report =
-        leadwire_salesforce::emulator::bench::run(config, args.connections, args.seconds, args.tls)
+        leadwire_salesforce_emulator::bench::run(config, args.connections, args.seconds, args.tls)
             .await
             .context("the benchmark failed")?;
     println!("{report}");

@@ -14,8 +14,8 @@ pub struct Org<'a> {
     pub client_secret: &'a str,
 }
 
-impl<'a> From<&'a leadwire_salesforce::emulator::EmulatorHandle> for Org<'a> {
-    fn from(emulator: &'a leadwire_salesforce::emulator::EmulatorHandle) -> Self {
+impl<'a> From<&'a leadwire_salesforce_emulator::EmulatorHandle> for Org<'a> {
+    fn from(emulator: &'a leadwire_salesforce_emulator::EmulatorHandle) -> Self {
         Self {
             base_url: &emulator.base_url,
             client_id: emulator.client_id(),

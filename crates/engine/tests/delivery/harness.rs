@@ -11,10 +11,10 @@ use leadwire_core::profile::Profile;
 use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, ManualClock, WorkerInputs};
 use leadwire_engine::metrics::Metrics;
 use leadwire_engine::send_task::{FollowUp, SEND_QUEUE, SendTask};
-use leadwire_salesforce::emulator::{
+use leadwire_salesforce::fields::CustomFieldConfig;
+use leadwire_salesforce_emulator::{
     EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
 };
-use leadwire_salesforce::fields::CustomFieldConfig;
 use leadwire_store::sql::sqlite::SqliteStore;
 use leadwire_store::{ActivityQuery, NewTask, ProfileWrite, Store};
 use serde_json::json;

@@ -9,7 +9,7 @@ use leadwire_core::config::Interval;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::send_task::SEND_QUEUE;
-use leadwire_salesforce::emulator::FaultSettings;
+use leadwire_salesforce_emulator::FaultSettings;
 
 use crate::harness::{CLIENT_SECRET, SEED_CREATE, UPSERT, start};
 

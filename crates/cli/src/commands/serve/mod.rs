@@ -269,7 +269,7 @@ impl Running {
     }
 
     /// The built-in emulator, when it runs.
-    pub fn emulator(&self) -> Option<&leadwire_salesforce::emulator::EmulatorHandle> {
+    pub fn emulator(&self) -> Option<&leadwire_salesforce_emulator::EmulatorHandle> {
         self.emulator.as_ref().map(|emulator| &emulator.handle)
     }
 

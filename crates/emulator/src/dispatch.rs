@@ -1,0 +1,321 @@
+//! The emulator's router: one handler that parses Salesforce paths itself (trailing slashes, version prefixes, case-insensitive object names), applies faults, checks tokens and limits, and adds the standard headers.
+
+use std::sync::atomic::Ordering;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use http::{HeaderMap, Method, StatusCode, header::HOST};
+use serde_json::json;
+
+use super::body::check_json_content_type;
+use super::describe::{describe, describe_global};
+use super::discovery::{NEWEST_VERSION, OLDEST_VERSION, limits, resource_map, versions};
+use super::faults::FaultAction;
+use super::reply::{Answer, DropConnection, Outcome, add_limit_info, into_response, json_response};
+use super::state::EmulatorState;
+use super::{admin, composite, oauth, query, sobjects};
+use leadwire_salesforce::errors::{ApiError, ApiErrorItem};
+
+/// Largest request body accepted (composite requests with 200 records fit easily).
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// One authenticated REST call, as the resource handlers see it.
+pub struct Call<'a> {
+    pub state: &'a EmulatorState,
+    pub method: &'a Method,
+    /// The API version without the `v`, e.g. `60.0`.
+    pub version: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// The value of a query-string parameter, percent-decoded.
+pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    url::form_urlencoded::parse(query?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The axum router serving the whole emulator.
+pub fn router(state: EmulatorState) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+async fn handle(State(state): State<EmulatorState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    if path == "/__emulator" || path.starts_with("/__emulator/") {
+        return admin::handle(&state, &parts, body).await;
+    }
+    let endpoint = endpoint_label(&parts.method, path);
+    let (latency, action) = state.inner.faults.decide();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            state.inner.stats.record(&endpoint, None);
+            let error =
+                ApiError::json_parser("The request body could not be read or is larger than 8 MB.");
+            return finish(&state, into_response(Err(error), false));
+        }
+    };
+    let pretty = parts
+        .headers
+        .get("x-prettyprint")
+        .is_some_and(|v| v.as_bytes() == b"1");
+    let (token, response) = match action {
+        FaultAction::Drop => {
+            tracing::debug!(%endpoint, "fault: dropping the connection");
+            state.inner.stats.record(&endpoint, None);
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            return response;
+        }
+        FaultAction::Fail(status) => (None, injected_error(status, pretty)),
+        FaultAction::Serve => serve(
+            &state,
+            &parts.method,
+            parts.uri.path(),
+            parts.uri.query(),
+            &parts.headers,
+            &bytes,
+            pretty,
+        ),
+    };
+    state.inner.stats.record(&endpoint, token.as_deref());
+    finish(&state, response)
+}
+
+fn finish(state: &EmulatorState, mut response: Response) -> Response {
+    add_limit_info(
+        &mut response,
+        state.inner.api_usage.load(Ordering::Relaxed),
+        state.config().daily_api_limit,
+    );
+    response
+}
+
+fn injected_error(status: u16, pretty: bool) -> Response {
+    let (status, item) = if status == 500 {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ApiErrorItem::new(
+                "UNKNOWN_EXCEPTION",
+                "An unexpected error occurred. Please include this ErrorId if you contact support: 1538203127-55532 (-1244106434)",
+            ),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            ApiErrorItem::new(
+                "SERVER_UNAVAILABLE",
+                "Server is temporarily unavailable. Please try again later.",
+            ),
+        )
+    };
+    into_response(Err(ApiError::one(status, item)), pretty)
+}
+
+/// A stable label for the request counters, e.g. `POST /sobjects/Lead/{id}`.
+pub fn endpoint_label(method: &Method, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let shape = match segments.as_slice() {
+        ["services", "oauth2", rest @ ..] => format!("/services/oauth2/{}", rest.join("/")),
+        ["services", "data"] => "/services/data".to_owned(),
+        ["services", "data", _version, rest @ ..] => match rest {
+            [] => "/".to_owned(),
+            ["sobjects", object, "describe"] => format!("/sobjects/{object}/describe"),
+            ["sobjects", object, _] => format!("/sobjects/{object}/{{id}}"),
+            ["sobjects", object, field, _] => format!("/sobjects/{object}/{field}/{{value}}"),
+            ["query" | "queryAll", _] => format!("/{}/{{locator}}", rest[0]),
+            other => format!("/{}", other.join("/")),
+        },
+        _ => "other".to_owned(),
+    };
+    format!("{method} {shape}")
+}
+
+fn instance_url(state: &EmulatorState, headers: &HeaderMap) -> String {
+    state.instance_url().unwrap_or_else(|| {
+        let host = headers
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    })
+}
+
+/// Serves a request that no fault intercepted; returns the accepted token, if any.
+fn serve(
+    state: &EmulatorState,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+    pretty: bool,
+) -> (Option<String>, Response) {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        ["services", "oauth2", endpoint] => {
+            let base = instance_url(state, headers);
+            let (status, value) = match (*endpoint, method) {
+                ("token", &Method::POST) => oauth::token(state, &base, headers, body),
+                ("revoke", &Method::POST | &Method::GET) => oauth::revoke(state, body, query),
+                ("introspect", &Method::POST) => oauth::introspect(state, &base, headers, body),
+                ("token" | "revoke" | "introspect", _) => {
+                    return (
+                        None,
+                        into_response(
+                            Err(ApiError::method_not_allowed(method.as_str(), "POST")),
+                            pretty,
+                        ),
+                    );
+                }
+                _ => {
+                    return (
+                        None,
+                        into_response(Err(ApiError::resource_not_found()), pretty),
+                    );
+                }
+            };
+            (None, json_response(status, value.as_ref(), pretty))
+        }
+        ["services", "data"] if matches!(*method, Method::GET | Method::HEAD) => {
+            (None, into_response(Ok(Answer::ok(versions())), pretty))
+        }
+        ["services", "data"] => (
+            None,
+            into_response(
+                Err(ApiError::method_not_allowed(method.as_str(), "GET,HEAD")),
+                pretty,
+            ),
+        ),
+        ["services", "data", version, rest @ ..] => {
+            let (token, outcome) = versioned(state, method, version, rest, query, headers, body);
+            (token, into_response(outcome, pretty))
+        }
+        _ => (
+            None,
+            into_response(Err(ApiError::resource_not_found()), pretty),
+        ),
+    }
+}
+
+pub(crate) fn parse_version(segment: &str) -> Option<(u32, &str)> {
+    let number = segment.strip_prefix('v')?;
+    let (major, minor) = number.split_once('.')?;
+    if minor != "0" {
+        return None;
+    }
+    major.parse().ok().map(|major| (major, number))
+}
+
+fn versioned(
+    state: &EmulatorState,
+    method: &Method,
+    version_segment: &str,
+    rest: &[&str],
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> (Option<String>, Outcome) {
+    let Some((major, version)) = parse_version(version_segment) else {
+        return (None, Err(ApiError::resource_not_found()));
+    };
+    if major < OLDEST_VERSION {
+        let retired = ApiErrorItem::new(
+            "API_VERSION_RETIRED",
+            format!(
+                "API version {version} has been retired and is no longer supported. Use version {OLDEST_VERSION}.0 or later."
+            ),
+        );
+        return (None, Err(ApiError::one(StatusCode::GONE, retired)));
+    }
+    if major > NEWEST_VERSION {
+        return (None, Err(ApiError::resource_not_found()));
+    }
+    let Some(token) = oauth::authenticate(state, headers) else {
+        return (None, Err(ApiError::invalid_session()));
+    };
+    let limit = state.config().daily_api_limit;
+    if state.inner.faults.limit_exceeded() || state.inner.api_usage.load(Ordering::Relaxed) >= limit
+    {
+        return (Some(token), Err(ApiError::request_limit_exceeded()));
+    }
+    state.inner.api_usage.fetch_add(1, Ordering::Relaxed);
+    if matches!(*method, Method::POST | Method::PATCH | Method::PUT)
+        && let Err(unsupported) = check_json_content_type(headers)
+    {
+        return (Some(token), Err(unsupported));
+    }
+    let call = Call {
+        state,
+        method,
+        version,
+        query,
+        headers,
+        body,
+    };
+    (Some(token), rest_resource(&call, rest))
+}
+
+fn read_only(call: &Call, answer: impl FnOnce() -> Answer) -> Outcome {
+    match *call.method {
+        Method::GET | Method::HEAD => Ok(answer()),
+        _ => Err(ApiError::method_not_allowed(
+            call.method.as_str(),
+            "GET,HEAD",
+        )),
+    }
+}
+
+/// Routes a call under `/services/data/vXX.X/`.
+pub fn rest_resource(call: &Call, rest: &[&str]) -> Outcome {
+    let state = call.state;
+    match rest {
+        [] => read_only(call, || {
+            Answer::ok(resource_map(
+                call.version,
+                &state.instance_url().unwrap_or_default(),
+            ))
+        }),
+        ["limits"] => read_only(call, || {
+            Answer::ok(limits(
+                state.config().daily_api_limit,
+                state.inner.api_usage.load(Ordering::Relaxed),
+            ))
+        }),
+        ["sobjects"] => read_only(call, || Answer::ok(describe_global(call.version))),
+        ["sobjects", object, ..] if !object.eq_ignore_ascii_case("Lead") => {
+            Err(ApiError::resource_not_found())
+        }
+        ["sobjects", _] => sobjects::collection(call),
+        ["sobjects", _, describe_segment] if describe_segment.eq_ignore_ascii_case("describe") => {
+            read_only(call, || {
+                Answer::ok(describe(&state.inner.catalog, call.version))
+            })
+        }
+        ["sobjects", _, id] => sobjects::row(call, id),
+        ["sobjects", _, field, value] => sobjects::by_external_id(call, field, value),
+        ["query"] => query::run(call, false),
+        ["queryAll"] => query::run(call, true),
+        ["query" | "queryAll", locator] => query::more(call, locator),
+        ["composite"] => composite::composite(call),
+        ["composite", "sobjects"] => composite::collections(call),
+        ["composite", "sobjects", object, field] if object.eq_ignore_ascii_case("Lead") => {
+            composite::upsert(call, field)
+        }
+        _ => Err(ApiError::resource_not_found()),
+    }
+}
+
+/// A JSON error body for the admin endpoints.
+pub fn admin_error(status: StatusCode, message: &str) -> Response {
+    json_response(status, Some(&json!({"error": message})), false)
+}
