@@ -94,13 +94,14 @@ pub fn prepare_object(
     Ok(changes)
 }
 
-/// REQUIRED_FIELD_MISSING for required fields the record lacks after a write.
+/// REQUIRED_FIELD_MISSING for required fields the record lacks after a write: absent, null,
+/// or text that is blank (see [`is_blank`]).
 pub fn check_required(catalog: &LeadCatalog, record: &LeadRecord) -> Result<(), ApiError> {
     let missing: Vec<String> = catalog
         .fields()
         .iter()
         .enumerate()
-        .filter(|(index, field)| field.required() && record.get(*index).is_none_or(Value::is_null))
+        .filter(|(index, field)| field.required() && record.get(*index).is_none_or(is_blank))
         .map(|(_, field)| field.name.clone())
         .collect();
     if missing.is_empty() {
@@ -114,6 +115,18 @@ pub fn check_required(catalog: &LeadCatalog, record: &LeadRecord) -> Result<(), 
             missing,
         ),
     ))
+}
+
+/// Whether a value counts as no value for a required field: null, or a string that is empty
+/// once trimmed. Salesforce saves `""` as null and trims text on save the way Java's
+/// `String.trim` does (characters up to U+0020), so a blank `LastName` is a missing one; a
+/// no-break space is not trimmed.
+fn is_blank(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(text) => text.trim_matches(|c: char| c <= ' ').is_empty(),
+        _ => false,
+    }
 }
 
 /// Normalises a JSON value for a field, or names the JSON token that cannot be read as its type.
@@ -269,6 +282,8 @@ pub fn is_email(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -285,6 +300,22 @@ mod tests {
             "a b@c.de",
         ] {
             assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn blank_values() {
+        for blank in [json!(null), json!(""), json!("   "), json!("\t\r\n")] {
+            assert!(is_blank(&blank), "{blank}");
+        }
+        for value in [
+            json!("A"),
+            json!(" A "),
+            json!("\u{a0}"),
+            json!(false),
+            json!(0),
+        ] {
+            assert!(!is_blank(&value), "{value}");
         }
     }
 

@@ -31,6 +31,14 @@ async fn exact_bodies_for_bad_creates() {
             json!([{"message": "Required fields are missing: [Company]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["Company"]}]),
         ),
         (
+            r#"{"LastName":"","Company":"B"}"#,
+            json!([{"message": "Required fields are missing: [LastName]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["LastName"]}]),
+        ),
+        (
+            r#"{"LastName":" \t","Company":""}"#,
+            json!([{"message": "Required fields are missing: [LastName, Company]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["LastName", "Company"]}]),
+        ),
+        (
             r#"{"LastName":"A","Company":"B","Email":"not an email"}"#,
             json!([{"message": "Email: invalid email address: not an email", "errorCode": "INVALID_EMAIL_ADDRESS", "fields": ["Email"]}]),
         ),
@@ -94,19 +102,30 @@ async fn bad_ids_in_paths() {
 }
 
 #[tokio::test]
-async fn clearing_a_required_field_is_refused() {
+async fn clearing_or_blanking_a_required_field_is_refused() {
     let emulator = start().await;
     let id = emulator.create(r#"{"LastName":"A","Company":"B"}"#).await;
-    let reply = emulator
-        .call(
-            Method::PATCH,
-            &format!("/sobjects/Lead/{id}"),
-            Some(r#"{"LastName":null}"#),
-        )
-        .await;
+    let path = format!("/sobjects/Lead/{id}");
+    for (body, field) in [
+        (r#"{"LastName":null}"#, "LastName"),
+        (r#"{"LastName":""}"#, "LastName"),
+        (r#"{"Company":"  "}"#, "Company"),
+    ] {
+        let reply = emulator.call(Method::PATCH, &path, Some(body)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(
+            reply.json,
+            json!([{"message": format!("Required fields are missing: [{field}]"), "errorCode": "REQUIRED_FIELD_MISSING", "fields": [field]}]),
+            "{body}"
+        );
+    }
+    let lead = emulator.call(Method::GET, &path, None).await;
     assert_eq!(
-        reply.json,
-        json!([{"message": "Required fields are missing: [LastName]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["LastName"]}])
+        (
+            lead.json["LastName"].as_str(),
+            lead.json["Company"].as_str()
+        ),
+        (Some("A"), Some("B"))
     );
 }
 
