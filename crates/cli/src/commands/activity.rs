@@ -50,10 +50,13 @@ struct ListArgs {
     /// success, webhook_error, connected_content_error or aborted_message.
     #[arg(long = "type", value_name = "TYPE")]
     kind: Option<String>,
+    /// Only the sends of this campaign (its name).
     #[arg(long)]
     campaign: Option<String>,
+    /// Only the sends of this Canvas (its name).
     #[arg(long)]
     canvas: Option<String>,
+    /// Only the sends of this Canvas step (its name; with --canvas).
     #[arg(long)]
     step: Option<String>,
     /// A user's internal id or external id.

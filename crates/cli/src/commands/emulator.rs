@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::{Args, Subcommand};
+use clap::Args;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
 use leadwire_salesforce::fields::{CustomFieldConfig, FieldType};
@@ -15,10 +15,7 @@ use leadwire_salesforce_emulator::{
 };
 
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = false)]
 pub struct EmulatorArgs {
-    #[command(subcommand)]
-    command: Option<EmulatorCommand>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8443")]
     listen: SocketAddr,
@@ -75,30 +72,8 @@ pub struct EmulatorArgs {
     limit_exceeded: bool,
 }
 
-#[derive(Debug, Subcommand)]
-enum EmulatorCommand {
-    /// Measure creates per second over keep-alive connections, server and client in one process.
-    Bench(BenchArgs),
-}
-
-#[derive(Debug, Args)]
-struct BenchArgs {
-    /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 32)]
-    connections: usize,
-    /// Seconds to measure.
-    #[arg(long, default_value_t = 5)]
-    seconds: u64,
-    /// Serve HTTPS instead of plain HTTP.
-    #[arg(long)]
-    tls: bool,
-}
-
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
     let config = build_config(&args)?;
-    if let Some(EmulatorCommand::Bench(bench)) = &args.command {
-        return run_bench(config, bench).await;
-    }
     let state = EmulatorState::new(config).context("invalid emulator settings")?;
     if let Some(path) = &args.data {
         let restored = attach_sqlite(&state, path)
@@ -217,15 +192,6 @@ fn parse_duplicate_rule(spec: &str) -> anyhow::Result<DuplicateRule> {
         field: field.to_owned(),
         action,
     })
-}
-
-async fn run_bench(config: EmulatorConfig, args: &BenchArgs) -> anyhow::Result<ExitCode> {
-    let report =
-        leadwire_salesforce_emulator::bench::run(config, args.connections, args.seconds, args.tls)
-            .await
-            .context("the benchmark failed")?;
-    println!("{report}");
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `leadwire delivery-bench`: the whole pipeline against the in-process Salesforce emulator
+//! `leadwire bench delivery`: the whole pipeline against the in-process Salesforce emulator
 //! over real sockets, on a fresh SQLite store, with the worker settings `serve` uses:
 //! `/users/track` ingest (group-committed, 8 requests of 75 users in flight) → trigger →
 //! campaign → render → HTTP → activity log. It prints
@@ -35,7 +35,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Args)]
-pub struct DeliveryBenchArgs {
+pub struct DeliveryArgs {
     /// Users (and so leads) in the burst.
     #[arg(long, default_value_t = 10_000)]
     burst: usize,
@@ -212,7 +212,7 @@ impl Pipeline {
     }
 }
 
-pub async fn run(args: DeliveryBenchArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: DeliveryArgs) -> anyhow::Result<ExitCode> {
     if args.burst == 0 || args.rate == 0 || args.seconds == 0 {
         bail!("--burst, --rate and --seconds must be at least 1");
     }

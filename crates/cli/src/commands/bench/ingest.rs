@@ -15,20 +15,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 use leadwire_core::config::Config;
 use leadwire_server::{ApiKeyConfig, Permission};
 use leadwire_store::TriggerInterest;
 use sqlx::Connection;
 
-use super::serve::{Listeners, ServeInputs, start};
+use crate::commands::serve::{Listeners, ServeInputs, start};
 use crate::config::load_settings;
-
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Load `POST /users/track` with attribute batches.
-    Ingest(IngestArgs),
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendChoice {
@@ -44,6 +38,7 @@ pub enum TriggerChoice {
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
+    /// The store to load: a temporary SQLite file, or a new PostgreSQL database.
     #[arg(long, value_enum, default_value = "sqlite")]
     pub backend: BackendChoice,
     /// PostgreSQL server to create the benchmark database on (postgres backend).
@@ -70,15 +65,9 @@ pub struct IngestArgs {
     pub triggers: TriggerChoice,
 }
 
-pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    match command {
-        BenchCommand::Ingest(args) => ingest(args).await,
-    }
-}
-
 const KEY: &str = "lw-bench-key-0123456789abcdef";
 
-async fn ingest(args: IngestArgs) -> anyhow::Result<ExitCode> {
+pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!((1..=75).contains(&args.batch), "--batch must be 1 to 75");
     let mut settings = load_settings(None)?;
     let scratch = std::env::temp_dir().join(format!("leadwire-bench-{}", std::process::id()));
