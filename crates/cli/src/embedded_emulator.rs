@@ -236,9 +236,9 @@ impl EmbeddedEmulator {
         Arc::new(move |name: &str| base(name).or_else(|| generated.get(name).cloned()))
     }
 
-    /// Whether the secret of `variable` was generated for this run.
-    pub fn generated_secret_for(&self, variable: &str) -> bool {
-        self.generated_secrets.contains_key(variable)
+    /// The secret generated for this run in place of `variable`, when it was unset.
+    pub fn generated_secret_for(&self, variable: &str) -> Option<&str> {
+        self.generated_secrets.get(variable).map(String::as_str)
     }
 }
 

@@ -101,3 +101,42 @@ async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads
     again.terminate();
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn a_first_run_prints_a_usable_emulator_secret_and_a_plain_log() {
+    let dir = std::env::temp_dir().join(format!("leadwire-first-run-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let config = write_config(&dir, free_port());
+    let mut serve = Serve::start_with(&config, None);
+    let emulator = serve.wait_for("built-in Salesforce emulator listening on ");
+    let secret = serve.wait_for("(client secret ");
+    assert!(
+        secret.len() >= 16 && secret != "from",
+        "the generated secret is printed: {secret:?}"
+    );
+    let soql = serve.wait_for("leads: SOQL at ");
+    assert!(soql.starts_with(&emulator), "{soql}");
+    serve.wait_for("leadwire REST API listening on ");
+    let org = support::Org {
+        base_url: &emulator,
+        client_id: "leadwire-emulator-client",
+        client_secret: &secret,
+    };
+    let http = reqwest::Client::new();
+    assert!(
+        support::lead_emails(&http, org).await.is_empty(),
+        "the printed SOQL URL answers with the printed credentials"
+    );
+    let log = serve.terminate();
+    assert!(
+        !log.iter().any(|line| line.contains('\u{1b}')),
+        "no colour codes when the log is not a terminal:\n{}",
+        log.join("\n")
+    );
+    assert!(
+        !log.iter().any(|line| line.contains(" WARN ")),
+        "a first start has no warnings:\n{}",
+        log.join("\n")
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,8 +1,9 @@
 //! The README walkthrough as a test: `serve` runs `examples/salesforce-leads.toml` in-process,
 //! its REST API and built-in Salesforce emulator on port 0. A user posted by email becomes a
 //! Lead, whose id becomes the profile's external_id; demo requests push `lead_score` past 50,
-//! so the profile and the Lead become MQL; and the seed's template as printed fails with
-//! "… is not a valid URL" in the activity log.
+//! so the profile and the Lead become MQL; and the guide's template as printed (from
+//! `examples/salesforce-leads-verbatim.toml`) fails with "… is not a valid URL" in the
+//! activity log.
 
 mod support;
 
@@ -40,8 +41,32 @@ fn example_config(emulator_port: u16, data_dir: &Path) -> String {
         .replace(key_lines, &format!("key = \"{KEY}\""))
         .replace("127.0.0.1:8443", &format!("127.0.0.1:{emulator_port}"));
     format!(
-        "{source}\n[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\ndata_dir = {:?}\n",
+        "{source}\n{}\n[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\ndata_dir = {:?}\n",
+        template_as_printed(),
         data_dir.display().to_string()
+    )
+}
+
+/// The verbatim example's Create Lead template, placeholders and all, renamed "Create Lead
+/// (as printed)", with an API-triggered campaign `seed-template-as-printed` that sends it.
+fn template_as_printed() -> String {
+    let verbatim = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/salesforce-leads-verbatim.toml"
+    );
+    let source = std::fs::read_to_string(verbatim).expect("the verbatim example is readable");
+    let start = source.find("[[webhook_templates]]").expect("a template");
+    let length = source[start + 1..]
+        .find("[[webhook_templates]]")
+        .expect("a second template")
+        + 1;
+    let template = source[start..start + length].replacen(
+        "name = \"Create Lead\"",
+        "name = \"Create Lead (as printed)\"",
+        1,
+    );
+    format!(
+        "{template}\n[[campaigns]]\nname = \"Template as printed\"\napi_id = \"seed-template-as-printed\"\ndelivery = \"api_triggered\"\ntemplate = \"Create Lead (as printed)\"\n"
     )
 }
 
@@ -250,7 +275,7 @@ async fn the_readme_walkthrough_runs_end_to_end() {
     assert_eq!(leads[0]["Lead_Stage__c"], "MQL");
     assert_eq!(leads[0]["Id"], lead_id.as_str());
 
-    // 3. The seed's template as printed: the placeholder host is not a URL.
+    // 3. The guide's template as printed: the placeholder host is not a URL.
     let (status, body) = walk
         .post(
             "/campaigns/trigger/send",

@@ -113,14 +113,14 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "Unauthorized",
                 vec![ErrorItem::new(
-                    "missing or unknown REST API key; send `Authorization: Bearer YOUR_REST_API_KEY` with a key from [server.api_keys], without quotes",
+                    "missing or unknown REST API key; send `Authorization: Bearer YOUR_REST_API_KEY` with a key from the config's [[api_keys]], without quotes",
                 )],
             ),
             Self::Forbidden { permission } => (
                 StatusCode::FORBIDDEN,
                 "Access Denied",
                 vec![ErrorItem::new(format!(
-                    "this REST API key lacks the `{}` permission; add it to the key's permissions in [server.api_keys]",
+                    "this REST API key lacks the `{}` permission; add it to the key's `permissions` in the config's [[api_keys]]",
                     permission.as_str()
                 ))],
             ),

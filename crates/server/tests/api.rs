@@ -57,7 +57,8 @@ async fn missing_unknown_and_underprivileged_keys() {
     assert!(
         error["errors"][0]["type"]
             .as_str()
-            .is_some_and(|t| t.contains("Bearer"))
+            .is_some_and(|t| t.contains("Bearer") && t.contains("[[api_keys]]")),
+        "the error names the config key that holds API keys: {error}"
     );
     assert!(
         headers.contains_key("x-ratelimit-remaining"),
@@ -79,7 +80,8 @@ async fn missing_unknown_and_underprivileged_keys() {
     assert!(
         error["errors"][0]["type"]
             .as_str()
-            .is_some_and(|t| t.contains("users.delete"))
+            .is_some_and(|t| t.contains("users.delete") && t.contains("[[api_keys]]")),
+        "{error}"
     );
     let (status, _, error) = api.post("/nowhere", Some(FULL_KEY), &body).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

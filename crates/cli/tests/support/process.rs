@@ -20,12 +20,23 @@ pub struct Serve {
 impl Serve {
     /// Starts `leadwire serve --config CONFIG` with `SALESFORCE_CLIENT_SECRET` set.
     pub fn start(config: &Path, client_secret: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_leadwire"))
+        Self::start_with(config, Some(client_secret))
+    }
+
+    /// Starts `leadwire serve --config CONFIG`, with `SALESFORCE_CLIENT_SECRET` set to
+    /// `client_secret` or unset, and the log's settings left to the defaults (its output is
+    /// a pipe, not a terminal).
+    pub fn start_with(config: &Path, client_secret: Option<&str>) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_leadwire"));
+        command
             .args(["serve", "--config"])
             .arg(config)
-            .env("SALESFORCE_CLIENT_SECRET", client_secret)
-            .env("NO_COLOR", "1")
-            .env("RUST_LOG", "info")
+            .env_remove("RUST_LOG")
+            .env_remove("SALESFORCE_CLIENT_SECRET");
+        if let Some(secret) = client_secret {
+            command.env("SALESFORCE_CLIENT_SECRET", secret);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -231,10 +231,13 @@ async fn start_emulator(
     };
     for connection in section.pointing_connections(config) {
         let variable = connection.client_secret_env.as_deref().unwrap_or_default();
-        let secret = if emulator.generated_secret_for(variable) {
-            format!("generated for this run, since {variable} is unset")
-        } else {
-            format!("from {variable}")
+        // A generated secret is printed: it is this run's only way into the local emulator
+        // (for SOQL and the admin API), and it dies with the process.
+        let secret = match emulator.generated_secret_for(variable) {
+            Some(generated) => {
+                format!("{generated} generated for this run, since {variable} is unset")
+            }
+            None => format!("from {variable}"),
         };
         tracing::info!(
             connection = %connection.name,
