@@ -6,6 +6,8 @@ pub mod campaign;
 pub mod canvas;
 pub mod config;
 pub mod filters;
+pub mod permission;
 pub mod profile;
+pub mod time;
 pub mod track;
 pub mod trigger;

@@ -96,7 +96,7 @@ impl Profile {
         }
         object.insert("braze_id".into(), Value::String(self.id.to_string()));
         for (key, value) in self.custom.iter().chain(self.standard.iter()) {
-            object.insert(key.clone(), crate::attributes::times_as_strings(value));
+            object.insert(key.clone(), crate::time::times_as_strings(value));
         }
         object
     }

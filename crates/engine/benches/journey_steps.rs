@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
+use leadwire_engine::journeys::Journeys;
 use leadwire_engine::journeys::api::{ApiTrigger, trigger_canvas};
-use leadwire_engine::journeys::{Journeys, trigger_interest};
 use leadwire_engine::workers::{WorkerOptions, Workers};
 use leadwire_store::Store;
 use leadwire_store::ingest::{TrackRequest, track};
@@ -71,7 +71,7 @@ async fn main() {
     let config: Arc<Config> = Arc::new(toml::from_str(CANVAS).expect("the bench canvas parses"));
     let path = std::env::temp_dir().join(format!("leadwire-bench-{}.db", uuid::Uuid::new_v4()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await.expect("open SQLite"));
-    store.set_trigger_interest(trigger_interest(&config));
+    store.set_trigger_interest(config.trigger_interest());
     let journeys = Arc::new(Journeys::new(
         store.clone(),
         config,

@@ -1,66 +1,11 @@
 //! REST API keys: `Authorization: Bearer <key>`, compared in constant time, with permissions.
 
-use serde::{Deserialize, Serialize};
+use leadwire_core::permission::Permission;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::config::ApiKeyConfig;
 use crate::error::ApiError;
-
-/// What a key may do; the names are Braze's (`messages.activity` is accepted for
-/// `activity.read`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Permission {
-    #[serde(rename = "users.track")]
-    UsersTrack,
-    #[serde(rename = "users.export.ids")]
-    UsersExportIds,
-    #[serde(rename = "users.delete")]
-    UsersDelete,
-    #[serde(rename = "users.alias.new")]
-    UsersAliasNew,
-    #[serde(rename = "campaigns.trigger.send")]
-    CampaignsTriggerSend,
-    #[serde(rename = "canvas.trigger.send")]
-    CanvasTriggerSend,
-    #[serde(rename = "activity.read", alias = "messages.activity")]
-    ActivityRead,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 7] = [
-        Self::UsersTrack,
-        Self::UsersExportIds,
-        Self::UsersDelete,
-        Self::UsersAliasNew,
-        Self::CampaignsTriggerSend,
-        Self::CanvasTriggerSend,
-        Self::ActivityRead,
-    ];
-
-    /// The permission a config name stands for; `messages.activity` is accepted for
-    /// `activity.read`.
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "messages.activity" => Some(Self::ActivityRead),
-            _ => Self::ALL
-                .into_iter()
-                .find(|permission| permission.as_str() == name),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::UsersTrack => "users.track",
-            Self::UsersExportIds => "users.export.ids",
-            Self::UsersDelete => "users.delete",
-            Self::UsersAliasNew => "users.alias.new",
-            Self::CampaignsTriggerSend => "campaigns.trigger.send",
-            Self::CanvasTriggerSend => "canvas.trigger.send",
-            Self::ActivityRead => "activity.read",
-        }
-    }
-}
 
 struct Key {
     name: String,

@@ -8,7 +8,7 @@ use leadwire_store::StoreError;
 use leadwire_store::ingest::ObjectError;
 use serde::Serialize;
 
-use crate::auth::Permission;
+use leadwire_core::permission::Permission;
 
 /// One entry of an `errors` array.
 #[derive(Debug, Clone, PartialEq, Serialize)]

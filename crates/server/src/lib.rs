@@ -15,7 +15,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use tower_http::trace::TraceLayer;
 
-pub use auth::{ApiKeys, Permission};
+pub use auth::ApiKeys;
 pub use config::{ApiKeyConfig, ServerConfig};
 pub use error::{ApiError, ErrorItem};
 pub use state::AppState;

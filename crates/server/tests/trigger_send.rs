@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use common::{FULL_KEY, config, fixture};
 use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::permission::Permission;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::journeys::{BROADCAST_QUEUE, CANVAS_QUEUE, Journeys};
 use leadwire_engine::send_task::SEND_QUEUE;
-use leadwire_server::{ApiKeyConfig, Permission, app};
+use leadwire_server::{ApiKeyConfig, app};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgConnectOptions;
 
 use crate::error::{StoreError, StoreResult};
-use crate::interest::TriggerInterest;
 use crate::repository::Store;
 use crate::sql::postgres::PostgresStore;
 use crate::sql::sqlite::SqliteStore;
+use leadwire_core::trigger::TriggerInterest;
 
 /// `[store]`: where profiles, events and jobs live.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,8 @@
 //!
 //! - [`Store`] / [`StoreTransaction`]: the repository traits ([`repository`]).
 //! - [`sql::sqlite::SqliteStore`] (embedded default) and [`sql::postgres::PostgresStore`].
-//! - [`queue`]: job payloads and triggers; [`interest`]: which triggers are written.
+//! - [`queue`]: job payloads; trigger jobs carry core's `UserTrigger`, and the store writes
+//!   them as core's `TriggerInterest` asks.
 //! - [`batch`]: many rows per statement; [`buffered::BufferedTransaction`] handles a batch
 //!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
@@ -15,7 +16,6 @@ pub mod buffered;
 pub mod config;
 pub mod error;
 pub mod ingest;
-pub mod interest;
 pub mod journeys;
 pub mod model;
 pub mod queue;
@@ -28,9 +28,8 @@ pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
 pub use buffered::BufferedTransaction;
 pub use config::{StoreConfig, migrate, open};
 pub use error::{StoreError, StoreResult};
-pub use interest::{NameFilter, TriggerInterest};
 pub use journeys::{CampaignReceipt, CanvasEntry, JourneyReads, JourneyWrites};
 pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
-pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask, TRIGGER_QUEUE, Trigger};
+pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask, TRIGGER_QUEUE};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
 pub use signals::JobSignals;

@@ -1,4 +1,5 @@
-//! The durable job queue's types: payloads, triggers and claimed jobs.
+//! The durable job queue's types: payloads and claimed jobs. Trigger jobs carry core's
+//! [`UserTrigger`].
 //!
 //! Jobs live in the `jobs` table of the same database as profiles. Trigger jobs are written
 //! only by [`StoreTransaction::save_profiles`](crate::StoreTransaction::save_profiles),
@@ -14,67 +15,26 @@
 //! lease expire, and the job is claimed again.
 
 use chrono::{DateTime, Utc};
+use leadwire_core::trigger::UserTrigger;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 /// The queue trigger jobs are written to.
 pub const TRIGGER_QUEUE: &str = "triggers";
-
-/// A trigger: something a user did that campaigns and canvases may react to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "trigger", rename_all = "snake_case")]
-pub enum Trigger {
-    /// The profile's email went from absent to present (a change to another address does
-    /// not count).
-    EmailAdded { user_id: Uuid, email: String },
-    /// A custom attribute took a new non-null value (`old` is `None` for a first value).
-    CustomAttributeChanged {
-        user_id: Uuid,
-        name: String,
-        old: Option<Value>,
-        new: Value,
-    },
-    CustomEventPerformed {
-        user_id: Uuid,
-        name: String,
-        properties: Map<String, Value>,
-        time: DateTime<Utc>,
-    },
-    PurchaseMade {
-        user_id: Uuid,
-        product_id: String,
-        currency: String,
-        price: f64,
-        quantity: u32,
-        properties: Map<String, Value>,
-        time: DateTime<Utc>,
-    },
-}
-
-impl Trigger {
-    pub fn user_id(&self) -> Uuid {
-        match self {
-            Self::EmailAdded { user_id, .. }
-            | Self::CustomAttributeChanged { user_id, .. }
-            | Self::CustomEventPerformed { user_id, .. }
-            | Self::PurchaseMade { user_id, .. } => *user_id,
-        }
-    }
-}
 
 /// What a job carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "body", rename_all = "snake_case")]
 pub enum JobPayload {
     /// One trigger: an event, a purchase, or a profile write that caused a single trigger.
-    Trigger(Trigger),
+    Trigger(UserTrigger),
     /// The triggers of one profile write (email added first, then the custom attribute
     /// changes in their order), all of one user. They are handled in order, in one
     /// transaction, atomically: with the effects the same triggers would have as separate
     /// jobs handled one after another in one batch, and the job completed once. A profile
     /// write costs one job row, however many triggers it causes.
-    Triggers(Vec<Trigger>),
+    Triggers(Vec<UserTrigger>),
     /// Work enqueued by a worker (a canvas step, a delivery): the owner's own serialised type.
     Task(Value),
 }
@@ -84,14 +44,14 @@ impl JobPayload {
     /// per-user task names its user so; a batch reads their profiles up front).
     pub fn user_id(&self) -> Option<Uuid> {
         match self {
-            Self::Trigger(trigger) => Some(trigger.user_id()),
-            Self::Triggers(triggers) => triggers.first().map(Trigger::user_id),
+            Self::Trigger(trigger) => Some(trigger.user_id),
+            Self::Triggers(triggers) => triggers.first().map(|trigger| trigger.user_id),
             Self::Task(task) => task.get("user_id")?.as_str()?.parse().ok(),
         }
     }
 
     /// The triggers a trigger job carries, in the order they are handled; `None` for a task.
-    pub fn triggers(&self) -> Option<&[Trigger]> {
+    pub fn triggers(&self) -> Option<&[UserTrigger]> {
         match self {
             Self::Trigger(trigger) => Some(std::slice::from_ref(trigger)),
             Self::Triggers(triggers) => Some(triggers),
@@ -134,14 +94,17 @@ pub struct FailedJob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leadwire_core::trigger::TriggerEvent;
     use serde_json::json;
 
     #[test]
     fn payloads_keep_their_stored_form() {
         let user_id = Uuid::nil();
-        let email = || Trigger::EmailAdded {
+        let email = || UserTrigger {
             user_id,
-            email: "a@example.com".into(),
+            event: TriggerEvent::EmailAdded {
+                email: "a@example.com".into(),
+            },
         };
         let stored_email =
             json!({"trigger": "email_added", "user_id": user_id, "email": "a@example.com"});
@@ -156,7 +119,7 @@ mod tests {
             json!({"type": "triggers", "body": [stored_email, stored_email]})
         );
         assert_eq!(several.user_id(), Some(user_id));
-        assert_eq!(several.triggers().map(<[Trigger]>::len), Some(2));
+        assert_eq!(several.triggers().map(<[UserTrigger]>::len), Some(2));
         assert_eq!(JobPayload::Task(json!({})).triggers(), None);
     }
 }

@@ -15,11 +15,11 @@ use uuid::Uuid;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, BatchWrites};
 use crate::error::StoreResult;
-use crate::interest::TriggerInterest;
 use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
 use crate::signals::JobSignals;
+use leadwire_core::trigger::TriggerInterest;
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

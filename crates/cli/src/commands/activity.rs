@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
-use leadwire_core::config::Interval;
+use leadwire_core::time::Interval;
 use leadwire_engine::delivery::replay::replay;
 use leadwire_store::{ActivityCursor, ActivityQuery, Store, StoreConfig};
 use serde::Deserialize;

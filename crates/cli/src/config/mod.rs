@@ -10,11 +10,10 @@ use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
-use leadwire_core::config::ListenedTriggers;
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::workers::WorkerOptions;
 use leadwire_server::ServerConfig;
-use leadwire_store::{NameFilter, StoreConfig, TriggerInterest};
+use leadwire_store::StoreConfig;
 use serde::de::DeserializeOwned;
 
 use crate::embedded_emulator::EmulatorSection;
@@ -163,27 +162,6 @@ fn describe(error: &figment::Error, section: &str) -> String {
         message = format!("{message} (from {origin})");
     }
     message
-}
-
-/// The trigger interest for the store: derived from the campaigns' and canvases' triggers
-/// when there are any, otherwise `[store.triggers]`.
-pub fn trigger_interest(
-    configured: &TriggerInterest,
-    listened: Option<ListenedTriggers>,
-) -> TriggerInterest {
-    let Some(listened) = listened else {
-        return configured.clone();
-    };
-    TriggerInterest {
-        email_added: listened.email_added,
-        custom_attributes: NameFilter::Only(listened.custom_attributes),
-        custom_events: NameFilter::Only(listened.custom_events),
-        purchases: if listened.any_purchase {
-            NameFilter::All
-        } else {
-            NameFilter::Only(listened.products)
-        },
-    }
 }
 
 #[cfg(test)]

@@ -81,18 +81,3 @@ fn every_problem_is_named_with_its_section_key_and_file() {
     let missing = load_settings(Some(Path::new("/nonexistent/leadwire.toml")));
     assert!(format!("{:#}", missing.expect_err("no file")).contains("does not exist"));
 }
-
-#[test]
-fn listened_triggers_narrow_the_interest() {
-    let mut listened = ListenedTriggers::default();
-    listened.custom_attributes.insert("lead_score".into());
-    let interest = trigger_interest(&TriggerInterest::all(), Some(listened));
-    assert!(!interest.email_added);
-    assert!(interest.custom_attributes.allows("lead_score"));
-    assert!(!interest.custom_attributes.allows("other"));
-    assert!(!interest.purchases.allows("p"));
-    assert_eq!(
-        trigger_interest(&TriggerInterest::all(), None),
-        TriggerInterest::all()
-    );
-}

@@ -9,15 +9,13 @@
 //! - `custom_changed`: each custom attribute whose value changed, old → new. Setting `null` and
 //!   re-sending the same value record nothing; a first value (including on a new user) does.
 //!
-//! Typed times are stored as `{"$time": "2024-05-01T12:30:00.000Z"}` (see [`time`]).
+//! Typed times are stored as `{"$time": "2024-05-01T12:30:00.000Z"}` (see [`crate::time`]).
 
 mod apply;
 mod standard;
-pub mod time;
 mod value;
 
 pub use apply::{NON_ATTRIBUTE_KEYS, apply_attributes};
-pub use time::{as_time, parse_date, time_value, times_as_strings};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::AttributeError;
-use super::time::{parse_date, time_value};
 use super::value::check_string;
+use crate::time::{parse_date, time_value};
 
 /// What a standard attribute update does to the profile.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::time::{TIME_KEY, parse_date, time_value};
 use super::{AttributeError, MAX_STRING_LENGTH};
+use crate::time::{TIME_KEY, parse_date, time_value};
 
 /// Checks a custom attribute name or a nested key: non-empty, at most 255 characters.
 pub(crate) fn check_key(field: &str, key: &str) -> Result<(), AttributeError> {

@@ -10,8 +10,8 @@ pub use rate_limit::{MAX_RATE_LIMIT_DELAY_HOURS, RateDecision, RateWindow};
 
 use serde::Deserialize;
 
-use crate::config::Interval;
 use crate::filters::Filter;
+use crate::time::Interval;
 use crate::trigger::Trigger;
 
 /// Braze's selectable per-minute delivery speeds.

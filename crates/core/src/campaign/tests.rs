@@ -46,7 +46,7 @@ fn trigger_schedules_an_immediate_send_once() {
     let other = TriggerEvent::CustomAttributeChanged {
         name: "x".into(),
         old: None,
-        new: Some(json!(1)),
+        new: json!(1),
     };
     assert_eq!(
         new_lead.on_trigger(&other, &fresh, now()),

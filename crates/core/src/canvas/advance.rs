@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Canvas;
 use super::state::{CanvasUserState, ExitReason, Position, Transition};
-use super::steps::{ActionPaths, EVERYONE_ELSE, Step, UserUpdateStep};
+use super::steps::{ActionPaths, EVERYONE_ELSE, Step};
+use super::user_update::UserUpdateStep;
 use crate::filters::{EventHistory, FilterContext, all_match};
 use crate::profile::Profile;
 use crate::trigger::TriggerEvent;
@@ -17,6 +18,7 @@ use crate::trigger::TriggerEvent;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimedEvent {
     pub time: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::trigger::read_stored_event")]
     pub event: TriggerEvent,
 }
 

@@ -14,17 +14,17 @@ pub use state::{CanvasUserState, ExitReason, HistoryEntry, Position, Transition}
 pub use steps::{
     ActionGroup, ActionPaths, AudienceGroup, AudiencePaths, DecisionSplit, DelayStep,
     EVERYONE_ELSE, MAX_ACTION_WINDOW_SECONDS, MAX_AUDIENCE_GROUPS, MessageStep, Step,
-    UserUpdateStep,
 };
 pub use user_update::{
     AttributeUpdate, MAX_COMPOSER_CHARS, ResolvedUserUpdate, UpdateAction, UserUpdateError,
+    UserUpdateStep,
 };
 
 use serde::Deserialize;
 
 use crate::campaign::DeliveryType;
-use crate::config::Interval;
 use crate::filters::Filter;
+use crate::time::Interval;
 use crate::trigger::{Trigger, TriggerEvent};
 
 /// The most steps one canvas may have.

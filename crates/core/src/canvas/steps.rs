@@ -4,9 +4,9 @@
 
 use serde::Deserialize;
 
-use super::user_update::AttributeUpdate;
-use crate::config::Interval;
+use super::user_update::UserUpdateStep;
 use crate::filters::Filter;
+use crate::time::Interval;
 use crate::trigger::Trigger;
 
 /// Audience Paths may hold this many groups, counting Everyone Else.
@@ -58,20 +58,6 @@ pub struct DecisionSplit {
     pub yes: Option<String>,
     #[serde(default)]
     pub no: Option<String>,
-}
-
-/// Profile updates: attribute actions with Liquid values, and/or the JSON composer (a
-/// Liquid template rendering a `/users/track`-shaped object).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UserUpdateStep {
-    pub name: String,
-    #[serde(default)]
-    pub updates: Vec<AttributeUpdate>,
-    #[serde(default)]
-    pub json: Option<String>,
-    #[serde(default)]
-    pub next: Option<String>,
 }
 
 /// A webhook sent from a template. An aborted message still advances the user.

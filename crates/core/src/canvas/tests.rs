@@ -130,7 +130,7 @@ fn entry_matches_triggers_and_reentry_after_zero_seconds() {
     let score_changed = TriggerEvent::CustomAttributeChanged {
         name: "lead_score".into(),
         old: Some(json!(10)),
-        new: Some(json!(15)),
+        new: json!(15),
     };
     assert_eq!(
         canvas.on_trigger(&score_changed, &context, None),
@@ -144,7 +144,7 @@ fn entry_matches_triggers_and_reentry_after_zero_seconds() {
     let stage_changed = TriggerEvent::CustomAttributeChanged {
         name: "lead_stage".into(),
         old: None,
-        new: Some(json!("Lead")),
+        new: json!("Lead"),
     };
     assert_eq!(
         canvas.on_trigger(&stage_changed, &context, None),
@@ -193,7 +193,7 @@ fn entry_without_reentry_is_once_and_audience_is_checked_first() {
         canvas.on_trigger(&email, &context, None),
         EntryDecision::Skip(EntrySkip::NotInAudience)
     );
-    canvas.allow_reentry_after = Some(crate::config::Interval::from_seconds(60));
+    canvas.allow_reentry_after = Some(crate::time::Interval::from_seconds(60));
     assert_eq!(
         canvas.on_trigger(&email, &context, Some(t0() - TimeDelta::seconds(30))),
         EntryDecision::Skip(EntrySkip::ReEntryNotAllowed {

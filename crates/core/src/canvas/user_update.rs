@@ -6,8 +6,6 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::steps::UserUpdateStep;
-
 /// The JSON composer's size limit, in characters.
 pub const MAX_COMPOSER_CHARS: usize = 65_536;
 
@@ -20,6 +18,20 @@ const COMPOSER_FORBIDDEN_KEYS: &[&str] = &[
     "push_tokens",
     "push_token_import",
 ];
+
+/// Profile updates: attribute actions with Liquid values, and/or the JSON composer (a
+/// Liquid template rendering a `/users/track`-shaped object).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdateStep {
+    pub name: String,
+    #[serde(default)]
+    pub updates: Vec<AttributeUpdate>,
+    #[serde(default)]
+    pub json: Option<String>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
 
 /// One attribute action: `{ attribute = "lead_score", action = "increment", value = 5 }`.
 /// String values are Liquid templates; other TOML values are used as they are.

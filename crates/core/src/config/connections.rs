@@ -35,17 +35,6 @@ pub enum WhenKeyUnset {
     Generate,
 }
 
-/// The REST permissions leadwire knows, named as Braze names them.
-pub const KNOWN_PERMISSIONS: &[&str] = &[
-    "users.track",
-    "users.export.ids",
-    "users.delete",
-    "users.alias.new",
-    "campaigns.trigger.send",
-    "canvas.trigger.send",
-    "activity.read",
-];
-
 impl ApiKey {
     /// The key's value, reading `key_env` through `env` when the key is not inline.
     pub fn resolve(&self, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {

@@ -1,29 +1,16 @@
-//! Which trigger actions the config listens to, so the store writes trigger jobs only for
-//! those: campaign triggers and exception events, canvas entry triggers and exit events,
-//! and Action Paths groups.
-
-use std::collections::BTreeSet;
+//! The trigger interest of a config: the trigger actions its campaigns (triggers and
+//! exception events) and canvases (entry triggers, exit events, Action Paths groups) listen
+//! to, so the store writes trigger jobs only for those.
 
 use super::Config;
 use crate::canvas::Step;
-use crate::trigger::Trigger;
-
-/// The names each trigger family is listened to for.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ListenedTriggers {
-    pub email_added: bool,
-    pub custom_attributes: BTreeSet<String>,
-    pub custom_events: BTreeSet<String>,
-    /// Purchases of any product are listened to.
-    pub any_purchase: bool,
-    /// Purchases of these products are listened to (when `any_purchase` is false).
-    pub products: BTreeSet<String>,
-}
+use crate::trigger::{NameFilter, Trigger, TriggerInterest};
 
 impl Config {
-    /// Every trigger action some campaign or canvas reacts to.
-    pub fn listened_triggers(&self) -> ListenedTriggers {
-        let mut listened = ListenedTriggers::default();
+    /// The trigger jobs this config needs: every trigger action some campaign or canvas
+    /// reacts to, and nothing else.
+    pub fn trigger_interest(&self) -> TriggerInterest {
+        let mut interest = TriggerInterest::none();
         let campaign_triggers = self
             .campaigns
             .iter()
@@ -44,26 +31,36 @@ impl Config {
                 .chain(groups)
         });
         for trigger in campaign_triggers.chain(canvas_triggers) {
-            match trigger {
-                Trigger::AddEmailAddress => listened.email_added = true,
-                Trigger::ChangeCustomAttributeValue { attribute, .. } => {
-                    listened.custom_attributes.insert(attribute.clone());
-                }
-                Trigger::PerformCustomEvent { event, .. } => {
-                    listened.custom_events.insert(event.clone());
-                }
-                Trigger::MakePurchase {
-                    product_id: None, ..
-                } => listened.any_purchase = true,
-                Trigger::MakePurchase {
-                    product_id: Some(product),
-                    ..
-                } => {
-                    listened.products.insert(product.clone());
-                }
-            }
+            listen(&mut interest, trigger);
         }
-        listened
+        interest
+    }
+}
+
+/// Widens `interest` to let `trigger`'s events through.
+fn listen(interest: &mut TriggerInterest, trigger: &Trigger) {
+    let (filter, name) = match trigger {
+        Trigger::AddEmailAddress => {
+            interest.email_added = true;
+            return;
+        }
+        Trigger::ChangeCustomAttributeValue { attribute, .. } => {
+            (&mut interest.custom_attributes, attribute)
+        }
+        Trigger::PerformCustomEvent { event, .. } => (&mut interest.custom_events, event),
+        Trigger::MakePurchase {
+            product_id: None, ..
+        } => {
+            interest.purchases = NameFilter::All;
+            return;
+        }
+        Trigger::MakePurchase {
+            product_id: Some(product),
+            ..
+        } => (&mut interest.purchases, product),
+    };
+    if let NameFilter::Only(names) = filter {
+        names.insert(name.clone());
     }
 }
 
@@ -76,19 +73,42 @@ mod tests {
         let config: Config =
             toml::from_str(include_str!("../../../../examples/salesforce-leads.toml"))
                 .expect("valid");
-        let listened = config.listened_triggers();
-        assert!(listened.email_added);
+        let interest = config.trigger_interest();
+        assert!(interest.email_added);
+        assert_eq!(interest.custom_attributes, NameFilter::only(["lead_score"]));
         assert_eq!(
-            listened.custom_attributes,
-            BTreeSet::from(["lead_score".to_string()])
+            interest.custom_events,
+            NameFilter::only(["content_downloaded", "demo_requested", "webinar_registered"])
         );
+        assert_eq!(interest.purchases, NameFilter::none());
+    }
+
+    #[test]
+    fn any_product_widens_purchases_to_all() {
+        let config: Config = toml::from_str(
+            r#"
+            [[campaigns]]
+            name = "Buyers"
+            template = "t"
+            delivery = "action_based"
+            triggers = [
+                { type = "make_purchase", product_id = "plan" },
+                { type = "make_purchase" },
+            ]
+            "#,
+        )
+        .expect("valid");
+        let interest = config.trigger_interest();
+        assert_eq!(interest.purchases, NameFilter::All);
+        assert!(!interest.email_added);
+        assert_eq!(interest.custom_events, NameFilter::none());
+    }
+
+    #[test]
+    fn an_empty_config_listens_to_nothing() {
         assert_eq!(
-            listened.custom_events,
-            BTreeSet::from(
-                ["content_downloaded", "demo_requested", "webinar_registered"].map(String::from)
-            )
+            Config::default().trigger_interest(),
+            TriggerInterest::none()
         );
-        assert!(!listened.any_purchase);
-        assert!(listened.products.is_empty());
     }
 }

@@ -7,7 +7,6 @@ mod connections;
 mod diagnostics;
 mod graph;
 mod interest;
-mod interval;
 mod liquid;
 mod liquid_engine;
 mod placeholders;
@@ -22,11 +21,7 @@ pub use liquid::{
     liquid_fields,
 };
 
-pub use connections::{
-    ApiKey, InlineSecret, KNOWN_PERMISSIONS, SalesforceConnection, WhenKeyUnset, is_env_var_name,
-};
-pub use interest::ListenedTriggers;
-pub use interval::{Interval, MAX_INTERVAL_SECONDS};
+pub use connections::{ApiKey, InlineSecret, SalesforceConnection, WhenKeyUnset, is_env_var_name};
 pub use liquid_engine::EngineChecker;
 pub use request::{FieldFailure, RenderFailure, RenderedRequest};
 pub use templates::{

@@ -6,12 +6,13 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::connections::{KNOWN_PERMISSIONS, WhenKeyUnset, is_env_var_name};
+use super::connections::{WhenKeyUnset, is_env_var_name};
 use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
 use super::{ApiKey, Config, SalesforceConnection};
 use crate::campaign::{Campaign, DeliveryType, RATE_LIMIT_RANGE};
 use crate::filters::Filter;
+use crate::permission::Permission;
 use crate::trigger::Trigger;
 
 /// Runs every semantic check except the canvas graph and Liquid.
@@ -127,11 +128,11 @@ fn api_key(path: &ConfigPath, key: &ApiKey, problems: &mut Vec<Diagnostic>) {
         ));
     }
     for (index, permission) in key.permissions.iter().enumerate() {
-        if !KNOWN_PERMISSIONS.contains(&permission.as_str()) {
+        if Permission::from_name(permission).is_none() {
             problems.push(Diagnostic::warning(
                 path.key("permissions").index(index),
                 format!("unknown permission `{permission}`"),
-                format!("use one of {}", KNOWN_PERMISSIONS.join(", ")),
+                format!("use one of {}", Permission::known_names()),
             ));
         }
     }

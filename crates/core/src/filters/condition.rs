@@ -9,7 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::attributes::as_time;
+use crate::time::as_time;
 
 /// A filter operator as written in the config (`op = "greater_than"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

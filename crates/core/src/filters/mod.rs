@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::config::Interval;
 use crate::profile::{Profile, is_standard_attribute};
+use crate::time::Interval;
 
 /// One filter, or a group of them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{UserIdentifier, identifier_of};
-use crate::attributes::{AttributeError, MAX_STRING_LENGTH, parse_date};
+use crate::attributes::{AttributeError, MAX_STRING_LENGTH};
+use crate::time::parse_date;
 
 /// Properties holding arrays or objects may serialise to at most this many bytes.
 const MAX_EVENT_PROPERTIES_BYTES: usize = 100 * 1024;

@@ -1,6 +1,10 @@
 //! Tests for trigger declarations and matching.
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
 use super::*;
-use serde_json::json;
+use crate::attributes::ProfileChanges;
 
 #[derive(Deserialize)]
 struct Holder {
@@ -17,7 +21,7 @@ fn changed(name: &str, old: Option<Value>, new: Option<Value>) -> TriggerEvent {
     TriggerEvent::CustomAttributeChanged {
         name: name.into(),
         old,
-        new,
+        new: new.unwrap_or(Value::Null),
     }
 }
 
@@ -108,8 +112,11 @@ fn custom_event_with_property_filters() {
 
 #[test]
 fn purchase_any_or_specific_product() {
-    let purchase = |product: &str| TriggerEvent::Purchase {
+    let purchase = |product: &str| TriggerEvent::PurchaseMade {
         product_id: product.into(),
+        currency: "USD".into(),
+        price: 10.0,
+        quantity: 1,
         properties: Map::new(),
         time: Utc::now(),
     };

@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use leadwire_core::config::Interval;
+use leadwire_core::time::Interval;
 use serde::Deserialize;
 
 use super::breaker::BreakerSettings;

@@ -5,12 +5,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
-use leadwire_core::config::{Config, Interval};
+use leadwire_core::config::Config;
 use leadwire_core::filters::{EventCounts, Filter};
-use leadwire_store::{
-    ClaimedJob, JobPayload, NameFilter, Store, StoreResult, StoreTransaction, TRIGGER_QUEUE,
-    TriggerInterest,
-};
+use leadwire_core::time::Interval;
+use leadwire_store::{ClaimedJob, JobPayload, Store, StoreResult, StoreTransaction, TRIGGER_QUEUE};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
@@ -32,7 +30,8 @@ impl Journeys {
         [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE, BROADCAST_QUEUE];
 
     /// The runtime over `store` and `config`. The caller sets the store's trigger interest
-    /// (see [`trigger_interest`]), so trigger jobs are written for what the config listens to.
+    /// (see [`Config::trigger_interest`]), so trigger jobs are written for what the config
+    /// listens to.
     pub fn new(store: Arc<dyn Store>, config: Arc<Config>, limits: AttributeLimits) -> Self {
         Self {
             store,
@@ -108,22 +107,6 @@ impl Journeys {
             }
             (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
         }
-    }
-}
-
-/// The trigger jobs `config` needs: its campaigns' triggers and exception events, its
-/// canvases' entry triggers, exit events and Action Paths groups.
-pub fn trigger_interest(config: &Config) -> TriggerInterest {
-    let listened = config.listened_triggers();
-    TriggerInterest {
-        email_added: listened.email_added,
-        custom_attributes: NameFilter::only(listened.custom_attributes),
-        custom_events: NameFilter::only(listened.custom_events),
-        purchases: if listened.any_purchase {
-            NameFilter::All
-        } else {
-            NameFilter::only(listened.products)
-        },
     }
 }
 

@@ -28,7 +28,7 @@ pub mod tasks;
 pub mod triggers;
 mod user_update;
 
-pub use context::{Journeys, trigger_interest};
+pub use context::Journeys;
 pub use tasks::{
     BROADCAST_QUEUE, BroadcastTarget, BroadcastTask, CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask,
     CanvasTask,

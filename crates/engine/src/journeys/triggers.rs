@@ -19,8 +19,8 @@ use leadwire_core::canvas::{CanvasUserState, EntryDecision, Step, TimedEvent};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
-use leadwire_core::trigger::TriggerEvent;
-use leadwire_store::{CanvasEntry, ClaimedJob, StoreResult, StoreTransaction, Trigger};
+use leadwire_core::trigger::{TriggerEvent, UserTrigger};
+use leadwire_store::{CanvasEntry, ClaimedJob, StoreResult, StoreTransaction};
 
 use super::JourneyError;
 use super::campaigns;
@@ -28,49 +28,13 @@ use super::canvas::enqueue_step;
 use super::context::{Journeys, event_counts};
 use super::tasks::CampaignTask;
 
-/// The core trigger event a stored trigger reports.
-pub fn trigger_event(trigger: &Trigger) -> TriggerEvent {
-    match trigger {
-        Trigger::EmailAdded { email, .. } => TriggerEvent::EmailAdded {
-            email: email.clone(),
-        },
-        Trigger::CustomAttributeChanged { name, old, new, .. } => {
-            TriggerEvent::CustomAttributeChanged {
-                name: name.clone(),
-                old: old.clone(),
-                new: Some(new.clone()),
-            }
-        }
-        Trigger::CustomEventPerformed {
-            name,
-            properties,
-            time,
-            ..
-        } => TriggerEvent::CustomEventPerformed {
-            name: name.clone(),
-            properties: properties.clone(),
-            time: *time,
-        },
-        Trigger::PurchaseMade {
-            product_id,
-            properties,
-            time,
-            ..
-        } => TriggerEvent::Purchase {
-            product_id: product_id.clone(),
-            properties: properties.clone(),
-            time: *time,
-        },
-    }
-}
-
 /// Handles a trigger job's triggers in order inside `tx`, then completes the job there once:
 /// the effects are those of the same triggers handled as separate jobs one after another.
 pub(crate) async fn handle_in(
     journeys: &Journeys,
     tx: &mut dyn StoreTransaction,
     job: &ClaimedJob,
-    triggers: &[Trigger],
+    triggers: &[UserTrigger],
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
     for trigger in triggers {
@@ -84,17 +48,17 @@ pub(crate) async fn handle_in(
 async fn on_trigger(
     journeys: &Journeys,
     tx: &mut dyn StoreTransaction,
-    trigger: &Trigger,
+    trigger: &UserTrigger,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let event = trigger_event(trigger);
-    let user = UserIdentifier::BrazeId(trigger.user_id());
+    let event = &trigger.event;
+    let user = UserIdentifier::BrazeId(trigger.user_id);
     match tx.find_profile(&user).await? {
         Some(profile) => {
-            campaigns_on_trigger(journeys, tx, &profile, &event, now).await?;
-            canvases_on_trigger(journeys, tx, &profile, &event, now).await?;
+            campaigns_on_trigger(journeys, tx, &profile, event, now).await?;
+            canvases_on_trigger(journeys, tx, &profile, event, now).await?;
         }
-        None => tracing::debug!(user = %trigger.user_id(), "trigger for a deleted user; dropped"),
+        None => tracing::debug!(user = %trigger.user_id, "trigger for a deleted user; dropped"),
     }
     Ok(())
 }

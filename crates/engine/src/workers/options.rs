@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use leadwire_core::config::Interval;
+use leadwire_core::time::Interval;
 use serde::Deserialize;
 
 /// How the journey runtime claims and retries. Every key has a default, kept equal to

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 use leadwire_core::activity::ActivityType;
-use leadwire_core::config::Interval;
+use leadwire_core::time::Interval;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::send_task::SEND_QUEUE;

@@ -2,7 +2,7 @@
 
 use chrono::TimeDelta;
 use leadwire_core::activity::ActivityType;
-use leadwire_core::config::Interval;
+use leadwire_core::time::Interval;
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::send_task::SEND_QUEUE;
 use leadwire_salesforce_emulator::FaultSettings;

@@ -14,7 +14,7 @@ use leadwire_core::track::UserIdentifier;
 use leadwire_engine::delivery::{
     DeliverySettings, DeliveryWorker, ManualClock, RecordSummary, WorkerInputs,
 };
-use leadwire_engine::journeys::{Journeys, trigger_interest};
+use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_engine::send_task::{SEND_QUEUE, SendTask};
 use leadwire_engine::workers::{WorkerOptions, Workers};
@@ -98,7 +98,7 @@ impl Harness {
                 )
             }
         };
-        store.set_trigger_interest(trigger_interest(&config));
+        store.set_trigger_interest(config.trigger_interest());
         let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
         let workers = Workers::new(Arc::new(journeys), WorkerOptions::default());
         Self {

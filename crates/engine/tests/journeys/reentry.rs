@@ -3,7 +3,7 @@
 
 use chrono::TimeDelta;
 use leadwire_core::canvas::{ExitReason, Position};
-use leadwire_core::config::Interval;
+use leadwire_core::time::Interval;
 use serde_json::json;
 
 use crate::harness::Harness;

@@ -16,9 +16,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::authorize;
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 /// The query string of `GET /activity`.
 #[derive(Debug, Default, Deserialize)]

@@ -14,9 +14,9 @@ use leadwire_store::{ProfileWrite, StoreError};
 use serde_json::{Map, Value};
 
 use super::{MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, too_many};
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 /// Responds `201 {"aliases_processed": N, "message": "success"}`, with `errors` for the
 /// entries that were refused (unknown external_id, alias already on another user).

@@ -9,9 +9,9 @@ use leadwire_core::track::UserIdentifier;
 use serde_json::{Value, json};
 
 use super::{MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, too_many};
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 const ID_TYPES: &[&str] = &[
     "external_ids",

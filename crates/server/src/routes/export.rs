@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::HeaderMap;
 use chrono::{SecondsFormat, TimeDelta, Utc};
-use leadwire_core::attributes::times_as_strings;
 use leadwire_core::profile::Profile;
+use leadwire_core::time::times_as_strings;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{ActivitySummary, Store, StoreError};
 use serde_json::{Map, Value, json};
@@ -17,9 +17,9 @@ use super::{
     MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, optional_string,
     optional_strings, too_many,
 };
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 /// The fields a user object can hold, in output order.
 const EXPORT_FIELDS: &[&str] = &[

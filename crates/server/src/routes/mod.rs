@@ -15,9 +15,9 @@ use axum::routing::{get, post};
 use leadwire_core::profile::UserAlias;
 use serde_json::{Map, Value};
 
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 /// At most this many ids in one export, delete or alias request.
 pub(crate) const MAX_IDS_PER_REQUEST: usize = 50;

@@ -13,9 +13,9 @@ use leadwire_store::ingest::TrackRequest;
 use serde_json::{Map, Value};
 
 use super::{authorize, json_object, optional_array};
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 pub async fn track(
     State(state): State<AppState>,

@@ -15,9 +15,9 @@ use leadwire_engine::journeys::api::{
 use serde_json::{Value, json};
 
 use super::{authorize, json_object};
-use crate::auth::Permission;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+use leadwire_core::permission::Permission;
 
 pub async fn campaigns_trigger_send(
     State(state): State<AppState>,

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use leadwire_core::attributes::AttributeLimits;
-use leadwire_server::{ApiKeyConfig, AppState, Permission, ServerConfig};
+use leadwire_core::permission::Permission;
+use leadwire_server::{ApiKeyConfig, AppState, ServerConfig};
 use leadwire_store::sql::sqlite::SqliteStore;
 
 pub const FULL_KEY: &str = "lw-full-access-key-000000000001";

@@ -9,10 +9,11 @@ use leadwire_core::track::UserIdentifier;
 use serde_json::{Value, json};
 
 use super::{TrackRequest, track_in};
-use crate::interest::TriggerInterest;
-use crate::queue::{TRIGGER_QUEUE, Trigger};
+use crate::queue::TRIGGER_QUEUE;
 use crate::repository::Store;
 use crate::sql::sqlite::SqliteStore;
+use leadwire_core::trigger::TriggerInterest;
+use leadwire_core::trigger::{TriggerEvent, UserTrigger};
 
 struct TempStore {
     store: SqliteStore,
@@ -60,7 +61,7 @@ async fn write_group(store: &dyn Store, requests: &[TrackRequest]) {
 }
 
 /// The triggers of the trigger queue, in job order.
-async fn triggers(store: &dyn Store) -> Vec<Trigger> {
+async fn triggers(store: &dyn Store) -> Vec<UserTrigger> {
     let mut jobs = store
         .claim(
             TRIGGER_QUEUE,
@@ -124,9 +125,9 @@ async fn trigger_jobs_keep_the_order_lone_requests_give_them() {
     let order: Vec<String> = triggers(store)
         .await
         .into_iter()
-        .map(|trigger| match trigger {
-            Trigger::CustomAttributeChanged { name, new, .. } => format!("{name}={new}"),
-            Trigger::CustomEventPerformed { name, .. } => format!("event {name}"),
+        .map(|trigger| match trigger.event {
+            TriggerEvent::CustomAttributeChanged { name, new, .. } => format!("{name}={new}"),
+            TriggerEvent::CustomEventPerformed { name, .. } => format!("event {name}"),
             other => format!("{other:?}"),
         })
         .collect();

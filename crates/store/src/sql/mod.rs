@@ -38,7 +38,7 @@ macro_rules! implement_store {
                 }))
             }
 
-            fn set_trigger_interest(&self, interest: $crate::interest::TriggerInterest) {
+            fn set_trigger_interest(&self, interest: leadwire_core::trigger::TriggerInterest) {
                 match self.interest.write() {
                     Ok(mut guard) => *guard = interest,
                     Err(poisoned) => *poisoned.into_inner() = interest,
@@ -49,7 +49,7 @@ macro_rules! implement_store {
                 self.signals.clone()
             }
 
-            fn trigger_interest(&self) -> $crate::interest::TriggerInterest {
+            fn trigger_interest(&self) -> leadwire_core::trigger::TriggerInterest {
                 match self.interest.read() {
                     Ok(guard) => guard.clone(),
                     Err(poisoned) => poisoned.into_inner().clone(),

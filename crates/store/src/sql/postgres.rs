@@ -12,9 +12,9 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 
 use crate::error::StoreResult;
-use crate::interest::TriggerInterest;
 use crate::repository::Backend;
 use crate::signals::JobSignals;
+use leadwire_core::trigger::TriggerInterest;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_core::profile::Profile;
+use leadwire_core::trigger::{TriggerEvent, TriggerInterest, UserTrigger};
 use serde_json::Value;
 
 use crate::error::{StoreError, StoreResult};
-use crate::interest::TriggerInterest;
 use crate::model::{NewEvent, NewPurchase};
-use crate::queue::{JobPayload, TRIGGER_QUEUE, Trigger};
+use crate::queue::{JobPayload, TRIGGER_QUEUE};
 use crate::repository::ProfileWrite;
 
 pub(crate) const PROFILE_BY_EXTERNAL_ID: &str =
@@ -168,67 +168,62 @@ pub(crate) fn profile_triggers(
 
 /// The triggers of one profile write the interest asks for: email added first, then the
 /// custom attribute changes in their order.
-fn write_triggers(write: &ProfileWrite<'_>, interest: &TriggerInterest) -> Vec<Trigger> {
-    let user_id = write.profile.id;
-    let email_added = write
-        .changes
-        .email_added
-        .as_ref()
-        .filter(|_| interest.email_added)
-        .map(|email| Trigger::EmailAdded {
-            user_id,
-            email: email.clone(),
-        });
-    let attribute_changes = write
-        .changes
-        .custom_changed
-        .iter()
-        .filter(|change| interest.custom_attributes.allows(&change.name))
-        .map(|change| Trigger::CustomAttributeChanged {
-            user_id,
-            name: change.name.clone(),
-            old: change.old.clone(),
-            new: change.new.clone(),
-        });
-    email_added.into_iter().chain(attribute_changes).collect()
+fn write_triggers(write: &ProfileWrite<'_>, interest: &TriggerInterest) -> Vec<UserTrigger> {
+    TriggerEvent::from_changes(write.changes)
+        .into_iter()
+        .filter(|event| interest.wants(event))
+        .map(|event| UserTrigger {
+            user_id: write.profile.id,
+            event,
+        })
+        .collect()
 }
 
 pub(crate) fn event_triggers(
     events: &[NewEvent],
     interest: &TriggerInterest,
 ) -> StoreResult<Vec<TriggerRow>> {
-    events
+    let wanted = events
         .iter()
-        .filter(|event| interest.custom_events.allows(&event.name))
-        .map(|event| {
-            trigger_row(&JobPayload::Trigger(Trigger::CustomEventPerformed {
-                user_id: event.user_id,
-                name: event.name.clone(),
-                properties: event.properties.clone(),
-                time: event.time,
-            }))
-        })
-        .collect()
+        .filter(|event| interest.custom_events.allows(&event.name));
+    let triggers = wanted.map(|event| UserTrigger {
+        user_id: event.user_id,
+        event: TriggerEvent::CustomEventPerformed {
+            name: event.name.clone(),
+            properties: event.properties.clone(),
+            time: event.time,
+        },
+    });
+    single_trigger_rows(triggers)
 }
 
 pub(crate) fn purchase_triggers(
     purchases: &[NewPurchase],
     interest: &TriggerInterest,
 ) -> StoreResult<Vec<TriggerRow>> {
-    purchases
+    let wanted = purchases
         .iter()
-        .filter(|purchase| interest.purchases.allows(&purchase.product_id))
-        .map(|purchase| {
-            trigger_row(&JobPayload::Trigger(Trigger::PurchaseMade {
-                user_id: purchase.user_id,
-                product_id: purchase.product_id.clone(),
-                currency: purchase.currency.clone(),
-                price: purchase.price,
-                quantity: purchase.quantity,
-                properties: purchase.properties.clone(),
-                time: purchase.time,
-            }))
-        })
+        .filter(|purchase| interest.purchases.allows(&purchase.product_id));
+    let triggers = wanted.map(|purchase| UserTrigger {
+        user_id: purchase.user_id,
+        event: TriggerEvent::PurchaseMade {
+            product_id: purchase.product_id.clone(),
+            currency: purchase.currency.clone(),
+            price: purchase.price,
+            quantity: purchase.quantity,
+            properties: purchase.properties.clone(),
+            time: purchase.time,
+        },
+    });
+    single_trigger_rows(triggers)
+}
+
+/// One job per trigger.
+fn single_trigger_rows(
+    triggers: impl Iterator<Item = UserTrigger>,
+) -> StoreResult<Vec<TriggerRow>> {
+    triggers
+        .map(|trigger| trigger_row(&JobPayload::Trigger(trigger)))
         .collect()
 }
 

@@ -27,9 +27,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::error::{StoreError, StoreResult};
-use crate::interest::TriggerInterest;
 use crate::repository::Backend;
 use crate::signals::JobSignals;
+use leadwire_core::trigger::TriggerInterest;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

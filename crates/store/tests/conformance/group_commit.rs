@@ -6,8 +6,9 @@ use std::sync::Arc;
 use chrono::Utc;
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::track::UserIdentifier;
+use leadwire_core::trigger::TriggerEvent;
 use leadwire_store::ingest::{Ingestor, TrackOutcome, TrackRequest};
-use leadwire_store::{Store, StoreError, StoreResult, Trigger};
+use leadwire_store::{Store, StoreError, StoreResult};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
@@ -94,8 +95,8 @@ pub async fn concurrent_requests_keep_their_own_outcomes_and_triggers(store: Arc
     let mut score_changes: Vec<(Option<Value>, Value)> = drain_triggers(&store)
         .await
         .into_iter()
-        .filter_map(|trigger| match trigger {
-            Trigger::CustomAttributeChanged { name, old, new, .. } if name == "score" => {
+        .filter_map(|trigger| match trigger.event {
+            TriggerEvent::CustomAttributeChanged { name, old, new, .. } if name == "score" => {
                 Some((old, new))
             }
             _ => None,

@@ -29,7 +29,7 @@ pub async fn save_profiles(store: &Arc<dyn Store>, profiles: &[leadwire_core::pr
 
 /// Claims and completes every trigger job due now, and returns their triggers in job order,
 /// a job of several triggers flattened in its own order.
-pub async fn drain_triggers(store: &Arc<dyn Store>) -> Vec<leadwire_store::Trigger> {
+pub async fn drain_triggers(store: &Arc<dyn Store>) -> Vec<leadwire_core::trigger::UserTrigger> {
     drain_trigger_jobs(store)
         .await
         .iter()

@@ -6,8 +6,9 @@ use chrono::Utc;
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::profile::UserAlias;
 use leadwire_core::track::UserIdentifier;
+use leadwire_core::trigger::{TriggerEvent, TriggerInterest, UserTrigger};
 use leadwire_store::ingest::{InputArray, TrackOutcome, TrackRequest, track};
-use leadwire_store::{JobPayload, Store, Trigger};
+use leadwire_store::{JobPayload, Store};
 use serde_json::{Value, json};
 
 use crate::harness::{drain_trigger_jobs, drain_triggers};
@@ -96,10 +97,10 @@ pub async fn track_writes_triggers_for_changes_only(store: Arc<dyn Store>) {
     let triggers = drain_triggers(&store).await;
     assert_eq!(triggers.len(), 2, "{triggers:?}");
     assert!(
-        matches!(&triggers[..], [a, b] if matches!(a, Trigger::EmailAdded { .. }) || matches!(b, Trigger::EmailAdded { .. }))
+        matches!(&triggers[..], [a, b] if matches!(a.event, TriggerEvent::EmailAdded { .. }) || matches!(b.event, TriggerEvent::EmailAdded { .. }))
     );
-    let change = triggers.iter().find_map(|t| match t {
-        Trigger::CustomAttributeChanged { old, new, .. } => Some((old.clone(), new.clone())),
+    let change = triggers.iter().find_map(|t| match &t.event {
+        TriggerEvent::CustomAttributeChanged { old, new, .. } => Some((old.clone(), new.clone())),
         _ => None,
     });
     assert_eq!(
@@ -132,19 +133,23 @@ pub async fn a_profile_write_is_one_trigger_job_of_its_triggers_in_order(store: 
     )
     .await;
     let (many, one) = (user_id(&store, "many").await, user_id(&store, "one").await);
-    let changed = |user_id, name: &str, new: Value| Trigger::CustomAttributeChanged {
+    let changed = |user_id, name: &str, new: Value| UserTrigger {
         user_id,
-        name: name.into(),
-        old: None,
-        new,
+        event: TriggerEvent::CustomAttributeChanged {
+            name: name.into(),
+            old: None,
+            new,
+        },
     };
     let jobs = drain_trigger_jobs(&store).await;
     assert_eq!(jobs.len(), 2, "one job per profile write: {jobs:?}");
     assert!(
         jobs.contains(&JobPayload::Triggers(vec![
-            Trigger::EmailAdded {
+            UserTrigger {
                 user_id: many,
-                email: "many@example.com".into(),
+                event: TriggerEvent::EmailAdded {
+                    email: "many@example.com".into(),
+                },
             },
             changed(many, "stage", json!("lead")),
             changed(many, "score", json!(1)),
@@ -209,7 +214,7 @@ pub async fn update_existing_only_and_identifier_rules(store: Arc<dyn Store>) {
     let emails = drain_triggers(&store)
         .await
         .into_iter()
-        .filter(|t| matches!(t, Trigger::EmailAdded { .. }))
+        .filter(|t| matches!(t.event, TriggerEvent::EmailAdded { .. }))
         .count();
     assert_eq!(emails, 1, "creating an email-only user adds an email");
 }
@@ -268,12 +273,12 @@ pub async fn events_and_purchases_create_users_and_history(store: Arc<dyn Store>
     assert_eq!(
         triggers
             .iter()
-            .filter(|t| matches!(t, Trigger::CustomEventPerformed { .. }))
+            .filter(|t| matches!(t.event, TriggerEvent::CustomEventPerformed { .. }))
             .count(),
         2
     );
-    let purchase = triggers.iter().find_map(|t| match t {
-        Trigger::PurchaseMade {
+    let purchase = triggers.iter().find_map(|t| match &t.event {
+        TriggerEvent::PurchaseMade {
             product_id,
             quantity,
             price,
@@ -286,7 +291,7 @@ pub async fn events_and_purchases_create_users_and_history(store: Arc<dyn Store>
 
 pub async fn changed_identifiers_are_written_beside_unchanged_ones(store: Arc<dyn Store>) {
     // Trigger jobs on: the profile rows and their jobs then go to the store together.
-    store.set_trigger_interest(leadwire_store::TriggerInterest::all());
+    store.set_trigger_interest(TriggerInterest::all());
     send(
         &store,
         json!({"attributes": [
@@ -334,15 +339,15 @@ pub async fn changed_identifiers_are_written_beside_unchanged_ones(store: Arc<dy
     let triggers = drain_triggers(&store).await;
     assert!(
         triggers.iter().any(|trigger| matches!(
-            trigger,
-            Trigger::CustomAttributeChanged { name, new, .. } if name == "n" && *new == json!(2)
+            &trigger.event,
+            TriggerEvent::CustomAttributeChanged { name, new, .. } if name == "n" && *new == json!(2)
         )),
         "{triggers:?}"
     );
     assert!(
         triggers.iter().any(|trigger| matches!(
-            trigger,
-            Trigger::EmailAdded { email, .. } if email == "fresh@example.com"
+            &trigger.event,
+            TriggerEvent::EmailAdded { email, .. } if email == "fresh@example.com"
         )),
         "{triggers:?}"
     );

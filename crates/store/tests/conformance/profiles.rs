@@ -6,10 +6,8 @@ use chrono::{TimeDelta, Utc};
 use leadwire_core::attributes::{CustomAttributeChange, ProfileChanges};
 use leadwire_core::profile::{Profile, UserAlias};
 use leadwire_core::track::UserIdentifier;
-use leadwire_store::{
-    NameFilter, NewEvent, NewPurchase, ProfileWrite, Store, StoreError, TRIGGER_QUEUE, Trigger,
-    TriggerInterest,
-};
+use leadwire_core::trigger::{NameFilter, TriggerEvent, TriggerInterest, UserTrigger};
+use leadwire_store::{NewEvent, NewPurchase, ProfileWrite, Store, StoreError, TRIGGER_QUEUE};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
@@ -160,16 +158,22 @@ pub async fn triggers_commit_and_roll_back_with_the_profile(store: Arc<dyn Store
     save(&store, &[&committed], &changes()).await;
     let triggers = drain_triggers(&store).await;
     assert_eq!(triggers.len(), 3, "{triggers:?}");
-    assert!(triggers.contains(&Trigger::EmailAdded {
+    let committed_trigger = |event| UserTrigger {
         user_id: committed.id,
-        email: "t@example.com".into()
-    }));
-    assert!(triggers.contains(&Trigger::CustomAttributeChanged {
-        user_id: committed.id,
-        name: "stage".into(),
-        old: Some(json!("new")),
-        new: json!("mql"),
-    }));
+        event,
+    };
+    assert!(
+        triggers.contains(&committed_trigger(TriggerEvent::EmailAdded {
+            email: "t@example.com".into()
+        }))
+    );
+    assert!(
+        triggers.contains(&committed_trigger(TriggerEvent::CustomAttributeChanged {
+            name: "stage".into(),
+            old: Some(json!("new")),
+            new: json!("mql"),
+        }))
+    );
 }
 
 pub async fn the_interest_filter_limits_triggers(store: Arc<dyn Store>) {
@@ -208,11 +212,11 @@ pub async fn the_interest_filter_limits_triggers(store: Arc<dyn Store>) {
     let triggers = drain_triggers(&store).await;
     let names: Vec<&str> = triggers
         .iter()
-        .map(|trigger| match trigger {
-            Trigger::CustomAttributeChanged { name, .. }
-            | Trigger::CustomEventPerformed { name, .. } => name.as_str(),
-            Trigger::EmailAdded { .. } => "email",
-            Trigger::PurchaseMade { .. } => "purchase",
+        .map(|trigger| match &trigger.event {
+            TriggerEvent::CustomAttributeChanged { name, .. }
+            | TriggerEvent::CustomEventPerformed { name, .. } => name.as_str(),
+            TriggerEvent::EmailAdded { .. } => "email",
+            TriggerEvent::PurchaseMade { .. } => "purchase",
         })
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");

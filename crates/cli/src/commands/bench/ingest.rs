@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use leadwire_core::config::Config;
-use leadwire_server::{ApiKeyConfig, Permission};
-use leadwire_store::TriggerInterest;
+use leadwire_core::permission::Permission;
+use leadwire_core::trigger::TriggerInterest;
+use leadwire_server::ApiKeyConfig;
 use sqlx::Connection;
 
 use crate::commands::serve::{Listeners, ServeInputs, start};

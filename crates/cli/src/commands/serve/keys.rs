@@ -4,7 +4,8 @@
 
 use anyhow::Context;
 use leadwire_core::config::{Config, WhenKeyUnset};
-use leadwire_server::{ApiKeyConfig, Permission};
+use leadwire_core::permission::Permission;
+use leadwire_server::ApiKeyConfig;
 
 /// The keys, each logged by name; a generated key is logged in full, since the log is the
 /// only place it can be read.

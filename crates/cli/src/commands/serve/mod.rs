@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 pub use keys::api_keys;
 pub use shutdown::shutdown_signal;
 
-use crate::config::{Settings, load_settings, trigger_interest};
+use crate::config::{Settings, load_settings};
 use crate::embedded_emulator::{EmbeddedEmulator, Environment, process_environment};
 use crate::logging::init_tracing;
 
@@ -143,10 +143,12 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot open the store ({})", settings.store.describe()))?;
     let has_flows = !config.campaigns.is_empty() || !config.canvases.is_empty();
-    store.set_trigger_interest(trigger_interest(
-        &settings.store.triggers,
-        has_flows.then(|| config.listened_triggers()),
-    ));
+    // The campaigns' and canvases' triggers when there are any, otherwise `[store.triggers]`.
+    store.set_trigger_interest(if has_flows {
+        config.trigger_interest()
+    } else {
+        settings.store.triggers.clone()
+    });
     let limits = settings.store.attribute_limits()?;
     let mut state = AppState::new(store.clone(), &settings.server, limits);
     // The campaign and canvas workers run when the config has campaigns or canvases; the

@@ -16,8 +16,11 @@ fn enter(canvas: &Canvas) -> CanvasUserState {
 fn purchase_at(time: DateTime<Utc>) -> TimedEvent {
     TimedEvent {
         time,
-        event: TriggerEvent::Purchase {
+        event: TriggerEvent::PurchaseMade {
             product_id: "plan".into(),
+            currency: "USD".into(),
+            price: 10.0,
+            quantity: 1,
             properties: Map::new(),
             time,
         },

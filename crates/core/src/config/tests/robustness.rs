@@ -2,6 +2,8 @@
 
 use proptest::prelude::*;
 
+use crate::time::Interval;
+
 use super::*;
 
 proptest! {

@@ -1,9 +1,11 @@
-//! Which triggers are written at all: the "interest" filter.
+//! Which trigger events are written at all: the "interest" filter.
 //!
 //! Trigger jobs are consumed by campaign and canvas workers. Writing a job for an attribute
 //! or event that no campaign listens to only fills the queue, so the store writes a trigger
-//! job only when the interest filter lets it through. The default is to write every trigger.
-//! In config each list is `"all"`, `"none"` or a list of names:
+//! job only when the interest filter lets it through. The default is to write every trigger;
+//! [`Config::trigger_interest`](crate::config::Config::trigger_interest) is what a config's
+//! campaigns and canvases listen to. In `[store.triggers]` each list is `"all"`, `"none"`
+//! or a list of names:
 //!
 //! ```toml
 //! [store.triggers]
@@ -16,6 +18,8 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+
+use super::event::TriggerEvent;
 
 /// A set of names: everything, or exactly the listed names (empty = nothing).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +114,18 @@ impl TriggerInterest {
             purchases: NameFilter::none(),
         }
     }
+
+    /// Whether a job is written for `event`.
+    pub fn wants(&self, event: &TriggerEvent) -> bool {
+        match event {
+            TriggerEvent::EmailAdded { .. } => self.email_added,
+            TriggerEvent::CustomAttributeChanged { name, .. } => {
+                self.custom_attributes.allows(name)
+            }
+            TriggerEvent::CustomEventPerformed { name, .. } => self.custom_events.allows(name),
+            TriggerEvent::PurchaseMade { product_id, .. } => self.purchases.allows(product_id),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +143,12 @@ mod tests {
         assert!(!interest.custom_attributes.allows("other"));
         assert!(!interest.custom_events.allows("signup"));
         assert!(interest.purchases.allows("anything"));
+        assert!(interest.wants(&TriggerEvent::EmailAdded {
+            email: "a@example.com".into()
+        }));
+        assert!(!TriggerInterest::none().wants(&TriggerEvent::EmailAdded {
+            email: "a@example.com".into()
+        }));
         let error = serde_json::from_str::<TriggerInterest>(r#"{"purchases": "some"}"#);
         assert!(error.is_err());
     }
