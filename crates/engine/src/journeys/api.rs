@@ -10,9 +10,8 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::{ProfileChanges, apply_attributes};
-use leadwire_core::campaign::{Campaign, CampaignHistory, DeliveryType, TriggerDecision};
-use leadwire_core::canvas::{Canvas, EntryDecision};
-use leadwire_core::filters::FilterContext;
+use leadwire_core::campaign::{Campaign, DeliveryType};
+use leadwire_core::canvas::Canvas;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::{self, UserIdentifier};
 use leadwire_store::{ProfileWrite, StoreError, StoreTransaction};
@@ -20,10 +19,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::broadcast;
-use super::campaigns;
-use super::context::{Journeys, event_counts};
-use super::tasks::{BroadcastTarget, BroadcastTask, CampaignTask};
-use super::triggers::enter;
+use super::context::Journeys;
+use super::recipient::{enter_canvas, send_campaign};
+use super::tasks::{BroadcastTarget, BroadcastTask};
 
 /// At most this many recipients per request.
 pub const MAX_RECIPIENTS: usize = 50;
@@ -243,38 +241,6 @@ pub async fn trigger_campaign(
     dispatch_to_recipients(journeys, ApiTarget::Campaign(campaign), request, now).await
 }
 
-/// An API-triggered campaign for one user: re-eligibility, then the send-time decision.
-/// Whether a send was enqueued (now or for later).
-pub(crate) async fn send_campaign(
-    journeys: &Journeys,
-    tx: &mut dyn StoreTransaction,
-    campaign: &Campaign,
-    profile: &Profile,
-    properties: Map<String, Value>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let receipt = tx.campaign_receipt(profile.id, campaign.api_id()).await?;
-    let history = CampaignHistory {
-        last_received_at: receipt.last_received_at,
-    };
-    let TriggerDecision::Schedule { send_at } = campaign.on_api_trigger(&history, now) else {
-        return Ok(false);
-    };
-    let task = CampaignTask {
-        campaign: campaign.api_id().to_owned(),
-        user_id: profile.id,
-        triggered_at: now,
-        scheduled_at: send_at,
-        event_properties: None,
-        api_trigger_properties: Some(properties),
-    };
-    let outcome = campaigns::schedule(journeys, tx, campaign, profile, task, now).await?;
-    Ok(matches!(
-        outcome,
-        campaigns::SendOutcome::Sent { .. } | campaigns::SendOutcome::Deferred(_)
-    ))
-}
-
 /// `POST /canvas/trigger/send`.
 pub async fn trigger_canvas(
     journeys: &Journeys,
@@ -335,32 +301,6 @@ async fn dispatch_to_recipients(
     }
     tx.commit().await?;
     Ok(dispatch)
-}
-
-/// An API-triggered canvas entry for one user: re-entry control and the audience, then
-/// the entry. Whether the user entered.
-pub(crate) async fn enter_canvas(
-    journeys: &Journeys,
-    tx: &mut dyn StoreTransaction,
-    canvas: &Canvas,
-    profile: &Profile,
-    properties: Map<String, Value>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let last = tx.last_canvas_entry_at(profile.id, canvas.api_id()).await?;
-    let counts = event_counts(&*journeys.store, profile.id, &canvas.audience, now).await?;
-    let decision = canvas.on_api_trigger(
-        &FilterContext {
-            profile,
-            history: &counts,
-            now,
-        },
-        last,
-    );
-    match decision {
-        EntryDecision::Enter => Ok(enter(tx, canvas, profile, properties, now).await?.is_some()),
-        EntryDecision::Skip(_) => Ok(false),
-    }
 }
 
 /// Enqueues the first page of a broadcast, durably, and answers at once.

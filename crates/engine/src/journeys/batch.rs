@@ -18,8 +18,8 @@ use leadwire_store::{
 };
 use uuid::Uuid;
 
-use super::JourneyError;
 use super::context::Journeys;
+use super::error::JourneyError;
 use super::tasks::{BROADCAST_QUEUE, CAMPAIGN_QUEUE};
 
 impl Journeys {

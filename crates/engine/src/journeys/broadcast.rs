@@ -14,10 +14,10 @@ use leadwire_store::{
     BufferedTransaction, ClaimedJob, JourneyWrites, NewTask, StoreResult, StoreTransaction,
 };
 
-use super::JourneyError;
-use super::api::{enter_canvas, send_campaign};
 use super::campaigns::corrupt;
 use super::context::Journeys;
+use super::error::JourneyError;
+use super::recipient::{enter_canvas, send_campaign};
 use super::tasks::{BROADCAST_QUEUE, BroadcastTarget, BroadcastTask};
 
 /// Profiles per broadcast job.

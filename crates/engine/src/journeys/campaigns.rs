@@ -11,8 +11,8 @@ use leadwire_core::track::UserIdentifier;
 use leadwire_store::{ClaimedJob, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
 
-use super::JourneyError;
 use super::context::{Journeys, event_counts};
+use super::error::JourneyError;
 use super::receipts::{hold, rate_window_name};
 use super::tasks::{CAMPAIGN_QUEUE, CampaignTask};
 use crate::send_task::{SEND_QUEUE, SendTask};

@@ -14,14 +14,17 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
-use leadwire_core::canvas::{AdvanceInput, Canvas, ExitReason, NextAction, Step, Transition};
+use leadwire_core::canvas::{
+    AdvanceInput, Canvas, CanvasUserState, ExitReason, NextAction, Step, Transition,
+};
+use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{CanvasEntry, ClaimedJob, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
 
-use super::JourneyError;
 use super::campaigns::{corrupt, enqueue_send};
 use super::context::{Journeys, event_counts};
+use super::error::JourneyError;
 use super::tasks::{CANVAS_QUEUE, CanvasTask};
 use super::user_update::apply_user_update;
 use crate::send_task::{FollowUp, SendTask};
@@ -52,6 +55,31 @@ fn step_payload(entry: &CanvasEntry, message_finished: bool) -> StoreResult<serd
         message_finished,
     })
     .map_err(corrupt)
+}
+
+/// Enters `profile` into `canvas` and enqueues its first step, once re-entry control has
+/// atomically recorded the entry; `None` when a concurrent entry got there first.
+pub(crate) async fn enter(
+    tx: &mut dyn StoreTransaction,
+    canvas: &leadwire_core::canvas::Canvas,
+    profile: &Profile,
+    entry_properties: serde_json::Map<String, serde_json::Value>,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<CanvasEntry>> {
+    let cutoff = canvas.allow_reentry_after.map(|wait| wait.before(now));
+    if !tx
+        .claim_canvas_entry(profile.id, canvas.api_id(), now, cutoff)
+        .await?
+    {
+        tracing::debug!(canvas = canvas.api_id(), user = %profile.id, "a concurrent entry won; not entered again");
+        return Ok(None);
+    }
+    let state = CanvasUserState::enter(canvas, now, entry_properties);
+    let entry = CanvasEntry::new(profile.id, state);
+    tx.save_canvas_entry(&entry).await?;
+    enqueue_step(tx, &entry, false, now).await?;
+    tracing::debug!(canvas = canvas.api_id(), user = %profile.id, entry = %entry.id, "user entered canvas");
+    Ok(Some(entry))
 }
 
 /// Handles one canvas task inside `tx`, completing it there.

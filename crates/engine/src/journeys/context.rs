@@ -1,5 +1,5 @@
 //! [`Journeys`]: what every journey worker shares (store, config, attribute limits, the
-//! Liquid template cache), and the dispatch of a claimed job to its handler.
+//! Liquid template cache) and the event counts their filters read.
 
 use std::sync::Arc;
 
@@ -8,11 +8,9 @@ use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::filters::{EventCounts, Filter};
 use leadwire_core::time::Interval;
-use leadwire_store::{ClaimedJob, JobPayload, Store, StoreResult, StoreTransaction, TRIGGER_QUEUE};
-use serde::de::DeserializeOwned;
+use leadwire_store::{Store, StoreResult, TRIGGER_QUEUE};
 use uuid::Uuid;
 
-use super::JourneyError;
 use super::liquid::TemplateCache;
 use super::tasks::{BROADCAST_QUEUE, CAMPAIGN_QUEUE, CANVAS_QUEUE};
 
@@ -67,57 +65,6 @@ impl Journeys {
             }
         }
     }
-
-    /// Handles one claimed job of any journey queue at `now`, completing it in the same
-    /// transaction as its effects. On `Err` nothing was written and the job is still leased.
-    pub async fn handle(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), JourneyError> {
-        if let (BROADCAST_QUEUE, JobPayload::Task(payload)) = (job.queue.as_str(), &job.payload) {
-            let task = decode(payload, "broadcast task")?;
-            return super::broadcast::handle(self, job, &task, now).await;
-        }
-        let mut tx = self.store.begin().await?;
-        self.handle_in(tx.as_mut(), job, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Handles one job of the trigger, canvas or campaign queue inside `tx`, completing it
-    /// there.
-    pub(crate) async fn handle_in(
-        &self,
-        tx: &mut dyn StoreTransaction,
-        job: &ClaimedJob,
-        now: DateTime<Utc>,
-    ) -> Result<(), JourneyError> {
-        match (job.queue.as_str(), &job.payload) {
-            (TRIGGER_QUEUE, JobPayload::Trigger(trigger)) => {
-                let triggers = std::slice::from_ref(trigger);
-                super::triggers::handle_in(self, tx, job, triggers, now).await
-            }
-            (TRIGGER_QUEUE, JobPayload::Triggers(triggers)) => {
-                super::triggers::handle_in(self, tx, job, triggers, now).await
-            }
-            (CANVAS_QUEUE, JobPayload::Task(payload)) => {
-                let task = decode(payload, "canvas task")?;
-                super::canvas::handle_in(self, tx, job, &task, now).await
-            }
-            (CAMPAIGN_QUEUE, JobPayload::Task(payload)) => {
-                let task = decode(payload, "campaign task")?;
-                super::campaigns::handle_in(self, tx, job, &task, now).await
-            }
-            (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
-        }
-    }
-}
-
-fn decode<T: DeserializeOwned>(
-    payload: &serde_json::Value,
-    expected: &'static str,
-) -> Result<T, JourneyError> {
-    serde_json::from_value(payload.clone()).map_err(|error| JourneyError::Payload {
-        expected,
-        reason: error.to_string(),
-    })
 }
 
 /// The custom-event counts `filters` read, fetched from the store for one user at `now`.

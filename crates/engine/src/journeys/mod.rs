@@ -13,6 +13,9 @@
 //! - [`receipts`]: a campaign send counts as received unless it ends without reaching the
 //!   user; delivery calls [`receipts::release`] when it records such an outcome.
 //!
+//! `dispatch` hands a claimed job to its handler; handlers share [`Journeys`] (module
+//! `context`) and never import the dispatcher.
+//!
 //! Every job is handled in one transaction: its effects (profile writes, canvas state,
 //! receipts, new jobs) and the job's own completion commit together or not at all.
 
@@ -22,40 +25,18 @@ mod broadcast;
 pub mod campaigns;
 pub mod canvas;
 mod context;
+mod dispatch;
+mod error;
 mod liquid;
 pub mod receipts;
+mod recipient;
 pub mod tasks;
 pub mod triggers;
 mod user_update;
 
 pub use context::Journeys;
+pub use error::JourneyError;
 pub use tasks::{
     BROADCAST_QUEUE, BroadcastTarget, BroadcastTask, CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask,
     CanvasTask,
 };
-
-use leadwire_store::StoreError;
-
-/// Why a job could not be handled.
-#[derive(Debug, thiserror::Error)]
-pub enum JourneyError {
-    /// The database failed or a concurrent write conflicted; the job is retried.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The job's payload is not what its queue carries; retrying cannot help.
-    #[error("the job payload is not a valid {expected}: {reason}")]
-    Payload {
-        expected: &'static str,
-        reason: String,
-    },
-    /// A job on a queue no journey worker handles.
-    #[error("no journey worker handles queue `{0}`")]
-    UnknownQueue(String),
-}
-
-impl JourneyError {
-    /// Whether running the job again may succeed.
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, JourneyError::Store(_))
-    }
-}

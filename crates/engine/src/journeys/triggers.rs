@@ -15,17 +15,17 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_core::campaign::{CampaignHistory, TriggerDecision};
-use leadwire_core::canvas::{CanvasUserState, EntryDecision, Step, TimedEvent};
+use leadwire_core::canvas::{EntryDecision, Step, TimedEvent};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_core::trigger::{TriggerEvent, UserTrigger};
 use leadwire_store::{CanvasEntry, ClaimedJob, StoreResult, StoreTransaction};
 
-use super::JourneyError;
 use super::campaigns;
-use super::canvas::enqueue_step;
+use super::canvas::{enqueue_step, enter};
 use super::context::{Journeys, event_counts};
+use super::error::JourneyError;
 use super::tasks::CampaignTask;
 
 /// Handles a trigger job's triggers in order inside `tx`, then completes the job there once:
@@ -161,31 +161,6 @@ async fn canvases_on_trigger(
         }
     }
     Ok(())
-}
-
-/// Enters `profile` into `canvas` and enqueues its first step, once re-entry control has
-/// atomically recorded the entry; `None` when a concurrent entry got there first.
-pub(crate) async fn enter(
-    tx: &mut dyn StoreTransaction,
-    canvas: &leadwire_core::canvas::Canvas,
-    profile: &Profile,
-    entry_properties: serde_json::Map<String, serde_json::Value>,
-    now: DateTime<Utc>,
-) -> StoreResult<Option<CanvasEntry>> {
-    let cutoff = canvas.allow_reentry_after.map(|wait| wait.before(now));
-    if !tx
-        .claim_canvas_entry(profile.id, canvas.api_id(), now, cutoff)
-        .await?
-    {
-        tracing::debug!(canvas = canvas.api_id(), user = %profile.id, "a concurrent entry won; not entered again");
-        return Ok(None);
-    }
-    let state = CanvasUserState::enter(canvas, now, entry_properties);
-    let entry = CanvasEntry::new(profile.id, state);
-    tx.save_canvas_entry(&entry).await?;
-    enqueue_step(tx, &entry, false, now).await?;
-    tracing::debug!(canvas = canvas.api_id(), user = %profile.id, entry = %entry.id, "user entered canvas");
-    Ok(Some(entry))
 }
 
 fn action_paths_listen(canvas: &leadwire_core::canvas::Canvas, event: &TriggerEvent) -> bool {
