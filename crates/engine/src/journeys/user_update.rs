@@ -1,7 +1,7 @@
 //! The User Update step: values rendered with Liquid (user, entry and event properties),
-//! resolved by core into `/users/track` shapes, applied with core's attribute operations
-//! and written with `save_profiles` / `record_events` / `record_purchases` in the canvas
-//! task's transaction, so the user's own changes produce triggers like an API write.
+//! resolved by core into `/users/track` shapes and written through the store's
+//! `/users/track` path ([`track_within`]) in the canvas task's transaction, so the user's
+//! own changes validate and produce triggers exactly like an API write.
 //!
 //! Bad runtime data never stops the worker: a value that does not render (an
 //! `abort_message`, a `connected_content` call, a Liquid error) or does not apply (a
@@ -9,15 +9,14 @@
 //! user moves on.
 
 use chrono::{DateTime, Utc};
-use leadwire_core::attributes::apply_attributes;
 use leadwire_core::canvas::{Canvas, ResolvedUserUpdate, UserUpdateStep};
 use leadwire_core::profile::Profile;
-use leadwire_core::track::{parse_event, parse_purchase};
+use leadwire_core::track::UserIdentifier;
 use leadwire_liquid::Globals;
-use leadwire_store::{
-    CanvasEntry, NewEvent, NewPurchase, ProfileWrite, StoreResult, StoreTransaction,
-};
+use leadwire_store::ingest::{TrackRequest, track_within};
+use leadwire_store::{CanvasEntry, StoreResult, StoreTransaction};
 use serde_json::{Map, Value, json};
+use uuid::Uuid;
 
 use super::context::Journeys;
 
@@ -57,6 +56,9 @@ fn globals(canvas: &Canvas, entry: &CanvasEntry, profile: &Profile, now: DateTim
     globals
 }
 
+/// Writes the resolved update through the `/users/track` path, addressed to the user by
+/// braze_id; an object that does not apply is logged and skipped. `profile` becomes the
+/// user as written.
 async fn write(
     journeys: &Journeys,
     tx: &mut dyn StoreTransaction,
@@ -67,65 +69,46 @@ async fn write(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     let user = profile.id;
-    let skip = |what: &str, error: &dyn std::fmt::Display| {
-        tracing::warn!(canvas = canvas.api_id(), step = step.name, %user, %error, "User Update: {what} skipped");
-    };
-    if !resolved.attributes.is_empty() {
-        let mut updated = profile.clone();
-        match apply_attributes(&mut updated, &resolved.attributes, &journeys.limits, now) {
-            Ok(changes) => {
-                tx.save_profiles(&[ProfileWrite {
-                    profile: &updated,
-                    changes: &changes,
-                }])
-                .await?;
-                *profile = updated;
-            }
-            Err(error) => skip("attributes", &error),
-        }
+    let request = track_request(resolved, user);
+    let outcome = track_within(tx, &request, &journeys.limits, now).await?;
+    for error in &outcome.errors {
+        let what = error.input_array.as_str();
+        tracing::warn!(canvas = canvas.api_id(), step = step.name, %user, field = error.field, error = error.message, "User Update: {what} skipped");
     }
-    let mut events = Vec::new();
-    for value in resolved.events {
-        match parse_event(&with_user(value, profile), now) {
-            Ok(event) => events.push(NewEvent {
-                user_id: profile.id,
-                name: event.name,
-                time: event.time,
-                app_id: event.app_id,
-                properties: event.properties,
-            }),
-            Err(error) => skip("event", &error),
-        }
-    }
-    if !events.is_empty() {
-        tx.record_events(&events).await?;
-    }
-    let mut purchases = Vec::new();
-    for value in resolved.purchases {
-        match parse_purchase(&with_user(value, profile), now) {
-            Ok(purchase) => purchases.push(NewPurchase {
-                user_id: profile.id,
-                product_id: purchase.product_id,
-                currency: purchase.currency,
-                price: purchase.price,
-                quantity: purchase.quantity,
-                time: purchase.time,
-                app_id: purchase.app_id,
-                properties: purchase.properties,
-            }),
-            Err(error) => skip("purchase", &error),
-        }
-    }
-    if !purchases.is_empty() {
-        tx.record_purchases(&purchases).await?;
+    if outcome.attributes_processed.unwrap_or(0) > 0
+        && let Some(updated) = tx.find_profile(&UserIdentifier::BrazeId(user)).await?
+    {
+        *profile = updated;
     }
     Ok(())
 }
 
-/// A composer event or purchase object, given the user's id as `/users/track` expects.
-fn with_user(mut value: Value, profile: &Profile) -> Value {
+/// The update as a `/users/track` request: one attributes object, then the composer's
+/// events and purchases, each naming the user by braze_id.
+fn track_request(resolved: ResolvedUserUpdate, user: Uuid) -> TrackRequest {
+    let objects = |values: Vec<Value>| {
+        let named: Vec<Value> = values
+            .into_iter()
+            .map(|value| with_user(value, user))
+            .collect();
+        (!named.is_empty()).then_some(named)
+    };
+    let attributes = if resolved.attributes.is_empty() {
+        Vec::new()
+    } else {
+        vec![Value::Object(resolved.attributes)]
+    };
+    TrackRequest {
+        attributes: objects(attributes),
+        events: objects(resolved.events),
+        purchases: objects(resolved.purchases),
+    }
+}
+
+/// A `/users/track` object, given the user's id as the request names it.
+fn with_user(mut value: Value, user: Uuid) -> Value {
     if let Value::Object(object) = &mut value {
-        object.insert("braze_id".into(), Value::String(profile.id.to_string()));
+        object.insert("braze_id".into(), Value::String(user.to_string()));
     }
     value
 }

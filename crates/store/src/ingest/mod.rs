@@ -1,4 +1,5 @@
-//! The `/users/track` write path. [`track`] writes one request in a transaction of its own;
+//! The `/users/track` write path, which Canvas User Update steps share. [`track`] writes one
+//! request in a transaction of its own, [`track_within`] inside the caller's;
 //! [`Ingestor`] (module `group`) writes concurrent requests together, one transaction for
 //! all that are waiting, each applied exactly as [`track`] would apply it.
 //!
@@ -144,8 +145,21 @@ async fn track_once(
     now: DateTime<Utc>,
 ) -> StoreResult<TrackOutcome> {
     let mut tx = store.begin().await?;
-    let mut outcomes = track_in(tx.as_mut(), &[(request, now)], limits).await?;
+    let outcome = track_within(tx.as_mut(), request, limits, now).await?;
     tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Applies a `/users/track`-shaped request inside `tx`, which the caller commits, exactly as
+/// [`track`] applies it in a transaction of its own (a Canvas User Update step writes this
+/// way, so its changes validate and cause triggers like an API write).
+pub async fn track_within(
+    tx: &mut dyn StoreTransaction,
+    request: &TrackRequest,
+    limits: &AttributeLimits,
+    now: DateTime<Utc>,
+) -> StoreResult<TrackOutcome> {
+    let mut outcomes = track_in(tx, &[(request, now)], limits).await?;
     Ok(outcomes.pop().unwrap_or_default())
 }
 
