@@ -88,6 +88,21 @@ async fn lists_filters_and_replays() {
     assert_eq!(table.lines().count(), 2, "{table}");
     assert!(table.contains(&failed.id.to_string()));
 
+    // The store can come from the environment layer, as for `serve`.
+    let bare = dir.join("bare.toml");
+    std::fs::write(&bare, "").expect("config written");
+    let from_env = Command::new(env!("CARGO_BIN_EXE_leadwire"))
+        .args(["activity", "--config"])
+        .arg(&bare)
+        .env(
+            "LEADWIRE_STORE__DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        )
+        .output()
+        .expect("the leadwire binary runs");
+    let table = String::from_utf8_lossy(&from_env.stdout);
+    assert_eq!(table.lines().count(), 3, "{table}");
+
     let bad = leadwire(&["activity", "--type", "push_error"], &config);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("webhook_error"));

@@ -1,6 +1,7 @@
 //! `leadwire activity`: the message activity log as a table, with the filters of
 //! `GET /activity` and `--follow`; `leadwire activity replay ID` sends a failed send again.
-//! Both read the database named by the config file's `[store]` section.
+//! Both read the database named by the layered `[store]` settings: the defaults, the config
+//! file, then `LEADWIRE_STORE__*` variables, as `serve` does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,8 +15,9 @@ use clap::{Args, Subcommand};
 use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
 use leadwire_core::time::Interval;
 use leadwire_engine::delivery::replay::replay;
-use leadwire_store::{ActivityCursor, ActivityQuery, Store, StoreConfig};
-use serde::Deserialize;
+use leadwire_store::{ActivityCursor, ActivityQuery, Store};
+
+use crate::config::load_settings;
 use uuid::Uuid;
 
 #[derive(Debug, Args)]
@@ -44,7 +46,8 @@ struct ReplayArgs {
 
 #[derive(Debug, Args)]
 struct ListArgs {
-    /// The config file whose [store] holds the log.
+    /// The config file whose [store] holds the log (without it, the defaults and
+    /// LEADWIRE_STORE__* variables).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// success, webhook_error, connected_content_error or aborted_message.
@@ -86,17 +89,9 @@ pub async fn run(args: ActivityArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn open_store(path: &Path) -> anyhow::Result<Arc<dyn Store>> {
-    #[derive(Deserialize)]
-    struct File {
-        #[serde(default)]
-        store: Option<StoreConfig>,
-    }
-    let source = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read the config file {}", path.display()))?;
-    let file: File = toml::from_str(&source)
-        .map_err(|error| anyhow::anyhow!("{}: [store]: {}", path.display(), error.message()))?;
-    let config = file.store.unwrap_or_default();
+/// The store the layered settings name: the defaults, the file, then `LEADWIRE_STORE__*`.
+async fn open_store(path: Option<&Path>) -> anyhow::Result<Arc<dyn Store>> {
+    let config = load_settings(path)?.store;
     leadwire_store::open(&config)
         .await
         .with_context(|| format!("cannot open the store {}", config.describe()))
@@ -109,7 +104,7 @@ async fn replay_one(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             args.id
         )
     })?;
-    let store = open_store(&args.config).await?;
+    let store = open_store(Some(&args.config)).await?;
     let replayed = replay(store.as_ref(), id, Utc::now()).await;
     store.close().await;
     let replayed = replayed?;
@@ -159,11 +154,8 @@ fn query(args: &ListArgs) -> anyhow::Result<ActivityQuery> {
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let Some(config) = &args.config else {
-        bail!("--config FILE is required: the config file whose [store] holds the activity log");
-    };
     let mut query = query(&args)?;
-    let store = open_store(config).await?;
+    let store = open_store(args.config.as_deref()).await?;
     let result = print_log(store.as_ref(), &mut query, &args).await;
     store.close().await;
     result?;
