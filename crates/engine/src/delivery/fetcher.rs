@@ -44,16 +44,12 @@ impl HttpFetcher {
         if let Err(refusal) = check_url(&request.url, &self.allowlist) {
             return Some(Err(FetchError::Transport(refusal.to_string())));
         }
-        let label = url::Url::parse(&request.url)
-            .ok()
-            .and_then(|url| url.host_str().map(str::to_owned))
-            .unwrap_or_default();
         let json = |status: u16, body: serde_json::Value| FetchedResponse {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
         };
-        Some(match self.tokens.token(&credentials, &label).await {
+        Some(match self.tokens.token(&credentials).await {
             Ok(token) => Ok(json(
                 200,
                 serde_json::json!({

@@ -194,21 +194,18 @@ impl RenderContext<'_> {
             client_id: connection.client_id.clone(),
             client_secret: secret.clone(),
         };
-        self.tokens
-            .token(&credentials, &connection.name)
-            .await
-            .map_err(|error| {
-                let transient = match &error {
-                    TokenError::Transport { .. } => true,
-                    TokenError::Refused { status, .. } | TokenError::Unreadable { status, .. } => {
-                        *status >= 500 || *status == 429 || *status == 408
-                    }
-                };
-                RenderProblem::Token {
-                    message: format!("connection `{}`: {error}", connection.name),
-                    transient,
+        self.tokens.token(&credentials).await.map_err(|error| {
+            let transient = match &error {
+                TokenError::Transport { .. } => true,
+                TokenError::Refused { status, .. } | TokenError::Unreadable { status, .. } => {
+                    *status >= 500 || *status == 429 || *status == 408
                 }
-            })
+            };
+            RenderProblem::Token {
+                message: format!("connection `{}`: {error}", connection.name),
+                transient,
+            }
+        })
     }
 }
 

@@ -3,13 +3,15 @@
 //! A configured Salesforce connection and a verbatim seed template whose `connected_content`
 //! posts the same client credentials to the same token URL share one cache, so both cost one
 //! token request per token lifetime. A `401 INVALID_SESSION_ID` invalidates the rejected
-//! token wherever it is cached.
+//! token wherever it is cached. Token fetches are counted under the name of the configured
+//! connection whose token URL and client id they use, however the token was asked for.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use leadwire_core::config::SalesforceConnection;
 use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenCache, TokenError};
 
 use crate::metrics::Metrics;
@@ -29,27 +31,48 @@ pub struct TokenRegistry {
     http: reqwest::Client,
     time_to_live: Duration,
     metrics: Arc<Metrics>,
+    /// (token URL, client id, connection name) of every configured connection.
+    owners: Vec<(String, String, String)>,
     entries: Mutex<HashMap<(String, String, String), Arc<Entry>>>,
 }
 
 impl TokenRegistry {
-    pub fn new(http: reqwest::Client, time_to_live: Duration, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        time_to_live: Duration,
+        metrics: Arc<Metrics>,
+        connections: &[SalesforceConnection],
+    ) -> Self {
+        let owners = connections
+            .iter()
+            .map(|connection| {
+                let url = token_url(connection.login_url());
+                (url, connection.client_id.clone(), connection.name.clone())
+            })
+            .collect();
         Self {
             http,
             time_to_live,
             metrics,
+            owners,
             entries: Mutex::new(HashMap::new()),
         }
     }
 
-    /// A token for `credentials`, from the cache when it holds one. `label` names the
-    /// connection in metrics (the first caller's label is kept).
-    pub async fn token(
-        &self,
-        credentials: &ClientCredentials,
-        label: &str,
-    ) -> Result<AccessToken, TokenError> {
-        let entry = self.entry(credentials, label);
+    /// The configured connection whose token URL and client id `credentials` use.
+    pub fn connection_of(&self, credentials: &ClientCredentials) -> Option<&str> {
+        let url = credentials.token_url.trim_end_matches('/');
+        self.owners
+            .iter()
+            .find(|(token_url, client_id, _)| {
+                token_url == url && *client_id == credentials.client_id
+            })
+            .map(|(_, _, name)| name.as_str())
+    }
+
+    /// A token for `credentials`, from the cache when it holds one.
+    pub async fn token(&self, credentials: &ClientCredentials) -> Result<AccessToken, TokenError> {
+        let entry = self.entry(credentials);
         let result = entry.cache.token().await;
         let fetched = entry.cache.fetch_count();
         let before = entry.counted.swap(fetched, Ordering::Relaxed);
@@ -75,7 +98,19 @@ impl TokenRegistry {
             .sum()
     }
 
-    fn entry(&self, credentials: &ClientCredentials, label: &str) -> Arc<Entry> {
+    /// The metrics label of `credentials`: their connection's name, or the token URL's host
+    /// when no configured connection uses them.
+    fn label(&self, credentials: &ClientCredentials) -> String {
+        match self.connection_of(credentials) {
+            Some(name) => name.to_owned(),
+            None => url::Url::parse(&credentials.token_url)
+                .ok()
+                .and_then(|url| url.host_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+
+    fn entry(&self, credentials: &ClientCredentials) -> Arc<Entry> {
         let key = (
             credentials.token_url.clone(),
             credentials.client_id.clone(),
@@ -90,7 +125,7 @@ impl TokenRegistry {
                         credentials.clone(),
                         self.time_to_live,
                     )),
-                    label: label.to_owned(),
+                    label: self.label(credentials),
                     counted: AtomicU64::new(0),
                 })
             })

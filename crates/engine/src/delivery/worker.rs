@@ -98,6 +98,7 @@ impl DeliveryWorker {
             client.clone(),
             std::time::Duration::from_secs(settings.token_ttl.seconds()),
             metrics.clone(),
+            &config.salesforce_connections,
         ));
         let mut redactor = Redactor::new(settings.secret_names.iter().cloned());
         let mut client_secrets = HashMap::new();
