@@ -1,9 +1,13 @@
 //! Prometheus metrics: sends, retries, aborts, queue depth, latency, token fetches and
 //! Salesforce API usage. `/metrics` serves [`Metrics::encode`].
 //!
-//! Label values are bounded: outcomes and status classes are fixed sets, and connection
-//! names come from config. No user data, URL or secret becomes a label.
+//! Label values are bounded: a send's `outcome` is one of the activity log's entry types
+//! (`success`, `webhook_error`, `connected_content_error`, `aborted_message`), status
+//! classes are a fixed set, and `connection` is a connection's name from config (or, for a
+//! call no configured connection owns, its host). No user data, URL or secret becomes a
+//! label.
 
+use leadwire_core::activity::ActivityType;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -11,24 +15,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-
-/// How a send attempt ended, as a label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SendOutcome {
-    Delivered,
-    Retrying,
-    Failed,
-}
-
-impl SendOutcome {
-    fn label(self) -> &'static str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Retrying => "retrying",
-            Self::Failed => "failed",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct SendLabels {
@@ -72,13 +58,13 @@ impl Metrics {
         let sends = Family::<SendLabels, Counter>::default();
         registry.register(
             "webhook_sends",
-            "Webhook send attempts by outcome and status class",
+            "Activity-log entries of webhook sends, by entry type (outcome) and status class",
             sends.clone(),
         );
         let retries = Counter::default();
         registry.register(
             "webhook_retries",
-            "Send attempts scheduled for a retry",
+            "Sends scheduled for another attempt (a retry, a token refresh or a connection rest)",
             retries.clone(),
         );
         let aborts = Counter::default();
@@ -110,7 +96,7 @@ impl Metrics {
         ]);
         registry.register(
             "webhook_send_duration_seconds",
-            "Duration of webhook HTTP attempts",
+            "Duration of webhook HTTP attempts that went out",
             send_latency.clone(),
         );
         let salesforce_api_used = Family::<ConnectionLabels, Gauge>::default();
@@ -139,22 +125,28 @@ impl Metrics {
         }
     }
 
-    /// Count one attempt and its duration.
-    pub fn record_send(&self, outcome: SendOutcome, status: u16, seconds: f64) {
+    /// Count one activity-log entry of a send: `status` is the entry's HTTP status, if any.
+    /// An `aborted_message` also counts as an abort.
+    pub fn record_outcome(&self, outcome: ActivityType, status: Option<u16>) {
         self.sends
             .get_or_create(&SendLabels {
-                outcome: outcome.label(),
-                status_class: status_class(status),
+                outcome: outcome.as_str(),
+                status_class: status.map_or("none", status_class),
             })
             .inc();
-        self.send_latency.observe(seconds);
-        if outcome == SendOutcome::Retrying {
-            self.retries.inc();
+        if outcome == ActivityType::AbortedMessage {
+            self.aborts.inc();
         }
     }
 
-    pub fn record_abort(&self) {
-        self.aborts.inc();
+    /// The duration of an HTTP attempt that went out.
+    pub fn record_attempt_duration(&self, seconds: f64) {
+        self.send_latency.observe(seconds);
+    }
+
+    /// A send scheduled for another attempt.
+    pub fn record_retry(&self) {
+        self.retries.inc();
     }
 
     pub fn record_token_fetch(&self, connection: &str) {
@@ -223,27 +215,25 @@ mod tests {
     #[test]
     fn sends_are_counted_by_outcome_and_class() {
         let metrics = Metrics::new();
-        metrics.record_send(SendOutcome::Delivered, 201, 0.02);
-        metrics.record_send(SendOutcome::Delivered, 204, 0.02);
-        metrics.record_send(SendOutcome::Retrying, 503, 0.5);
+        metrics.record_outcome(ActivityType::Success, Some(201));
+        metrics.record_outcome(ActivityType::Success, Some(204));
+        metrics.record_outcome(ActivityType::WebhookError, Some(503));
+        metrics.record_outcome(ActivityType::ConnectedContentError, None);
+        metrics.record_outcome(ActivityType::AbortedMessage, None);
+        metrics.record_retry();
+        metrics.record_attempt_duration(0.02);
         let text = metrics.encode();
-        assert!(
-            text.contains(
-                r#"leadwire_webhook_sends_total{outcome="delivered",status_class="2xx"} 2"#
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains(
-                r#"leadwire_webhook_sends_total{outcome="retrying",status_class="5xx"} 1"#
-            ),
-            "{text}"
-        );
-        assert!(text.contains("leadwire_webhook_retries_total 1"), "{text}");
-        assert!(
-            text.contains("leadwire_webhook_send_duration_seconds_count 3"),
-            "{text}"
-        );
+        for line in [
+            r#"leadwire_webhook_sends_total{outcome="success",status_class="2xx"} 2"#,
+            r#"leadwire_webhook_sends_total{outcome="webhook_error",status_class="5xx"} 1"#,
+            r#"leadwire_webhook_sends_total{outcome="connected_content_error",status_class="none"} 1"#,
+            r#"leadwire_webhook_sends_total{outcome="aborted_message",status_class="none"} 1"#,
+            "leadwire_webhook_retries_total 1",
+            "leadwire_message_aborts_total 1",
+            "leadwire_webhook_send_duration_seconds_count 1",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
     }
 
     #[test]
@@ -273,7 +263,7 @@ mod tests {
         metrics.record_token_fetch("sales");
         metrics.set_queue("sends", 12, 3);
         metrics.set_queue("triggers", 0, 0);
-        metrics.record_abort();
+        metrics.record_outcome(ActivityType::AbortedMessage, None);
         let text = metrics.encode();
         assert!(
             text.contains(r#"leadwire_salesforce_token_fetches_total{connection="sales"} 1"#),

@@ -4,6 +4,8 @@
 
 #[path = "delivery/harness.rs"]
 mod harness;
+#[path = "delivery/observability.rs"]
+mod observability;
 #[path = "delivery/proof.rs"]
 mod proof;
 #[path = "delivery/replay.rs"]

@@ -9,7 +9,10 @@
 //! - The worker: [`worker::DeliveryWorker`] built from [`settings::DeliverySettings`];
 //!   `process` (`send.rs`), `record` (`record.rs`), `run_once` / `drain` / `run`
 //!   (`runner.rs`).
+//! - A send's stages: [`render`] → [`policy`] → [`attempt`] → [`verdict`] → [`outcome`]
+//!   (entries, metrics and the log line, from the verdict).
 
+pub mod attempt;
 pub mod backoff;
 pub mod breaker;
 pub mod capture;
@@ -17,6 +20,8 @@ pub mod clock;
 pub mod entry;
 pub mod fetcher;
 pub mod http;
+pub mod outcome;
+pub mod policy;
 pub mod record;
 pub mod redact;
 pub mod render;
@@ -28,6 +33,7 @@ pub mod settings;
 pub mod templates;
 pub mod tokens;
 pub mod url_policy;
+pub mod verdict;
 pub mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -17,9 +17,9 @@ pub mod synthetic_status {
     pub const CONNECTION_ERROR: u16 = 599;
 }
 
-/// The verdict on one attempt.
+/// How one response is classified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Classification {
     /// 2xx: the message is delivered.
     Delivered,
     /// A transient failure: try again later, following the schedule.
@@ -34,17 +34,17 @@ pub enum Verdict {
 
 /// Classify an attempt's outcome from its status and, for Salesforce's special cases, the
 /// error code in its body.
-pub fn classify(status: u16, body: &str) -> Verdict {
+pub fn classify(status: u16, body: &str) -> Classification {
     match status {
-        200..=299 => Verdict::Delivered,
+        200..=299 => Classification::Delivered,
         401 if salesforce_error_code(body) == Some("INVALID_SESSION_ID") => {
-            Verdict::RefreshTokenAndRetry
+            Classification::RefreshTokenAndRetry
         }
         403 if salesforce_error_code(body) == Some("REQUEST_LIMIT_EXCEEDED") => {
-            Verdict::BackOffConnection
+            Classification::BackOffConnection
         }
-        408 | 429 | 500..=599 => Verdict::Retry,
-        _ => Verdict::GiveUp,
+        408 | 429 | 500..=599 => Classification::Retry,
+        _ => Classification::GiveUp,
     }
 }
 
@@ -132,31 +132,31 @@ mod tests {
 
     #[test]
     fn statuses_are_classified_as_braze_does() {
-        assert_eq!(classify(200, ""), Verdict::Delivered);
-        assert_eq!(classify(201, ""), Verdict::Delivered);
-        assert_eq!(classify(204, ""), Verdict::Delivered);
-        assert_eq!(classify(301, ""), Verdict::GiveUp);
-        assert_eq!(classify(400, ""), Verdict::GiveUp);
-        assert_eq!(classify(401, ""), Verdict::GiveUp);
-        assert_eq!(classify(404, ""), Verdict::GiveUp);
-        assert_eq!(classify(408, ""), Verdict::Retry);
-        assert_eq!(classify(429, ""), Verdict::Retry);
-        assert_eq!(classify(500, ""), Verdict::Retry);
-        assert_eq!(classify(503, ""), Verdict::Retry);
-        assert_eq!(classify(598, ""), Verdict::Retry);
-        assert_eq!(classify(599, ""), Verdict::Retry);
+        assert_eq!(classify(200, ""), Classification::Delivered);
+        assert_eq!(classify(201, ""), Classification::Delivered);
+        assert_eq!(classify(204, ""), Classification::Delivered);
+        assert_eq!(classify(301, ""), Classification::GiveUp);
+        assert_eq!(classify(400, ""), Classification::GiveUp);
+        assert_eq!(classify(401, ""), Classification::GiveUp);
+        assert_eq!(classify(404, ""), Classification::GiveUp);
+        assert_eq!(classify(408, ""), Classification::Retry);
+        assert_eq!(classify(429, ""), Classification::Retry);
+        assert_eq!(classify(500, ""), Classification::Retry);
+        assert_eq!(classify(503, ""), Classification::Retry);
+        assert_eq!(classify(598, ""), Classification::Retry);
+        assert_eq!(classify(599, ""), Classification::Retry);
     }
 
     #[test]
     fn salesforce_session_and_limit_errors_have_their_own_verdicts() {
         let expired =
             r#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
-        assert_eq!(classify(401, expired), Verdict::RefreshTokenAndRetry);
+        assert_eq!(classify(401, expired), Classification::RefreshTokenAndRetry);
         let limit =
             r#"[{"message":"TotalRequests Limit exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"#;
-        assert_eq!(classify(403, limit), Verdict::BackOffConnection);
+        assert_eq!(classify(403, limit), Classification::BackOffConnection);
         let forbidden = r#"[{"message":"no","errorCode":"INSUFFICIENT_ACCESS"}]"#;
-        assert_eq!(classify(403, forbidden), Verdict::GiveUp);
+        assert_eq!(classify(403, forbidden), Classification::GiveUp);
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! One claimed send job, end to end, without writing to the database: render at send time,
-//! check the URL, respect the breaker and connection back-off, attempt with the idempotency
-//! header, classify, and decide how the job ends. The result is written by `record.rs`.
+//! One claimed send job, end to end, without writing to the database, as typed stages:
+//! render (`render.rs`, into [`Rendered`]) → policy (`policy.rs`: URL policy, back-off,
+//! breaker, into `Cleared`) → attempt (`attempt.rs`, into `Attempted`) → verdict
+//! (`verdict.rs`, one `Verdict`) → record (`outcome.rs`: entries, metrics, log line,
+//! ending). The batch is written by `record.rs`.
 //!
 //! | verdict | what happens | job |
 //! |---|---|---|
@@ -13,25 +15,23 @@
 //! | `abort_message` | aborted entry | complete |
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use leadwire_core::activity::{ActivityEntry, ActivityType};
+use leadwire_core::activity::ActivityEntry;
 use leadwire_core::profile::Profile;
 use leadwire_store::{ClaimedJob, JobFinish, JobPayload};
+use uuid::Uuid;
 
-use super::capture::{CaptureWrite, captured};
-use super::entry::{EntryMaker, failure_message};
-use super::http::{AttemptResult, OutboundRequest, attempt};
+use super::capture::CaptureWrite;
+use super::entry::EntryMaker;
+use super::outcome::{Ending, Next};
 use super::redact::Redactor;
 use super::render::{RenderContext, RenderProblem, Rendered};
-use super::retry::{Verdict, classify, parse_retry_after, synthetic_status};
-use super::url_policy::check_url;
+use super::templates::CompiledTemplate;
+use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
 use crate::journeys::receipts::UnreceivedSend;
-use crate::metrics::SendOutcome;
-use crate::send_task::{FollowUp, IDEMPOTENCY_HEADER, SendTask};
-use uuid::Uuid;
+use crate::send_task::{FollowUp, SendTask};
 
 /// How a send ended this time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,20 +63,13 @@ pub struct Processed {
     pub unreceived: Option<UnreceivedSend>,
 }
 
-struct Ending {
-    result: SendResult,
-    finish: JobFinish,
-    capture: Option<CaptureWrite>,
-}
-
-impl Ending {
-    fn new(result: SendResult, finish: JobFinish) -> Self {
-        Self {
-            result,
-            finish,
-            capture: None,
-        }
-    }
+/// What every stage of one send reads.
+pub struct Sending<'a> {
+    pub task: &'a SendTask,
+    pub compiled: &'a CompiledTemplate,
+    pub profile: &'a Profile,
+    /// The try this is, from 1.
+    pub attempt: u32,
 }
 
 impl DeliveryWorker {
@@ -147,6 +140,8 @@ impl DeliveryWorker {
         }
     }
 
+    /// The stages, once, or twice when a token is refreshed; every verdict is recorded
+    /// into `entries`.
     async fn send(
         &self,
         job: &ClaimedJob,
@@ -155,41 +150,92 @@ impl DeliveryWorker {
         entries: &mut Vec<ActivityEntry>,
     ) -> Ending {
         let now = self.clock.now();
-        let attempt_number = job.attempts.max(1);
         let mut base = EntryMaker {
             task,
             external_id: None,
-            attempt: attempt_number,
+            attempt: job.attempts.max(1),
             redactor: &self.redactor,
         };
+        let sending = match self.sending(task, profiles, base.attempt, now) {
+            Ok(sending) => sending,
+            Err(verdict) => return self.finish(&base, &[], verdict, now, entries),
+        };
+        base.external_id = sending.profile.external_id.clone();
+        let mut refreshed = false;
+        loop {
+            let now = self.clock.now();
+            let rendered = match self.render(&sending, now).await {
+                Ok(rendered) => rendered,
+                Err(problem) => {
+                    let verdict = self.judge_render(problem, sending.attempt, now);
+                    return self.finish(&base, &[], verdict, now, entries);
+                }
+            };
+            let redactor = self.redactor_for(&rendered);
+            let maker = EntryMaker {
+                redactor: redactor.as_ref().unwrap_or(&self.redactor),
+                external_id: base.external_id.clone(),
+                ..base
+            };
+            let verdict = match self.clear(&sending, &rendered, now) {
+                Err(blocked) => self.judge_blocked(blocked, sending.attempt, now),
+                Ok(cleared) => match self.attempt(cleared).await {
+                    Ok(attempted) => self.judge(&sending, attempted, refreshed),
+                    Err(refusal) => Verdict::Refused(refusal),
+                },
+            };
+            let notes = &rendered.connected_content_failures;
+            match self.record_verdict(&maker, notes, verdict, now, entries) {
+                Next::Done(ending) => return ending,
+                Next::RenderAgain { token } => {
+                    if let Some(token) = token {
+                        self.tokens.invalidate(&token).await;
+                    }
+                    refreshed = true;
+                }
+            }
+        }
+    }
+
+    /// The template and profile of `task`, or the verdict when one is missing.
+    fn sending<'a>(
+        &'a self,
+        task: &'a SendTask,
+        profiles: &'a BatchProfiles,
+        attempt: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Sending<'a>, Verdict> {
         let Some(compiled) = self.templates.get(&task.template) else {
             let message = format!("webhook template `{}` is not in the config", task.template);
-            entries.push(base.note(ActivityType::AbortedMessage, &message, now));
-            self.metrics.record_abort();
-            return Ending::new(
-                SendResult::Failed,
-                JobFinish::Fail {
-                    error: message,
-                    now,
-                },
-            );
+            return Err(Verdict::Unrenderable(message));
         };
         let profile = match profiles.as_ref().map(|found| found.get(&task.user_id)) {
             Ok(Some(profile)) => profile,
             Ok(None) => {
                 let message = format!("user {} no longer exists", task.user_id);
-                entries.push(base.note(ActivityType::AbortedMessage, &message, now));
-                self.metrics.record_abort();
-                return Ending::new(SendResult::Aborted, JobFinish::Complete);
+                return Err(Verdict::Aborted(message));
             }
             Err(error) => {
                 tracing::warn!(error, "profile read failed; the send waits");
-                let at = now + TimeDelta::seconds(30);
+                let until = now + TimeDelta::seconds(30);
                 let reason = format!("profile read failed: {error}");
-                return Ending::new(SendResult::Deferred, JobFinish::Defer { at, reason });
+                return Err(Verdict::Deferred { until, reason });
             }
         };
-        base.external_id = profile.external_id.clone();
+        Ok(Sending {
+            task,
+            compiled,
+            profile,
+            attempt,
+        })
+    }
+
+    /// The render stage.
+    async fn render(
+        &self,
+        sending: &Sending<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Rendered, RenderProblem> {
         let context = RenderContext {
             engine: &self.engine,
             fetcher: &self.fetcher,
@@ -198,246 +244,23 @@ impl DeliveryWorker {
             connections: &self.config.salesforce_connections,
             client_secrets: &self.client_secrets,
         };
-        let mut refreshed = false;
-        loop {
-            let now = self.clock.now();
-            let rendered = match context.render(compiled, task, profile, now).await {
-                Ok(rendered) => rendered,
-                Err(problem) => {
-                    return self.render_failed(problem, &base, attempt_number, entries, now);
-                }
-            };
-            let redactor = self.redactor_for(&rendered);
-            let maker = EntryMaker {
-                task,
-                external_id: base.external_id.clone(),
-                attempt: attempt_number,
-                redactor: redactor.as_ref().unwrap_or(&self.redactor),
-            };
-            for failure in &rendered.connected_content_failures {
-                entries.push(maker.note(ActivityType::ConnectedContentError, failure, now));
-            }
-            let request = outbound(&rendered, task);
-            let url = match check_url(&request.url, &self.allowlist) {
-                Ok(url) => url,
-                Err(refusal) => {
-                    let message = refusal.to_string();
-                    entries.push(maker.note(ActivityType::WebhookError, &message, now));
-                    self.metrics.record_send(SendOutcome::Failed, 0, 0.0);
-                    return Ending::new(
-                        SendResult::Failed,
-                        JobFinish::Fail {
-                            error: message,
-                            now,
-                        },
-                    );
-                }
-            };
-            let host = url.host_str().unwrap_or_default().to_owned();
-            let rest_key = compiled
-                .template
-                .connection
-                .clone()
-                .unwrap_or_else(|| host.clone());
-            if let Some(until) = self.backoffs.resting_until(&rest_key, now) {
-                let reason = format!("{rest_key} rests after REQUEST_LIMIT_EXCEEDED until {until}");
-                return Ending::new(SendResult::Deferred, JobFinish::Defer { at: until, reason });
-            }
-            if let Some(until) = self.breakers.paused_until(&host, Instant::now()) {
-                let result = AttemptResult {
-                    status: synthetic_status::HOST_PAUSED,
-                    headers: Vec::new(),
-                    body: String::new(),
-                    body_truncated: false,
-                    duration: Duration::ZERO,
-                    error: Some(format!(
-                        "{host} is paused after repeated failures; sends resume after the cooldown"
-                    )),
-                };
-                let wait = until.saturating_duration_since(Instant::now());
-                entries.push(maker.attempt(
-                    ActivityType::WebhookError,
-                    &failure_message(&result),
-                    &request,
-                    &result,
-                    now,
-                ));
-                return self.retry_or_fail(attempt_number, Some(wait), &result, now);
-            }
-            let result = match attempt(&self.client, &self.allowlist, &request).await {
-                Ok(result) => result,
-                Err(refusal) => {
-                    let message = refusal.to_string();
-                    entries.push(maker.note(ActivityType::WebhookError, &message, now));
-                    return Ending::new(
-                        SendResult::Failed,
-                        JobFinish::Fail {
-                            error: message,
-                            now,
-                        },
-                    );
-                }
-            };
-            let now = self.clock.now();
-            self.breakers.record(&host, result.status, Instant::now());
-            if let Some(limit_info) = result.header("sforce-limit-info") {
-                self.metrics
-                    .record_salesforce_limit_info(&rest_key, limit_info);
-            }
-            let seconds = result.duration.as_secs_f64();
-            let verdict = classify(result.status, &result.body);
-            if verdict != Verdict::Delivered {
-                entries.push(maker.attempt(
-                    ActivityType::WebhookError,
-                    &failure_message(&result),
-                    &request,
-                    &result,
-                    now,
-                ));
-            }
-            match verdict {
-                Verdict::Delivered => {
-                    self.backoffs.clear(&rest_key);
-                    self.metrics
-                        .record_send(SendOutcome::Delivered, result.status, seconds);
-                    let message = format!("delivered: HTTP {}", result.status);
-                    entries.push(maker.attempt(
-                        ActivityType::Success,
-                        &message,
-                        &request,
-                        &result,
-                        now,
-                    ));
-                    let capture = captured(&compiled.template.capture, task.user_id, &result.body);
-                    return Ending {
-                        result: SendResult::Delivered,
-                        finish: JobFinish::Complete,
-                        capture,
-                    };
-                }
-                Verdict::RefreshTokenAndRetry if !refreshed => {
-                    self.metrics
-                        .record_send(SendOutcome::Retrying, result.status, seconds);
-                    if let Some(token) = bearer_token(&request) {
-                        self.tokens.invalidate(token).await;
-                    }
-                    refreshed = true;
-                }
-                Verdict::BackOffConnection => {
-                    self.metrics
-                        .record_send(SendOutcome::Retrying, result.status, seconds);
-                    let until = self.backoffs.back_off(&rest_key, now);
-                    let reason =
-                        format!("{rest_key}: REQUEST_LIMIT_EXCEEDED; resting until {until}");
-                    return Ending::new(
-                        SendResult::Deferred,
-                        JobFinish::Defer { at: until, reason },
-                    );
-                }
-                Verdict::Retry | Verdict::RefreshTokenAndRetry => {
-                    let retry_after = result
-                        .header("retry-after")
-                        .and_then(|value| parse_retry_after(value, now));
-                    return self.retry_or_fail(attempt_number, retry_after, &result, now);
-                }
-                Verdict::GiveUp => {
-                    self.metrics
-                        .record_send(SendOutcome::Failed, result.status, seconds);
-                    let error = format!("HTTP {}: not retried", result.status);
-                    return Ending::new(SendResult::Failed, JobFinish::Fail { error, now });
-                }
-            }
-        }
+        context
+            .render(sending.compiled, sending.task, sending.profile, now)
+            .await
     }
 
-    fn retry_or_fail(
+    /// Records a verdict that ends the send.
+    fn finish(
         &self,
-        attempt: u32,
-        retry_after: Option<Duration>,
-        result: &AttemptResult,
-        now: DateTime<Utc>,
-    ) -> Ending {
-        let seconds = result.duration.as_secs_f64();
-        let delay = self
-            .schedule
-            .delay_before(attempt as usize, retry_after, &mut rand::rng());
-        match delay {
-            Some(delay) => {
-                self.metrics
-                    .record_send(SendOutcome::Retrying, result.status, seconds);
-                let at = now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
-                let error = format!("HTTP {}: retry {attempt} at {at}", result.status);
-                Ending::new(SendResult::Retrying, JobFinish::RetryAt { at, error })
-            }
-            None => {
-                self.metrics
-                    .record_send(SendOutcome::Failed, result.status, seconds);
-                let error = format!("HTTP {}: gave up after {attempt} attempts", result.status);
-                Ending::new(SendResult::Failed, JobFinish::Fail { error, now })
-            }
-        }
-    }
-
-    fn render_failed(
-        &self,
-        problem: RenderProblem,
         maker: &EntryMaker<'_>,
-        attempt: u32,
-        entries: &mut Vec<ActivityEntry>,
+        notes: &[String],
+        verdict: Verdict,
         now: DateTime<Utc>,
+        entries: &mut Vec<ActivityEntry>,
     ) -> Ending {
-        match problem {
-            RenderProblem::Aborted(reason) => {
-                self.metrics.record_abort();
-                entries.push(maker.note(ActivityType::AbortedMessage, &reason, now));
-                Ending::new(SendResult::Aborted, JobFinish::Complete)
-            }
-            RenderProblem::ConnectedContent(message) => {
-                entries.push(maker.note(ActivityType::ConnectedContentError, &message, now));
-                Ending::new(
-                    SendResult::Failed,
-                    JobFinish::Fail {
-                        error: message,
-                        now,
-                    },
-                )
-            }
-            RenderProblem::Token { message, transient } => {
-                entries.push(maker.note(ActivityType::ConnectedContentError, &message, now));
-                let delay = transient
-                    .then(|| {
-                        self.schedule
-                            .delay_before(attempt as usize, None, &mut rand::rng())
-                    })
-                    .flatten();
-                match delay {
-                    Some(delay) => {
-                        let at = now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::hours(1));
-                        Ending::new(
-                            SendResult::Retrying,
-                            JobFinish::RetryAt { at, error: message },
-                        )
-                    }
-                    None => Ending::new(
-                        SendResult::Failed,
-                        JobFinish::Fail {
-                            error: message,
-                            now,
-                        },
-                    ),
-                }
-            }
-            RenderProblem::Error(message) => {
-                self.metrics.record_abort();
-                entries.push(maker.note(ActivityType::AbortedMessage, &message, now));
-                Ending::new(
-                    SendResult::Failed,
-                    JobFinish::Fail {
-                        error: message,
-                        now,
-                    },
-                )
-            }
+        match self.record_verdict(maker, notes, verdict, now, entries) {
+            Next::Done(ending) => ending,
+            Next::RenderAgain { .. } => unreachable!("only an attempt asks for a new token"),
         }
     }
 
@@ -452,34 +275,4 @@ impl DeliveryWorker {
         }
         Some(redactor)
     }
-}
-
-/// The rendered request with the send's stable idempotency key.
-fn outbound(rendered: &Rendered, task: &SendTask) -> OutboundRequest {
-    let mut headers = rendered.request.headers.clone();
-    if !headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case(IDEMPOTENCY_HEADER))
-    {
-        headers.push((IDEMPOTENCY_HEADER.to_owned(), task.send_id.to_string()));
-    }
-    OutboundRequest {
-        method: reqwest::Method::from_bytes(rendered.request.method.as_str().as_bytes())
-            .unwrap_or(reqwest::Method::POST),
-        url: rendered.request.url.clone(),
-        headers,
-        body: rendered.request.body.clone(),
-    }
-}
-
-/// The token of an `Authorization: Bearer …` (or `OAuth …`) header.
-fn bearer_token(request: &OutboundRequest) -> Option<&str> {
-    let value = request
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .map(|(_, value)| value.trim())?;
-    let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
-        .then(|| token.trim())
 }

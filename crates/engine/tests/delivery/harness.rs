@@ -8,6 +8,7 @@ use leadwire_core::activity::{ActivityEntry, MessageSource};
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::config::Config;
 use leadwire_core::profile::Profile;
+use leadwire_core::time::Interval;
 use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, ManualClock, WorkerInputs};
 use leadwire_engine::metrics::Metrics;
 use leadwire_engine::send_task::{FollowUp, SEND_QUEUE, SendTask};
@@ -56,6 +57,50 @@ LastName = "{{${last_name}}}"
 Company = "{{custom_attribute.${company}}}"
 Email = "{{${email_address}}}"
 "#;
+
+/// Templates whose sends end without delivery: a 400, a refused URL, an abort.
+pub const FAILING: &str = r#"
+[[webhook_templates]]
+name = "No Company"
+connection = "emulator"
+url = "{{connections.emulator.instance_url}}/services/data/v60.0/sobjects/Lead/"
+method = "POST"
+headers = { Authorization = "Bearer {{connections.emulator.access_token}}" }
+body.json = { LastName = "{{${last_name}}}" }
+
+[[webhook_templates]]
+name = "Placeholder"
+url = "https://[insert_instance_name].my.salesforce.com/services/data/v60.0/sobjects/Lead/"
+method = "POST"
+body.json = { LastName = "{{${last_name}}}" }
+
+[[webhook_templates]]
+name = "Not Yet"
+url = "https://example.com/never"
+method = "POST"
+body.json = { stage = "{% abort_message('score below threshold') %}" }
+"#;
+
+/// A `connected_content` call that cannot be made fails the render.
+pub const BAD_LOOKUP: &str = r#"
+[[webhook_templates]]
+name = "Bad Lookup"
+url = "https://example.com/lead"
+method = "POST"
+body.json = { score = "{% connected_content https://[insert_host]/score :save s %}{{s.value}}" }
+"#;
+
+/// The failing templates of [`FAILING`] and [`BAD_LOOKUP`].
+pub const TEMPLATES: [&str; 4] = ["No Company", "Placeholder", "Bad Lookup", "Not Yet"];
+
+/// Three retries a minute apart, without jitter.
+pub fn one_minute_retries() -> DeliverySettings {
+    DeliverySettings {
+        retry_delays: vec![Interval::from_seconds(60); 3],
+        retry_jitter: 0.0,
+        ..DeliverySettings::default()
+    }
+}
 
 pub struct Harness {
     pub store: Arc<dyn Store>,

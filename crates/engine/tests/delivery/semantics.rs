@@ -2,46 +2,15 @@
 
 use chrono::TimeDelta;
 use leadwire_core::activity::ActivityType;
-use leadwire_core::time::Interval;
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::send_task::SEND_QUEUE;
 use leadwire_salesforce_emulator::FaultSettings;
 
-use crate::harness::{UPSERT, start};
-
-const EXTRA: &str = r#"
-[[webhook_templates]]
-name = "No Company"
-connection = "emulator"
-url = "{{connections.emulator.instance_url}}/services/data/v60.0/sobjects/Lead/"
-method = "POST"
-headers = { Authorization = "Bearer {{connections.emulator.access_token}}" }
-body.json = { LastName = "{{${last_name}}}" }
-
-[[webhook_templates]]
-name = "Placeholder"
-url = "https://[insert_instance_name].my.salesforce.com/services/data/v60.0/sobjects/Lead/"
-method = "POST"
-body.json = { LastName = "{{${last_name}}}" }
-
-[[webhook_templates]]
-name = "Not Yet"
-url = "https://example.com/never"
-method = "POST"
-body.json = { stage = "{% abort_message('score below threshold') %}" }
-"#;
-
-fn one_minute_retries() -> DeliverySettings {
-    DeliverySettings {
-        retry_delays: vec![Interval::from_seconds(60); 3],
-        retry_jitter: 0.0,
-        ..DeliverySettings::default()
-    }
-}
+use crate::harness::{FAILING, UPSERT, one_minute_retries, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permanent_errors_refused_urls_and_aborts_are_logged_and_end_the_send() {
-    let harness = start(&format!("{UPSERT}{EXTRA}"), one_minute_retries()).await;
+    let harness = start(&format!("{UPSERT}{FAILING}"), one_minute_retries()).await;
     harness.enqueue_sends(1, "No Company", true).await;
     harness.enqueue_sends(1, "Placeholder", true).await;
     harness.enqueue_sends(1, "Not Yet", true).await;
