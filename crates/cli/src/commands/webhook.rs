@@ -1,27 +1,30 @@
 //! `leadwire webhook preview`: render one webhook template for one user and print the
-//! request it would send, like the Test tab of Braze's webhook composer. `connected_content`
-//! calls are made for real, and `connection.access_token` / `connections.<name>.access_token`
-//! are fetched with the connection's client credentials, as delivery does. Exit codes: 0
-//! rendered, 2 render error, 3 aborted.
+//! request it would send, like the Test tab of Braze's webhook composer. It renders with
+//! delivery's own [`Renderer`] (the same render context, URL policy and token rules):
+//! `connected_content` calls are made for real, and `connection.access_token` /
+//! `connections.<name>.access_token` are fetched with the connection's client credentials.
+//! Exit codes: 0 rendered, 2 render error (a connection's token that cannot be had is
+//! one), 3 aborted.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use leadwire_core::config::{
-    Config, FieldFailure, RenderFailure, RenderedRequest, WebhookTemplate,
-};
-use leadwire_engine::delivery::templates::CompiledTemplates;
-use leadwire_engine::delivery::tokens::token_url;
-use leadwire_liquid::http_fetcher::ReqwestFetcher;
-use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome};
-use leadwire_salesforce::token_client::{ClientCredentials, TokenCache};
-use serde_json::{Map, Value, json};
+use leadwire_core::activity::MessageSource;
+use leadwire_core::config::{Config, RenderedRequest};
+use leadwire_engine::delivery::DeliverySettings;
+use leadwire_engine::delivery::http::{HttpSettings, build_client};
+use leadwire_engine::delivery::render::{RenderInputs, RenderProblem, Renderer};
+use leadwire_engine::delivery::tokens::TokenRegistry;
+use leadwire_engine::delivery::url_policy::Allowlist;
+use leadwire_engine::metrics::Metrics;
+use serde_json::{Map, Value};
 
 use super::check::load_valid_config;
+use crate::config::load_settings;
 
 #[derive(Debug, Subcommand)]
 pub enum WebhookCommand {
@@ -59,7 +62,9 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
 
 async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
     let config = load_valid_config(&args.config)?;
-    let template = config.template(&args.template).with_context(|| {
+    let settings = load_settings(Some(&args.config))?;
+    let renderer = renderer(&config, &settings.delivery)?;
+    let compiled = renderer.template(&args.template).with_context(|| {
         let names: Vec<&str> = config
             .webhook_templates
             .iter()
@@ -71,132 +76,109 @@ async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
             names.join(", ")
         )
     })?;
-    let mut globals = Globals::new().with_user(&read_object(&args.user)?);
-    if let Some(path) = &args.event {
-        globals = globals.with_event_properties(&read_object(path)?);
-    }
-    if let Some(path) = &args.context {
-        globals = globals.with_canvas_entry_properties(&read_object(path)?);
-    }
-    globals = globals.with_variables(&connection_variables(&config, template).await?);
-    let rendered = render_fields(template, &globals).await?;
-    let request = template.render_request(&mut |text| {
-        rendered
-            .get(text)
-            .cloned()
-            .unwrap_or_else(|| Err(FieldFailure::Error("the field was not rendered".into())))
-    });
-    match request {
-        Ok(request) => {
-            print!("{}", format_request(&request));
-            Ok(ExitCode::SUCCESS)
+    let event = args.event.as_deref().map(read_object).transpose()?;
+    let context = args.context.as_deref().map(read_object).transpose()?;
+    let inputs = RenderInputs {
+        user: read_object(&args.user)?,
+        event_properties: event.as_ref(),
+        api_trigger_properties: None,
+        canvas_entry_properties: context.as_ref(),
+        source: &MessageSource::Manual,
+        now: chrono::Utc::now(),
+    };
+    let rendered = match renderer.render(compiled, &inputs).await {
+        Ok(rendered) => rendered,
+        Err(problem) => return Ok(report(&config, problem)),
+    };
+    let mut token_failed = false;
+    for failure in &rendered.connected_content_failures {
+        match &failure.connection {
+            Some(connection) => {
+                token_failed = true;
+                eprintln!("error: {}", failure.message);
+                eprintln!("fix: {}", token_fix(&config, connection));
+            }
+            None => eprintln!("warning: connected_content: {}", failure.message),
         }
-        Err(RenderFailure::Abort { field, reason }) => {
+    }
+    if token_failed {
+        return Ok(ExitCode::from(EXIT_RENDER_ERROR));
+    }
+    print!("{}", format_request(&rendered.request));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Delivery's renderer for this config: its `[delivery]` URL policy and CA file, a short
+/// timeout, and client secrets from the environment.
+fn renderer(config: &Config, settings: &DeliverySettings) -> anyhow::Result<Renderer> {
+    let allowlist = Arc::new(Allowlist::new(
+        settings.allowed_hosts.iter().map(String::as_str),
+    ));
+    let client = build_client(&HttpSettings {
+        timeout: Duration::from_secs(10),
+        extra_ca_file: settings.extra_ca_file.clone(),
+        allowlist: allowlist.clone(),
+    })?;
+    let tokens = Arc::new(TokenRegistry::new(
+        client.clone(),
+        Duration::from_secs(60),
+        Arc::new(Metrics::new()),
+        &config.salesforce_connections,
+    ));
+    let env = |name: &str| std::env::var(name).ok();
+    Renderer::new(config, client, allowlist, tokens, &env).context("the template does not compile")
+}
+
+/// Prints why the template did not render; the exit code says which kind of failure.
+fn report(config: &Config, problem: RenderProblem) -> ExitCode {
+    match problem {
+        RenderProblem::Aborted { field, reason } => {
             println!("aborted in {field}: {reason}");
-            Ok(ExitCode::from(EXIT_ABORTED))
+            return ExitCode::from(EXIT_ABORTED);
         }
-        Err(RenderFailure::Error { field, message }) => {
+        RenderProblem::ConnectedContent { field, message } => {
             eprintln!("error: {field}: {message}");
-            Ok(ExitCode::from(EXIT_RENDER_ERROR))
         }
+        RenderProblem::Token {
+            connection,
+            message,
+            ..
+        } => {
+            eprintln!("error: {message}");
+            eprintln!("fix: {}", token_fix(config, &connection));
+        }
+        RenderProblem::Error(message) => eprintln!("error: {message}"),
     }
+    ExitCode::from(EXIT_RENDER_ERROR)
 }
 
-/// Renders each Liquid text of the template once, performing `connected_content` calls.
-async fn render_fields(
-    template: &WebhookTemplate,
-    globals: &Globals,
-) -> anyhow::Result<HashMap<String, Result<String, FieldFailure>>> {
-    let engine = Engine::default();
-    let fetcher = ReqwestFetcher::new().context("cannot build the HTTP client")?;
-    let cache = MemoryCache::default();
-    let mut rendered = HashMap::new();
-    for text in template.liquid_texts() {
-        if rendered.contains_key(text) {
-            continue;
-        }
-        let outcome = match engine.parse(text) {
-            Err(error) => Err(FieldFailure::Error(error.to_string())),
-            Ok(parsed) => match engine
-                .render_async(&parsed, globals, &fetcher, &cache)
-                .await
-            {
-                Ok(Outcome::Rendered(output)) => Ok(output),
-                Ok(Outcome::Aborted(abort)) => Err(FieldFailure::Abort(abort.reason)),
-                Err(error) => Err(FieldFailure::Error(error.to_string())),
-            },
-        };
-        rendered.insert(text.to_owned(), outcome);
+/// How to get `name`'s token: set its client secret, or check its credentials.
+fn token_fix(config: &Config, name: &str) -> String {
+    let Some(connection) = config
+        .salesforce_connections
+        .iter()
+        .find(|connection| connection.name == name)
+    else {
+        return format!("check the connection `{name}` in the config");
+    };
+    let variable = connection
+        .client_secret_env
+        .as_deref()
+        .unwrap_or("the variable named by client_secret_env");
+    let app = format!(
+        "the Consumer Secret of the connected app whose Consumer Key is `{}`",
+        connection.client_id
+    );
+    if connection
+        .client_secret(&|name| std::env::var(name).ok())
+        .is_none()
+    {
+        return format!("{variable} is not set: export it with {app}");
     }
-    Ok(rendered)
-}
-
-/// `connections.<name>.*` for every connection and `connection.*` for the template's own,
-/// as delivery provides them: the client secret from its environment variable (empty, with a
-/// warning, when unset), and a live `access_token` for the connections the template reads
-/// tokens from.
-async fn connection_variables(
-    config: &Config,
-    template: &WebhookTemplate,
-) -> anyhow::Result<Map<String, Value>> {
-    let engine = Engine::default();
-    let compiled =
-        CompiledTemplates::compile(&engine, config).context("the template does not compile")?;
-    let token_connections = compiled
-        .get(&template.name)
-        .map(|compiled| compiled.token_connections.clone())
-        .unwrap_or_default();
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .context("cannot build the HTTP client")?;
-    let mut connections = Map::new();
-    let mut own = None;
-    for connection in &config.salesforce_connections {
-        let secret = connection.client_secret(&|name| std::env::var(name).ok());
-        let is_own = template.connection.as_deref() == Some(connection.name.as_str());
-        if secret.is_none() && (is_own || token_connections.contains(&connection.name)) {
-            eprintln!(
-                "warning: {} is not set; the client secret of `{}` is empty",
-                connection
-                    .client_secret_env
-                    .as_deref()
-                    .unwrap_or("the client secret variable"),
-                connection.name
-            );
-        }
-        let mut fields = Map::new();
-        fields.insert("name".into(), json!(connection.name));
-        fields.insert("instance_url".into(), json!(connection.instance_url));
-        fields.insert("login_url".into(), json!(connection.login_url()));
-        fields.insert("client_id".into(), json!(connection.client_id));
-        if token_connections.contains(&connection.name) {
-            let credentials = ClientCredentials {
-                token_url: token_url(connection.login_url()),
-                client_id: connection.client_id.clone(),
-                client_secret: secret.clone().unwrap_or_default(),
-            };
-            let token = TokenCache::new(http.clone(), credentials, Duration::from_secs(60))
-                .token()
-                .await
-                .with_context(|| format!("no access token for connection `{}`", connection.name))?;
-            fields.insert("access_token".into(), json!(token.access_token));
-            fields.insert("instance_url".into(), json!(token.instance_url));
-            fields.insert("token_type".into(), json!(token.token_type));
-        }
-        if is_own {
-            let mut own_fields = fields.clone();
-            own_fields.insert("client_secret".into(), json!(secret.unwrap_or_default()));
-            own = Some(own_fields);
-        }
-        connections.insert(connection.name.clone(), Value::Object(fields));
-    }
-    let mut variables = Map::new();
-    variables.insert("connections".into(), Value::Object(connections));
-    if let Some(own) = own {
-        variables.insert("connection".into(), Value::Object(own));
-    }
-    Ok(variables)
+    format!(
+        "check that {variable} holds {app}, and that {} (login_url, or instance_url when unset) answers token requests",
+        connection.login_url()
+    )
 }
 
 /// The request as HTTP/1.1 text: request line, headers, blank line, body.

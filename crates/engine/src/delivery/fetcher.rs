@@ -5,13 +5,14 @@
 //! id and secret to `…/services/oauth2/token`) is answered from the shared
 //! [`TokenRegistry`] instead of the network, so the seed's templates, kept verbatim, also
 //! make one token request per token lifetime. Failures are remembered per send, so the
-//! activity log gets a Connected Content error entry even when the template renders on.
+//! activity log gets a Connected Content error entry even when the template renders on; a
+//! failed token request names the configured connection it belongs to.
 
 use std::sync::{Arc, Mutex};
 
 use leadwire_liquid::http_fetcher::ReqwestFetcher;
 use leadwire_liquid::{ConnectedRequest, FetchError, FetchedResponse, Fetcher};
-use leadwire_salesforce::token_client::TokenError;
+use leadwire_salesforce::token_client::{ClientCredentials, TokenError};
 
 use super::tokens::{TokenRegistry, credentials_in_request};
 use super::url_policy::{Allowlist, check_url};
@@ -36,20 +37,21 @@ impl HttpFetcher {
         }
     }
 
+    /// Answers a client-credentials token request from the token caches.
     async fn token_response(
         &self,
         request: &ConnectedRequest,
-    ) -> Option<Result<FetchedResponse, FetchError>> {
-        let credentials = credentials_in_request(&request.url, request.body.as_deref())?;
+        credentials: &ClientCredentials,
+    ) -> Result<FetchedResponse, FetchError> {
         if let Err(refusal) = check_url(&request.url, &self.allowlist) {
-            return Some(Err(FetchError::Transport(refusal.to_string())));
+            return Err(FetchError::Transport(refusal.to_string()));
         }
         let json = |status: u16, body: serde_json::Value| FetchedResponse {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.to_string(),
         };
-        Some(match self.tokens.token(&credentials).await {
+        match self.tokens.token(credentials).await {
             Ok(token) => Ok(json(
                 200,
                 serde_json::json!({
@@ -74,7 +76,7 @@ impl HttpFetcher {
             Err(error @ TokenError::Transport { .. }) => {
                 Err(FetchError::Transport(error.to_string()))
             }
-        })
+        }
     }
 
     /// Refuses URLs outside the policy before any network call. No credentials are
@@ -86,10 +88,20 @@ impl HttpFetcher {
     }
 }
 
+/// A `connected_content` call that failed without failing the render.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    /// `<url> answered HTTP <status>: <body>` or `<url>: <error>`; for a connection's token
+    /// request, after ``connection `<name>`: ``.
+    pub message: String,
+    /// The configured connection whose token request failed, when it was one.
+    pub connection: Option<String>,
+}
+
 /// The fetcher one send renders with: the shared fetcher, plus a note of each failure.
 pub struct SendFetcher<'a> {
     shared: &'a HttpFetcher,
-    failures: Mutex<Vec<String>>,
+    failures: Mutex<Vec<CallFailure>>,
 }
 
 impl<'a> SendFetcher<'a> {
@@ -100,14 +112,14 @@ impl<'a> SendFetcher<'a> {
         }
     }
 
-    /// What went wrong in this send's calls: `<url>: <error>` per failed call.
-    pub fn into_failures(self) -> Vec<String> {
+    /// What went wrong in this send's calls, one per failed call.
+    pub fn into_failures(self) -> Vec<CallFailure> {
         self.failures
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn note(&self, failure: String) {
+    fn note(&self, failure: CallFailure) {
         self.failures
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -118,22 +130,37 @@ impl<'a> SendFetcher<'a> {
 #[async_trait::async_trait]
 impl Fetcher for SendFetcher<'_> {
     async fn fetch(&self, request: &ConnectedRequest) -> Result<FetchedResponse, FetchError> {
-        let result = match self.shared.token_response(request).await {
-            Some(result) => result,
+        let credentials = credentials_in_request(&request.url, request.body.as_deref());
+        let result = match &credentials {
+            Some(credentials) => self.shared.token_response(request, credentials).await,
             None => self.shared.http(request).await,
         };
-        match &result {
+        let problem = match &result {
             Ok(response) if response.status >= 400 => {
                 let mut body = response.body.clone();
                 body.truncate(body.floor_char_boundary(2048));
-                self.note(format!(
-                    "{} answered HTTP {}: {body}",
-                    request.url, response.status
-                ));
+                format!("{} answered HTTP {}: {body}", request.url, response.status)
             }
-            Ok(_) => {}
-            Err(error) => self.note(format!("{}: {error}", request.url)),
-        }
+            Ok(_) => return result,
+            // A token request's errors name its URL already.
+            Err(error) if credentials.is_some() => error.to_string(),
+            Err(error) => format!("{}: {error}", request.url),
+        };
+        let connection = credentials
+            .as_ref()
+            .and_then(|credentials| self.shared.tokens.connection_of(credentials))
+            .map(str::to_owned);
+        let message = match &connection {
+            Some(name) if result.is_ok() => {
+                format!("connection `{name}`: token request to {problem}")
+            }
+            Some(name) => format!("connection `{name}`: {problem}"),
+            None => problem,
+        };
+        self.note(CallFailure {
+            message,
+            connection,
+        });
         result
     }
 

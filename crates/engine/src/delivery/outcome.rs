@@ -11,6 +11,7 @@ use leadwire_store::JobFinish;
 use super::attempt::Attempted;
 use super::capture::CaptureWrite;
 use super::entry::{EntryMaker, failure_message};
+use super::fetcher::CallFailure;
 use super::send::SendResult;
 use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
@@ -52,14 +53,14 @@ impl DeliveryWorker {
     pub(super) fn record_verdict(
         &self,
         maker: &EntryMaker<'_>,
-        notes: &[String],
+        notes: &[CallFailure],
         verdict: Verdict,
         now: DateTime<Utc>,
         entries: &mut Vec<ActivityEntry>,
     ) -> Next {
         let first = entries.len();
         for note in notes {
-            entries.push(maker.note(ActivityType::ConnectedContentError, note, now));
+            entries.push(maker.note(ActivityType::ConnectedContentError, &note.message, now));
         }
         let entry = entry(maker, &verdict, now);
         let has_entry = entry.is_some();

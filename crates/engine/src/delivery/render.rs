@@ -1,34 +1,44 @@
-//! Rendering a send at send time: the profile as it is now, the trigger's properties, and
-//! the live tokens of the connections the template reads, into the HTTP request.
+//! Rendering a webhook template: the user, the trigger's properties, and the live tokens of
+//! the connections the template reads, into the HTTP request. Delivery renders every send
+//! with a [`Renderer`] at send time, and `leadwire webhook preview` renders with one too, so
+//! both see the same render context.
 //!
 //! Fields render in the order [`WebhookTemplate::render_request`] reads them, and the first
-//! failure stops the send: an `abort_message` aborts it, a `connected_content` error or a
+//! failure stops the render: an `abort_message` aborts it, a `connected_content` error or a
 //! token that cannot be had is a Connected Content error, anything else a render error.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
-use leadwire_core::config::{FieldFailure, RenderedRequest, SalesforceConnection};
+use leadwire_core::config::{Config, FieldFailure, RenderedRequest, SalesforceConnection};
 use leadwire_core::profile::Profile;
-use leadwire_liquid::{Engine, Globals, Outcome, RenderError, ResponseCache};
+use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome, RenderError};
 use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenError};
 use serde_json::{Map, Value, json};
 
-use super::fetcher::{HttpFetcher, SendFetcher};
-use super::templates::{CompiledTemplate, template_fields};
+use super::fetcher::{CallFailure, HttpFetcher, SendFetcher};
+use super::templates::{
+    CompiledTemplate, CompiledTemplates, TemplateCompileError, template_fields,
+};
 use super::tokens::{TokenRegistry, token_url};
+use super::url_policy::Allowlist;
 use crate::send_task::SendTask;
 
-/// Why a send did not render into a request.
+/// Why a template did not render into a request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RenderProblem {
-    /// `abort_message` (or exhausted `:retry` calls): the reason.
-    Aborted(String),
-    /// A `connected_content` call failed the render.
-    ConnectedContent(String),
-    /// A connection's token could not be had; `transient` ones are retried.
-    Token { message: String, transient: bool },
+    /// `abort_message` (or exhausted `:retry` calls) in `field`.
+    Aborted { field: String, reason: String },
+    /// A `connected_content` call in `field` failed the render.
+    ConnectedContent { field: String, message: String },
+    /// `connection`'s token could not be had; `transient` ones are retried.
+    Token {
+        connection: String,
+        message: String,
+        transient: bool,
+    },
     /// Any other render error, with the field it happened in.
     Error(String),
 }
@@ -38,35 +48,98 @@ pub enum RenderProblem {
 pub struct Rendered {
     pub request: RenderedRequest,
     /// `connected_content` calls that failed without failing the render.
-    pub connected_content_failures: Vec<String>,
+    pub connected_content_failures: Vec<CallFailure>,
     /// Secret values used in the request (tokens, client secrets), to redact by value.
     pub secrets: Vec<String>,
 }
 
-/// The shared pieces a render needs.
-pub struct RenderContext<'a> {
-    pub engine: &'a Engine,
-    pub fetcher: &'a HttpFetcher,
-    pub cache: &'a dyn ResponseCache,
-    pub tokens: &'a TokenRegistry,
-    pub connections: &'a [SalesforceConnection],
-    /// Client secrets by connection name, read from the environment at start-up.
-    pub client_secrets: &'a HashMap<String, String>,
+/// What a template renders against, besides the connections.
+#[derive(Debug, Clone)]
+pub struct RenderInputs<'a> {
+    /// The user's attributes, in `/users/track` shape.
+    pub user: Map<String, Value>,
+    pub event_properties: Option<&'a Map<String, Value>>,
+    pub api_trigger_properties: Option<&'a Map<String, Value>>,
+    pub canvas_entry_properties: Option<&'a Map<String, Value>>,
+    pub source: &'a MessageSource,
+    pub now: DateTime<Utc>,
 }
 
-impl RenderContext<'_> {
+impl<'a> RenderInputs<'a> {
+    /// The inputs of a send: its profile as it is now and its trigger's properties.
+    pub fn of_send(task: &'a SendTask, profile: &Profile, now: DateTime<Utc>) -> Self {
+        Self {
+            user: profile.to_attributes_object(),
+            event_properties: task.event_properties.as_ref(),
+            api_trigger_properties: task.api_trigger_properties.as_ref(),
+            canvas_entry_properties: task.canvas_entry_properties.as_ref(),
+            source: &task.source,
+            now,
+        }
+    }
+}
+
+/// Everything a render needs, built once from the config.
+pub struct Renderer {
+    engine: Engine,
+    templates: CompiledTemplates,
+    fetcher: HttpFetcher,
+    cache: MemoryCache,
+    tokens: Arc<TokenRegistry>,
+    connections: Vec<SalesforceConnection>,
+    /// Client secrets by connection name, read from the environment at start-up.
+    client_secrets: HashMap<String, String>,
+}
+
+impl Renderer {
+    /// Compiles the config's templates. `connected_content` calls go out on `client` within
+    /// `allowlist`; tokens come from `tokens`; client secrets are read through `env`.
+    pub fn new(
+        config: &Config,
+        client: reqwest::Client,
+        allowlist: Arc<Allowlist>,
+        tokens: Arc<TokenRegistry>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, TemplateCompileError> {
+        let engine = Engine::default();
+        let templates = CompiledTemplates::compile(&engine, config)?;
+        let client_secrets = config
+            .salesforce_connections
+            .iter()
+            .filter_map(|connection| {
+                let secret = connection.client_secret(env)?;
+                Some((connection.name.clone(), secret))
+            })
+            .collect();
+        Ok(Self {
+            engine,
+            templates,
+            fetcher: HttpFetcher::new(client, allowlist, tokens.clone()),
+            cache: MemoryCache::default(),
+            tokens,
+            connections: config.salesforce_connections.clone(),
+            client_secrets,
+        })
+    }
+
+    /// The compiled template named `name`.
+    pub fn template(&self, name: &str) -> Option<&Arc<CompiledTemplate>> {
+        self.templates.get(name)
+    }
+
+    /// The client secrets read at start-up, by connection name.
+    pub fn client_secrets(&self) -> &HashMap<String, String> {
+        &self.client_secrets
+    }
+
     pub async fn render(
         &self,
         compiled: &CompiledTemplate,
-        task: &SendTask,
-        profile: &Profile,
-        now: DateTime<Utc>,
+        inputs: &RenderInputs<'_>,
     ) -> Result<Rendered, RenderProblem> {
         let mut secrets = Vec::new();
-        let globals = self
-            .globals(compiled, task, profile, now, &mut secrets)
-            .await?;
-        let fetcher = SendFetcher::new(self.fetcher);
+        let globals = self.globals(compiled, inputs, &mut secrets).await?;
+        let fetcher = SendFetcher::new(&self.fetcher);
         let mut rendered: HashMap<&str, String> = HashMap::new();
         for (field, source) in template_fields(&compiled.template) {
             if rendered.contains_key(source) {
@@ -77,15 +150,18 @@ impl RenderContext<'_> {
             };
             let outcome = self
                 .engine
-                .render_async(template, &globals, &fetcher, self.cache)
+                .render_async(template, &globals, &fetcher, &self.cache)
                 .await;
             match outcome {
                 Ok(Outcome::Rendered(text)) => {
                     rendered.insert(source, text);
                 }
-                Ok(Outcome::Aborted(abort)) => return Err(RenderProblem::Aborted(abort.reason)),
+                Ok(Outcome::Aborted(abort)) => {
+                    let reason = abort.reason;
+                    return Err(RenderProblem::Aborted { field, reason });
+                }
                 Err(RenderError::ConnectedContent(message)) => {
-                    return Err(RenderProblem::ConnectedContent(message));
+                    return Err(RenderProblem::ConnectedContent { field, message });
                 }
                 Err(error) => return Err(RenderProblem::Error(format!("{field}: {error}"))),
             }
@@ -106,27 +182,24 @@ impl RenderContext<'_> {
         })
     }
 
+    /// The render context: user, properties, source, and the connections' variables.
     async fn globals(
         &self,
         compiled: &CompiledTemplate,
-        task: &SendTask,
-        profile: &Profile,
-        now: DateTime<Utc>,
+        inputs: &RenderInputs<'_>,
         secrets: &mut Vec<String>,
     ) -> Result<Globals, RenderProblem> {
-        let mut globals = Globals::new()
-            .with_now(now)
-            .with_user(&profile.to_attributes_object());
-        if let Some(properties) = &task.event_properties {
+        let mut globals = Globals::new().with_now(inputs.now).with_user(&inputs.user);
+        if let Some(properties) = inputs.event_properties {
             globals = globals.with_event_properties(properties);
         }
-        if let Some(properties) = &task.api_trigger_properties {
+        if let Some(properties) = inputs.api_trigger_properties {
             globals = globals.with_api_trigger_properties(properties);
         }
-        if let Some(properties) = &task.canvas_entry_properties {
+        if let Some(properties) = inputs.canvas_entry_properties {
             globals = globals.with_canvas_entry_properties(properties);
         }
-        match &task.source {
+        match inputs.source {
             MessageSource::Campaign { campaign } => {
                 globals = globals.with_campaign(&object(json!({"name": campaign})));
             }
@@ -139,7 +212,7 @@ impl RenderContext<'_> {
         }
         let mut connections = Map::new();
         let mut own = None;
-        for connection in self.connections {
+        for connection in &self.connections {
             let mut fields = object(json!({
                 "name": connection.name,
                 "instance_url": connection.instance_url,
@@ -178,6 +251,7 @@ impl RenderContext<'_> {
     ) -> Result<AccessToken, RenderProblem> {
         let Some(secret) = secret else {
             return Err(RenderProblem::Token {
+                connection: connection.name.clone(),
                 message: format!(
                     "connection `{}` has no client secret: set the environment variable {}",
                     connection.name,
@@ -202,6 +276,7 @@ impl RenderContext<'_> {
                 }
             };
             RenderProblem::Token {
+                connection: connection.name.clone(),
                 message: format!("connection `{}`: {error}", connection.name),
                 transient,
             }

@@ -24,9 +24,10 @@ use uuid::Uuid;
 
 use super::capture::CaptureWrite;
 use super::entry::EntryMaker;
+use super::fetcher::CallFailure;
 use super::outcome::{Ending, Next};
 use super::redact::Redactor;
-use super::render::{RenderContext, RenderProblem, Rendered};
+use super::render::{RenderInputs, RenderProblem, Rendered};
 use super::templates::CompiledTemplate;
 use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
@@ -205,7 +206,7 @@ impl DeliveryWorker {
         attempt: u32,
         now: DateTime<Utc>,
     ) -> Result<Sending<'a>, Verdict> {
-        let Some(compiled) = self.templates.get(&task.template) else {
+        let Some(compiled) = self.renderer.template(&task.template) else {
             let message = format!("webhook template `{}` is not in the config", task.template);
             return Err(Verdict::Unrenderable(message));
         };
@@ -236,24 +237,15 @@ impl DeliveryWorker {
         sending: &Sending<'_>,
         now: DateTime<Utc>,
     ) -> Result<Rendered, RenderProblem> {
-        let context = RenderContext {
-            engine: &self.engine,
-            fetcher: &self.fetcher,
-            cache: &self.cache,
-            tokens: &self.tokens,
-            connections: &self.config.salesforce_connections,
-            client_secrets: &self.client_secrets,
-        };
-        context
-            .render(sending.compiled, sending.task, sending.profile, now)
-            .await
+        let inputs = RenderInputs::of_send(sending.task, sending.profile, now);
+        self.renderer.render(sending.compiled, &inputs).await
     }
 
     /// Records a verdict that ends the send.
     fn finish(
         &self,
         maker: &EntryMaker<'_>,
-        notes: &[String],
+        notes: &[CallFailure],
         verdict: Verdict,
         now: DateTime<Utc>,
         entries: &mut Vec<ActivityEntry>,

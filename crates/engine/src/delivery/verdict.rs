@@ -124,12 +124,14 @@ impl DeliveryWorker {
         now: DateTime<Utc>,
     ) -> Verdict {
         match problem {
-            RenderProblem::Aborted(reason) => Verdict::Aborted(reason),
-            RenderProblem::ConnectedContent(message) => Verdict::ConnectedContent {
+            RenderProblem::Aborted { reason, .. } => Verdict::Aborted(reason),
+            RenderProblem::ConnectedContent { message, .. } => Verdict::ConnectedContent {
                 message,
                 retry_at: None,
             },
-            RenderProblem::Token { message, transient } => Verdict::ConnectedContent {
+            RenderProblem::Token {
+                message, transient, ..
+            } => Verdict::ConnectedContent {
                 retry_at: transient
                     .then(|| self.retry_at(attempt, None, now))
                     .flatten(),

@@ -5,23 +5,21 @@
 //! `record.rs`) writes a batch of those results in one transaction; [`DeliveryWorker::run`]
 //! (in `runner.rs`) loops claim → process → record.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
-use leadwire_liquid::{Engine, MemoryCache};
 use leadwire_store::Store;
 
 use super::backoff::ConnectionBackoffs;
 use super::breaker::CircuitBreakers;
 use super::clock::Clock;
-use super::fetcher::HttpFetcher;
 use super::http::{ClientBuildError, HttpSettings, build_client};
 use super::redact::Redactor;
+use super::render::Renderer;
 use super::retry::RetrySchedule;
 use super::settings::DeliverySettings;
-use super::templates::{CompiledTemplates, TemplateCompileError};
+use super::templates::TemplateCompileError;
 use super::tokens::TokenRegistry;
 use super::url_policy::Allowlist;
 use crate::metrics::Metrics;
@@ -58,18 +56,14 @@ pub struct DeliveryWorker {
     pub(super) settings: DeliverySettings,
     pub(super) metrics: Arc<Metrics>,
     pub(super) clock: Arc<dyn Clock>,
-    pub(super) engine: Engine,
-    pub(super) templates: CompiledTemplates,
+    pub(super) renderer: Renderer,
     pub(super) client: reqwest::Client,
     pub(super) allowlist: Arc<Allowlist>,
-    pub(super) fetcher: HttpFetcher,
-    pub(super) cache: MemoryCache,
     pub(super) tokens: Arc<TokenRegistry>,
     pub(super) breakers: CircuitBreakers,
     pub(super) backoffs: ConnectionBackoffs,
     pub(super) schedule: RetrySchedule,
     pub(super) redactor: Redactor,
-    pub(super) client_secrets: HashMap<String, String>,
     pub(super) limits: AttributeLimits,
 }
 
@@ -92,25 +86,25 @@ impl DeliveryWorker {
             extra_ca_file: settings.extra_ca_file.clone(),
             allowlist: allowlist.clone(),
         })?;
-        let engine = Engine::default();
-        let templates = CompiledTemplates::compile(&engine, &config)?;
         let tokens = Arc::new(TokenRegistry::new(
             client.clone(),
             std::time::Duration::from_secs(settings.token_ttl.seconds()),
             metrics.clone(),
             &config.salesforce_connections,
         ));
+        let renderer = Renderer::new(
+            &config,
+            client.clone(),
+            allowlist.clone(),
+            tokens.clone(),
+            &*env,
+        )?;
         let mut redactor = Redactor::new(settings.secret_names.iter().cloned());
-        let mut client_secrets = HashMap::new();
-        for connection in &config.salesforce_connections {
-            if let Some(secret) = connection.client_secret(&*env) {
-                redactor.add_secret_value(&secret);
-                client_secrets.insert(connection.name.clone(), secret);
-            }
+        for secret in renderer.client_secrets().values() {
+            redactor.add_secret_value(secret);
         }
         Ok(Self {
-            fetcher: HttpFetcher::new(client.clone(), allowlist.clone(), tokens.clone()),
-            cache: MemoryCache::default(),
+            renderer,
             breakers: CircuitBreakers::new(settings.breaker()),
             backoffs: ConnectionBackoffs::new(
                 settings.connection_backoff.as_delta(),
@@ -122,13 +116,10 @@ impl DeliveryWorker {
             settings,
             metrics,
             clock,
-            engine,
-            templates,
             client,
             allowlist,
             tokens,
             redactor,
-            client_secrets,
             limits: AttributeLimits::default(),
         })
     }
