@@ -3,39 +3,9 @@
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-
-use super::http::{AttemptResult, OutboundRequest, attempt};
-use super::policy::Cleared;
+use super::http::attempt;
+use super::stages::{Attempted, Cleared};
 use super::worker::DeliveryWorker;
-
-/// A request and what came of it.
-#[derive(Debug)]
-pub struct Attempted {
-    pub request: OutboundRequest,
-    pub result: AttemptResult,
-    /// The template's connection, or the host (see [`Cleared::connection`]).
-    pub connection: String,
-    /// Whether the request went out: false for a host paused by the breaker.
-    pub sent: bool,
-    /// When the attempt ended.
-    pub at: DateTime<Utc>,
-}
-
-impl Attempted {
-    /// The token of the request's `Authorization: Bearer …` (or `OAuth …`) header.
-    pub fn bearer_token(&self) -> Option<&str> {
-        let value = self
-            .request
-            .headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-            .map(|(_, value)| value.trim())?;
-        let (scheme, token) = value.split_once(' ')?;
-        (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
-            .then(|| token.trim())
-    }
-}
 
 impl DeliveryWorker {
     /// Sends `cleared`. A name that resolves to an address the policy refuses is not

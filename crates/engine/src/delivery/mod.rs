@@ -10,7 +10,8 @@
 //!   `process` (`send.rs`), `record` (`record.rs`), `run_once` / `drain` / `run`
 //!   (`runner.rs`).
 //! - A send's stages: [`render`] → [`policy`] → [`attempt`] → [`verdict`] → [`outcome`]
-//!   (entries, metrics and the log line, from the verdict).
+//!   (entries, metrics and the log line, from the verdict); the values they pass on are
+//!   in [`stages`].
 
 pub mod attempt;
 pub mod backoff;
@@ -30,6 +31,7 @@ pub mod retry;
 pub mod runner;
 pub mod send;
 pub mod settings;
+pub mod stages;
 pub mod templates;
 pub mod tokens;
 pub mod url_policy;
@@ -37,7 +39,8 @@ pub mod verdict;
 pub mod worker;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use outcome::SendResult;
 pub use record::RecordSummary;
-pub use send::{Processed, SendResult};
+pub use send::Processed;
 pub use settings::DeliverySettings;
 pub use worker::{DeliveryBuildError, DeliveryWorker, WorkerInputs};

@@ -8,16 +8,25 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::{ActivityEntry, ActivityType};
 use leadwire_store::JobFinish;
 
-use super::attempt::Attempted;
 use super::capture::CaptureWrite;
 use super::entry::{EntryMaker, failure_message};
 use super::fetcher::CallFailure;
-use super::send::SendResult;
+use super::stages::Attempted;
 use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
 
 /// The longest reason a log line carries.
 const REASON_CHARS: usize = 200;
+
+/// How a send ended this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendResult {
+    Delivered,
+    Retrying,
+    Deferred,
+    Failed,
+    Aborted,
+}
 
 /// How a job ends this time.
 #[derive(Debug)]

@@ -5,43 +5,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::attempt::Attempted;
 use super::http::{AttemptResult, OutboundRequest};
 use super::render::Rendered;
 use super::retry::synthetic_status;
-use super::send::Sending;
+use super::stages::{Attempted, Blocked, Cleared, Sending};
 use super::url_policy::check_url;
 use super::worker::DeliveryWorker;
 use crate::send_task::IDEMPOTENCY_HEADER;
-
-/// A request the policies let through.
-#[derive(Debug)]
-pub struct Cleared {
-    pub request: OutboundRequest,
-    /// The breaker's key.
-    pub host: String,
-    /// The template's connection, or the host when it names none: the back-off key and
-    /// the label of the connection's metrics.
-    pub connection: String,
-}
-
-/// Why a request does not go out now.
-#[derive(Debug)]
-pub enum Blocked {
-    /// The URL policy refused the URL.
-    Refused(String),
-    /// The connection rests after `REQUEST_LIMIT_EXCEEDED`.
-    Resting {
-        until: DateTime<Utc>,
-        reason: String,
-    },
-    /// The breaker pauses the host: an attempt recorded as 598 without going out, and how
-    /// long the pause lasts.
-    Paused {
-        attempted: Box<Attempted>,
-        wait: Duration,
-    },
-}
 
 impl DeliveryWorker {
     /// Checks the rendered request of `sending` against every policy, in that order.

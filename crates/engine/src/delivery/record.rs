@@ -10,7 +10,8 @@ use leadwire_core::activity::ActivityType;
 use leadwire_store::{BufferedTransaction, NewTask, StoreError, StoreResult};
 
 use super::capture;
-use super::send::{Processed, SendResult};
+use super::outcome::SendResult;
+use super::send::Processed;
 use super::worker::DeliveryWorker;
 use crate::journeys::receipts;
 

@@ -25,24 +25,14 @@ use uuid::Uuid;
 use super::capture::CaptureWrite;
 use super::entry::EntryMaker;
 use super::fetcher::CallFailure;
-use super::outcome::{Ending, Next};
+use super::outcome::{Ending, Next, SendResult};
 use super::redact::Redactor;
 use super::render::{RenderInputs, RenderProblem, Rendered};
-use super::templates::CompiledTemplate;
+use super::stages::Sending;
 use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
 use crate::journeys::receipts::UnreceivedSend;
 use crate::send_task::{FollowUp, SendTask};
-
-/// How a send ended this time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SendResult {
-    Delivered,
-    Retrying,
-    Deferred,
-    Failed,
-    Aborted,
-}
 
 /// The profiles of a claimed batch by internal id, or why they could not be read.
 pub type BatchProfiles = Result<HashMap<Uuid, Profile>, String>;
@@ -62,15 +52,6 @@ pub struct Processed {
     /// A campaign send that ended for good without reaching the user: its receipt is
     /// taken back when the outcome is recorded.
     pub unreceived: Option<UnreceivedSend>,
-}
-
-/// What every stage of one send reads.
-pub struct Sending<'a> {
-    pub task: &'a SendTask,
-    pub compiled: &'a CompiledTemplate,
-    pub profile: &'a Profile,
-    /// The try this is, from 1.
-    pub attempt: u32,
 }
 
 impl DeliveryWorker {

@@ -8,12 +8,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::attempt::Attempted;
 use super::capture::{CaptureWrite, captured};
-use super::policy::Blocked;
 use super::render::RenderProblem;
 use super::retry::{Classification, classify, parse_retry_after};
-use super::send::Sending;
+use super::stages::{Attempted, Blocked, Sending};
 use super::worker::DeliveryWorker;
 
 /// What one pass of a send came to. (Attempts are boxed: a verdict travels through
