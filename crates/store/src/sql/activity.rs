@@ -1,39 +1,43 @@
-//! The activity log and in-transaction job endings in SQL, for both databases.
-//! [`implement_activity!`] expands, inside a backend's module, to the free functions that
-//! `implement_store!` calls: `activity_insert`, `activity_query`, `activity_get`,
-//! `activity_prune` and `finish_job`.
+//! The activity log in SQL, for both databases: entries are appended once (a repeated id
+//! is ignored), listed newest first in keyset pages, and pruned by age.
 
+use std::fmt::Write as _;
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
 use leadwire_core::activity::{ActivityEntry, MessageSource};
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
+use uuid::Uuid;
 
+use super::database::{Column, Param, ParamRef, SqlDatabase};
+use super::statement;
+use crate::activity::{ActivityCursor, ActivityPage, ActivityQuery};
 use crate::error::{StoreError, StoreResult};
 
-pub(crate) const INSERT_ACTIVITY: &str = "INSERT INTO activity_log \
+const INSERT_ACTIVITY: &str = "INSERT INTO activity_log \
      (id, time, activity_type, campaign, canvas, step, user_id, external_id, status, send_id, entry) ";
-pub(crate) const INSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT (id) DO NOTHING";
-pub(crate) const SELECT_ACTIVITY: &str = "SELECT entry FROM activity_log WHERE 1 = 1";
-pub(crate) const ACTIVITY_BY_ID: &str = "SELECT entry FROM activity_log WHERE id = $1";
-pub(crate) const PRUNE_ACTIVITY: &str = "DELETE FROM activity_log WHERE time < $1";
-pub(crate) const DEFER_JOB: &str = "UPDATE jobs SET run_at = $3, last_error = $4, \
-     attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
-     lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
+const INSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT (id) DO NOTHING";
+const SELECT_ACTIVITY: &str = "SELECT entry FROM activity_log WHERE 1 = 1";
+const ACTIVITY_BY_ID: &str = "SELECT entry FROM activity_log WHERE id = $1";
+const PRUNE_ACTIVITY: &str = "DELETE FROM activity_log WHERE time < $1";
 
 /// The filter columns of one entry.
-pub(crate) struct ActivityRow {
-    pub id: String,
-    pub time: i64,
-    pub activity_type: &'static str,
-    pub campaign: Option<String>,
-    pub canvas: Option<String>,
-    pub step: Option<String>,
-    pub user_id: String,
-    pub external_id: Option<String>,
-    pub status: Option<i32>,
-    pub send_id: String,
-    pub entry: String,
+struct ActivityRow {
+    id: String,
+    time: i64,
+    activity_type: &'static str,
+    campaign: Option<String>,
+    canvas: Option<String>,
+    step: Option<String>,
+    user_id: String,
+    external_id: Option<String>,
+    status: Option<i32>,
+    send_id: String,
+    entry: String,
 }
 
 impl ActivityRow {
-    pub(crate) fn new(entry: &ActivityEntry) -> StoreResult<Self> {
+    fn new(entry: &ActivityEntry) -> StoreResult<Self> {
         let (campaign, canvas, step) = match &entry.source {
             MessageSource::Campaign { campaign } => (Some(campaign.clone()), None, None),
             MessageSource::Canvas { canvas, step } => {
@@ -57,180 +61,210 @@ impl ActivityRow {
     }
 }
 
-pub(crate) fn decode_entry(text: &str) -> StoreResult<ActivityEntry> {
+fn decode_entry(text: &str) -> StoreResult<ActivityEntry> {
     serde_json::from_str(text).map_err(|source| StoreError::Corrupt {
         what: "activity entry",
         source,
     })
 }
 
-macro_rules! implement_activity {
-    ($db:ty) => {
-        async fn activity_insert(
-            connection: &mut <$db as sqlx::Database>::Connection,
-            entries: &[leadwire_core::activity::ActivityEntry],
-        ) -> $crate::error::StoreResult<()> {
-            use $crate::sql::activity::{ActivityRow, INSERT_ACTIVITY, INSERT_ACTIVITY_CONFLICT};
-            let rows = entries
-                .iter()
-                .map(ActivityRow::new)
-                .collect::<$crate::error::StoreResult<Vec<_>>>()?;
-            for chunk in rows.chunks(500) {
-                let mut query = sqlx::QueryBuilder::<$db>::new(INSERT_ACTIVITY);
-                query.push_values(chunk, |mut values, row| {
-                    values
-                        .push_bind(row.id.as_str())
-                        .push_bind(row.time)
-                        .push_bind(row.activity_type)
-                        .push_bind(row.campaign.as_deref())
-                        .push_bind(row.canvas.as_deref())
-                        .push_bind(row.step.as_deref())
-                        .push_bind(row.user_id.as_str())
-                        .push_bind(row.external_id.as_deref())
-                        .push_bind(row.status)
-                        .push_bind(row.send_id.as_str())
-                        .push_bind(row.entry.as_str());
-                });
-                query.push(INSERT_ACTIVITY_CONFLICT);
-                query.build().execute(&mut *connection).await?;
-            }
-            Ok(())
-        }
+/// Entries per multi-row INSERT.
+const ENTRIES_PER_INSERT: usize = 500;
 
-        async fn activity_query(
-            pool: &sqlx::Pool<$db>,
-            filter: &$crate::activity::ActivityQuery,
-        ) -> $crate::error::StoreResult<$crate::activity::ActivityPage> {
-            let mut query = sqlx::QueryBuilder::<$db>::new($crate::sql::activity::SELECT_ACTIVITY);
-            if let Some(kind) = filter.activity_type {
-                query.push(" AND activity_type = ").push_bind(kind.as_str());
-            }
-            for (column, value) in [
-                ("campaign", &filter.campaign),
-                ("canvas", &filter.canvas),
-                ("step", &filter.step),
-            ] {
-                if let Some(value) = value {
-                    query
-                        .push(format!(" AND {column} = "))
-                        .push_bind(value.clone());
-                }
-            }
-            if let Some(user) = &filter.user {
-                query
-                    .push(" AND (user_id = ")
-                    .push_bind(user.clone())
-                    .push(" OR external_id = ")
-                    .push_bind(user.clone())
-                    .push(")");
-            }
-            if let Some(status) = filter.status {
-                query.push(" AND status = ").push_bind(i32::from(status));
-            }
-            if let Some(since) = filter.since {
-                query
-                    .push(" AND time >= ")
-                    .push_bind(since.timestamp_micros());
-            }
-            if let Some(send_id) = filter.send_id {
-                query.push(" AND send_id = ").push_bind(send_id.to_string());
-            }
-            if let Some(before) = filter.before {
-                query
-                    .push(" AND (time < ")
-                    .push_bind(before.time_micros)
-                    .push(" OR (time = ")
-                    .push_bind(before.time_micros)
-                    .push(" AND id < ")
-                    .push_bind(before.id.to_string())
-                    .push("))");
-            }
-            if let Some(after) = filter.after {
-                query
-                    .push(" AND (time > ")
-                    .push_bind(after.time_micros)
-                    .push(" OR (time = ")
-                    .push_bind(after.time_micros)
-                    .push(" AND id > ")
-                    .push_bind(after.id.to_string())
-                    .push("))");
-            }
-            let order = if filter.after.is_some() {
-                "ASC"
-            } else {
-                "DESC"
-            };
-            let limit = filter.page_size();
-            query
-                .push(format!(" ORDER BY time {order}, id {order} LIMIT "))
-                .push_bind(i64::from(limit));
-            let documents: Vec<String> = query.build_query_scalar().fetch_all(pool).await?;
-            let entries = documents
-                .iter()
-                .map(|document| $crate::sql::activity::decode_entry(document))
-                .collect::<$crate::error::StoreResult<Vec<_>>>()?;
-            let next = (entries.len() == limit as usize)
-                .then(|| entries.last().map($crate::activity::ActivityCursor::of))
-                .flatten();
-            Ok($crate::activity::ActivityPage { entries, next })
-        }
+/// The activity log's statements on database `Self`.
+pub(crate) trait ActivitySql: SqlDatabase {
+    /// Appends `entries`; an entry whose id is already logged is left as it is.
+    fn insert_entries(
+        connection: &mut Self::Connection,
+        entries: &[ActivityEntry],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
-        async fn activity_get(
-            pool: &sqlx::Pool<$db>,
-            id: uuid::Uuid,
-        ) -> $crate::error::StoreResult<Option<leadwire_core::activity::ActivityEntry>> {
-            let document: Option<String> =
-                sqlx::query_scalar($crate::sql::activity::ACTIVITY_BY_ID)
-                    .bind(id.to_string())
-                    .fetch_optional(pool)
-                    .await?;
-            document
-                .as_deref()
-                .map($crate::sql::activity::decode_entry)
-                .transpose()
-        }
+    /// One page of the entries `filter` matches: newest first, or oldest first after a
+    /// cursor.
+    fn query_page(
+        pool: &Pool<Self>,
+        filter: &ActivityQuery,
+    ) -> impl Future<Output = StoreResult<ActivityPage>> + Send;
 
-        async fn activity_prune(
-            connection: &mut <$db as sqlx::Database>::Connection,
-            before: chrono::DateTime<chrono::Utc>,
-        ) -> $crate::error::StoreResult<u64> {
-            let done = sqlx::query($crate::sql::activity::PRUNE_ACTIVITY)
-                .bind(before.timestamp_micros())
-                .execute(&mut *connection)
-                .await?;
-            Ok(done.rows_affected())
-        }
+    /// The entry with this id, if it is still logged.
+    fn entry_by_id(
+        pool: &Pool<Self>,
+        id: Uuid,
+    ) -> impl Future<Output = StoreResult<Option<ActivityEntry>>> + Send;
 
-        async fn finish_job(
-            connection: &mut <$db as sqlx::Database>::Connection,
-            job: &$crate::queue::ClaimedJob,
-            finish: &$crate::activity::JobFinish,
-        ) -> $crate::error::StoreResult<bool> {
-            use $crate::activity::JobFinish;
-            use $crate::sql::shared;
-            let token = job.lease_token.to_string();
-            let query = match finish {
-                JobFinish::Complete => sqlx::query(shared::COMPLETE).bind(job.id).bind(token),
-                JobFinish::RetryAt { at, error } => sqlx::query(shared::RETRY_AT)
-                    .bind(job.id)
-                    .bind(token)
-                    .bind(at.timestamp_micros())
-                    .bind(error.clone()),
-                JobFinish::Defer { at, reason } => sqlx::query($crate::sql::activity::DEFER_JOB)
-                    .bind(job.id)
-                    .bind(token)
-                    .bind(at.timestamp_micros())
-                    .bind(reason.clone()),
-                JobFinish::Fail { error, now } => sqlx::query(shared::FAIL)
-                    .bind(job.id)
-                    .bind(token)
-                    .bind(now.timestamp_micros())
-                    .bind(error.clone()),
-            };
-            let done = query.execute(&mut *connection).await?;
-            Ok(done.rows_affected() > 0)
-        }
-    };
+    /// Deletes the entries older than `before`; returns how many went.
+    fn prune(
+        connection: &mut Self::Connection,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
-pub(crate) use implement_activity;
+impl<DB> ActivitySql for DB
+where
+    DB: SqlDatabase,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'q> &'q str: ParamRef<'q, DB>,
+    for<'q> Option<&'q str>: ParamRef<'q, DB>,
+    String: Column<DB>,
+    i64: Param<DB>,
+    i32: Param<DB>,
+    Option<i32>: Param<DB>,
+{
+    async fn insert_entries(
+        connection: &mut DB::Connection,
+        entries: &[ActivityEntry],
+    ) -> StoreResult<()> {
+        let rows = entries
+            .iter()
+            .map(ActivityRow::new)
+            .collect::<StoreResult<Vec<_>>>()?;
+        for chunk in rows.chunks(ENTRIES_PER_INSERT) {
+            let mut sql = statement::values(INSERT_ACTIVITY, chunk.len(), 11);
+            sql.push_str(INSERT_ACTIVITY_CONFLICT);
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(row.id.as_str())
+                    .bind(row.time)
+                    .bind(row.activity_type)
+                    .bind(row.campaign.as_deref())
+                    .bind(row.canvas.as_deref())
+                    .bind(row.step.as_deref())
+                    .bind(row.user_id.as_str())
+                    .bind(row.external_id.as_deref())
+                    .bind(row.status)
+                    .bind(row.send_id.as_str())
+                    .bind(row.entry.as_str());
+            }
+            query.execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+
+    async fn query_page(pool: &Pool<DB>, filter: &ActivityQuery) -> StoreResult<ActivityPage> {
+        let limit = filter.page_size();
+        let (sql, values) = page_statement(filter);
+        let mut query = sqlx::query_scalar(&sql);
+        for value in values {
+            query = match value {
+                FilterValue::Text(text) => query.bind(text),
+                FilterValue::Integer(micros) => query.bind(micros),
+                FilterValue::Status(status) => query.bind(status),
+            };
+        }
+        let documents: Vec<String> = query.fetch_all(pool).await?;
+        let entries = documents
+            .iter()
+            .map(|document| decode_entry(document))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next = (entries.len() == limit as usize)
+            .then(|| entries.last().map(ActivityCursor::of))
+            .flatten();
+        Ok(ActivityPage { entries, next })
+    }
+
+    async fn entry_by_id(pool: &Pool<DB>, id: Uuid) -> StoreResult<Option<ActivityEntry>> {
+        let document: Option<String> = sqlx::query_scalar(ACTIVITY_BY_ID)
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await?;
+        document.as_deref().map(decode_entry).transpose()
+    }
+
+    async fn prune(connection: &mut DB::Connection, before: DateTime<Utc>) -> StoreResult<u64> {
+        let done = sqlx::query(PRUNE_ACTIVITY)
+            .bind(before.timestamp_micros())
+            .execute(&mut *connection)
+            .await?;
+        Ok(DB::rows_affected(&done))
+    }
+}
+
+/// A value bound by an activity query, in parameter order.
+enum FilterValue {
+    Text(String),
+    Integer(i64),
+    Status(i32),
+}
+
+/// The query for one page of `filter`'s entries, with the values of its parameters.
+fn page_statement(filter: &ActivityQuery) -> (String, Vec<FilterValue>) {
+    let mut sql = String::from(SELECT_ACTIVITY);
+    let mut values = Vec::new();
+    let mut condition = |sql: &mut String, text: &str, value: FilterValue| {
+        values.push(value);
+        write!(sql, "{text}${}", values.len()).ok();
+    };
+    if let Some(kind) = filter.activity_type {
+        let kind = FilterValue::Text(kind.as_str().to_owned());
+        condition(&mut sql, " AND activity_type = ", kind);
+    }
+    for (column, value) in [
+        ("campaign", &filter.campaign),
+        ("canvas", &filter.canvas),
+        ("step", &filter.step),
+    ] {
+        if let Some(value) = value {
+            let text = format!(" AND {column} = ");
+            condition(&mut sql, &text, FilterValue::Text(value.clone()));
+        }
+    }
+    if let Some(user) = &filter.user {
+        condition(
+            &mut sql,
+            " AND (user_id = ",
+            FilterValue::Text(user.clone()),
+        );
+        condition(
+            &mut sql,
+            " OR external_id = ",
+            FilterValue::Text(user.clone()),
+        );
+        sql.push(')');
+    }
+    if let Some(status) = filter.status {
+        condition(
+            &mut sql,
+            " AND status = ",
+            FilterValue::Status(i32::from(status)),
+        );
+    }
+    if let Some(since) = filter.since {
+        condition(
+            &mut sql,
+            " AND time >= ",
+            FilterValue::Integer(since.timestamp_micros()),
+        );
+    }
+    if let Some(send_id) = filter.send_id {
+        condition(
+            &mut sql,
+            " AND send_id = ",
+            FilterValue::Text(send_id.to_string()),
+        );
+    }
+    for (cursor, comparison) in [(filter.before, "<"), (filter.after, ">")] {
+        if let Some(cursor) = cursor {
+            let micros = || FilterValue::Integer(cursor.time_micros);
+            condition(&mut sql, &format!(" AND (time {comparison} "), micros());
+            condition(&mut sql, " OR (time = ", micros());
+            let id = FilterValue::Text(cursor.id.to_string());
+            condition(&mut sql, &format!(" AND id {comparison} "), id);
+            sql.push_str("))");
+        }
+    }
+    let order = if filter.after.is_some() {
+        "ASC"
+    } else {
+        "DESC"
+    };
+    let limit = FilterValue::Integer(i64::from(filter.page_size()));
+    condition(
+        &mut sql,
+        &format!(" ORDER BY time {order}, id {order} LIMIT "),
+        limit,
+    );
+    (sql, values)
+}

@@ -1,47 +1,55 @@
-//! SQL for the campaign and Canvas runtime state ([`crate::journeys`]), shared by both
-//! databases; [`implement_journeys!`] implements the traits inside each backend's module.
+//! The campaign and Canvas runtime state ([`crate::journeys`]) in SQL, for both
+//! databases: canvas entries and the marks that control re-entry, campaign receipts and
+//! rate windows. Rows read inside a write transaction are locked on PostgreSQL.
 
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
 use leadwire_core::campaign::RateWindow;
 use leadwire_core::canvas::{CanvasUserState, TimedEvent};
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
+use uuid::Uuid;
 
+use super::database::{Column, ParamRef, SqlDatabase};
+use super::shared::encode;
 use crate::error::{StoreError, StoreResult};
 use crate::journeys::{CampaignReceipt, CanvasEntry};
-use crate::model::from_micros;
+use crate::model::{from_micros, to_micros};
 
 const ENTRY_COLUMNS: &str =
     "SELECT id, profile_id, state, actions, awaiting_action FROM canvas_entries";
-pub(crate) fn entry_by_id() -> String {
+fn entry_by_id() -> String {
     format!("{ENTRY_COLUMNS} WHERE id = $1")
 }
-pub(crate) fn active_entries() -> String {
+fn active_entries() -> String {
     format!("{ENTRY_COLUMNS} WHERE profile_id = $1 AND active = 1 ORDER BY entered_at, id")
 }
-pub(crate) fn user_entries() -> String {
+fn user_entries() -> String {
     format!(
         "{ENTRY_COLUMNS} WHERE profile_id = $1 AND ($2 IS NULL OR canvas = $2) ORDER BY entered_at, id"
     )
 }
-pub(crate) const LAST_ENTRY: &str =
+const LAST_ENTRY: &str =
     "SELECT last_entered_at FROM canvas_entry_marks WHERE profile_id = $1 AND canvas = $2";
 /// Claims an entry: inserts the mark, or moves it when the previous entry is at or before
 /// the re-entry cutoff ($4; NULL: never). One row changed means the user may enter.
-pub(crate) const CLAIM_ENTRY: &str = "INSERT INTO canvas_entry_marks \
+const CLAIM_ENTRY: &str = "INSERT INTO canvas_entry_marks \
      (profile_id, canvas, last_entered_at) VALUES ($1, $2, $3) \
      ON CONFLICT (profile_id, canvas) DO UPDATE SET last_entered_at = excluded.last_entered_at \
      WHERE canvas_entry_marks.last_entered_at <= $4";
-pub(crate) const UPSERT_ENTRY: &str = "INSERT INTO canvas_entries \
+const UPSERT_ENTRY: &str = "INSERT INTO canvas_entries \
      (id, profile_id, canvas, state, actions, active, awaiting_action, entered_at, updated_at, \
      exited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET \
      state = excluded.state, actions = excluded.actions, active = excluded.active, \
      awaiting_action = excluded.awaiting_action, updated_at = excluded.updated_at, \
      exited_at = excluded.exited_at";
 /// Deletes up to $2 entries whose user exited before $1.
-pub(crate) const PRUNE_ENTRIES: &str = "DELETE FROM canvas_entries WHERE id IN \
+const PRUNE_ENTRIES: &str = "DELETE FROM canvas_entries WHERE id IN \
      (SELECT id FROM canvas_entries WHERE active = 0 AND exited_at < $1 LIMIT $2)";
-pub(crate) const RECEIPT: &str = "SELECT last_received_at, last_exception_at, \
+const RECEIPT: &str = "SELECT last_received_at, last_exception_at, \
      pending_send_id, previous_received_at \
      FROM campaign_receipts WHERE profile_id = $1 AND campaign = $2";
-pub(crate) const UPSERT_RECEIPT: &str = "INSERT INTO campaign_receipts \
+const UPSERT_RECEIPT: &str = "INSERT INTO campaign_receipts \
      (profile_id, campaign, last_received_at, last_exception_at, pending_send_id, \
      previous_received_at) VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (profile_id, campaign) DO UPDATE SET \
@@ -61,18 +69,17 @@ pub(crate) fn decode_receipt(row: Option<ReceiptRow>) -> CampaignReceipt {
         previous_received_at: previous.map(from_micros),
     }
 }
-pub(crate) const PROFILE_IDS_AFTER: &str =
+const PROFILE_IDS_AFTER: &str =
     "SELECT id FROM profiles WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT $2";
-pub(crate) const RATE_WINDOW: &str = "SELECT minute_start, sent FROM rate_windows WHERE name = $1";
-pub(crate) const UPSERT_RATE_WINDOW: &str = "INSERT INTO rate_windows (name, minute_start, sent) \
+const RATE_WINDOW: &str = "SELECT minute_start, sent FROM rate_windows WHERE name = $1";
+const UPSERT_RATE_WINDOW: &str = "INSERT INTO rate_windows (name, minute_start, sent) \
      VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET \
      minute_start = excluded.minute_start, sent = excluded.sent";
-pub(crate) const COMPLETE_JOB: &str = "DELETE FROM jobs WHERE id = $1 AND lease_token = $2";
 
 /// An entry row: id, profile id, state document, actions document, awaiting flag.
-pub(crate) type EntryRow = (String, String, String, String, i32);
+type EntryRow = (String, String, String, String, i32);
 
-pub(crate) fn decode_entry(row: EntryRow) -> StoreResult<CanvasEntry> {
+fn decode_entry(row: EntryRow) -> StoreResult<CanvasEntry> {
     let (id, profile_id, state, actions, awaiting_action) = row;
     let state: CanvasUserState =
         serde_json::from_str(&state).map_err(|source| StoreError::Corrupt {
@@ -93,7 +100,7 @@ pub(crate) fn decode_entry(row: EntryRow) -> StoreResult<CanvasEntry> {
     })
 }
 
-pub(crate) fn decode_rate_window(row: Option<(Option<i64>, i64)>) -> RateWindow {
+fn decode_rate_window(row: Option<(Option<i64>, i64)>) -> RateWindow {
     match row {
         Some((minute_start, sent)) => RateWindow {
             minute_start: minute_start.map(from_micros),
@@ -103,237 +110,267 @@ pub(crate) fn decode_rate_window(row: Option<(Option<i64>, i64)>) -> RateWindow 
     }
 }
 
-/// Implements [`JourneyReads`](crate::journeys::JourneyReads) for `$store` and
-/// [`JourneyWrites`](crate::journeys::JourneyWrites) for `$tx`, in the backend's module
-/// (it reads the same private fields and constants as [`super::implement_store!`]).
-macro_rules! implement_journeys {
-    ($store:ident, $tx:ident) => {
-        #[async_trait::async_trait]
-        impl $crate::journeys::JourneyReads for $store {
-            async fn canvas_entries(
-                &self,
-                user_id: uuid::Uuid,
-                canvas: Option<&str>,
-            ) -> $crate::error::StoreResult<Vec<$crate::journeys::CanvasEntry>> {
-                let rows: Vec<$crate::sql::journeys::EntryRow> =
-                    sqlx::query_as(&$crate::sql::journeys::user_entries())
-                        .bind(user_id.to_string())
-                        .bind(canvas)
-                        .fetch_all(self.reader())
-                        .await?;
-                rows.into_iter()
-                    .map($crate::sql::journeys::decode_entry)
-                    .collect()
-            }
+/// The journey statements on database `Self`. `lock` is appended to a lookup:
+/// [`SqlDatabase::LOCK_ROWS`] inside a write transaction, else empty.
+pub(crate) trait JourneySql: SqlDatabase {
+    /// The user's entries, oldest first; `canvas` narrows them to one canvas.
+    fn user_entries(
+        pool: &Pool<Self>,
+        user_id: Uuid,
+        canvas: Option<&str>,
+    ) -> impl Future<Output = StoreResult<Vec<CanvasEntry>>> + Send;
 
-            async fn campaign_receipt(
-                &self,
-                user_id: uuid::Uuid,
-                campaign: &str,
-            ) -> $crate::error::StoreResult<$crate::journeys::CampaignReceipt> {
-                let row: Option<$crate::sql::journeys::ReceiptRow> =
-                    sqlx::query_as($crate::sql::journeys::RECEIPT)
-                        .bind(user_id.to_string())
-                        .bind(campaign)
-                        .fetch_optional(self.reader())
-                        .await?;
-                Ok($crate::sql::journeys::decode_receipt(row))
-            }
+    /// The entry with this id, locked.
+    fn entry(
+        connection: &mut Self::Connection,
+        id: Uuid,
+    ) -> impl Future<Output = StoreResult<Option<CanvasEntry>>> + Send;
 
-            async fn prune_canvas_entries(
-                &self,
-                exited_before: chrono::DateTime<chrono::Utc>,
-                limit: u32,
-            ) -> $crate::error::StoreResult<u64> {
-                let mut tx = self.begin_write().await?;
-                let done = sqlx::query($crate::sql::journeys::PRUNE_ENTRIES)
-                    .bind($crate::model::to_micros(exited_before))
-                    .bind(i64::from(limit))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(done.rows_affected())
-            }
+    /// The user's entries that have not exited, oldest first, locked.
+    fn active_entries(
+        connection: &mut Self::Connection,
+        user_id: Uuid,
+    ) -> impl Future<Output = StoreResult<Vec<CanvasEntry>>> + Send;
 
-            async fn profile_ids_after(
-                &self,
-                after: Option<uuid::Uuid>,
-                limit: u32,
-            ) -> $crate::error::StoreResult<Vec<uuid::Uuid>> {
-                let ids: Vec<String> = sqlx::query_scalar($crate::sql::journeys::PROFILE_IDS_AFTER)
-                    .bind(after.map(|id| id.to_string()))
-                    .bind(i64::from(limit))
-                    .fetch_all(self.reader())
-                    .await?;
-                Ok(ids.iter().filter_map(|id| id.parse().ok()).collect())
-            }
-        }
+    /// When the user last entered `canvas`.
+    fn last_entry_at(
+        connection: &mut Self::Connection,
+        user_id: Uuid,
+        canvas: &str,
+    ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
 
-        #[async_trait::async_trait]
-        impl $crate::journeys::JourneyWrites for $tx {
-            async fn canvas_entry(
-                &mut self,
-                id: uuid::Uuid,
-            ) -> $crate::error::StoreResult<Option<$crate::journeys::CanvasEntry>> {
-                let sql = format!(
-                    "{}{}",
-                    $crate::sql::journeys::entry_by_id(),
-                    <$store>::LOCK_ROWS
-                );
-                let row: Option<$crate::sql::journeys::EntryRow> = sqlx::query_as(&sql)
-                    .bind(id.to_string())
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                row.map($crate::sql::journeys::decode_entry).transpose()
-            }
+    /// Records an entry at `now` unless the previous one is later than `reentry_cutoff`
+    /// (`None`: any previous entry blocks it); whether it was recorded.
+    fn claim_entry(
+        connection: &mut Self::Connection,
+        user_id: Uuid,
+        canvas: &str,
+        now: DateTime<Utc>,
+        reentry_cutoff: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
 
-            async fn active_canvas_entries(
-                &mut self,
-                user_id: uuid::Uuid,
-            ) -> $crate::error::StoreResult<Vec<$crate::journeys::CanvasEntry>> {
-                let sql = format!(
-                    "{}{}",
-                    $crate::sql::journeys::active_entries(),
-                    <$store>::LOCK_ROWS
-                );
-                let rows: Vec<$crate::sql::journeys::EntryRow> = sqlx::query_as(&sql)
-                    .bind(user_id.to_string())
-                    .fetch_all(&mut *self.tx)
-                    .await?;
-                rows.into_iter()
-                    .map($crate::sql::journeys::decode_entry)
-                    .collect()
-            }
+    /// Inserts or replaces an entry.
+    fn save_entry(
+        connection: &mut Self::Connection,
+        entry: &CanvasEntry,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
-            async fn last_canvas_entry_at(
-                &mut self,
-                user_id: uuid::Uuid,
-                canvas: &str,
-            ) -> $crate::error::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
-                let last: Option<i64> = sqlx::query_scalar($crate::sql::journeys::LAST_ENTRY)
-                    .bind(user_id.to_string())
-                    .bind(canvas)
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                Ok(last.map($crate::model::from_micros))
-            }
+    /// Deletes up to `limit` entries whose user exited before `exited_before`.
+    fn prune_entries(
+        connection: &mut Self::Connection,
+        exited_before: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 
-            async fn claim_canvas_entry(
-                &mut self,
-                user_id: uuid::Uuid,
-                canvas: &str,
-                now: chrono::DateTime<chrono::Utc>,
-                reentry_cutoff: Option<chrono::DateTime<chrono::Utc>>,
-            ) -> $crate::error::StoreResult<bool> {
-                let claimed = sqlx::query($crate::sql::journeys::CLAIM_ENTRY)
-                    .bind(user_id.to_string())
-                    .bind(canvas)
-                    .bind($crate::model::to_micros(now))
-                    .bind(reentry_cutoff.map($crate::model::to_micros))
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(claimed.rows_affected() == 1)
-            }
+    /// Up to `limit` profile ids greater than `after`, in id order.
+    fn profile_ids_after(
+        pool: &Pool<Self>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
 
-            async fn save_canvas_entry(
-                &mut self,
-                entry: &$crate::journeys::CanvasEntry,
-            ) -> $crate::error::StoreResult<()> {
-                use $crate::sql::shared::encode;
-                sqlx::query($crate::sql::journeys::UPSERT_ENTRY)
-                    .bind(entry.id.to_string())
-                    .bind(entry.user_id.to_string())
-                    .bind(entry.canvas())
-                    .bind(encode("canvas state", &entry.state)?)
-                    .bind(encode("canvas actions", &entry.actions)?)
-                    .bind(i32::from(entry.is_active()))
-                    .bind(i32::from(entry.awaiting_action))
-                    .bind($crate::model::to_micros(entry.state.entered_at))
-                    .bind($crate::model::to_micros(chrono::Utc::now()))
-                    .bind(entry.state.exited_at().map($crate::model::to_micros))
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
-            }
+    /// The user's receipt of `campaign` (the default when there is no row).
+    fn receipt(
+        connection: &mut Self::Connection,
+        user_id: Uuid,
+        campaign: &str,
+        lock: &str,
+    ) -> impl Future<Output = StoreResult<CampaignReceipt>> + Send;
 
-            async fn campaign_receipt(
-                &mut self,
-                user_id: uuid::Uuid,
-                campaign: &str,
-            ) -> $crate::error::StoreResult<$crate::journeys::CampaignReceipt> {
-                let sql = format!("{}{}", $crate::sql::journeys::RECEIPT, <$store>::LOCK_ROWS);
-                let row: Option<$crate::sql::journeys::ReceiptRow> = sqlx::query_as(&sql)
-                    .bind(user_id.to_string())
-                    .bind(campaign)
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                Ok($crate::sql::journeys::decode_receipt(row))
-            }
+    fn save_receipt(
+        connection: &mut Self::Connection,
+        user_id: Uuid,
+        campaign: &str,
+        receipt: &CampaignReceipt,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
-            async fn save_campaign_receipt(
-                &mut self,
-                user_id: uuid::Uuid,
-                campaign: &str,
-                receipt: &$crate::journeys::CampaignReceipt,
-            ) -> $crate::error::StoreResult<()> {
-                sqlx::query($crate::sql::journeys::UPSERT_RECEIPT)
-                    .bind(user_id.to_string())
-                    .bind(campaign)
-                    .bind(receipt.last_received_at.map($crate::model::to_micros))
-                    .bind(receipt.last_exception_at.map($crate::model::to_micros))
-                    .bind(receipt.pending_send_id.map(|id| id.to_string()))
-                    .bind(receipt.previous_received_at.map($crate::model::to_micros))
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
-            }
+    /// The rate-limit window named `name`, locked; empty when new.
+    fn rate_window(
+        connection: &mut Self::Connection,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<RateWindow>> + Send;
 
-            async fn rate_window(
-                &mut self,
-                name: &str,
-            ) -> $crate::error::StoreResult<leadwire_core::campaign::RateWindow> {
-                let sql = format!(
-                    "{}{}",
-                    $crate::sql::journeys::RATE_WINDOW,
-                    <$store>::LOCK_ROWS
-                );
-                let row: Option<(Option<i64>, i64)> = sqlx::query_as(&sql)
-                    .bind(name)
-                    .fetch_optional(&mut *self.tx)
-                    .await?;
-                Ok($crate::sql::journeys::decode_rate_window(row))
-            }
-
-            async fn save_rate_window(
-                &mut self,
-                name: &str,
-                window: &leadwire_core::campaign::RateWindow,
-            ) -> $crate::error::StoreResult<()> {
-                sqlx::query($crate::sql::journeys::UPSERT_RATE_WINDOW)
-                    .bind(name)
-                    .bind(window.minute_start.map($crate::model::to_micros))
-                    .bind(i64::from(window.sent))
-                    .execute(&mut *self.tx)
-                    .await?;
-                Ok(())
-            }
-
-            async fn complete_job(
-                &mut self,
-                job: &$crate::queue::ClaimedJob,
-            ) -> $crate::error::StoreResult<()> {
-                let done = sqlx::query($crate::sql::journeys::COMPLETE_JOB)
-                    .bind(job.id)
-                    .bind(job.lease_token.to_string())
-                    .execute(&mut *self.tx)
-                    .await?;
-                if done.rows_affected() == 0 {
-                    return Err($crate::error::StoreError::LeaseLost { job_id: job.id });
-                }
-                Ok(())
-            }
-        }
-    };
+    fn save_rate_window(
+        connection: &mut Self::Connection,
+        name: &str,
+        window: &RateWindow,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 }
 
-pub(crate) use implement_journeys;
+impl<DB> JourneySql for DB
+where
+    DB: SqlDatabase,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'q> &'q str: ParamRef<'q, DB>,
+    for<'q> Option<&'q str>: ParamRef<'q, DB>,
+    String: Column<DB>,
+    Option<String>: Column<DB>,
+    i64: Column<DB>,
+    Option<i64>: Column<DB>,
+    i32: Column<DB>,
+{
+    async fn user_entries(
+        pool: &Pool<DB>,
+        user_id: Uuid,
+        canvas: Option<&str>,
+    ) -> StoreResult<Vec<CanvasEntry>> {
+        let rows: Vec<EntryRow> = sqlx::query_as(&user_entries())
+            .bind(user_id.to_string())
+            .bind(canvas)
+            .fetch_all(pool)
+            .await?;
+        rows.into_iter().map(decode_entry).collect()
+    }
+
+    async fn entry(connection: &mut DB::Connection, id: Uuid) -> StoreResult<Option<CanvasEntry>> {
+        let sql = format!("{}{}", entry_by_id(), DB::LOCK_ROWS);
+        let row: Option<EntryRow> = sqlx::query_as(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&mut *connection)
+            .await?;
+        row.map(decode_entry).transpose()
+    }
+
+    async fn active_entries(
+        connection: &mut DB::Connection,
+        user_id: Uuid,
+    ) -> StoreResult<Vec<CanvasEntry>> {
+        let sql = format!("{}{}", active_entries(), DB::LOCK_ROWS);
+        let rows: Vec<EntryRow> = sqlx::query_as(&sql)
+            .bind(user_id.to_string())
+            .fetch_all(&mut *connection)
+            .await?;
+        rows.into_iter().map(decode_entry).collect()
+    }
+
+    async fn last_entry_at(
+        connection: &mut DB::Connection,
+        user_id: Uuid,
+        canvas: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let last: Option<i64> = sqlx::query_scalar(LAST_ENTRY)
+            .bind(user_id.to_string())
+            .bind(canvas)
+            .fetch_optional(&mut *connection)
+            .await?;
+        Ok(last.map(from_micros))
+    }
+
+    async fn claim_entry(
+        connection: &mut DB::Connection,
+        user_id: Uuid,
+        canvas: &str,
+        now: DateTime<Utc>,
+        reentry_cutoff: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        let claimed = sqlx::query(CLAIM_ENTRY)
+            .bind(user_id.to_string())
+            .bind(canvas)
+            .bind(to_micros(now))
+            .bind(reentry_cutoff.map(to_micros))
+            .execute(&mut *connection)
+            .await?;
+        Ok(DB::rows_affected(&claimed) == 1)
+    }
+
+    async fn save_entry(connection: &mut DB::Connection, entry: &CanvasEntry) -> StoreResult<()> {
+        sqlx::query(UPSERT_ENTRY)
+            .bind(entry.id.to_string())
+            .bind(entry.user_id.to_string())
+            .bind(entry.canvas())
+            .bind(encode("canvas state", &entry.state)?)
+            .bind(encode("canvas actions", &entry.actions)?)
+            .bind(i32::from(entry.is_active()))
+            .bind(i32::from(entry.awaiting_action))
+            .bind(to_micros(entry.state.entered_at))
+            .bind(to_micros(Utc::now()))
+            .bind(entry.state.exited_at().map(to_micros))
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn prune_entries(
+        connection: &mut DB::Connection,
+        exited_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let done = sqlx::query(PRUNE_ENTRIES)
+            .bind(to_micros(exited_before))
+            .bind(i64::from(limit))
+            .execute(&mut *connection)
+            .await?;
+        Ok(DB::rows_affected(&done))
+    }
+
+    async fn profile_ids_after(
+        pool: &Pool<DB>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<String> = sqlx::query_scalar(PROFILE_IDS_AFTER)
+            .bind(after.map(|id| id.to_string()))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+        Ok(ids.iter().filter_map(|id| id.parse().ok()).collect())
+    }
+
+    async fn receipt(
+        connection: &mut DB::Connection,
+        user_id: Uuid,
+        campaign: &str,
+        lock: &str,
+    ) -> StoreResult<CampaignReceipt> {
+        let sql = format!("{RECEIPT}{lock}");
+        let row: Option<ReceiptRow> = sqlx::query_as(&sql)
+            .bind(user_id.to_string())
+            .bind(campaign)
+            .fetch_optional(&mut *connection)
+            .await?;
+        Ok(decode_receipt(row))
+    }
+
+    async fn save_receipt(
+        connection: &mut DB::Connection,
+        user_id: Uuid,
+        campaign: &str,
+        receipt: &CampaignReceipt,
+    ) -> StoreResult<()> {
+        sqlx::query(UPSERT_RECEIPT)
+            .bind(user_id.to_string())
+            .bind(campaign)
+            .bind(receipt.last_received_at.map(to_micros))
+            .bind(receipt.last_exception_at.map(to_micros))
+            .bind(receipt.pending_send_id.map(|id| id.to_string()))
+            .bind(receipt.previous_received_at.map(to_micros))
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+
+    async fn rate_window(connection: &mut DB::Connection, name: &str) -> StoreResult<RateWindow> {
+        let sql = format!("{RATE_WINDOW}{}", DB::LOCK_ROWS);
+        let row: Option<(Option<i64>, i64)> = sqlx::query_as(&sql)
+            .bind(name)
+            .fetch_optional(&mut *connection)
+            .await?;
+        Ok(decode_rate_window(row))
+    }
+
+    async fn save_rate_window(
+        connection: &mut DB::Connection,
+        name: &str,
+        window: &RateWindow,
+    ) -> StoreResult<()> {
+        sqlx::query(UPSERT_RATE_WINDOW)
+            .bind(name)
+            .bind(window.minute_start.map(to_micros))
+            .bind(i64::from(window.sent))
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,7 +1,6 @@
 //! SQL both databases agree on, and the helpers the backends share: trigger jobs from
 //! changes, documents to profiles.
 
-use chrono::{DateTime, Utc};
 use leadwire_core::profile::Profile;
 use leadwire_core::trigger::{TriggerEvent, TriggerInterest, UserTrigger};
 use serde_json::Value;
@@ -11,15 +10,6 @@ use crate::model::{NewEvent, NewPurchase};
 use crate::queue::{JobPayload, TRIGGER_QUEUE};
 use crate::repository::ProfileWrite;
 
-pub(crate) const PROFILE_BY_EXTERNAL_ID: &str =
-    "SELECT document FROM profiles WHERE external_id = $1";
-pub(crate) const PROFILE_BY_ID: &str = "SELECT document FROM profiles WHERE id = $1";
-pub(crate) const PROFILE_BY_ALIAS: &str = "SELECT p.document FROM profiles p \
-     JOIN aliases a ON a.profile_id = p.id WHERE a.alias_label = $1 AND a.alias_name = $2";
-pub(crate) const PROFILE_BY_EMAIL: &str = "SELECT document FROM profiles WHERE email = $1 \
-     ORDER BY (external_id IS NOT NULL) DESC, updated_at DESC, id DESC LIMIT 1";
-pub(crate) const PROFILE_BY_PHONE: &str = "SELECT document FROM profiles WHERE phone = $1 \
-     ORDER BY (external_id IS NOT NULL) DESC, updated_at DESC, id DESC LIMIT 1";
 pub(crate) const PROFILES_BY_EXTERNAL_IDS: &str =
     "SELECT document FROM profiles WHERE external_id IN (";
 pub(crate) const UPSERT_PROFILES: &str =
@@ -27,54 +17,6 @@ pub(crate) const UPSERT_PROFILES: &str =
 pub(crate) const UPSERT_PROFILES_CONFLICT: &str = " ON CONFLICT (id) DO UPDATE SET \
      external_id = excluded.external_id, email = excluded.email, phone = excluded.phone, \
      document = excluded.document, updated_at = excluded.updated_at";
-pub(crate) const INSERT_ALIAS: &str = "INSERT INTO aliases (alias_label, alias_name, profile_id) \
-     VALUES ($1, $2, $3) ON CONFLICT (alias_label, alias_name) DO NOTHING";
-pub(crate) const ALIAS_OWNER: &str =
-    "SELECT profile_id FROM aliases WHERE alias_label = $1 AND alias_name = $2";
-pub(crate) const INSERT_EVENTS: &str =
-    "INSERT INTO events (id, profile_id, name, time, app_id, properties) ";
-pub(crate) const INSERT_PURCHASES: &str = "INSERT INTO purchases \
-     (id, profile_id, product_id, currency, price, quantity, time, app_id, properties) ";
-pub(crate) const INSERT_JOBS: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) ";
-pub(crate) const INSERT_JOB: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) \
-     VALUES ($1, $2, $3, $4) RETURNING id";
-pub(crate) const DELETE_PROFILE: [&str; 7] = [
-    "DELETE FROM aliases WHERE profile_id = $1",
-    "DELETE FROM events WHERE profile_id = $1",
-    "DELETE FROM purchases WHERE profile_id = $1",
-    "DELETE FROM canvas_entries WHERE profile_id = $1",
-    "DELETE FROM canvas_entry_marks WHERE profile_id = $1",
-    "DELETE FROM campaign_receipts WHERE profile_id = $1",
-    "DELETE FROM profiles WHERE id = $1",
-];
-pub(crate) const EVENTS: &str = "SELECT id, profile_id, name, time, app_id, properties \
-     FROM events WHERE profile_id = $1 AND ($2 IS NULL OR name = $2) AND time >= $3 \
-     ORDER BY time, id";
-pub(crate) const COUNT_EVENTS: &str =
-    "SELECT COUNT(*) FROM events WHERE profile_id = $1 AND name = $2 AND time >= $3";
-pub(crate) const EVENT_SUMMARIES: &str = "SELECT name, MIN(time), MAX(time), COUNT(*) \
-     FROM events WHERE profile_id = $1 AND time >= $2 GROUP BY name ORDER BY name";
-pub(crate) const PURCHASE_SUMMARIES: &str = "SELECT product_id, MIN(time), MAX(time), \
-     CAST(SUM(quantity) AS BIGINT) FROM purchases WHERE profile_id = $1 AND time >= $2 \
-     GROUP BY product_id ORDER BY product_id";
-/// The claim statement, with `{lock}` replaced by the backend's row-locking clause.
-pub(crate) const CLAIM: &str = "UPDATE jobs SET attempts = attempts + 1, lease_token = $1, \
-     lease_until = $2 WHERE id IN (SELECT id FROM jobs WHERE queue = $3 AND failed_at IS NULL \
-     AND run_at <= $4 AND (lease_until IS NULL OR lease_until <= $4) ORDER BY run_at, id \
-     LIMIT $5{lock}) RETURNING id, queue, payload, attempts, run_at";
-pub(crate) const COMPLETE: &str = "DELETE FROM jobs WHERE id = $1 AND lease_token = $2";
-pub(crate) const FAIL: &str = "UPDATE jobs SET failed_at = $3, last_error = $4, \
-     lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
-pub(crate) const RETRY_AT: &str = "UPDATE jobs SET run_at = $3, last_error = $4, \
-     lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
-pub(crate) const FAIL_UNREADABLE: &str =
-    "UPDATE jobs SET failed_at = $2, last_error = $3, lease_token = NULL WHERE id = $1";
-pub(crate) const PENDING_JOBS: &str =
-    "SELECT COUNT(*) FROM jobs WHERE queue = $1 AND failed_at IS NULL";
-pub(crate) const OLDEST_DUE_JOB: &str = "SELECT MIN(run_at) FROM jobs WHERE queue = $1 \
-     AND failed_at IS NULL AND run_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)";
-pub(crate) const FAILED_JOBS: &str = "SELECT id, queue, attempts, last_error FROM jobs \
-     WHERE queue = $1 AND failed_at IS NOT NULL ORDER BY id";
 
 /// Rows per multi-row INSERT, well under both databases' bind-parameter limits.
 pub(crate) const ROWS_PER_INSERT: usize = 100;
@@ -228,9 +170,3 @@ fn single_trigger_rows(
 }
 
 pub(crate) const TRIGGER_QUEUE_NAME: &str = TRIGGER_QUEUE;
-
-pub(crate) fn lease_end(now: DateTime<Utc>, lease: std::time::Duration) -> DateTime<Utc> {
-    let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-    now.checked_add_signed(lease)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}

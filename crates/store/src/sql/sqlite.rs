@@ -16,7 +16,7 @@
 //! writer's own checkpoints stalled commits for 40–150 ms.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -26,10 +26,9 @@ use sqlx::{Connection, Sqlite, SqlitePool};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::store::{Pools, SqlStore};
+use super::transaction::SqlTransaction;
 use crate::error::{StoreError, StoreResult};
-use crate::repository::Backend;
-use crate::signals::JobSignals;
-use leadwire_core::trigger::TriggerInterest;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -40,11 +39,15 @@ pub const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(30);
 
 /// Profiles, events and the job queue in one SQLite file.
-pub struct SqliteStore {
+pub type SqliteStore = SqlStore<SqlitePools>;
+
+/// A write transaction on the single writer connection.
+pub type SqliteTransaction = SqlTransaction<Sqlite>;
+
+/// The writer and reader pools of one SQLite file, and its background checkpoints.
+pub struct SqlitePools {
     writer: SqlitePool,
     reader: SqlitePool,
-    interest: Arc<RwLock<TriggerInterest>>,
-    signals: Arc<JobSignals>,
     checkpointer: Mutex<Option<Checkpointer>>,
 }
 
@@ -54,19 +57,7 @@ struct Checkpointer {
     task: JoinHandle<()>,
 }
 
-/// A write transaction on the single writer connection.
-pub struct SqliteTransaction {
-    tx: sqlx::Transaction<'static, Sqlite>,
-    interest: TriggerInterest,
-    signals: Arc<JobSignals>,
-    /// Queues this transaction enqueued into, notified after it commits.
-    enqueued: Vec<String>,
-}
-
 impl SqliteStore {
-    const LOCK_ROWS: &'static str = "";
-    const SKIP_LOCKED: &'static str = "";
-
     /// Opens (creating if needed) the database file at `path` and runs the migrations.
     /// `readers` is the size of the read pool.
     pub async fn open(path: &Path, readers: u32) -> StoreResult<Self> {
@@ -106,21 +97,23 @@ impl SqliteStore {
             .await?;
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(checkpoint_in_background(checkpoints, stopped));
-        Ok(Self {
+        Ok(Self::new(SqlitePools {
             writer,
             reader,
-            interest: Arc::new(RwLock::new(TriggerInterest::default())),
-            signals: Arc::default(),
             checkpointer: Mutex::new(Some(Checkpointer { stop, task })),
-        })
+        }))
     }
 
     /// Runs the migrations on the file at `path` and closes it.
     pub async fn migrate(path: &Path) -> StoreResult<()> {
         let store = Self::open(path, 1).await?;
-        store.close_pools().await;
+        store.pools.close().await;
         Ok(())
     }
+}
+
+impl Pools for SqlitePools {
+    type Database = Sqlite;
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
@@ -130,7 +123,7 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    async fn close_pools(&self) {
+    async fn close(&self) {
         let checkpointer = match self.checkpointer.lock() {
             Ok(mut guard) => guard.take(),
             Err(poisoned) => poisoned.into_inner().take(),
@@ -164,14 +157,3 @@ async fn checkpoint_in_background(
     }
     connection.close().await.ok();
 }
-
-super::activity::implement_activity!(Sqlite);
-super::implement_store!(
-    SqliteStore,
-    SqliteTransaction,
-    Sqlite,
-    Backend::Sqlite,
-    sqlite_ingest
-);
-super::journeys::implement_journeys!(SqliteStore, SqliteTransaction);
-super::batch::implement_batch!(SqliteStore, SqliteTransaction, Sqlite);

@@ -1,6 +1,6 @@
-//! SQLite's statements for the ingest path, one fixed statement per step whatever the
-//! number of rows: the rows travel as one JSON array bound to a single parameter and
-//! `json_each` turns them back into rows inside SQLite.
+//! SQLite's [`SqlDatabase`]: no row locks, and the ingest path's statements, one fixed
+//! statement per step whatever the number of rows: the rows travel as one JSON array
+//! bound to a single parameter and `json_each` turns them back into rows inside SQLite.
 //!
 //! sqlx runs every SQLite statement on the connection's worker thread and streams each
 //! result row back through a channel, so a statement costs two thread handoffs and a
@@ -12,10 +12,13 @@
 //! byte as serialised.
 
 use leadwire_core::profile::Profile;
-use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteQueryResult;
+use sqlx::{Sqlite, SqliteConnection};
 
+use super::database::SqlDatabase;
 use super::shared::{ProfileRow, TRIGGER_QUEUE_NAME, TriggerRow, UPSERT_PROFILES_CONFLICT, encode};
 use crate::error::{StoreError, StoreResult};
+use crate::repository::Backend;
 
 const PROFILES_BY_EXTERNAL_IDS: &str = "SELECT '[' || group_concat(document, ',') || ']' \
      FROM profiles WHERE external_id IN (SELECT value FROM json_each($1))";
@@ -32,84 +35,96 @@ const UPDATE_KEEPING_IDENTIFIERS: &str = " ON CONFLICT (id) DO UPDATE SET \
 const INSERT_JOBS: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) \
      SELECT $1, value, $2, $2 FROM json_each($3)";
 
-/// The profiles with these external ids.
-pub(crate) async fn profiles_by_external_id(
-    connection: &mut SqliteConnection,
-    ids: &[&str],
-) -> StoreResult<Vec<Profile>> {
-    let documents: Option<String> = sqlx::query_scalar(PROFILES_BY_EXTERNAL_IDS)
-        .bind(encode("external ids", &ids)?)
-        .fetch_one(&mut *connection)
-        .await?;
-    match documents {
-        Some(documents) => serde_json::from_str(&documents).map_err(|source| StoreError::Corrupt {
-            what: "profile",
-            source,
-        }),
-        None => Ok(Vec::new()),
-    }
-}
+impl SqlDatabase for Sqlite {
+    const BACKEND: Backend = Backend::Sqlite;
+    const LOCK_ROWS: &'static str = "";
+    const SKIP_LOCKED: &'static str = "";
 
-/// Inserts or replaces these profile rows.
-///
-/// Most updates keep a profile's external id, email and phone, and rewriting those columns
-/// would rewrite their index entries too: two more random pages in the WAL for each
-/// updated profile. So the first statement updates only the document of rows whose
-/// identifiers are unchanged (and inserts new rows whole). Every row it wrote counts as
-/// changed; when some are missing, their identifiers changed, and the full upsert runs for
-/// the batch (rewriting the others with the same values).
-pub(crate) async fn upsert_profiles(
-    connection: &mut SqliteConnection,
-    rows: &[ProfileRow],
-) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
+    fn rows_affected(result: &SqliteQueryResult) -> u64 {
+        result.rows_affected()
     }
-    let expected = u64::try_from(rows.len()).unwrap_or(u64::MAX);
-    let rows: Vec<_> = rows
-        .iter()
-        .map(|row| {
-            (
-                &row.id,
-                &row.external_id,
-                &row.email,
-                &row.phone,
-                &row.document,
-                row.created_at,
-                row.updated_at,
-            )
-        })
-        .collect();
-    let rows = encode("profile rows", &rows)?;
-    let written = sqlx::query(&format!("{UPSERT_PROFILES}{UPDATE_KEEPING_IDENTIFIERS}"))
-        .bind(rows.as_str())
-        .execute(&mut *connection)
-        .await?
-        .rows_affected();
-    if written < expected {
-        sqlx::query(&format!("{UPSERT_PROFILES}{UPSERT_PROFILES_CONFLICT}"))
+
+    /// The profiles with these external ids.
+    async fn profiles_by_external_id(
+        connection: &mut SqliteConnection,
+        ids: &[&str],
+    ) -> StoreResult<Vec<Profile>> {
+        let documents: Option<String> = sqlx::query_scalar(PROFILES_BY_EXTERNAL_IDS)
+            .bind(encode("external ids", &ids)?)
+            .fetch_one(&mut *connection)
+            .await?;
+        match documents {
+            Some(documents) => {
+                serde_json::from_str(&documents).map_err(|source| StoreError::Corrupt {
+                    what: "profile",
+                    source,
+                })
+            }
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Inserts or replaces these profile rows.
+    ///
+    /// Most updates keep a profile's external id, email and phone, and rewriting those columns
+    /// would rewrite their index entries too: two more random pages in the WAL for each
+    /// updated profile. So the first statement updates only the document of rows whose
+    /// identifiers are unchanged (and inserts new rows whole). Every row it wrote counts as
+    /// changed; when some are missing, their identifiers changed, and the full upsert runs for
+    /// the batch (rewriting the others with the same values).
+    async fn upsert_profiles(
+        connection: &mut SqliteConnection,
+        rows: &[ProfileRow],
+    ) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let expected = u64::try_from(rows.len()).unwrap_or(u64::MAX);
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|row| {
+                (
+                    &row.id,
+                    &row.external_id,
+                    &row.email,
+                    &row.phone,
+                    &row.document,
+                    row.created_at,
+                    row.updated_at,
+                )
+            })
+            .collect();
+        let rows = encode("profile rows", &rows)?;
+        let written = sqlx::query(&format!("{UPSERT_PROFILES}{UPDATE_KEEPING_IDENTIFIERS}"))
             .bind(rows.as_str())
             .execute(&mut *connection)
-            .await?;
+            .await?
+            .rows_affected();
+        if written < expected {
+            sqlx::query(&format!("{UPSERT_PROFILES}{UPSERT_PROFILES_CONFLICT}"))
+                .bind(rows.as_str())
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Inserts these trigger jobs, due at `now`, in order.
-pub(crate) async fn insert_jobs(
-    connection: &mut SqliteConnection,
-    rows: &[TriggerRow],
-    now: i64,
-) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
+    /// Inserts these trigger jobs, due at `now`, in order.
+    async fn insert_jobs(
+        connection: &mut SqliteConnection,
+        rows: &[TriggerRow],
+        now: i64,
+    ) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let payloads: Vec<&str> = rows.iter().map(|row| row.payload.as_str()).collect();
+        sqlx::query(INSERT_JOBS)
+            .bind(TRIGGER_QUEUE_NAME)
+            .bind(now)
+            .bind(encode("job payloads", &payloads)?)
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
     }
-    let payloads: Vec<&str> = rows.iter().map(|row| row.payload.as_str()).collect();
-    sqlx::query(INSERT_JOBS)
-        .bind(TRIGGER_QUEUE_NAME)
-        .bind(now)
-        .bind(encode("job payloads", &payloads)?)
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
 }

@@ -1,0 +1,239 @@
+//! [`SqlStore`]: the [`Store`] of both databases, over the pools of one ([`Pools`]). Reads
+//! run on the read pool; claims, lease endings and pruning in write transactions of their
+//! own; everything else in a [`SqlTransaction`] from [`Store::begin`].
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::ActivityEntry;
+use leadwire_core::profile::Profile;
+use leadwire_core::track::UserIdentifier;
+use leadwire_core::trigger::TriggerInterest;
+use sqlx::{Pool, Transaction};
+use uuid::Uuid;
+
+use super::database::Sql;
+use super::history::{EVENT_SUMMARIES, PURCHASE_SUMMARIES};
+use super::queue::finish_and_commit;
+use super::transaction::SqlTransaction;
+use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
+use crate::batch::BatchReads;
+use crate::error::StoreResult;
+use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyReads};
+use crate::model::{ActivitySummary, EventRecord};
+use crate::queue::{ClaimedJob, FailedJob};
+use crate::repository::{Backend, Store, StoreTransaction};
+use crate::signals::JobSignals;
+
+/// Profiles, events and the job queue in one database, reached through `P`.
+pub struct SqlStore<P> {
+    pub(super) pools: P,
+    interest: RwLock<TriggerInterest>,
+    signals: Arc<JobSignals>,
+}
+
+/// The connections of one database: where reads run and write transactions begin.
+pub(crate) trait Pools: Send + Sync + 'static {
+    type Database: Sql;
+
+    fn reader(&self) -> &Pool<Self::Database>;
+
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = StoreResult<Transaction<'static, Self::Database>>> + Send;
+
+    /// Closes the pools (and stops what runs beside them).
+    fn close(&self) -> impl Future<Output = ()> + Send;
+}
+
+impl<P> SqlStore<P> {
+    pub(crate) fn new(pools: P) -> Self {
+        Self {
+            pools,
+            interest: RwLock::new(TriggerInterest::default()),
+            signals: Arc::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> Store for SqlStore<P> {
+    fn backend(&self) -> Backend {
+        DB::BACKEND
+    }
+
+    async fn begin(&self) -> StoreResult<Box<dyn StoreTransaction>> {
+        let tx = self.pools.begin_write().await?;
+        let interest = self.trigger_interest();
+        let transaction = SqlTransaction::new(tx, interest, self.signals.clone());
+        Ok(Box::new(transaction))
+    }
+
+    fn set_trigger_interest(&self, interest: TriggerInterest) {
+        match self.interest.write() {
+            Ok(mut guard) => *guard = interest,
+            Err(poisoned) => *poisoned.into_inner() = interest,
+        }
+    }
+
+    fn trigger_interest(&self) -> TriggerInterest {
+        match self.interest.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn job_signals(&self) -> Arc<JobSignals> {
+        self.signals.clone()
+    }
+
+    async fn find_profile(&self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>> {
+        let mut connection = self.pools.reader().acquire().await?;
+        DB::find(&mut connection, identifier, "").await
+    }
+
+    async fn events(
+        &self,
+        user_id: Uuid,
+        name: Option<&str>,
+        since: Option<DateTime<Utc>>,
+    ) -> StoreResult<Vec<EventRecord>> {
+        DB::events(self.pools.reader(), user_id, name, since).await
+    }
+
+    async fn count_events_since(
+        &self,
+        user_id: Uuid,
+        name: &str,
+        since: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        DB::count_events(self.pools.reader(), user_id, name, since).await
+    }
+
+    async fn event_summaries(
+        &self,
+        user_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivitySummary>> {
+        DB::summaries(self.pools.reader(), EVENT_SUMMARIES, user_id, since).await
+    }
+
+    async fn purchase_summaries(
+        &self,
+        user_id: Uuid,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<ActivitySummary>> {
+        DB::summaries(self.pools.reader(), PURCHASE_SUMMARIES, user_id, since).await
+    }
+
+    async fn claim(
+        &self,
+        queue: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>> {
+        let mut tx = self.pools.begin_write().await?;
+        let jobs = DB::claim(&mut tx, queue, now, lease, limit).await?;
+        tx.commit().await?;
+        Ok(jobs)
+    }
+
+    async fn complete(&self, job: &ClaimedJob) -> StoreResult<()> {
+        let tx = self.pools.begin_write().await?;
+        finish_and_commit(tx, job, &JobFinish::Complete).await
+    }
+
+    async fn fail(&self, job: &ClaimedJob, error: &str, now: DateTime<Utc>) -> StoreResult<()> {
+        let tx = self.pools.begin_write().await?;
+        let error = error.to_owned();
+        finish_and_commit(tx, job, &JobFinish::Fail { error, now }).await
+    }
+
+    async fn retry_at(&self, job: &ClaimedJob, at: DateTime<Utc>, error: &str) -> StoreResult<()> {
+        let tx = self.pools.begin_write().await?;
+        let error = error.to_owned();
+        finish_and_commit(tx, job, &JobFinish::RetryAt { at, error }).await
+    }
+
+    async fn pending_jobs(&self, queue: &str) -> StoreResult<u64> {
+        DB::pending(self.pools.reader(), queue).await
+    }
+
+    async fn oldest_due_job(
+        &self,
+        queue: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        DB::oldest_due(self.pools.reader(), queue, now).await
+    }
+
+    async fn failed_jobs(&self, queue: &str) -> StoreResult<Vec<FailedJob>> {
+        DB::failed(self.pools.reader(), queue).await
+    }
+
+    async fn activity(&self, query: &ActivityQuery) -> StoreResult<ActivityPage> {
+        DB::query_page(self.pools.reader(), query).await
+    }
+
+    async fn activity_entry(&self, id: Uuid) -> StoreResult<Option<ActivityEntry>> {
+        DB::entry_by_id(self.pools.reader(), id).await
+    }
+
+    async fn prune_activity(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.pools.begin_write().await?;
+        let pruned = DB::prune(&mut tx, before).await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
+    async fn close(&self) {
+        self.pools.close().await;
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> JourneyReads for SqlStore<P> {
+    async fn canvas_entries(
+        &self,
+        user_id: Uuid,
+        canvas: Option<&str>,
+    ) -> StoreResult<Vec<CanvasEntry>> {
+        DB::user_entries(self.pools.reader(), user_id, canvas).await
+    }
+
+    async fn campaign_receipt(
+        &self,
+        user_id: Uuid,
+        campaign: &str,
+    ) -> StoreResult<CampaignReceipt> {
+        let mut connection = self.pools.reader().acquire().await?;
+        DB::receipt(&mut connection, user_id, campaign, "").await
+    }
+
+    async fn prune_canvas_entries(
+        &self,
+        exited_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        let mut tx = self.pools.begin_write().await?;
+        let pruned = DB::prune_entries(&mut tx, exited_before, limit).await?;
+        tx.commit().await?;
+        Ok(pruned)
+    }
+
+    async fn profile_ids_after(&self, after: Option<Uuid>, limit: u32) -> StoreResult<Vec<Uuid>> {
+        DB::profile_ids_after(self.pools.reader(), after, limit).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> BatchReads for SqlStore<P> {
+    async fn profiles_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<Profile>> {
+        let mut connection = self.pools.reader().acquire().await?;
+        DB::by_ids(&mut connection, ids, "").await
+    }
+}

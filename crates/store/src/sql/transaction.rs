@@ -1,0 +1,254 @@
+//! [`SqlTransaction`]: the [`StoreTransaction`] of both databases. It writes each change's
+//! trigger jobs in the same transaction as the change, filtered by the store's trigger
+//! interest as it was when the transaction began, and wakes the queues it enqueued into
+//! once it commits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::ActivityEntry;
+use leadwire_core::attributes::ProfileChanges;
+use leadwire_core::campaign::RateWindow;
+use leadwire_core::profile::{Profile, UserAlias};
+use leadwire_core::track::UserIdentifier;
+use leadwire_core::trigger::TriggerInterest;
+use sqlx::{Database, Transaction};
+use uuid::Uuid;
+
+use super::database::Sql;
+use super::queue::lease_kept;
+use super::shared::{self, TRIGGER_QUEUE_NAME, TriggerRow};
+use crate::activity::JobFinish;
+use crate::batch::{BatchWrites, LeasedJob, ReceiptRecord};
+use crate::error::StoreResult;
+use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
+use crate::model::{NewEvent, NewPurchase, to_micros};
+use crate::queue::{ClaimedJob, NewTask};
+use crate::repository::{ProfileWrite, StoreTransaction};
+use crate::signals::JobSignals;
+
+/// A write transaction on one connection of database `DB`.
+pub struct SqlTransaction<DB: Database> {
+    tx: Transaction<'static, DB>,
+    interest: TriggerInterest,
+    signals: Arc<JobSignals>,
+    /// Queues this transaction enqueued into, notified after it commits.
+    enqueued: Vec<String>,
+}
+
+impl<DB: Database> SqlTransaction<DB> {
+    pub(super) fn new(
+        tx: Transaction<'static, DB>,
+        interest: TriggerInterest,
+        signals: Arc<JobSignals>,
+    ) -> Self {
+        Self {
+            tx,
+            interest,
+            signals,
+            enqueued: Vec::new(),
+        }
+    }
+
+    /// Remembers that `count` jobs went to `queue`, to wake its workers on commit.
+    fn note_enqueued(&mut self, queue: &str, count: usize) {
+        if count > 0 && !self.enqueued.iter().any(|known| known == queue) {
+            self.enqueued.push(queue.to_owned());
+        }
+    }
+}
+
+/// Writes trigger jobs into `transaction`, due now.
+async fn insert_triggers<DB: Sql>(
+    transaction: &mut SqlTransaction<DB>,
+    jobs: &[TriggerRow],
+) -> StoreResult<()> {
+    transaction.note_enqueued(TRIGGER_QUEUE_NAME, jobs.len());
+    DB::insert_jobs(&mut transaction.tx, jobs, to_micros(Utc::now())).await
+}
+
+#[async_trait]
+impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
+    async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>> {
+        DB::find(&mut self.tx, identifier, DB::LOCK_ROWS).await
+    }
+
+    async fn find_profiles_by_external_id(&mut self, ids: &[&str]) -> StoreResult<Vec<Profile>> {
+        DB::profiles_by_external_id(&mut self.tx, ids).await
+    }
+
+    async fn save_profiles(&mut self, writes: &[ProfileWrite<'_>]) -> StoreResult<()> {
+        let rows = shared::profile_rows(writes)?;
+        DB::upsert_profiles(&mut self.tx, &rows).await?;
+        DB::insert_aliases(&mut self.tx, writes).await?;
+        let jobs = shared::profile_triggers(writes, &self.interest)?;
+        insert_triggers(self, &jobs).await
+    }
+
+    async fn add_alias(&mut self, user_id: Uuid, alias: &UserAlias) -> StoreResult<()> {
+        if !DB::alias_is_free(&mut self.tx, user_id, alias).await? {
+            return Ok(());
+        }
+        let user = UserIdentifier::BrazeId(user_id);
+        let Some(mut profile) = self.find_profile(&user).await? else {
+            return Ok(());
+        };
+        profile.aliases.push(alias.clone());
+        let changes = ProfileChanges::default();
+        self.save_profiles(&[ProfileWrite {
+            profile: &profile,
+            changes: &changes,
+        }])
+        .await
+    }
+
+    async fn record_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
+        DB::insert_events(&mut self.tx, events).await?;
+        let jobs = shared::event_triggers(events, &self.interest)?;
+        insert_triggers(self, &jobs).await
+    }
+
+    async fn record_purchases(&mut self, purchases: &[NewPurchase]) -> StoreResult<()> {
+        DB::insert_purchases(&mut self.tx, purchases).await?;
+        let jobs = shared::purchase_triggers(purchases, &self.interest)?;
+        insert_triggers(self, &jobs).await
+    }
+
+    async fn delete_profile(&mut self, user_id: Uuid) -> StoreResult<bool> {
+        DB::delete(&mut self.tx, user_id).await
+    }
+
+    async fn enqueue(&mut self, task: &NewTask) -> StoreResult<i64> {
+        let id = DB::enqueue(&mut self.tx, task).await?;
+        self.note_enqueued(&task.queue, 1);
+        Ok(id)
+    }
+
+    async fn record_activity(&mut self, entries: &[ActivityEntry]) -> StoreResult<()> {
+        DB::insert_entries(&mut self.tx, entries).await
+    }
+
+    async fn finish_job(&mut self, job: &ClaimedJob, finish: &JobFinish) -> StoreResult<bool> {
+        DB::finish(&mut self.tx, job, finish).await
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        let Self {
+            tx,
+            signals,
+            enqueued,
+            ..
+        } = *self;
+        tx.commit().await?;
+        for queue in &enqueued {
+            signals.notify(queue);
+        }
+        Ok(())
+    }
+
+    async fn rollback(self: Box<Self>) -> StoreResult<()> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
+#[async_trait]
+impl<DB: Sql> JourneyWrites for SqlTransaction<DB> {
+    async fn canvas_entry(&mut self, id: Uuid) -> StoreResult<Option<CanvasEntry>> {
+        DB::entry(&mut self.tx, id).await
+    }
+
+    async fn active_canvas_entries(&mut self, user_id: Uuid) -> StoreResult<Vec<CanvasEntry>> {
+        DB::active_entries(&mut self.tx, user_id).await
+    }
+
+    async fn last_canvas_entry_at(
+        &mut self,
+        user_id: Uuid,
+        canvas: &str,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        DB::last_entry_at(&mut self.tx, user_id, canvas).await
+    }
+
+    async fn claim_canvas_entry(
+        &mut self,
+        user_id: Uuid,
+        canvas: &str,
+        now: DateTime<Utc>,
+        reentry_cutoff: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool> {
+        DB::claim_entry(&mut self.tx, user_id, canvas, now, reentry_cutoff).await
+    }
+
+    async fn save_canvas_entry(&mut self, entry: &CanvasEntry) -> StoreResult<()> {
+        DB::save_entry(&mut self.tx, entry).await
+    }
+
+    async fn campaign_receipt(
+        &mut self,
+        user_id: Uuid,
+        campaign: &str,
+    ) -> StoreResult<CampaignReceipt> {
+        DB::receipt(&mut self.tx, user_id, campaign, DB::LOCK_ROWS).await
+    }
+
+    async fn save_campaign_receipt(
+        &mut self,
+        user_id: Uuid,
+        campaign: &str,
+        receipt: &CampaignReceipt,
+    ) -> StoreResult<()> {
+        DB::save_receipt(&mut self.tx, user_id, campaign, receipt).await
+    }
+
+    async fn rate_window(&mut self, name: &str) -> StoreResult<RateWindow> {
+        DB::rate_window(&mut self.tx, name).await
+    }
+
+    async fn save_rate_window(&mut self, name: &str, window: &RateWindow) -> StoreResult<()> {
+        DB::save_rate_window(&mut self.tx, name, window).await
+    }
+
+    async fn complete_job(&mut self, job: &ClaimedJob) -> StoreResult<()> {
+        let kept = DB::finish(&mut self.tx, job, &JobFinish::Complete).await?;
+        lease_kept(kept, job.id)
+    }
+}
+
+#[async_trait]
+impl<DB: Sql> BatchWrites for SqlTransaction<DB> {
+    async fn find_profiles_by_id(&mut self, ids: &[Uuid]) -> StoreResult<Vec<Profile>> {
+        DB::by_ids(&mut self.tx, ids, DB::LOCK_ROWS).await
+    }
+
+    async fn campaign_receipts_of(&mut self, users: &[Uuid]) -> StoreResult<Vec<ReceiptRecord>> {
+        DB::receipts_of(&mut self.tx, users).await
+    }
+
+    async fn save_campaign_receipts(&mut self, receipts: &[ReceiptRecord]) -> StoreResult<()> {
+        DB::save_receipts(&mut self.tx, receipts).await
+    }
+
+    async fn enqueue_all(&mut self, tasks: &[NewTask]) -> StoreResult<()> {
+        DB::enqueue_all(&mut self.tx, tasks).await?;
+        for task in tasks {
+            self.note_enqueued(&task.queue, 1);
+        }
+        Ok(())
+    }
+
+    async fn complete_jobs(&mut self, jobs: &[LeasedJob]) -> StoreResult<Vec<i64>> {
+        DB::complete_all(&mut self.tx, jobs).await
+    }
+
+    async fn claim_jobs(
+        &mut self,
+        queue: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedJob>> {
+        DB::claim(&mut self.tx, queue, now, lease, limit).await
+    }
+}
