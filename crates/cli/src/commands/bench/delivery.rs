@@ -255,7 +255,7 @@ pub async fn run(args: DeliveryArgs) -> anyhow::Result<ExitCode> {
         );
     }
     println!(
-        "  Salesforce API calls per created lead: {calls_per_lead:.4} ({} calls, {token_requests} token requests; the seed's design: 2.0)",
+        "  Salesforce API calls per created lead: {calls_per_lead:.4} ({} calls, {token_requests} token requests; Braze's guide's design: 2.0)",
         stats.total
     );
     pipeline.stop().await;
