@@ -22,18 +22,26 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The example config on `emulator_port`, with the test's inline API key.
 fn write_config(dir: &Path, emulator_port: u16) -> std::path::PathBuf {
+    write_example(dir, emulator_port, true)
+}
+
+/// The example config on `emulator_port` and a scratch data directory; its API key is the
+/// test's own when `inline_key`, else left as the example has it (generated when unset).
+fn write_example(dir: &Path, emulator_port: u16, inline_key: bool) -> std::path::PathBuf {
     let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../examples/salesforce-leads.toml"
     );
-    let source = std::fs::read_to_string(example).expect("the example config is readable");
-    let source = source
-        .replace(
+    let mut source = std::fs::read_to_string(example).expect("the example config is readable");
+    if inline_key {
+        source = source.replace(
             "key_env = \"LEADWIRE_API_KEY\"\nwhen_unset = \"generate\"",
             &format!("key = \"{KEY}\""),
-        )
-        .replace("127.0.0.1:8443", &format!("127.0.0.1:{emulator_port}"));
+        );
+    }
+    let source = source.replace("127.0.0.1:8443", &format!("127.0.0.1:{emulator_port}"));
     let path = dir.join("leadwire.toml");
     let text = format!(
         "{source}\n[server]\nlisten = \"127.0.0.1:0\"\n\n[store]\ndata_dir = {:?}\n",
@@ -106,7 +114,7 @@ async fn serve_logs_its_addresses_stops_on_sigterm_and_keeps_the_emulators_leads
 async fn a_first_run_prints_a_usable_emulator_secret_and_a_plain_log() {
     let dir = std::env::temp_dir().join(format!("leadwire-first-run-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("scratch directory");
-    let config = write_config(&dir, free_port());
+    let config = write_example(&dir, free_port(), false);
     let mut serve = Serve::start_with(&config, None);
     let emulator = serve.wait_for("built-in Salesforce emulator listening on ");
     let secret = serve.wait_for("(client secret ");
@@ -116,7 +124,21 @@ async fn a_first_run_prints_a_usable_emulator_secret_and_a_plain_log() {
     );
     let soql = serve.wait_for("leads: SOQL at ");
     assert!(soql.starts_with(&emulator), "{soql}");
-    serve.wait_for("leadwire REST API listening on ");
+    let key = serve.wait_for("generated API key: send `Authorization: Bearer ");
+    let key = key.trim_end_matches('`');
+    let api = serve.wait_for("leadwire REST API listening on ");
+    let response = reqwest::Client::new()
+        .post(format!("{api}/users/export/ids"))
+        .bearer_auth(key)
+        .json(&json!({"email_address": "nobody@example.com"}))
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "the printed API key is accepted"
+    );
     let org = support::Org {
         base_url: &emulator,
         client_id: "leadwire-emulator-client",

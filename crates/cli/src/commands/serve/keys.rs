@@ -21,7 +21,9 @@ pub fn api_keys(
             (Some(secret), _) => secret,
             (None, WhenKeyUnset::Generate) => {
                 let secret = generated_key();
-                tracing::warn!(
+                // The config asked for this (`when_unset = "generate"`), so it is news, not
+                // a warning.
+                tracing::info!(
                     key = %key.name,
                     "{variable} is unset, so this run uses a generated API key: send `Authorization: Bearer {secret}` (export {variable} to choose your own)"
                 );

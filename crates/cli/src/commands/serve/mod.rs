@@ -244,8 +244,9 @@ async fn start_emulator(
         tracing::info!(
             connection = %connection.name,
             client_id = %connection.client_id,
-            "built-in Salesforce emulator listening on {} (client secret {secret}; leads: SOQL at {}/services/data/v60.0/query, counters at {}/__emulator/stats)",
-            emulator.handle.base_url, emulator.handle.base_url, emulator.handle.base_url
+            "built-in Salesforce emulator listening on {base} (client secret {secret}; tokens at {}, leads: SOQL at {base}/services/data/v60.0/query, counters at {base}/__emulator/stats)",
+            emulator.handle.token_url(),
+            base = emulator.handle.base_url,
         );
     }
     if emulator.restored_leads > 0 {
