@@ -162,3 +162,22 @@ async fn a_first_run_prints_a_usable_emulator_secret_and_a_plain_log() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_json_log_format_writes_one_object_per_line() {
+    let dir = std::env::temp_dir().join(format!("leadwire-json-log-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let config = write_config(&dir, free_port());
+    let mut serve =
+        Serve::start_with_env(&config, Some(SECRET), &[("LEADWIRE_LOG__FORMAT", "json")]);
+    serve.wait_for("leadwire REST API listening on ");
+    let log = serve.terminate();
+    assert!(log.len() >= 3, "{log:#?}");
+    for line in &log {
+        let object: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a JSON object ({error}): {line}"));
+        assert!(object["level"].is_string(), "{line}");
+        assert!(object["fields"]["message"].is_string(), "{line}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

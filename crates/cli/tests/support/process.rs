@@ -27,7 +27,17 @@ impl Serve {
     /// `client_secret` or unset, and the log's settings left to the defaults (its output is
     /// a pipe, not a terminal).
     pub fn start_with(config: &Path, client_secret: Option<&str>) -> Self {
+        Self::start_with_env(config, client_secret, &[])
+    }
+
+    /// As [`Self::start_with`], with extra environment variables.
+    pub fn start_with_env(
+        config: &Path,
+        client_secret: Option<&str>,
+        variables: &[(&str, &str)],
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_leadwire"));
+        command.envs(variables.iter().copied());
         command
             .args(["serve", "--config"])
             .arg(config)

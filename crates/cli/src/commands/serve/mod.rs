@@ -39,9 +39,10 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let inputs = ServeInputs::load(args.config.as_deref())?;
     init_tracing(&inputs.settings.log);
+    let signal = shutdown_signal();
     let listeners = inputs.bind().await?;
     let server = start(inputs, listeners).await?;
-    server.wait(shutdown_signal()).await?;
+    server.wait(signal).await?;
     Ok(ExitCode::SUCCESS)
 }
 
