@@ -64,7 +64,7 @@ fn the_verbatim_example_warns_about_the_placeholder_url() {
     let output = check(&examples().join("salesforce-leads-verbatim.toml"));
     assert_eq!(output.status.code(), Some(0));
     let text = stdout(&output);
-    assert!(text.contains("salesforce-leads-verbatim.toml:12: warning: https://[insert_instance_name].my.salesforce.com/services/oauth2/token is not a valid URL"), "{text}");
+    assert!(text.contains("salesforce-leads-verbatim.toml:13: warning: https://[insert_instance_name].my.salesforce.com/services/oauth2/token is not a valid URL"), "{text}");
 }
 
 #[test]
