@@ -115,7 +115,13 @@ async fn lists_filters_and_replays() {
     );
     assert!(String::from_utf8_lossy(&replayed.stdout).starts_with("replayed as send"));
     let store = SqliteStore::open(&db, 1).await.expect("store");
-    assert_eq!(store.pending_jobs("sends").await.expect("pending"), 1);
+    assert_eq!(
+        store
+            .pending_jobs(leadwire_store::Queue::Sends)
+            .await
+            .expect("pending"),
+        1
+    );
     store.close().await;
     let missing = leadwire(
         &["activity", "replay", &Uuid::new_v4().to_string()],

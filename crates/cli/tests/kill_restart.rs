@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use leadwire_salesforce::fields::CustomFieldConfig;
 use leadwire_salesforce_emulator::{EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions};
-use leadwire_store::Store;
 use leadwire_store::sql::sqlite::SqliteStore;
+use leadwire_store::{Queue, Store};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -146,7 +146,7 @@ async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
     let started = Instant::now();
     loop {
         let mut pending = 0;
-        for queue in ["sends", "triggers", "campaigns"] {
+        for queue in [Queue::Sends, Queue::Triggers, Queue::Campaigns] {
             pending += store.pending_jobs(queue).await.expect("pending");
         }
         if pending == 0 {
@@ -159,7 +159,11 @@ async fn a_killed_process_loses_and_duplicates_no_send_after_a_restart() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(
-        store.failed_jobs("sends").await.expect("failed").is_empty(),
+        store
+            .failed_jobs(Queue::Sends)
+            .await
+            .expect("failed")
+            .is_empty(),
         "no send failed"
     );
     store.close().await;

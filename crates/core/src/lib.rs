@@ -8,6 +8,7 @@ pub mod config;
 pub mod filters;
 pub mod permission;
 pub mod profile;
+pub mod queue;
 pub mod time;
 pub mod track;
 pub mod trigger;

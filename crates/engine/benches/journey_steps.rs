@@ -113,7 +113,7 @@ async fn main() {
     let started = Instant::now();
     let handle = workers.start(CancellationToken::new());
     while store
-        .pending_jobs(leadwire_engine::journeys::CANVAS_QUEUE)
+        .pending_jobs(leadwire_store::Queue::Canvas)
         .await
         .expect("pending jobs")
         > 0

@@ -3,5 +3,4 @@
 pub mod delivery;
 pub mod journeys;
 pub mod metrics;
-pub mod send_task;
 pub mod workers;

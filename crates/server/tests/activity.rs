@@ -145,7 +145,7 @@ async fn activity_is_listed_filtered_paged_and_replayed() {
         fixture
             .state
             .store
-            .pending_jobs("sends")
+            .pending_jobs(leadwire_store::Queue::Sends)
             .await
             .expect("pending"),
         1

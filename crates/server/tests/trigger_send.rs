@@ -9,9 +9,9 @@ use common::{FULL_KEY, config, fixture};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::permission::Permission;
 use leadwire_core::track::UserIdentifier;
-use leadwire_engine::journeys::{BROADCAST_QUEUE, CANVAS_QUEUE, Journeys};
-use leadwire_engine::send_task::SEND_QUEUE;
+use leadwire_engine::journeys::Journeys;
 use leadwire_server::{ApiKeyConfig, app};
+use leadwire_store::Queue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -92,7 +92,7 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
             .is_some_and(|id| !id.is_empty())
     );
     let store = &fixture.state.store;
-    assert_eq!(store.pending_jobs(SEND_QUEUE).await.expect("pending"), 1);
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 1);
     let ada = store
         .find_profile(&UserIdentifier::ExternalId("ada".into()))
         .await
@@ -110,7 +110,7 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
         .expect("entries");
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].state.entry_properties["source"], json!("api"));
-    assert_eq!(store.pending_jobs(CANVAS_QUEUE).await.expect("pending"), 1);
+    assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 1);
 
     let unknown = json!({"campaign_id": "nope", "recipients": [{"external_user_id": "ada"}]});
     let (status, body) = post("/campaigns/trigger/send", TRIGGER_KEY, unknown).await;
@@ -148,7 +148,10 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
-        store.pending_jobs(BROADCAST_QUEUE).await.expect("pending"),
+        store
+            .pending_jobs(Queue::Broadcasts)
+            .await
+            .expect("pending"),
         1,
         "a broadcast is carried out by the workers"
     );

@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::Queue;
 use uuid::Uuid;
 
 use crate::error::StoreResult;
@@ -76,7 +77,7 @@ pub trait BatchWrites {
     /// own for the claim.
     async fn claim_jobs(
         &mut self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,

@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::campaign::RateWindow;
 use leadwire_core::profile::{Profile, UserAlias};
+use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
 use uuid::Uuid;
 
@@ -172,7 +173,7 @@ impl BatchWrites for BufferedTransaction {
 
     async fn claim_jobs(
         &mut self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: std::time::Duration,
         limit: u32,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::profile::{Profile, UserAlias};
+use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
 use uuid::Uuid;
 
@@ -89,7 +90,7 @@ pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
     /// Leases up to `limit` ready jobs of `queue` until `now + lease`, counting an attempt.
     async fn claim(
         &self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
@@ -105,17 +106,17 @@ pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
     async fn retry_at(&self, job: &ClaimedJob, at: DateTime<Utc>, error: &str) -> StoreResult<()>;
 
     /// Jobs of `queue` that are not failed (ready, delayed or leased).
-    async fn pending_jobs(&self, queue: &str) -> StoreResult<u64>;
+    async fn pending_jobs(&self, queue: Queue) -> StoreResult<u64>;
 
     /// The run time of the oldest job of `queue` that is due at `now` and not leased (so
     /// waiting for a worker); `None` when no job waits.
     async fn oldest_due_job(
         &self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DateTime<Utc>>>;
 
-    async fn failed_jobs(&self, queue: &str) -> StoreResult<Vec<FailedJob>>;
+    async fn failed_jobs(&self, queue: Queue) -> StoreResult<Vec<FailedJob>>;
 
     /// Activity-log entries matching `query`: newest first, or oldest first after a cursor.
     async fn activity(&self, query: &ActivityQuery) -> StoreResult<ActivityPage>;

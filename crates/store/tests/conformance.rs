@@ -99,4 +99,20 @@ mod with_harness {
         crate::group_commit::a_failing_request_leaves_the_others_alone(&harness).await;
         harness.finish().await;
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stored_rows_read_as_typed_tasks_and_unreadable_ones_fail_on_sqlite() {
+        let harness = crate::harness::sqlite().await;
+        crate::queue::stored_rows_read_as_typed_tasks_and_unreadable_ones_fail(&harness).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn stored_rows_read_as_typed_tasks_and_unreadable_ones_fail_on_postgres() {
+        let Some(harness) = crate::harness::postgres().await else {
+            return;
+        };
+        crate::queue::stored_rows_read_as_typed_tasks_and_unreadable_ones_fail(&harness).await;
+        harness.finish().await;
+    }
 }

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::{
     ActivityEntry, ActivityType, RecordedRequest, RecordedResponse, TriggerProperties,
 };
+use leadwire_core::queue::SendTask;
 use uuid::Uuid;
 
 use super::http::{AttemptResult, OutboundRequest};
 use super::redact::Redactor;
-use crate::send_task::SendTask;
 
 /// Makes the entries of one claimed send.
 pub struct EntryMaker<'a> {

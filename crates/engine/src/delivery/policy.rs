@@ -11,7 +11,9 @@ use super::retry::synthetic_status;
 use super::stages::{Attempted, Blocked, Cleared, Sending};
 use super::url_policy::check_url;
 use super::worker::DeliveryWorker;
-use crate::send_task::IDEMPOTENCY_HEADER;
+
+/// The header that carries a send's stable id on every attempt.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 
 impl DeliveryWorker {
     /// Checks the rendered request of `sending` against every policy, in that order.

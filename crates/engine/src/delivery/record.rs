@@ -92,12 +92,8 @@ impl DeliveryWorker {
             summary.count(processed.result);
             unreceived.extend(processed.unreceived.clone());
             if let Some(follow_up) = &processed.follow_up {
-                tx.enqueue_all(&[NewTask {
-                    queue: follow_up.queue.clone(),
-                    payload: follow_up.payload.clone(),
-                    run_at: now,
-                }])
-                .await?;
+                tx.enqueue_all(&[NewTask::new((*follow_up.task).clone(), now)])
+                    .await?;
             }
             if let Some(write) = &processed.capture
                 && let Some(note) = capture::save(&mut *tx, write, &self.limits, now).await?

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::config::{Config, FieldFailure, RenderedRequest, SalesforceConnection};
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::SendTask;
 use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome, RenderError};
 use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenError};
 use serde_json::{Map, Value, json};
@@ -24,7 +25,6 @@ use super::templates::{
 };
 use super::tokens::{TokenRegistry, token_url};
 use super::url_policy::Allowlist;
-use crate::send_task::SendTask;
 
 /// Why a template did not render into a request.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,10 +9,9 @@
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityType;
+use leadwire_core::queue::SendTask;
 use leadwire_store::{NewTask, Store, StoreError};
 use uuid::Uuid;
-
-use crate::send_task::{SEND_QUEUE, SendTask};
 
 /// Why a replay was refused.
 #[derive(Debug, thiserror::Error)]
@@ -59,22 +58,10 @@ pub async fn replay(
         canvas_entry_properties: properties.canvas_entry_properties,
         follow_up: None,
     };
-    let payload = serde_json::to_value(&task).map_err(|source| StoreError::Corrupt {
-        what: "send task",
-        source,
-    })?;
+    let send_id = task.send_id;
     let mut tx = store.begin().await?;
-    let job_id = tx
-        .enqueue(&NewTask {
-            queue: SEND_QUEUE.into(),
-            payload,
-            run_at: now,
-        })
-        .await?;
+    let job_id = tx.enqueue(&NewTask::new(task, now)).await?;
     tx.commit().await?;
-    tracing::info!(entry = %id, send_id = %task.send_id, job_id, "send replayed");
-    Ok(Replayed {
-        send_id: task.send_id,
-        job_id,
-    })
+    tracing::info!(entry = %id, %send_id, job_id, "send replayed");
+    Ok(Replayed { send_id, job_id })
 }

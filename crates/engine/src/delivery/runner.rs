@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
-use leadwire_store::StoreResult;
+use leadwire_store::{Queue, StoreResult};
 use tokio_util::sync::CancellationToken;
 
 use super::record::RecordSummary;
 use super::worker::DeliveryWorker;
-use crate::send_task::SEND_QUEUE;
 
 /// How long an idle lane waits before it looks for work again, unless a commit of sends in
 /// this process wakes it first.
@@ -32,7 +31,7 @@ impl DeliveryWorker {
         let jobs = self
             .store
             .claim(
-                SEND_QUEUE,
+                Queue::Sends,
                 now,
                 self.settings.lease_duration(),
                 self.settings.batch_size,
@@ -96,7 +95,7 @@ impl DeliveryWorker {
     }
 
     async fn lane(&self, lane: usize, shutdown: CancellationToken) {
-        let committed = self.store.job_signals().waiter(SEND_QUEUE);
+        let committed = self.store.job_signals().waiter(Queue::Sends);
         while !shutdown.is_cancelled() {
             let pause = match self.run_once().await {
                 Ok((0, _)) => IDLE_POLL,
@@ -121,15 +120,18 @@ impl DeliveryWorker {
     pub async fn refresh_queue_gauges(&self) -> StoreResult<()> {
         let now = self.clock.now();
         let journey_queues = crate::journeys::Journeys::QUEUES;
-        for queue in std::iter::once(SEND_QUEUE).chain(journey_queues) {
+        for queue in std::iter::once(Queue::Sends).chain(journey_queues) {
             let depth = self.store.pending_jobs(queue).await?;
             let age = self
                 .store
                 .oldest_due_job(queue, now)
                 .await?
                 .map_or(0, |run_at| (now - run_at).num_seconds().max(0));
-            self.metrics
-                .set_queue(queue, i64::try_from(depth).unwrap_or(i64::MAX), age);
+            self.metrics.set_queue(
+                queue.as_str(),
+                i64::try_from(depth).unwrap_or(i64::MAX),
+                age,
+            );
         }
         Ok(())
     }

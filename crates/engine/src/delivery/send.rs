@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::{FollowUp, SendTask, Task};
 use leadwire_store::{ClaimedJob, JobFinish, JobPayload};
 use uuid::Uuid;
 
@@ -32,7 +33,6 @@ use super::stages::Sending;
 use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
 use crate::journeys::receipts::UnreceivedSend;
-use crate::send_task::{FollowUp, SendTask};
 
 /// The profiles of a claimed batch by internal id, or why they could not be read.
 pub type BatchProfiles = Result<HashMap<Uuid, Profile>, String>;
@@ -76,15 +76,11 @@ impl DeliveryWorker {
     pub async fn process(&self, job: ClaimedJob, profiles: &BatchProfiles) -> Processed {
         let now = self.clock.now();
         let task = match &job.payload {
-            JobPayload::Task(value) => serde_json::from_value::<SendTask>(value.clone())
-                .map_err(|error| format!("unreadable send task: {error}")),
-            JobPayload::Trigger(_) | JobPayload::Triggers(_) => {
-                Err("a trigger job is on the send queue".to_owned())
-            }
-        };
-        let task = match task {
-            Ok(task) => task,
-            Err(error) => {
+            JobPayload::Task(Task::Send(task)) => task.clone(),
+            JobPayload::Trigger(_)
+            | JobPayload::Triggers(_)
+            | JobPayload::Task(Task::Canvas(_) | Task::Campaign(_) | Task::Broadcast(_)) => {
+                let error = format!("a {} job is no send", job.queue);
                 tracing::error!(job_id = job.id, %error, "send job dropped");
                 return Processed {
                     job,

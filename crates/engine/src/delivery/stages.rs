@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::SendTask;
 
 use super::http::{AttemptResult, OutboundRequest};
 use super::templates::CompiledTemplate;
-use crate::send_task::SendTask;
 
 /// What every stage of one send reads.
 pub struct Sending<'a> {

@@ -13,6 +13,7 @@ use leadwire_core::attributes::{ProfileChanges, apply_attributes};
 use leadwire_core::campaign::{Campaign, DeliveryType};
 use leadwire_core::canvas::Canvas;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::{BroadcastTarget, BroadcastTask};
 use leadwire_core::track::{self, UserIdentifier};
 use leadwire_store::{ProfileWrite, StoreError, StoreTransaction};
 use serde_json::{Map, Value};
@@ -21,7 +22,6 @@ use uuid::Uuid;
 use super::broadcast;
 use super::context::Journeys;
 use super::recipient::{enter_canvas, send_campaign};
-use super::tasks::{BroadcastTarget, BroadcastTask};
 
 /// At most this many recipients per request.
 pub const MAX_RECIPIENTS: usize = 50;

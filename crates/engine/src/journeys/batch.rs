@@ -13,20 +13,17 @@
 //! outcome.
 
 use chrono::{DateTime, Utc};
-use leadwire_store::{
-    BatchWrites, BufferedTransaction, ClaimedJob, StoreTransaction, TRIGGER_QUEUE,
-};
+use leadwire_store::{BatchWrites, BufferedTransaction, ClaimedJob, Queue, StoreTransaction};
 use uuid::Uuid;
 
 use super::context::Journeys;
 use super::error::JourneyError;
-use super::tasks::{BROADCAST_QUEUE, CAMPAIGN_QUEUE};
 
 impl Journeys {
     /// Whether jobs of `queue` may be handled a batch per transaction. A broadcast page
     /// already is a batch of its own.
-    pub fn handles_batches(queue: &str) -> bool {
-        queue != BROADCAST_QUEUE
+    pub fn handles_batches(queue: Queue) -> bool {
+        queue != Queue::Broadcasts
     }
 
     /// Claims up to `limit` jobs of `queue` (one that [`Self::handles_batches`]) and handles
@@ -35,7 +32,7 @@ impl Journeys {
     /// claims the jobs on their own and handles them one transaction each.
     pub async fn claim_and_handle_batch(
         &self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: std::time::Duration,
         limit: u32,
@@ -43,6 +40,9 @@ impl Journeys {
         let mut tx = Box::new(BufferedTransaction::begin(&*self.store).await?);
         let jobs = tx.claim_jobs(queue, now, lease, limit).await?;
         if jobs.is_empty() {
+            // Committed all the same: the claim fails the rows it could not read, and
+            // that must stick, or they are read (and passed over) at every poll.
+            tx.commit().await?;
             return Ok(0);
         }
         if let Err(error) = self.handle_in_batch(&mut tx, &jobs, now).await {
@@ -70,7 +70,7 @@ impl Journeys {
         tx.preload_profiles(&users).await?;
         let reads_receipts = jobs
             .iter()
-            .any(|job| matches!(job.queue.as_str(), TRIGGER_QUEUE | CAMPAIGN_QUEUE));
+            .any(|job| matches!(job.queue, Queue::Triggers | Queue::Campaigns));
         if reads_receipts && !self.config.campaigns.is_empty() {
             tx.preload_receipts(&users).await?;
         }

@@ -9,16 +9,15 @@
 use chrono::{DateTime, Utc};
 use leadwire_core::campaign::{Campaign, DeliveryType};
 use leadwire_core::canvas::Canvas;
+use leadwire_core::queue::{BroadcastTarget, BroadcastTask};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{
     BufferedTransaction, ClaimedJob, JourneyWrites, NewTask, StoreResult, StoreTransaction,
 };
 
-use super::campaigns::corrupt;
 use super::context::Journeys;
 use super::error::JourneyError;
 use super::recipient::{enter_canvas, send_campaign};
-use super::tasks::{BROADCAST_QUEUE, BroadcastTarget, BroadcastTask};
 
 /// Profiles per broadcast job.
 pub(crate) const PAGE_SIZE: u32 = 250;
@@ -29,12 +28,7 @@ pub(crate) async fn enqueue_page(
     task: &BroadcastTask,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue(&NewTask {
-        queue: BROADCAST_QUEUE.into(),
-        payload: serde_json::to_value(task).map_err(corrupt)?,
-        run_at: now,
-    })
-    .await?;
+    tx.enqueue(&NewTask::new(task.clone(), now)).await?;
     Ok(())
 }
 

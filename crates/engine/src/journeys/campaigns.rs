@@ -7,6 +7,7 @@ use leadwire_core::activity::MessageSource;
 use leadwire_core::campaign::{Campaign, CampaignHistory, RateDecision, SendDecision};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::{CampaignTask, SendTask};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{ClaimedJob, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
@@ -14,8 +15,6 @@ use uuid::Uuid;
 use super::context::{Journeys, event_counts};
 use super::error::JourneyError;
 use super::receipts::{hold, rate_window_name};
-use super::tasks::{CAMPAIGN_QUEUE, CampaignTask};
-use crate::send_task::{SEND_QUEUE, SendTask};
 
 /// What became of one pending campaign send.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,12 +150,7 @@ async fn enqueue_task(
     task: &CampaignTask,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue_all(&[NewTask {
-        queue: CAMPAIGN_QUEUE.into(),
-        payload: serde_json::to_value(task).map_err(corrupt)?,
-        run_at: at,
-    }])
-    .await
+    tx.enqueue_all(&[NewTask::new(task.clone(), at)]).await
 }
 
 /// Enqueues a send task for the delivery worker.
@@ -165,17 +159,5 @@ pub(crate) async fn enqueue_send(
     send: &SendTask,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue_all(&[NewTask {
-        queue: SEND_QUEUE.into(),
-        payload: serde_json::to_value(send).map_err(corrupt)?,
-        run_at: now,
-    }])
-    .await
-}
-
-pub(crate) fn corrupt(source: serde_json::Error) -> leadwire_store::StoreError {
-    leadwire_store::StoreError::Corrupt {
-        what: "task payload",
-        source,
-    }
+    tx.enqueue_all(&[NewTask::new(send.clone(), now)]).await
 }

@@ -18,16 +18,15 @@ use leadwire_core::canvas::{
     AdvanceInput, Canvas, CanvasUserState, ExitReason, NextAction, Step, Transition,
 };
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::{CanvasTask, FollowUp, SendTask};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{CanvasEntry, ClaimedJob, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
 
-use super::campaigns::{corrupt, enqueue_send};
+use super::campaigns::enqueue_send;
 use super::context::{Journeys, event_counts};
 use super::error::JourneyError;
-use super::tasks::{CANVAS_QUEUE, CanvasTask};
 use super::user_update::apply_user_update;
-use crate::send_task::{FollowUp, SendTask};
 
 /// At most this many steps in one task; a longer run continues in a new task.
 const MAX_STEPS_PER_TASK: usize = 64;
@@ -39,22 +38,18 @@ pub(crate) async fn enqueue_step(
     message_finished: bool,
     run_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    tx.enqueue_all(&[NewTask {
-        queue: CANVAS_QUEUE.into(),
-        payload: step_payload(entry, message_finished)?,
-        run_at,
-    }])
-    .await
+    tx.enqueue_all(&[NewTask::new(step_task(entry, message_finished), run_at)])
+        .await
 }
 
-fn step_payload(entry: &CanvasEntry, message_finished: bool) -> StoreResult<serde_json::Value> {
-    serde_json::to_value(CanvasTask {
+/// The canvas task that advances `entry` from its current step.
+fn step_task(entry: &CanvasEntry, message_finished: bool) -> CanvasTask {
+    CanvasTask {
         entry_id: entry.id,
         user_id: Some(entry.user_id),
         seq: entry.state.history.len(),
         message_finished,
-    })
-    .map_err(corrupt)
+    }
 }
 
 /// Enters `profile` into `canvas` and enqueues its first step, once re-entry control has
@@ -238,10 +233,7 @@ async fn send_message(
         event_properties: entry.state.event_properties.clone(),
         api_trigger_properties: None,
         canvas_entry_properties: Some(entry.state.entry_properties.clone()),
-        follow_up: Some(FollowUp {
-            queue: CANVAS_QUEUE.into(),
-            payload: step_payload(entry, true)?,
-        }),
+        follow_up: Some(FollowUp::new(step_task(entry, true))),
     };
     enqueue_send(tx, &send, now).await
 }

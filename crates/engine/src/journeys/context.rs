@@ -8,11 +8,10 @@ use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::filters::{EventCounts, Filter};
 use leadwire_core::time::Interval;
-use leadwire_store::{Store, StoreResult, TRIGGER_QUEUE};
+use leadwire_store::{Queue, Store, StoreResult};
 use uuid::Uuid;
 
 use super::liquid::TemplateCache;
-use super::tasks::{BROADCAST_QUEUE, CAMPAIGN_QUEUE, CANVAS_QUEUE};
 
 /// The campaign and Canvas runtime over one store and one config.
 pub struct Journeys {
@@ -24,8 +23,12 @@ pub struct Journeys {
 
 impl Journeys {
     /// The queues the journey workers consume.
-    pub const QUEUES: [&'static str; 4] =
-        [TRIGGER_QUEUE, CANVAS_QUEUE, CAMPAIGN_QUEUE, BROADCAST_QUEUE];
+    pub const QUEUES: [Queue; 4] = [
+        Queue::Triggers,
+        Queue::Canvas,
+        Queue::Campaigns,
+        Queue::Broadcasts,
+    ];
 
     /// The runtime over `store` and `config`. The caller sets the store's trigger interest
     /// (see [`Config::trigger_interest`]), so trigger jobs are written for what the config

@@ -2,21 +2,19 @@
 //! canvas, campaign and broadcast tasks to `canvas`, `campaigns` and `broadcast`.
 
 use chrono::{DateTime, Utc};
-use leadwire_store::{ClaimedJob, JobPayload, StoreTransaction, TRIGGER_QUEUE};
-use serde::de::DeserializeOwned;
+use leadwire_core::queue::Task;
+use leadwire_store::{ClaimedJob, JobPayload, StoreTransaction};
 
 use super::context::Journeys;
 use super::error::JourneyError;
-use super::tasks::{BROADCAST_QUEUE, CAMPAIGN_QUEUE, CANVAS_QUEUE};
 use super::{broadcast, campaigns, canvas, triggers};
 
 impl Journeys {
     /// Handles one claimed job of any journey queue at `now`, completing it in the same
     /// transaction as its effects. On `Err` nothing was written and the job is still leased.
     pub async fn handle(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), JourneyError> {
-        if let (BROADCAST_QUEUE, JobPayload::Task(payload)) = (job.queue.as_str(), &job.payload) {
-            let task = decode(payload, "broadcast task")?;
-            return broadcast::handle(self, job, &task, now).await;
+        if let JobPayload::Task(Task::Broadcast(task)) = &job.payload {
+            return broadcast::handle(self, job, task, now).await;
         }
         let mut tx = self.store.begin().await?;
         self.handle_in(tx.as_mut(), job, now).await?;
@@ -32,33 +30,23 @@ impl Journeys {
         job: &ClaimedJob,
         now: DateTime<Utc>,
     ) -> Result<(), JourneyError> {
-        match (job.queue.as_str(), &job.payload) {
-            (TRIGGER_QUEUE, JobPayload::Trigger(trigger)) => {
+        match &job.payload {
+            JobPayload::Trigger(trigger) => {
                 let triggers = std::slice::from_ref(trigger);
                 triggers::handle_in(self, tx, job, triggers, now).await
             }
-            (TRIGGER_QUEUE, JobPayload::Triggers(triggers)) => {
+            JobPayload::Triggers(triggers) => {
                 triggers::handle_in(self, tx, job, triggers, now).await
             }
-            (CANVAS_QUEUE, JobPayload::Task(payload)) => {
-                let task = decode(payload, "canvas task")?;
-                canvas::handle_in(self, tx, job, &task, now).await
+            JobPayload::Task(Task::Canvas(task)) => {
+                canvas::handle_in(self, tx, job, task, now).await
             }
-            (CAMPAIGN_QUEUE, JobPayload::Task(payload)) => {
-                let task = decode(payload, "campaign task")?;
-                campaigns::handle_in(self, tx, job, &task, now).await
+            JobPayload::Task(Task::Campaign(task)) => {
+                campaigns::handle_in(self, tx, job, task, now).await
             }
-            (queue, _) => Err(JourneyError::UnknownQueue(queue.to_owned())),
+            JobPayload::Task(task @ (Task::Broadcast(_) | Task::Send(_))) => {
+                Err(JourneyError::NotInTransaction(task.queue()))
+            }
         }
     }
-}
-
-fn decode<T: DeserializeOwned>(
-    payload: &serde_json::Value,
-    expected: &'static str,
-) -> Result<T, JourneyError> {
-    serde_json::from_value(payload.clone()).map_err(|error| JourneyError::Payload {
-        expected,
-        reason: error.to_string(),
-    })
 }

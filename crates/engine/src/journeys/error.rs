@@ -1,6 +1,6 @@
 //! [`JourneyError`]: why a journey job could not be handled, and whether to retry it.
 
-use leadwire_store::StoreError;
+use leadwire_store::{Queue, StoreError};
 
 /// Why a job could not be handled.
 #[derive(Debug, thiserror::Error)]
@@ -8,15 +8,11 @@ pub enum JourneyError {
     /// The database failed or a concurrent write conflicted; the job is retried.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The job's payload is not what its queue carries; retrying cannot help.
-    #[error("the job payload is not a valid {expected}: {reason}")]
-    Payload {
-        expected: &'static str,
-        reason: String,
-    },
-    /// A job on a queue no journey worker handles.
-    #[error("no journey worker handles queue `{0}`")]
-    UnknownQueue(String),
+    /// A task that is not handled inside a caller's transaction: a broadcast page (it
+    /// commits a transaction of its own, see [`Journeys::handle`](super::Journeys::handle))
+    /// or a send (the delivery worker's). The journey workers never claim one so.
+    #[error("a task of the {0} queue is not handled inside a journey transaction")]
+    NotInTransaction(Queue),
 }
 
 impl JourneyError {

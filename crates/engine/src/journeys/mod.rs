@@ -1,5 +1,5 @@
 //! The deciding workers: campaigns and Canvas journeys run over the profile store and the
-//! durable queue, and produce [`SendTask`](crate::send_task::SendTask)s for delivery.
+//! durable queue, and produce [`SendTask`](leadwire_core::queue::SendTask)s for delivery.
 //!
 //! - [`triggers`]: a trigger job (email added, attribute changed, event, purchase) →
 //!   campaign sends or delayed campaign tasks, canvas exits, Action Paths actions, canvas
@@ -30,13 +30,8 @@ mod error;
 mod liquid;
 pub mod receipts;
 mod recipient;
-pub mod tasks;
 pub mod triggers;
 mod user_update;
 
 pub use context::Journeys;
 pub use error::JourneyError;
-pub use tasks::{
-    BROADCAST_QUEUE, BroadcastTarget, BroadcastTask, CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask,
-    CanvasTask,
-};

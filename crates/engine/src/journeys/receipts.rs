@@ -11,10 +11,9 @@
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::config::Config;
+use leadwire_core::queue::SendTask;
 use leadwire_store::{CampaignReceipt, StoreResult, StoreTransaction};
 use uuid::Uuid;
-
-use crate::send_task::SendTask;
 
 /// The name of a campaign's per-minute rate-limit window.
 pub(crate) fn rate_window_name(campaign_api_id: &str) -> String {

@@ -7,13 +7,13 @@ use leadwire_core::campaign::{Campaign, CampaignHistory, TriggerDecision};
 use leadwire_core::canvas::{Canvas, EntryDecision};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::CampaignTask;
 use leadwire_store::{StoreError, StoreTransaction};
 use serde_json::{Map, Value};
 
 use super::campaigns;
 use super::canvas::enter;
 use super::context::{Journeys, event_counts};
-use super::tasks::CampaignTask;
 
 /// An API-triggered campaign for one user: re-eligibility, then the send-time decision.
 /// Whether a send was enqueued (now or for later).

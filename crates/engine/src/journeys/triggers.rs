@@ -18,6 +18,7 @@ use leadwire_core::campaign::{CampaignHistory, TriggerDecision};
 use leadwire_core::canvas::{EntryDecision, Step, TimedEvent};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::CampaignTask;
 use leadwire_core::track::UserIdentifier;
 use leadwire_core::trigger::{TriggerEvent, UserTrigger};
 use leadwire_store::{CanvasEntry, ClaimedJob, StoreResult, StoreTransaction};
@@ -26,7 +27,6 @@ use super::campaigns;
 use super::canvas::{enqueue_step, enter};
 use super::context::{Journeys, event_counts};
 use super::error::JourneyError;
-use super::tasks::CampaignTask;
 
 /// Handles a trigger job's triggers in order inside `tx`, then completes the job there once:
 /// the effects are those of the same triggers handled as separate jobs one after another.

@@ -19,7 +19,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use leadwire_store::{ClaimedJob, StoreError, StoreResult};
+use leadwire_store::{ClaimedJob, Queue, StoreError, StoreResult};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -72,7 +72,7 @@ impl Workers {
         WorkersHandle { token, loops }
     }
 
-    async fn run_queue(&self, queue: &'static str, token: CancellationToken) {
+    async fn run_queue(&self, queue: Queue, token: CancellationToken) {
         let permits = Arc::new(Semaphore::new(self.options.concurrency.max(1)));
         let committed = self.journeys.store().job_signals().waiter(queue);
         let mut in_flight = JoinSet::new();
@@ -111,7 +111,7 @@ impl Workers {
                     continue;
                 }
                 Ok(_) => {}
-                Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
+                Err(error) => tracing::warn!(%queue, %error, "claiming jobs failed; retrying"),
             }
             tokio::select! {
                 () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max()),
@@ -120,13 +120,13 @@ impl Workers {
             }
         }
         while in_flight.join_next().await.is_some() {}
-        tracing::info!(queue, "journey worker stopped");
+        tracing::info!(%queue, "journey worker stopped");
     }
 
     /// The loop of a queue whose jobs are handled a batch per transaction: claim and handle
     /// a batch, again at once while there is work, else wait for a commit or the next poll.
     /// A batch in progress finishes before the loop stops.
-    async fn run_batch_queue(&self, queue: &'static str, token: CancellationToken) {
+    async fn run_batch_queue(&self, queue: Queue, token: CancellationToken) {
         let committed = self.journeys.store().job_signals().waiter(queue);
         let mut idle = self.options.poll_min();
         while !token.is_cancelled() {
@@ -136,7 +136,7 @@ impl Workers {
                     idle = self.options.poll_min();
                     continue;
                 }
-                Err(error) => tracing::warn!(queue, %error, "claiming jobs failed; retrying"),
+                Err(error) => tracing::warn!(%queue, %error, "claiming jobs failed; retrying"),
             }
             tokio::select! {
                 () = tokio::time::sleep(idle) => idle = (idle * 2).min(self.options.poll_max()),
@@ -144,18 +144,14 @@ impl Workers {
                 () = token.cancelled() => break,
             }
         }
-        tracing::info!(queue, "journey worker stopped");
+        tracing::info!(%queue, "journey worker stopped");
     }
 
     /// One batch of a queue that handles batches: claimed and handled in one transaction
     /// ([`Journeys::claim_and_handle_batch`]); if that fails, claimed in a transaction of its
     /// own and handled one job per transaction, so a failing job affects only itself.
     /// Returns how many jobs were claimed.
-    pub async fn claim_and_process(
-        &self,
-        queue: &'static str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<usize> {
+    pub async fn claim_and_process(&self, queue: Queue, now: DateTime<Utc>) -> StoreResult<usize> {
         let (lease, limit) = (self.options.lease(), self.options.batch);
         match self
             .journeys
@@ -164,7 +160,7 @@ impl Workers {
         {
             Ok(handled) => return Ok(handled),
             Err(error) => {
-                tracing::debug!(queue, %error, "a job batch failed; handling its jobs one at a time");
+                tracing::debug!(%queue, %error, "a job batch failed; handling its jobs one at a time");
             }
         }
         let jobs = self

@@ -8,16 +8,16 @@ use leadwire_core::activity::{ActivityEntry, MessageSource};
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::config::Config;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::{CanvasTask, FollowUp, SendTask};
 use leadwire_core::time::Interval;
 use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, ManualClock, WorkerInputs};
 use leadwire_engine::metrics::Metrics;
-use leadwire_engine::send_task::{FollowUp, SEND_QUEUE, SendTask};
 use leadwire_salesforce::fields::CustomFieldConfig;
 use leadwire_salesforce_emulator::{
     EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
 };
 use leadwire_store::sql::sqlite::SqliteStore;
-use leadwire_store::{ActivityQuery, NewTask, ProfileWrite, Store};
+use leadwire_store::{ActivityQuery, NewTask, ProfileWrite, Queue, Store};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -219,19 +219,17 @@ impl Harness {
                 event_properties: None,
                 api_trigger_properties: None,
                 canvas_entry_properties: None,
-                follow_up: follow_up.then(|| FollowUp {
-                    queue: "after_send".into(),
-                    payload: json!({"user": profile.id}),
+                follow_up: follow_up.then(|| {
+                    FollowUp::new(CanvasTask {
+                        entry_id: Uuid::new_v4(),
+                        user_id: Some(profile.id),
+                        seq: 1,
+                        message_finished: true,
+                    })
                 }),
             };
             adjust(&mut task);
-            tx.enqueue(&NewTask {
-                queue: SEND_QUEUE.into(),
-                payload: serde_json::to_value(&task).expect("serializable"),
-                run_at: now,
-            })
-            .await
-            .expect("enqueue");
+            tx.enqueue(&NewTask::new(task, now)).await.expect("enqueue");
         }
         tx.commit().await.expect("commit");
         profiles.iter().map(|profile| profile.id).collect()
@@ -241,7 +239,13 @@ impl Harness {
     pub async fn deliver_everything(&self) {
         for _ in 0..40 {
             self.worker.drain().await.expect("drain");
-            if self.store.pending_jobs(SEND_QUEUE).await.expect("pending") == 0 {
+            if self
+                .store
+                .pending_jobs(Queue::Sends)
+                .await
+                .expect("pending")
+                == 0
+            {
                 return;
             }
             self.clock.advance(TimeDelta::hours(1));

@@ -8,8 +8,8 @@ use leadwire_core::activity::ActivityType;
 use leadwire_core::time::Interval;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::delivery::DeliverySettings;
-use leadwire_engine::send_task::SEND_QUEUE;
 use leadwire_salesforce_emulator::FaultSettings;
+use leadwire_store::Queue;
 
 use crate::harness::{CLIENT_SECRET, SEED_CREATE, UPSERT, start};
 
@@ -30,7 +30,7 @@ async fn a_burst_of_creates_costs_one_token_request_and_keeps_no_secret() {
     assert_eq!(
         harness
             .store
-            .pending_jobs("after_send")
+            .pending_jobs(Queue::Canvas)
             .await
             .expect("pending"),
         BURST as u64
@@ -124,7 +124,7 @@ async fn under_faults_every_upserted_lead_arrives_once() {
     assert_eq!(
         harness
             .store
-            .failed_jobs(SEND_QUEUE)
+            .failed_jobs(Queue::Sends)
             .await
             .expect("failed")
             .len(),
@@ -168,7 +168,7 @@ async fn a_crash_between_send_and_record_is_repaired_by_the_lease() {
         let now = harness.clock.now_for_tests();
         let claimed = harness
             .store
-            .claim(SEND_QUEUE, now, lease, LEADS as u32)
+            .claim(Queue::Sends, now, lease, LEADS as u32)
             .await
             .expect("claim");
         assert_eq!(claimed.len(), LEADS);
@@ -193,7 +193,7 @@ async fn a_crash_between_send_and_record_is_repaired_by_the_lease() {
         assert_eq!(
             harness
                 .store
-                .pending_jobs(SEND_QUEUE)
+                .pending_jobs(Queue::Sends)
                 .await
                 .expect("pending"),
             0

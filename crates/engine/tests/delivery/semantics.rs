@@ -3,8 +3,8 @@
 use chrono::TimeDelta;
 use leadwire_core::activity::ActivityType;
 use leadwire_engine::delivery::DeliverySettings;
-use leadwire_engine::send_task::SEND_QUEUE;
 use leadwire_salesforce_emulator::FaultSettings;
+use leadwire_store::Queue;
 
 use crate::harness::{FAILING, UPSERT, one_minute_retries, start};
 
@@ -45,7 +45,7 @@ async fn permanent_errors_refused_urls_and_aborts_are_logged_and_end_the_send() 
     assert_eq!(
         harness
             .store
-            .pending_jobs(SEND_QUEUE)
+            .pending_jobs(Queue::Sends)
             .await
             .expect("pending"),
         0
@@ -53,7 +53,7 @@ async fn permanent_errors_refused_urls_and_aborts_are_logged_and_end_the_send() 
     assert_eq!(
         harness
             .store
-            .failed_jobs(SEND_QUEUE)
+            .failed_jobs(Queue::Sends)
             .await
             .expect("failed")
             .len(),
@@ -63,7 +63,7 @@ async fn permanent_errors_refused_urls_and_aborts_are_logged_and_end_the_send() 
     assert_eq!(
         harness
             .store
-            .pending_jobs("after_send")
+            .pending_jobs(Queue::Canvas)
             .await
             .expect("pending"),
         3
@@ -137,7 +137,7 @@ async fn a_503_is_retried_on_schedule_and_a_quota_refusal_rests_the_connection()
     assert_eq!(
         harness
             .store
-            .pending_jobs(SEND_QUEUE)
+            .pending_jobs(Queue::Sends)
             .await
             .expect("pending"),
         0

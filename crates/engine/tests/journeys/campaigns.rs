@@ -7,8 +7,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use leadwire_engine::journeys::JourneyError;
 use leadwire_engine::journeys::api::{ApiTrigger, ApiTriggerError, trigger_campaign};
-use leadwire_engine::send_task::SEND_QUEUE;
-use leadwire_store::{ClaimedJob, StoreError, TRIGGER_QUEUE};
+use leadwire_store::{ClaimedJob, Queue, StoreError};
 use serde_json::json;
 
 use crate::harness::Harness;
@@ -115,7 +114,12 @@ async fn a_profile_writes_triggers_are_one_job_that_commits_or_rolls_back_whole(
         json!({"attributes": [{"external_id": "u1", "email": "a@example.com", "stage": "MQL"}]}),
     )
     .await;
-    let pending_triggers = || async { h.store.pending_jobs(TRIGGER_QUEUE).await.expect("pending") };
+    let pending_triggers = || async {
+        h.store
+            .pending_jobs(Queue::Triggers)
+            .await
+            .expect("pending")
+    };
     assert_eq!(
         pending_triggers().await,
         1,
@@ -123,7 +127,7 @@ async fn a_profile_writes_triggers_are_one_job_that_commits_or_rolls_back_whole(
     );
     let job = h
         .store
-        .claim(TRIGGER_QUEUE, h.now, Duration::from_secs(60), 10)
+        .claim(Queue::Triggers, h.now, Duration::from_secs(60), 10)
         .await
         .expect("claim")
         .pop()
@@ -145,7 +149,7 @@ async fn a_profile_writes_triggers_are_one_job_that_commits_or_rolls_back_whole(
         "{error:?}"
     );
     assert_eq!(
-        h.store.pending_jobs(SEND_QUEUE).await.expect("pending"),
+        h.store.pending_jobs(Queue::Sends).await.expect("pending"),
         0,
         "both triggers' sends roll back"
     );

@@ -10,17 +10,17 @@ use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::SendTask;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::delivery::{
     DeliverySettings, DeliveryWorker, ManualClock, RecordSummary, WorkerInputs,
 };
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
-use leadwire_engine::send_task::{SEND_QUEUE, SendTask};
 use leadwire_engine::workers::{WorkerOptions, Workers};
 use leadwire_store::ingest::{TrackRequest, track};
 use leadwire_store::sql::sqlite::SqliteStore;
-use leadwire_store::{CanvasEntry, JobPayload, NewTask, Store};
+use leadwire_store::{CanvasEntry, JobPayload, NewTask, Queue, Store, Task};
 use serde_json::Value;
 
 pub struct Harness {
@@ -187,7 +187,7 @@ impl Harness {
         let jobs = self
             .store
             .claim(
-                SEND_QUEUE,
+                Queue::Sends,
                 self.now,
                 std::time::Duration::from_secs(60),
                 1000,
@@ -196,19 +196,14 @@ impl Harness {
             .expect("claim sends");
         let mut sends = Vec::new();
         for job in jobs {
-            let JobPayload::Task(payload) = &job.payload else {
-                panic!("a send job carries a task: {job:?}");
+            let JobPayload::Task(Task::Send(send)) = job.payload.clone() else {
+                panic!("a send job carries a send task: {job:?}");
             };
-            let send: SendTask = serde_json::from_value(payload.clone()).expect("a send task");
             let mut tx = self.store.begin().await.expect("begin");
             if let Some(follow_up) = &send.follow_up {
-                tx.enqueue(&NewTask {
-                    queue: follow_up.queue.clone(),
-                    payload: follow_up.payload.clone(),
-                    run_at: self.now,
-                })
-                .await
-                .expect("enqueue the follow-up");
+                tx.enqueue(&NewTask::new((*follow_up.task).clone(), self.now))
+                    .await
+                    .expect("enqueue the follow-up");
             }
             tx.complete_job(&job).await.expect("complete the send");
             tx.commit().await.expect("commit");
@@ -233,6 +228,25 @@ impl Harness {
         worker.drain().await.expect("delivery runs")
     }
 
+    /// Runs one SQL statement on the harness's database, beside the store: to plant a row
+    /// the store would never write (damaged, or from another version).
+    pub async fn execute(&self, sql: &str) {
+        use sqlx::Connection;
+        match &self.location {
+            Location::Sqlite(path) => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+                run_once(sqlx::SqliteConnection::connect_with(&options).await, sql).await;
+            }
+            Location::Postgres { url, schema } => {
+                let options: sqlx::postgres::PgConnectOptions = url
+                    .parse()
+                    .expect("LEADWIRE_TEST_DATABASE_URL is a PostgreSQL URL");
+                let options = options.options([("search_path", schema.as_str())]);
+                run_once(sqlx::PgConnection::connect_with(&options).await, sql).await;
+            }
+        }
+    }
+
     pub async fn finish(self) {
         use sqlx::Connection;
         self.store.close().await;
@@ -255,4 +269,19 @@ impl Harness {
             }
         }
     }
+}
+
+/// Runs `sql` on a new connection to the test database, then closes it.
+async fn run_once<C>(connection: Result<C, sqlx::Error>, sql: &str)
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+{
+    let mut connection = connection.expect("connect to the test database");
+    sqlx::query(sql)
+        .execute(&mut connection)
+        .await
+        .expect("run the statement");
+    connection.close().await.ok();
 }

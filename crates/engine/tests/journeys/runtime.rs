@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use leadwire_engine::journeys::{CAMPAIGN_QUEUE, CANVAS_QUEUE, CampaignTask};
-use leadwire_engine::send_task::SEND_QUEUE;
-use leadwire_store::NewTask;
+use chrono::TimeDelta;
+use leadwire_core::queue::CampaignTask;
+use leadwire_engine::workers::WorkerOptions;
+use leadwire_store::{NewTask, Queue};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -42,7 +43,7 @@ async fn the_queue_loops_handle_jobs_and_drain_on_shutdown() {
         .expect("track");
     let mut sends = 0;
     for _ in 0..500 {
-        sends = h.store.pending_jobs(SEND_QUEUE).await.expect("pending");
+        sends = h.store.pending_jobs(Queue::Sends).await.expect("pending");
         if sends == 20 {
             break;
         }
@@ -52,7 +53,7 @@ async fn the_queue_loops_handle_jobs_and_drain_on_shutdown() {
     handle.shutdown().await;
     assert_eq!(
         h.store
-            .pending_jobs(leadwire_store::TRIGGER_QUEUE)
+            .pending_jobs(Queue::Triggers)
             .await
             .expect("pending"),
         0
@@ -63,78 +64,97 @@ async fn the_queue_loops_handle_jobs_and_drain_on_shutdown() {
 #[tokio::test]
 async fn a_job_that_cannot_be_handled_is_failed_with_its_error() {
     let h = Harness::new(CONFIG).await;
-    let mut tx = h.store.begin().await.expect("begin");
-    tx.enqueue(&NewTask {
-        queue: CANVAS_QUEUE.into(),
-        payload: json!({"not": "a canvas task"}),
-        run_at: h.now,
-    })
-    .await
-    .expect("enqueue");
-    tx.commit().await.expect("commit");
-    assert_eq!(h.run().await, 1);
+    // A row no version of the store writes: a canvas task that is not one.
+    h.execute(
+        r#"INSERT INTO jobs (queue, payload, run_at, created_at)
+           VALUES ('canvas', '{"type": "task", "body": {"not": "a canvas task"}}', 0, 0)"#,
+    )
+    .await;
+    assert_eq!(
+        h.run().await,
+        0,
+        "failed at claim, never handed to a handler"
+    );
     let failed = h
         .store
-        .failed_jobs(CANVAS_QUEUE)
+        .failed_jobs(Queue::Canvas)
         .await
         .expect("failed jobs");
     assert_eq!(failed.len(), 1);
     let error = failed[0].last_error.clone().unwrap_or_default();
     assert!(error.contains("canvas task"), "{error}");
     assert_eq!(h.run().await, 0, "a failed job is not claimed again");
+    assert_eq!(
+        h.store.pending_jobs(Queue::Canvas).await.expect("pending"),
+        0
+    );
     h.finish().await;
 }
 
 #[tokio::test]
 async fn a_failing_job_sends_its_batch_one_job_per_transaction() {
-    let h = Harness::new(CONFIG).await;
+    let mut h = Harness::new(CONFIG).await;
     h.track(json!({"attributes": [
         {"external_id": "ada", "first_name": "Ada"},
+        {"external_id": "cy", "first_name": "Cy"},
         {"external_id": "bob", "first_name": "Bob"},
     ]}))
     .await;
-    let send_to = |user_id| {
-        serde_json::to_value(CampaignTask {
-            campaign: "On email".into(),
-            user_id,
-            triggered_at: h.now,
-            scheduled_at: h.now,
-            event_properties: None,
-            api_trigger_properties: None,
-        })
-        .expect("a task")
+    let send_to = |user_id| CampaignTask {
+        campaign: "On email".into(),
+        user_id,
+        triggered_at: h.now,
+        scheduled_at: h.now,
+        event_properties: None,
+        api_trigger_properties: None,
     };
-    let payloads = [
+    let tasks = [
         send_to(h.profile("ada").await.id),
-        json!({"not": "a campaign task"}),
+        send_to(h.profile("cy").await.id),
         send_to(h.profile("bob").await.id),
     ];
     let mut tx = h.store.begin().await.expect("begin");
-    for payload in payloads {
-        tx.enqueue(&NewTask {
-            queue: CAMPAIGN_QUEUE.into(),
-            payload,
-            run_at: h.now,
-        })
-        .await
-        .expect("enqueue");
+    for task in tasks {
+        tx.enqueue(&NewTask::new(task, h.now))
+            .await
+            .expect("enqueue");
     }
     tx.commit().await.expect("commit");
+    // Cy's profile row is damaged: reading it fails the batch, and then Cy's job alone.
+    h.execute("UPDATE profiles SET document = '{' WHERE external_id = 'cy'")
+        .await;
 
     assert_eq!(h.run().await, 3, "the batch, then its jobs one by one");
     assert_eq!(
-        h.store.pending_jobs(SEND_QUEUE).await.expect("pending"),
+        h.store.pending_jobs(Queue::Sends).await.expect("pending"),
         2,
         "both good jobs sent, once each"
     );
-    let failed = h.store.failed_jobs(CAMPAIGN_QUEUE).await.expect("failed");
+    assert_eq!(
+        h.store
+            .pending_jobs(Queue::Campaigns)
+            .await
+            .expect("pending"),
+        1,
+        "the bad job waits for its retry"
+    );
+    // Retried until its attempts are used up, then failed with its error.
+    for _ in 1..WorkerOptions::default().max_attempts {
+        h.advance(TimeDelta::hours(1));
+        assert_eq!(h.run().await, 1);
+    }
+    let failed = h.store.failed_jobs(Queue::Campaigns).await.expect("failed");
     assert_eq!(failed.len(), 1, "only the bad job failed");
     assert!(
         failed[0]
             .last_error
             .as_deref()
-            .is_some_and(|error| error.contains("campaign task")),
+            .is_some_and(|error| error.contains("profile")),
         "{failed:?}"
+    );
+    assert_eq!(
+        h.store.pending_jobs(Queue::Sends).await.expect("pending"),
+        2
     );
     assert_eq!(h.run().await, 0);
     h.finish().await;

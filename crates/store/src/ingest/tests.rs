@@ -9,9 +9,9 @@ use leadwire_core::track::UserIdentifier;
 use serde_json::{Value, json};
 
 use super::{TrackRequest, track_in};
-use crate::queue::TRIGGER_QUEUE;
 use crate::repository::Store;
 use crate::sql::sqlite::SqliteStore;
+use leadwire_core::queue::Queue;
 use leadwire_core::trigger::TriggerInterest;
 use leadwire_core::trigger::{TriggerEvent, UserTrigger};
 
@@ -64,7 +64,7 @@ async fn write_group(store: &dyn Store, requests: &[TrackRequest]) {
 async fn triggers(store: &dyn Store) -> Vec<UserTrigger> {
     let mut jobs = store
         .claim(
-            TRIGGER_QUEUE,
+            Queue::Triggers,
             Utc::now(),
             std::time::Duration::from_secs(60),
             100,

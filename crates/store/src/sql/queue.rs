@@ -19,6 +19,7 @@ use crate::batch::LeasedJob;
 use crate::error::{StoreError, StoreResult};
 use crate::model::{from_micros, to_micros};
 use crate::queue::{ClaimedJob, FailedJob, JobPayload, NewTask};
+use leadwire_core::queue::Queue;
 
 pub(crate) const INSERT_JOBS: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) ";
 const INSERT_JOB: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) \
@@ -27,7 +28,7 @@ const INSERT_JOB: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) 
 const CLAIM: &str = "UPDATE jobs SET attempts = attempts + 1, lease_token = $1, \
      lease_until = $2 WHERE id IN (SELECT id FROM jobs WHERE queue = $3 AND failed_at IS NULL \
      AND run_at <= $4 AND (lease_until IS NULL OR lease_until <= $4) ORDER BY run_at, id \
-     LIMIT $5{lock}) RETURNING id, queue, payload, attempts, run_at";
+     LIMIT $5{lock}) RETURNING id, payload, attempts, run_at";
 const COMPLETE: &str = "DELETE FROM jobs WHERE id = $1 AND lease_token = $2";
 const FAIL: &str = "UPDATE jobs SET failed_at = $3, last_error = $4, \
      lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
@@ -38,7 +39,7 @@ const FAIL_UNREADABLE: &str =
 const PENDING_JOBS: &str = "SELECT COUNT(*) FROM jobs WHERE queue = $1 AND failed_at IS NULL";
 const OLDEST_DUE_JOB: &str = "SELECT MIN(run_at) FROM jobs WHERE queue = $1 \
      AND failed_at IS NULL AND run_at <= $2 AND (lease_until IS NULL OR lease_until <= $2)";
-const FAILED_JOBS: &str = "SELECT id, queue, attempts, last_error FROM jobs \
+const FAILED_JOBS: &str = "SELECT id, attempts, last_error FROM jobs \
      WHERE queue = $1 AND failed_at IS NOT NULL ORDER BY id";
 
 /// Releases a job to run again without counting the claim as an attempt.
@@ -58,7 +59,7 @@ pub(crate) trait QueueSql: SqlDatabase {
     /// (run_at, id) order; a job whose payload cannot be read is failed instead.
     fn claim(
         connection: &mut Self::Connection,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
@@ -92,19 +93,19 @@ pub(crate) trait QueueSql: SqlDatabase {
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Jobs of `queue` that are not failed.
-    fn pending(pool: &Pool<Self>, queue: &str) -> impl Future<Output = StoreResult<u64>> + Send;
+    fn pending(pool: &Pool<Self>, queue: Queue) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// The run time of the oldest job of `queue` due at `now` and not leased.
     fn oldest_due(
         pool: &Pool<Self>,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Option<DateTime<Utc>>>> + Send;
 
     /// The failed jobs of `queue`, in id order.
     fn failed(
         pool: &Pool<Self>,
-        queue: &str,
+        queue: Queue,
     ) -> impl Future<Output = StoreResult<Vec<FailedJob>>> + Send;
 }
 
@@ -121,7 +122,7 @@ where
 {
     async fn claim(
         connection: &mut DB::Connection,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
@@ -132,7 +133,7 @@ where
         let rows = sqlx::query(&sql)
             .bind(token.to_string())
             .bind(to_micros(lease_until))
-            .bind(queue)
+            .bind(queue.as_str())
             .bind(to_micros(now))
             .bind(i64::from(limit))
             .fetch_all(&mut *connection)
@@ -140,15 +141,15 @@ where
         let mut jobs = Vec::with_capacity(rows.len());
         for row in rows {
             let id: i64 = row.try_get(0)?;
-            let payload: String = row.try_get(2)?;
-            let attempts: i32 = row.try_get(3)?;
-            match serde_json::from_str(&payload) {
+            let payload: String = row.try_get(1)?;
+            let attempts: i32 = row.try_get(2)?;
+            match JobPayload::read(queue, &payload) {
                 Ok(payload) => jobs.push(ClaimedJob {
                     id,
-                    queue: row.try_get(1)?,
+                    queue,
                     payload,
                     attempts: u32::try_from(attempts).unwrap_or(0),
-                    run_at: from_micros(row.try_get(4)?),
+                    run_at: from_micros(row.try_get(3)?),
                     lease_token: token,
                     lease_until,
                 }),
@@ -214,7 +215,7 @@ where
 
     async fn enqueue(connection: &mut DB::Connection, task: &NewTask) -> StoreResult<i64> {
         let id: i64 = sqlx::query_scalar(INSERT_JOB)
-            .bind(task.queue.as_str())
+            .bind(task.queue().as_str())
             .bind(task_payload(task)?)
             .bind(to_micros(task.run_at))
             .bind(to_micros(Utc::now()))
@@ -228,7 +229,7 @@ where
         let mut rows = Vec::with_capacity(tasks.len());
         for task in tasks {
             rows.push((
-                task.queue.as_str(),
+                task.queue().as_str(),
                 task_payload(task)?,
                 to_micros(task.run_at),
             ));
@@ -248,9 +249,9 @@ where
         Ok(())
     }
 
-    async fn pending(pool: &Pool<DB>, queue: &str) -> StoreResult<u64> {
+    async fn pending(pool: &Pool<DB>, queue: Queue) -> StoreResult<u64> {
         let count: i64 = sqlx::query_scalar(PENDING_JOBS)
-            .bind(queue)
+            .bind(queue.as_str())
             .fetch_one(pool)
             .await?;
         Ok(u64::try_from(count).unwrap_or(0))
@@ -258,27 +259,30 @@ where
 
     async fn oldest_due(
         pool: &Pool<DB>,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         let oldest: Option<i64> = sqlx::query_scalar(OLDEST_DUE_JOB)
-            .bind(queue)
+            .bind(queue.as_str())
             .bind(to_micros(now))
             .fetch_one(pool)
             .await?;
         Ok(oldest.map(from_micros))
     }
 
-    async fn failed(pool: &Pool<DB>, queue: &str) -> StoreResult<Vec<FailedJob>> {
-        let rows = sqlx::query(FAILED_JOBS).bind(queue).fetch_all(pool).await?;
+    async fn failed(pool: &Pool<DB>, queue: Queue) -> StoreResult<Vec<FailedJob>> {
+        let rows = sqlx::query(FAILED_JOBS)
+            .bind(queue.as_str())
+            .fetch_all(pool)
+            .await?;
         rows.iter()
             .map(|row| {
-                let attempts: i32 = row.try_get(2)?;
+                let attempts: i32 = row.try_get(1)?;
                 Ok(FailedJob {
                     id: row.try_get(0)?,
-                    queue: row.try_get(1)?,
+                    queue,
                     attempts: u32::try_from(attempts).unwrap_or(0),
-                    last_error: row.try_get(3)?,
+                    last_error: row.try_get(2)?,
                 })
             })
             .collect()
@@ -322,6 +326,7 @@ fn ids_by_lease(jobs: &[LeasedJob]) -> BTreeMap<Uuid, Vec<i64>> {
     by_token
 }
 
+/// A task's stored payload: `{"type": "task", "body": <the task's JSON>}`.
 fn task_payload(task: &NewTask) -> StoreResult<String> {
-    encode("job payload", &JobPayload::Task(task.payload.clone()))
+    encode("job payload", &JobPayload::Task(task.task.clone()))
 }

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewEvent, NewPurchase};
-use crate::queue::{JobPayload, TRIGGER_QUEUE};
+use leadwire_core::queue::Queue;
+
+use crate::queue::JobPayload;
 use crate::repository::ProfileWrite;
 
 pub(crate) const PROFILES_BY_EXTERNAL_IDS: &str =
@@ -169,4 +171,4 @@ fn single_trigger_rows(
         .collect()
 }
 
-pub(crate) const TRIGGER_QUEUE_NAME: &str = TRIGGER_QUEUE;
+pub(crate) const TRIGGER_QUEUE_NAME: &str = Queue::Triggers.as_str();

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::profile::Profile;
+use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
 use leadwire_core::trigger::TriggerInterest;
 use sqlx::{Pool, Transaction};
@@ -131,7 +132,7 @@ impl<DB: Sql, P: Pools<Database = DB>> Store for SqlStore<P> {
 
     async fn claim(
         &self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,
@@ -159,19 +160,19 @@ impl<DB: Sql, P: Pools<Database = DB>> Store for SqlStore<P> {
         finish_and_commit(tx, job, &JobFinish::RetryAt { at, error }).await
     }
 
-    async fn pending_jobs(&self, queue: &str) -> StoreResult<u64> {
+    async fn pending_jobs(&self, queue: Queue) -> StoreResult<u64> {
         DB::pending(self.pools.reader(), queue).await
     }
 
     async fn oldest_due_job(
         &self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DateTime<Utc>>> {
         DB::oldest_due(self.pools.reader(), queue, now).await
     }
 
-    async fn failed_jobs(&self, queue: &str) -> StoreResult<Vec<FailedJob>> {
+    async fn failed_jobs(&self, queue: Queue) -> StoreResult<Vec<FailedJob>> {
         DB::failed(self.pools.reader(), queue).await
     }
 

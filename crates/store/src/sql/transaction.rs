@@ -12,6 +12,7 @@ use leadwire_core::activity::ActivityEntry;
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::campaign::RateWindow;
 use leadwire_core::profile::{Profile, UserAlias};
+use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
 use leadwire_core::trigger::TriggerInterest;
 use sqlx::{Database, Transaction};
@@ -19,7 +20,7 @@ use uuid::Uuid;
 
 use super::database::Sql;
 use super::queue::lease_kept;
-use super::shared::{self, TRIGGER_QUEUE_NAME, TriggerRow};
+use super::shared::{self, TriggerRow};
 use crate::activity::JobFinish;
 use crate::batch::{BatchWrites, LeasedJob, ReceiptRecord};
 use crate::error::StoreResult;
@@ -35,7 +36,7 @@ pub struct SqlTransaction<DB: Database> {
     interest: TriggerInterest,
     signals: Arc<JobSignals>,
     /// Queues this transaction enqueued into, notified after it commits.
-    enqueued: Vec<String>,
+    enqueued: Vec<Queue>,
 }
 
 impl<DB: Database> SqlTransaction<DB> {
@@ -53,9 +54,9 @@ impl<DB: Database> SqlTransaction<DB> {
     }
 
     /// Remembers that `count` jobs went to `queue`, to wake its workers on commit.
-    fn note_enqueued(&mut self, queue: &str, count: usize) {
-        if count > 0 && !self.enqueued.iter().any(|known| known == queue) {
-            self.enqueued.push(queue.to_owned());
+    fn note_enqueued(&mut self, queue: Queue, count: usize) {
+        if count > 0 && !self.enqueued.contains(&queue) {
+            self.enqueued.push(queue);
         }
     }
 }
@@ -65,7 +66,7 @@ async fn insert_triggers<DB: Sql>(
     transaction: &mut SqlTransaction<DB>,
     jobs: &[TriggerRow],
 ) -> StoreResult<()> {
-    transaction.note_enqueued(TRIGGER_QUEUE_NAME, jobs.len());
+    transaction.note_enqueued(Queue::Triggers, jobs.len());
     DB::insert_jobs(&mut transaction.tx, jobs, to_micros(Utc::now())).await
 }
 
@@ -122,7 +123,7 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
 
     async fn enqueue(&mut self, task: &NewTask) -> StoreResult<i64> {
         let id = DB::enqueue(&mut self.tx, task).await?;
-        self.note_enqueued(&task.queue, 1);
+        self.note_enqueued(task.queue(), 1);
         Ok(id)
     }
 
@@ -142,7 +143,7 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
             ..
         } = *self;
         tx.commit().await?;
-        for queue in &enqueued {
+        for queue in enqueued {
             signals.notify(queue);
         }
         Ok(())
@@ -233,7 +234,7 @@ impl<DB: Sql> BatchWrites for SqlTransaction<DB> {
     async fn enqueue_all(&mut self, tasks: &[NewTask]) -> StoreResult<()> {
         DB::enqueue_all(&mut self.tx, tasks).await?;
         for task in tasks {
-            self.note_enqueued(&task.queue, 1);
+            self.note_enqueued(task.queue(), 1);
         }
         Ok(())
     }
@@ -244,7 +245,7 @@ impl<DB: Sql> BatchWrites for SqlTransaction<DB> {
 
     async fn claim_jobs(
         &mut self,
-        queue: &str,
+        queue: Queue,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u32,

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource, RecordedResponse};
-use leadwire_store::{ActivityQuery, JobFinish, NewTask, Store};
-use serde_json::json;
+use leadwire_store::{ActivityQuery, JobFinish, Queue, Store};
 use uuid::Uuid;
 
 fn entry(
@@ -217,17 +216,16 @@ pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>
     let now = Utc::now();
     let mut tx = store.begin().await.expect("begin");
     for n in 0..4 {
-        tx.enqueue(&NewTask {
-            queue: "sends".into(),
-            payload: json!({"n": n}),
-            run_at: now,
-        })
-        .await
-        .expect("enqueue");
+        tx.enqueue(&crate::harness::new_task(Queue::Sends, n, now))
+            .await
+            .expect("enqueue");
     }
     tx.commit().await.expect("commit");
     let lease = Duration::from_secs(60);
-    let jobs = store.claim("sends", now, lease, 4).await.expect("claim");
+    let jobs = store
+        .claim(Queue::Sends, now, lease, 4)
+        .await
+        .expect("claim");
     assert_eq!(jobs.len(), 4);
     let user = Uuid::new_v4();
 
@@ -242,7 +240,7 @@ pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>
         .await
         .expect("record");
     drop(tx);
-    assert_eq!(store.pending_jobs("sends").await.expect("pending"), 4);
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 4);
     assert!(
         store
             .activity(&ActivityQuery::default())
@@ -274,13 +272,9 @@ pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>
         now,
     };
     assert!(tx.finish_job(&jobs[3], &fail).await.expect("fail"));
-    tx.enqueue(&NewTask {
-        queue: "canvas".into(),
-        payload: json!({"next": 1}),
-        run_at: now,
-    })
-    .await
-    .expect("follow-up");
+    tx.enqueue(&crate::harness::new_task(Queue::Canvas, 1, now))
+        .await
+        .expect("follow-up");
     tx.record_activity(&[entry(now, ActivityType::Success, campaign("c"), user)])
         .await
         .expect("record");
@@ -295,10 +289,16 @@ pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>
     );
     tx.commit().await.expect("commit");
 
-    assert_eq!(store.pending_jobs("sends").await.expect("pending"), 2);
-    assert_eq!(store.pending_jobs("canvas").await.expect("pending"), 1);
-    assert_eq!(store.failed_jobs("sends").await.expect("failed").len(), 1);
-    let again = store.claim("sends", later, lease, 10).await.expect("claim");
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 2);
+    assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 1);
+    assert_eq!(
+        store.failed_jobs(Queue::Sends).await.expect("failed").len(),
+        1
+    );
+    let again = store
+        .claim(Queue::Sends, later, lease, 10)
+        .await
+        .expect("claim");
     let mut attempts: Vec<(i64, u32)> = again.iter().map(|job| (job.id, job.attempts)).collect();
     attempts.sort();
     // The retried job counts both claims; the deferred one only its second.

@@ -9,9 +9,8 @@ use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{
     BatchWrites, BufferedTransaction, CampaignReceipt, JobPayload, JourneyWrites, LeasedJob,
-    NewTask, ReceiptRecord, Store, StoreError, StoreTransaction,
+    NewTask, Queue, ReceiptRecord, Store, StoreError, StoreTransaction,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -34,12 +33,11 @@ async fn save_profiles(store: &Arc<dyn Store>, count: usize) -> Vec<Profile> {
     profiles
 }
 
-fn task(queue: &str, n: u32) -> NewTask {
-    NewTask {
-        queue: queue.into(),
-        payload: json!({ "n": n }),
-        run_at: Utc::now(),
-    }
+/// Tasks `ns` of `queue` (see [`crate::harness::task`]), due now.
+fn tasks(queue: Queue, ns: &[u32]) -> Vec<NewTask> {
+    ns.iter()
+        .map(|n| crate::harness::new_task(queue, *n, Utc::now()))
+        .collect()
 }
 
 fn received(minutes_ago: i64) -> CampaignReceipt {
@@ -92,7 +90,7 @@ pub async fn many_rows_are_read_and_written_per_statement(store: Arc<dyn Store>)
     tx.save_campaign_receipts(&records)
         .await
         .expect("save receipts");
-    tx.enqueue_all(&[task("batch", 1), task("batch", 2), task("other", 3)])
+    tx.enqueue_all(&[tasks(Queue::Canvas, &[1, 2]), tasks(Queue::Campaigns, &[3])].concat())
         .await
         .expect("enqueue all");
     tx.commit().await.expect("commit");
@@ -118,32 +116,41 @@ pub async fn many_rows_are_read_and_written_per_statement(store: Arc<dyn Store>)
     );
 
     let claimed = store
-        .claim("batch", Utc::now(), LEASE, 10)
+        .claim(Queue::Canvas, Utc::now(), LEASE, 10)
         .await
         .expect("claim");
     let payloads: Vec<_> = claimed.iter().map(|job| job.payload.clone()).collect();
     assert_eq!(
         payloads,
         vec![
-            JobPayload::Task(json!({"n": 1})),
-            JobPayload::Task(json!({"n": 2}))
+            JobPayload::Task(crate::harness::task(Queue::Canvas, 1)),
+            JobPayload::Task(crate::harness::task(Queue::Canvas, 2))
         ]
     );
-    assert_eq!(store.pending_jobs("other").await.expect("pending"), 1);
+    assert_eq!(
+        store.pending_jobs(Queue::Campaigns).await.expect("pending"),
+        1
+    );
 }
 
 pub async fn completing_many_jobs_reports_the_lost_leases(store: Arc<dyn Store>) {
     let mut tx = store.begin().await.expect("begin");
-    tx.enqueue_all(&[task("work", 1), task("work", 2), task("work", 3)])
+    tx.enqueue_all(&tasks(Queue::Canvas, &[1, 2, 3]))
         .await
         .expect("enqueue");
     tx.commit().await.expect("commit");
     let now = Utc::now();
-    let first = store.claim("work", now, LEASE, 3).await.expect("claim");
+    let first = store
+        .claim(Queue::Canvas, now, LEASE, 3)
+        .await
+        .expect("claim");
     assert_eq!(first.len(), 3);
     // The lease expires and another worker takes the first job.
     let later = now + TimeDelta::seconds(31);
-    let second = store.claim("work", later, LEASE, 1).await.expect("claim");
+    let second = store
+        .claim(Queue::Canvas, later, LEASE, 1)
+        .await
+        .expect("claim");
     assert_eq!(second[0].id, first[0].id);
 
     let mut tx = store.begin().await.expect("begin");
@@ -152,7 +159,7 @@ pub async fn completing_many_jobs_reports_the_lost_leases(store: Arc<dyn Store>)
     tx.commit().await.expect("commit");
     assert_eq!(lost, vec![first[0].id], "only the job taken over is lost");
     assert_eq!(
-        store.pending_jobs("work").await.expect("pending"),
+        store.pending_jobs(Queue::Canvas).await.expect("pending"),
         1,
         "the taken-over job stays with its new worker"
     );
@@ -160,7 +167,7 @@ pub async fn completing_many_jobs_reports_the_lost_leases(store: Arc<dyn Store>)
         .complete(&second[0])
         .await
         .expect("its new lease completes");
-    assert_eq!(store.pending_jobs("work").await.expect("pending"), 0);
+    assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 0);
 }
 
 pub async fn a_buffered_transaction_reads_its_own_writes_and_writes_at_commit(
@@ -173,10 +180,12 @@ pub async fn a_buffered_transaction_reads_its_own_writes_and_writes_at_commit(
     tx.save_campaign_receipt(bob, "welcome", &bobs)
         .await
         .expect("save");
-    tx.enqueue_all(&[task("work", 1)]).await.expect("enqueue");
+    tx.enqueue_all(&tasks(Queue::Canvas, &[1]))
+        .await
+        .expect("enqueue");
     tx.commit().await.expect("commit");
     let claimed = store
-        .claim("work", Utc::now(), LEASE, 1)
+        .claim(Queue::Canvas, Utc::now(), LEASE, 1)
         .await
         .expect("claim");
 
@@ -206,9 +215,11 @@ pub async fn a_buffered_transaction_reads_its_own_writes_and_writes_at_commit(
         newer,
         "read back before commit"
     );
-    tx.enqueue_all(&[task("next", 7)]).await.expect("enqueue");
+    tx.enqueue_all(&tasks(Queue::Sends, &[7]))
+        .await
+        .expect("enqueue");
     tx.complete_job(&claimed[0]).await.expect("complete");
-    assert_eq!(store.pending_jobs("next").await.expect("pending"), 0);
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 0);
     tx.commit().await.expect("commit");
 
     assert_eq!(
@@ -218,22 +229,25 @@ pub async fn a_buffered_transaction_reads_its_own_writes_and_writes_at_commit(
             .expect("receipt"),
         newer
     );
-    assert_eq!(store.pending_jobs("next").await.expect("pending"), 1);
-    assert_eq!(store.pending_jobs("work").await.expect("pending"), 0);
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 1);
+    assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 0);
 }
 
 pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Store>) {
     let profiles = save_profiles(&store, 1).await;
     let user = profiles[0].id;
     let mut tx = store.begin().await.expect("begin");
-    tx.enqueue_all(&[task("work", 1), task("work", 2)])
+    tx.enqueue_all(&tasks(Queue::Canvas, &[1, 2]))
         .await
         .expect("enqueue");
     tx.commit().await.expect("commit");
     let now = Utc::now();
-    let first = store.claim("work", now, LEASE, 2).await.expect("claim");
+    let first = store
+        .claim(Queue::Canvas, now, LEASE, 2)
+        .await
+        .expect("claim");
     let taken = store
-        .claim("work", now + TimeDelta::seconds(31), LEASE, 1)
+        .claim(Queue::Canvas, now + TimeDelta::seconds(31), LEASE, 1)
         .await
         .expect("claim again");
     assert_eq!(taken[0].id, first[0].id);
@@ -243,7 +257,9 @@ pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Sto
     tx.save_campaign_receipt(user, "welcome", &received(1))
         .await
         .expect("save");
-    tx.enqueue_all(&[task("next", 1)]).await.expect("enqueue");
+    tx.enqueue_all(&tasks(Queue::Sends, &[1]))
+        .await
+        .expect("enqueue");
     for job in &first {
         tx.complete_job(job).await.expect("held until commit");
     }
@@ -260,10 +276,10 @@ pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Sto
         CampaignReceipt::default(),
         "nothing of the batch was written"
     );
-    assert_eq!(store.pending_jobs("next").await.expect("pending"), 0);
-    assert_eq!(store.pending_jobs("work").await.expect("pending"), 2);
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 0);
+    assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 2);
     let expired = store
-        .claim("work", now + TimeDelta::seconds(31), LEASE, 10)
+        .claim(Queue::Canvas, now + TimeDelta::seconds(31), LEASE, 10)
         .await
         .expect("claim");
     assert_eq!(
@@ -275,30 +291,38 @@ pub async fn a_lost_lease_rolls_the_whole_buffered_batch_back(store: Arc<dyn Sto
 
 pub async fn a_claim_inside_a_transaction_counts_only_if_it_commits(store: Arc<dyn Store>) {
     let mut tx = store.begin().await.expect("begin");
-    tx.enqueue_all(&[task("work", 1)]).await.expect("enqueue");
+    tx.enqueue_all(&tasks(Queue::Canvas, &[1]))
+        .await
+        .expect("enqueue");
     tx.commit().await.expect("commit");
     let now = Utc::now();
 
     let mut tx = store.begin().await.expect("begin");
-    let claimed = tx.claim_jobs("work", now, LEASE, 10).await.expect("claim");
+    let claimed = tx
+        .claim_jobs(Queue::Canvas, now, LEASE, 10)
+        .await
+        .expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].attempts, 1);
     tx.rollback().await.expect("rollback");
-    let again = store.claim("work", now, LEASE, 10).await.expect("claim");
+    let again = store
+        .claim(Queue::Canvas, now, LEASE, 10)
+        .await
+        .expect("claim");
     assert_eq!(again.len(), 1, "a rolled-back claim leaves the job ready");
     assert_eq!(again[0].attempts, 1, "and its attempt uncounted");
 
     let later = now + TimeDelta::seconds(31);
     let mut tx = store.begin().await.expect("begin");
     let claimed = tx
-        .claim_jobs("work", later, LEASE, 10)
+        .claim_jobs(Queue::Canvas, later, LEASE, 10)
         .await
         .expect("claim");
     assert_eq!(claimed[0].attempts, 2);
     tx.complete_job(&claimed[0]).await.expect("complete");
     tx.commit().await.expect("commit");
     assert_eq!(
-        store.pending_jobs("work").await.expect("pending"),
+        store.pending_jobs(Queue::Canvas).await.expect("pending"),
         0,
         "claimed and completed in one transaction"
     );
@@ -308,7 +332,7 @@ pub async fn a_rolled_back_transaction_leaves_nothing_and_releases_its_claims(
     store: Arc<dyn Store>,
 ) {
     let mut tx = store.begin().await.expect("begin");
-    tx.enqueue_all(&[task("plain", 1), task("buffered", 1)])
+    tx.enqueue_all(&[tasks(Queue::Canvas, &[1]), tasks(Queue::Broadcasts, &[1])].concat())
         .await
         .expect("enqueue");
     tx.commit().await.expect("commit");
@@ -316,8 +340,8 @@ pub async fn a_rolled_back_transaction_leaves_nothing_and_releases_its_claims(
     let profile = Profile::new(Uuid::now_v7(), at_micros(now));
     let changes = leadwire_core::attributes::ProfileChanges::default();
 
-    for queue in ["plain", "buffered"] {
-        let mut tx: Box<dyn StoreTransaction> = if queue == "buffered" {
+    for queue in [Queue::Canvas, Queue::Broadcasts] {
+        let mut tx: Box<dyn StoreTransaction> = if queue == Queue::Broadcasts {
             Box::new(BufferedTransaction::begin(&*store).await.expect("begin"))
         } else {
             store.begin().await.expect("begin")
@@ -330,7 +354,9 @@ pub async fn a_rolled_back_transaction_leaves_nothing_and_releases_its_claims(
         }])
         .await
         .expect("save profile");
-        tx.enqueue_all(&[task("next", 1)]).await.expect("enqueue");
+        tx.enqueue_all(&tasks(Queue::Sends, &[1]))
+            .await
+            .expect("enqueue");
         tx.rollback().await.expect("rollback");
 
         let again = store.claim(queue, now, LEASE, 10).await.expect("claim");
@@ -349,7 +375,7 @@ pub async fn a_rolled_back_transaction_leaves_nothing_and_releases_its_claims(
             "{queue}: the saved profile is gone"
         );
         assert_eq!(
-            store.pending_jobs("next").await.expect("pending"),
+            store.pending_jobs(Queue::Sends).await.expect("pending"),
             0,
             "{queue}: the enqueued job is gone"
         );

@@ -46,7 +46,7 @@ pub async fn drain_triggers(store: &Arc<dyn Store>) -> Vec<leadwire_core::trigge
 pub async fn drain_trigger_jobs(store: &Arc<dyn Store>) -> Vec<leadwire_store::JobPayload> {
     let jobs = store
         .claim(
-            leadwire_store::TRIGGER_QUEUE,
+            leadwire_store::Queue::Triggers,
             chrono::Utc::now() + chrono::TimeDelta::seconds(1),
             std::time::Duration::from_secs(60),
             1000,
@@ -169,4 +169,61 @@ impl Harness {
             }
         }
     }
+}
+
+/// A real task of `queue` (any queue but the trigger queue's), told apart from the others
+/// of its queue by `n`.
+pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
+    use leadwire_core::queue::{BroadcastTarget, BroadcastTask, CampaignTask, CanvasTask};
+    use leadwire_store::Queue;
+    let user_id = Some(uuid::Uuid::from_u128(u128::from(n)));
+    let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a valid time");
+    match queue {
+        Queue::Canvas => CanvasTask {
+            entry_id: uuid::Uuid::from_u128(u128::from(n)),
+            user_id,
+            seq: n as usize,
+            message_finished: false,
+        }
+        .into(),
+        Queue::Campaigns => CampaignTask {
+            campaign: format!("campaign-{n}"),
+            user_id: uuid::Uuid::from_u128(u128::from(n)),
+            triggered_at: at,
+            scheduled_at: at,
+            event_properties: None,
+            api_trigger_properties: None,
+        }
+        .into(),
+        Queue::Broadcasts => BroadcastTask {
+            target: BroadcastTarget::Campaign,
+            id: format!("campaign-{n}"),
+            dispatch_id: format!("dispatch-{n}"),
+            properties: serde_json::Map::new(),
+            after: None,
+        }
+        .into(),
+        Queue::Sends => leadwire_core::queue::SendTask {
+            send_id: uuid::Uuid::from_u128(u128::from(n)),
+            user_id: uuid::Uuid::from_u128(u128::from(n)),
+            template: format!("template-{n}"),
+            source: leadwire_core::activity::MessageSource::Manual,
+            created_at: at,
+            event_properties: None,
+            api_trigger_properties: None,
+            canvas_entry_properties: None,
+            follow_up: None,
+        }
+        .into(),
+        Queue::Triggers => panic!("the trigger queue carries trigger jobs, not tasks"),
+    }
+}
+
+/// [`task`] of `queue`, due at `run_at`.
+pub fn new_task(
+    queue: leadwire_store::Queue,
+    n: u32,
+    run_at: chrono::DateTime<chrono::Utc>,
+) -> leadwire_store::NewTask {
+    leadwire_store::NewTask::new(task(queue, n), run_at)
 }

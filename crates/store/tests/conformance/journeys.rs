@@ -9,7 +9,7 @@ use leadwire_core::campaign::RateWindow;
 use leadwire_core::canvas::{CanvasUserState, ExitReason, Position, TimedEvent};
 use leadwire_core::profile::Profile;
 use leadwire_core::trigger::TriggerEvent;
-use leadwire_store::{CampaignReceipt, CanvasEntry, NewTask, Store, StoreError};
+use leadwire_store::{CampaignReceipt, CanvasEntry, Queue, Store, StoreError};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
@@ -285,17 +285,13 @@ pub async fn exited_entries_are_pruned_and_profiles_paged(store: Arc<dyn Store>)
 pub async fn a_job_completes_with_its_transaction(store: Arc<dyn Store>) {
     let now = now_micros();
     let mut tx = store.begin().await.expect("begin");
-    tx.enqueue(&NewTask {
-        queue: "canvas".into(),
-        payload: json!({"n": 1}),
-        run_at: now,
-    })
-    .await
-    .expect("enqueue");
+    tx.enqueue(&crate::harness::new_task(Queue::Canvas, 1, now))
+        .await
+        .expect("enqueue");
     tx.commit().await.expect("commit");
     let lease = Duration::from_secs(30);
     let job = store
-        .claim("canvas", now, lease, 1)
+        .claim(Queue::Canvas, now, lease, 1)
         .await
         .expect("claim")
         .pop()
@@ -305,7 +301,7 @@ pub async fn a_job_completes_with_its_transaction(store: Arc<dyn Store>) {
     tx.complete_job(&job).await.expect("complete in tx");
     drop(tx);
     assert_eq!(
-        store.pending_jobs("canvas").await.expect("pending"),
+        store.pending_jobs(Queue::Canvas).await.expect("pending"),
         1,
         "a rolled-back completion leaves the job"
     );
@@ -313,7 +309,7 @@ pub async fn a_job_completes_with_its_transaction(store: Arc<dyn Store>) {
     let mut tx = store.begin().await.expect("begin");
     tx.complete_job(&job).await.expect("complete in tx");
     tx.commit().await.expect("commit");
-    assert_eq!(store.pending_jobs("canvas").await.expect("pending"), 0);
+    assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 0);
 
     let mut tx = store.begin().await.expect("begin");
     let again = tx.complete_job(&job).await;

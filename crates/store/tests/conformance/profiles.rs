@@ -7,7 +7,7 @@ use leadwire_core::attributes::{CustomAttributeChange, ProfileChanges};
 use leadwire_core::profile::{Profile, UserAlias};
 use leadwire_core::track::UserIdentifier;
 use leadwire_core::trigger::{NameFilter, TriggerEvent, TriggerInterest, UserTrigger};
-use leadwire_store::{NewEvent, NewPurchase, ProfileWrite, Store, StoreError, TRIGGER_QUEUE};
+use leadwire_store::{NewEvent, NewPurchase, ProfileWrite, Queue, Store, StoreError};
 use serde_json::{Map, json};
 use uuid::Uuid;
 
@@ -152,7 +152,10 @@ pub async fn triggers_commit_and_roll_back_with_the_profile(store: Arc<dyn Store
             .expect("find"),
         None
     );
-    assert_eq!(store.pending_jobs(TRIGGER_QUEUE).await.expect("pending"), 0);
+    assert_eq!(
+        store.pending_jobs(Queue::Triggers).await.expect("pending"),
+        0
+    );
 
     let committed = profile(Some("committed"), Some("t@example.com"));
     save(&store, &[&committed], &changes()).await;

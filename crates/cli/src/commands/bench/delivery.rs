@@ -174,7 +174,7 @@ impl Pipeline {
             if triggers_done.is_none()
                 && self
                     .store
-                    .pending_jobs(leadwire_store::TRIGGER_QUEUE)
+                    .pending_jobs(leadwire_store::Queue::Triggers)
                     .await?
                     == 0
             {

@@ -1,20 +1,10 @@
-//! The payloads the journey workers enqueue for themselves: canvas steps, delayed
-//! campaign sends and pages of broadcast sends.
+//! The tasks the journey workers enqueue for themselves: canvas steps, delayed campaign
+//! sends and pages of broadcast sends.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// The queue of canvas step tasks: an entry to advance (now, after a Delay, at the end of
-/// an Action Paths window, after an action, or after a Message step's send finished).
-pub const CANVAS_QUEUE: &str = "canvas";
-
-/// The queue of campaign sends waiting for their delay or a rate-limit slot.
-pub const CAMPAIGN_QUEUE: &str = "campaigns";
-
-/// The queue of broadcast API triggers, one page of profiles per job.
-pub const BROADCAST_QUEUE: &str = "broadcasts";
 
 /// Advance one canvas entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,22 +6,57 @@
 //! is also sent as the idempotency header so a receiver can drop repeats.
 
 use chrono::{DateTime, Utc};
-use leadwire_core::activity::MessageSource;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-/// The queue send tasks are enqueued on.
-pub const SEND_QUEUE: &str = "sends";
+use super::{Queue, Task};
+use crate::activity::MessageSource;
 
-/// The header that carries a send's stable id on every attempt.
-pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
-
-/// A task to enqueue when a send is finished.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A task to enqueue when a send is finished. Stored as `{"queue": …, "payload": …}`: the
+/// queue's name and the task's body.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "StoredFollowUp")]
 pub struct FollowUp {
-    pub queue: String,
-    pub payload: Value,
+    pub task: Box<Task>,
+}
+
+impl FollowUp {
+    pub fn new(task: impl Into<Task>) -> Self {
+        Self {
+            task: Box::new(task.into()),
+        }
+    }
+}
+
+/// A follow-up as read back.
+#[derive(Deserialize)]
+struct StoredFollowUp {
+    queue: Queue,
+    payload: Value,
+}
+
+impl TryFrom<StoredFollowUp> for FollowUp {
+    type Error = serde_json::Error;
+
+    fn try_from(stored: StoredFollowUp) -> Result<Self, Self::Error> {
+        Task::from_body(stored.queue, stored.payload).map(Self::new)
+    }
+}
+
+impl Serialize for FollowUp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            queue: Queue,
+            payload: &'a Task,
+        }
+        Stored {
+            queue: self.task.queue(),
+            payload: &self.task,
+        }
+        .serialize(serializer)
+    }
 }
 
 /// One webhook to send to one user.
@@ -49,33 +84,4 @@ pub struct SendTask {
     /// failed for good, or aborted), e.g. the canvas step that follows a Message step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_send_task_round_trips_through_json() {
-        let task = SendTask {
-            send_id: Uuid::nil(),
-            user_id: Uuid::nil(),
-            template: "create_lead".into(),
-            source: MessageSource::Campaign {
-                campaign: "new_lead".into(),
-            },
-            created_at: DateTime::from_timestamp(1_800_000_000, 0).expect("valid time"),
-            event_properties: None,
-            api_trigger_properties: None,
-            canvas_entry_properties: None,
-            follow_up: Some(FollowUp {
-                queue: "canvas".into(),
-                payload: serde_json::json!({"step": "next"}),
-            }),
-        };
-        let json = serde_json::to_value(&task).expect("serializable");
-        assert!(json.get("event_properties").is_none());
-        let back: SendTask = serde_json::from_value(json).expect("deserializable");
-        assert_eq!(back, task);
-    }
 }
