@@ -5,8 +5,8 @@
 //! own; [`Task::from_body`] reads it back from the two. Trigger jobs are no tasks: they are
 //! written by the store from profile writes, events and purchases ([`crate::trigger`]).
 //!
-//! - [`journeys`]: canvas steps, delayed campaign sends and pages of broadcasts.
-//! - [`send`]: the send task, the contract between the deciding workers and delivery.
+//! - `journeys`: canvas steps, delayed campaign sends and pages of broadcasts.
+//! - `send`: the send task, the contract between the deciding workers and delivery.
 
 mod journeys;
 mod send;
