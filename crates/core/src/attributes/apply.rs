@@ -1,10 +1,16 @@
 //! [`apply_attributes`]: one `/users/track` attributes object applied to a profile, all or nothing.
 
+use std::collections::hash_map::RandomState;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Number, Value};
 
+use super::keyed::{keyed, values};
+use super::limits::{check_nested_size, check_object};
+use super::path::Path;
+use super::sets::add_remove;
 use super::standard::{StandardUpdate, validate_standard};
-use super::value::{check_key, normalize_array_item, normalize_top_level, unique_capped};
+use super::value::{check_key, normalize_array_items, normalize_top_level};
 use super::{AttributeError, AttributeLimits, CustomAttributeChange, ProfileChanges};
 use crate::profile::{Profile, is_standard_attribute};
 
@@ -20,58 +26,77 @@ pub const NON_ATTRIBUTE_KEYS: &[&str] = &[
 
 /// Applies an attributes object to `profile`. Every field is validated before anything
 /// changes: on `Err` the profile is untouched. On success `updated_at` becomes `now`.
+///
+/// The work is linear in the size of `object` (plus the current values it reads): the
+/// caps of [`limits`](super::limits) are checked first, and the new values are staged and
+/// written only once all are valid, so the profile is never copied.
 pub fn apply_attributes(
     profile: &mut Profile,
     object: &Map<String, Value>,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
 ) -> Result<ProfileChanges, AttributeError> {
-    let mut standard = profile.standard.clone();
-    let mut custom = profile.custom.clone();
+    check_object(object)?;
+    let mut updates = Vec::with_capacity(object.len());
     let mut changes = ProfileChanges::default();
     for (name, value) in object {
         if NON_ATTRIBUTE_KEYS.contains(&name.as_str()) {
             continue;
         }
         if is_standard_attribute(name) {
-            match validate_standard(name, value, standard.get(name))? {
-                StandardUpdate::Set(value) => {
-                    standard.insert(name.clone(), value);
-                }
-                StandardUpdate::Unset => {
-                    standard.remove(name);
-                }
+            match validate_standard(name, value, profile.standard.get(name))? {
+                StandardUpdate::Set(value) => updates.push(Update::Standard(name, Some(value))),
+                StandardUpdate::Unset => updates.push(Update::Standard(name, None)),
                 StandardUpdate::Ignore => {}
             }
             continue;
         }
         check_key(name, name)?;
-        let current = custom.get(name);
+        let current = profile.custom.get(name);
         let new_value = custom_value(name, value, current, limits)?;
-        match new_value {
-            None => {
-                custom.remove(name);
-            }
-            Some(new_value) => {
-                if current != Some(&new_value) {
-                    changes.custom_changed.push(CustomAttributeChange {
-                        name: name.clone(),
-                        old: current.cloned(),
-                        new: new_value.clone(),
-                    });
-                }
-                custom.insert(name.clone(), new_value);
-            }
+        if let Some(new_value) = &new_value
+            && current != Some(new_value)
+        {
+            changes.custom_changed.push(CustomAttributeChange {
+                name: name.clone(),
+                old: current.cloned(),
+                new: new_value.clone(),
+            });
         }
+        updates.push(Update::Custom(name, new_value));
     }
     let had_email = profile.email().is_some();
-    profile.standard = standard;
-    profile.custom = custom;
+    for update in updates {
+        update.write(profile);
+    }
     profile.updated_at = now;
     if !had_email {
         changes.email_added = profile.email().map(str::to_owned);
     }
     Ok(changes)
+}
+
+/// A validated new value (`None` unsets), written once the whole object is valid.
+enum Update<'a> {
+    Standard(&'a String, Option<Value>),
+    Custom(&'a String, Option<Value>),
+}
+
+impl Update<'_> {
+    fn write(self, profile: &mut Profile) {
+        let (map, name, value) = match self {
+            Update::Standard(name, value) => (&mut profile.standard, name, value),
+            Update::Custom(name, value) => (&mut profile.custom, name, value),
+        };
+        match value {
+            Some(value) => {
+                map.insert(name.clone(), value);
+            }
+            None => {
+                map.remove(name);
+            }
+        }
+    }
 }
 
 /// The new value of custom attribute `name`; `None` unsets it.
@@ -91,6 +116,10 @@ fn custom_value(
         }
         _ => normalize_top_level(name, value, limits.max_array_length()).map(Some),
     }
+    .and_then(|new_value| match new_value {
+        Some(new_value) => check_nested_size(name, &new_value).map(|()| Some(new_value)),
+        None => Ok(None),
+    })
 }
 
 fn is_operation(object: &Map<String, Value>, keys: &[&str]) -> bool {
@@ -128,14 +157,15 @@ fn increment(
         .ok_or_else(|| AttributeError::new(field, "the result is out of range"))
 }
 
-/// `{"add": [...], "remove": [...]}`: adds are applied first, then removes.
+/// `{"add": [...], "remove": [...]}`: adds are applied first, then removes; linear time
+/// (see [`add_remove`]).
 fn array_operation(
     name: &str,
     operation: &Map<String, Value>,
     current: Option<&Value>,
     limits: &AttributeLimits,
 ) -> Result<Value, AttributeError> {
-    let mut items: Vec<Value> = match current {
+    let current: Vec<Value> = match current {
         None => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
         Some(_) => {
@@ -147,26 +177,30 @@ fn array_operation(
             ));
         }
     };
-    for key in ["add", "remove"] {
-        let Some(operand) = operation.get(key) else {
-            continue;
-        };
-        let Value::Array(operand) = operand else {
-            return Err(AttributeError::new(
-                format!("{name}.{key}"),
-                "must be an array",
-            ));
-        };
-        for (index, item) in operand.iter().enumerate() {
-            let item = normalize_array_item(&format!("{name}.{key}[{index}]"), item)?;
-            items.retain(|existing| *existing != item);
-            if key == "add" {
-                items.push(item);
-            }
-        }
-    }
-    Ok(Value::Array(unique_capped(
-        items,
+    let add = operand(name, operation, "add")?;
+    let remove = operand(name, operation, "remove")?;
+    let state = RandomState::new();
+    let items = add_remove(
+        keyed(current, &state),
+        keyed(add, &state),
+        keyed(remove, &state),
         limits.max_array_length(),
-    )))
+    );
+    Ok(Value::Array(values(items)))
+}
+
+/// The normalised items of the `add` or `remove` of an operation; empty when absent.
+fn operand(
+    name: &str,
+    operation: &Map<String, Value>,
+    key: &str,
+) -> Result<Vec<Value>, AttributeError> {
+    match operation.get(key) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => normalize_array_items(&Path::Root(name).key(key), items),
+        Some(_) => Err(AttributeError::new(
+            format!("{name}.{key}"),
+            "must be an array",
+        )),
+    }
 }

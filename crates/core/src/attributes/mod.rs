@@ -12,10 +12,21 @@
 //! Typed times are stored as `{"$time": "2024-05-01T12:30:00.000Z"}` (see [`crate::time`]).
 
 mod apply;
+mod keyed;
+mod limits;
+mod path;
+mod sets;
 mod standard;
 mod value;
 
 pub use apply::{NON_ATTRIBUTE_KEYS, apply_attributes};
+pub use limits::{
+    MAX_ARRAY_ITEMS_PER_OBJECT, MAX_ARRAY_VALUE_ITEMS, MAX_ATTRIBUTES_PER_OBJECT,
+    MAX_NESTED_VALUE_BYTES, MAX_NESTING_DEPTH,
+};
+pub use standard::is_valid_email;
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -102,27 +113,37 @@ impl ProfileChanges {
 
     /// Folds a later update of the same profile into this one: old values are kept from the
     /// first change, new values from the last; a change that returns to the original value
-    /// disappears.
+    /// disappears. Linear in both lists (an index by name, removals compacted at the end).
     pub fn merge(&mut self, later: ProfileChanges) {
         if self.email_added.is_none() {
             self.email_added = later.email_added;
         }
+        let mut slots: Vec<Option<CustomAttributeChange>> =
+            std::mem::take(&mut self.custom_changed)
+                .into_iter()
+                .map(Some)
+                .collect();
+        let mut index: HashMap<String, usize> = slots
+            .iter()
+            .enumerate()
+            .filter_map(|(position, slot)| slot.as_ref().map(|c| (c.name.clone(), position)))
+            .collect();
         for change in later.custom_changed {
-            match self
-                .custom_changed
-                .iter()
-                .position(|c| c.name == change.name)
-            {
-                Some(index) => {
-                    let unchanged = self.custom_changed[index].old.as_ref() == Some(&change.new);
-                    if unchanged {
-                        self.custom_changed.remove(index);
-                    } else {
-                        self.custom_changed[index].new = change.new;
-                    }
-                }
-                None => self.custom_changed.push(change),
+            let Some(&position) = index.get(&change.name) else {
+                index.insert(change.name.clone(), slots.len());
+                slots.push(Some(change));
+                continue;
+            };
+            let Some(earlier) = slots.get_mut(position).and_then(Option::as_mut) else {
+                continue;
+            };
+            if earlier.old.as_ref() == Some(&change.new) {
+                slots[position] = None;
+                index.remove(&change.name);
+            } else {
+                earlier.new = change.new;
             }
         }
+        self.custom_changed = slots.into_iter().flatten().collect();
     }
 }

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::AttributeError;
+use super::sets::replace_by_key;
 use super::value::check_string;
 use crate::time::{parse_date, time_value};
 
@@ -76,7 +77,7 @@ pub(crate) fn validate_standard(
 fn string<'v>(field: &str, value: &'v Value) -> Result<&'v str, AttributeError> {
     match value {
         Value::String(text) => {
-            check_string(field, text)?;
+            check_string(&field, text)?;
             Ok(text)
         }
         _ => Err(AttributeError::new(field, "must be a string")),
@@ -92,24 +93,30 @@ fn not_a_date(field: &str, text: &str) -> AttributeError {
 
 fn email(value: &Value) -> Result<Value, AttributeError> {
     let text = string("email", value)?.trim();
-    let valid = match text.split_once('@') {
+    if is_valid_email(text) {
+        Ok(Value::String(text.to_owned()))
+    } else {
+        Err(AttributeError::new(
+            "email",
+            format!("`{}` is not a valid email address", text.escape_debug()),
+        ))
+    }
+}
+
+/// Whether `text` (already trimmed) looks like an email address: `local@domain.tld`, no
+/// whitespace and no control characters (RFC 5322 allows neither outside quoting, and a
+/// NUL cannot be stored in a PostgreSQL text column).
+pub fn is_valid_email(text: &str) -> bool {
+    match text.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !domain.contains('@')
-                && !text.chars().any(char::is_whitespace)
+                && !text.chars().any(|c| c.is_whitespace() || c.is_control())
         }
         None => false,
-    };
-    if valid {
-        Ok(Value::String(text.to_owned()))
-    } else {
-        Err(AttributeError::new(
-            "email",
-            format!("`{text}` is not a valid email address"),
-        ))
     }
 }
 
@@ -195,10 +202,11 @@ fn subscription_groups(value: &Value, current: Option<&Value>) -> Result<Value, 
             "must be an array of {\"subscription_group_id\", \"subscription_state\"} objects",
         ));
     };
-    let mut merged: Vec<Value> = match current {
+    let existing: Vec<Value> = match current {
         Some(Value::Array(existing)) => existing.clone(),
         _ => Vec::new(),
     };
+    let mut groups = Vec::with_capacity(updates.len());
     for (index, update) in updates.iter().enumerate() {
         let field = format!("subscription_groups[{index}]");
         let id = match update.get("subscription_group_id") {
@@ -215,13 +223,18 @@ fn subscription_groups(value: &Value, current: Option<&Value>) -> Result<Value, 
             update.get("subscription_state").unwrap_or(&Value::Null),
             &["subscribed", "unsubscribed"],
         )?;
-        merged
-            .retain(|group| group.get("subscription_group_id") != Some(&Value::String(id.clone())));
         let mut group = Map::new();
         group.insert("subscription_group_id".into(), Value::String(id.clone()));
         group.insert("subscription_state".into(), state);
-        merged.push(Value::Object(group));
+        groups.push((id.clone(), Value::Object(group)));
     }
+    let group_id = |group: &Value| {
+        group
+            .get("subscription_group_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let merged = replace_by_key(existing, group_id, groups);
     Ok(Value::Array(merged))
 }
 

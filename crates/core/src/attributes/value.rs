@@ -1,34 +1,49 @@
 //! Validation and normalisation of custom attribute values: strings, numbers, booleans,
-//! times, unique arrays and nested objects, with the 255-character limits.
+//! times, unique arrays and nested objects, with the 255-character limits and the nesting
+//! depth cap. Field paths are built lazily ([`Path`]), so the work is linear in the value.
+
+use std::collections::hash_map::RandomState;
+use std::fmt::Display;
 
 use serde_json::{Map, Value};
 
+use super::keyed::{keyed, values};
+use super::limits::MAX_NESTING_DEPTH;
+use super::path::Path;
+use super::sets;
 use super::{AttributeError, MAX_STRING_LENGTH};
 use crate::time::{TIME_KEY, parse_date, time_value};
 
-/// Checks a custom attribute name or a nested key: non-empty, at most 255 characters.
-pub(crate) fn check_key(field: &str, key: &str) -> Result<(), AttributeError> {
+/// Checks a custom attribute name or a nested key: non-empty, at most 255 characters, not
+/// starting with `$` (reserved for `{"$time": …}`).
+pub(crate) fn check_key(field: &dyn Display, key: &str) -> Result<(), AttributeError> {
     if key.is_empty() {
         return Err(AttributeError::new(
-            field,
+            field.to_string(),
             "attribute names must not be empty",
         ));
     }
     if key.chars().count() > MAX_STRING_LENGTH {
         return Err(AttributeError::new(
-            field,
+            field.to_string(),
             format!("attribute names are at most {MAX_STRING_LENGTH} characters"),
+        ));
+    }
+    if key.starts_with('$') {
+        return Err(AttributeError::new(
+            field.to_string(),
+            "keys starting with `$` are reserved; only `$time` is supported",
         ));
     }
     Ok(())
 }
 
 /// Checks a string value's length.
-pub(crate) fn check_string(field: &str, text: &str) -> Result<(), AttributeError> {
+pub(crate) fn check_string(field: &dyn Display, text: &str) -> Result<(), AttributeError> {
     let length = text.chars().count();
     if length > MAX_STRING_LENGTH {
         return Err(AttributeError::new(
-            field,
+            field.to_string(),
             format!("string values are at most {MAX_STRING_LENGTH} characters (got {length})"),
         ));
     }
@@ -43,50 +58,69 @@ pub(crate) fn normalize_top_level(
     value: &Value,
     max_array_length: usize,
 ) -> Result<Value, AttributeError> {
+    let path = Path::Root(field);
     match value {
         Value::String(text) => match parse_date(text) {
             Some(time) => Ok(time_value(time)),
             None => {
-                check_string(field, text)?;
+                check_string(&path, text)?;
                 Ok(value.clone())
             }
         },
         Value::Array(items) => {
-            let mut normalized = Vec::with_capacity(items.len());
-            for (index, item) in items.iter().enumerate() {
-                let item_field = format!("{field}[{index}]");
-                normalized.push(normalize_array_item(&item_field, item)?);
-            }
+            let normalized = normalize_array_items(&path, items)?;
             Ok(Value::Array(unique_capped(normalized, max_array_length)))
         }
-        Value::Object(_) => normalize_nested(field, value),
+        Value::Object(_) => normalize_nested(&path, value, 1),
         Value::Null | Value::Bool(_) | Value::Number(_) => Ok(value.clone()),
     }
 }
 
+/// The elements of an array value (or of an `add`/`remove`), each normalised.
+pub(crate) fn normalize_array_items(
+    field: &Path<'_>,
+    items: &[Value],
+) -> Result<Vec<Value>, AttributeError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| normalize_array_item(&field.index(index), item))
+        .collect()
+}
+
 /// An element of an array attribute: strings are kept as strings (no date detection).
-pub(crate) fn normalize_array_item(field: &str, item: &Value) -> Result<Value, AttributeError> {
+fn normalize_array_item(field: &Path<'_>, item: &Value) -> Result<Value, AttributeError> {
     match item {
         Value::Null => Err(AttributeError::new(
-            field,
+            field.to_string(),
             "array elements must not be null",
         )),
         Value::String(text) => {
             check_string(field, text)?;
             Ok(item.clone())
         }
-        Value::Object(_) => normalize_nested(field, item),
+        Value::Object(_) => normalize_nested(field, item, 2),
         Value::Array(_) => Err(AttributeError::new(
-            field,
+            field.to_string(),
             "arrays of arrays are not supported; use an array of objects",
         )),
         Value::Bool(_) | Value::Number(_) => Ok(item.clone()),
     }
 }
 
-/// A value inside a nested object: keys are checked, `{"$time": "…"}` becomes a typed time,
-/// other `$` keys are refused.
-fn normalize_nested(field: &str, value: &Value) -> Result<Value, AttributeError> {
+/// A value inside a nested object, `depth` containers below the attribute: keys are
+/// checked, `{"$time": "…"}` becomes a typed time, other `$` keys are refused.
+fn normalize_nested(
+    field: &Path<'_>,
+    value: &Value,
+    depth: usize,
+) -> Result<Value, AttributeError> {
+    if (value.is_object() || value.is_array()) && depth > MAX_NESTING_DEPTH {
+        return Err(AttributeError::new(
+            field.to_string(),
+            format!("nested objects and arrays are at most {MAX_NESTING_DEPTH} levels deep"),
+        ));
+    }
     match value {
         Value::Object(object) => {
             if let Some(time) = object.get(TIME_KEY) {
@@ -94,22 +128,19 @@ fn normalize_nested(field: &str, value: &Value) -> Result<Value, AttributeError>
             }
             let mut normalized = Map::with_capacity(object.len());
             for (key, inner) in object {
-                let inner_field = format!("{field}.{key}");
+                let inner_field = field.key(key);
                 check_key(&inner_field, key)?;
-                if key.starts_with('$') {
-                    return Err(AttributeError::new(
-                        &inner_field,
-                        "keys starting with `$` are reserved; only `$time` is supported",
-                    ));
-                }
-                normalized.insert(key.clone(), normalize_nested(&inner_field, inner)?);
+                normalized.insert(
+                    key.clone(),
+                    normalize_nested(&inner_field, inner, depth + 1)?,
+                );
             }
             Ok(Value::Object(normalized))
         }
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(index, item)| normalize_nested(&format!("{field}[{index}]"), item))
+            .map(|(index, item)| normalize_nested(&field.index(index), item, depth + 1))
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         Value::String(text) => {
@@ -121,43 +152,36 @@ fn normalize_nested(field: &str, value: &Value) -> Result<Value, AttributeError>
 }
 
 fn nested_time(
-    field: &str,
+    field: &Path<'_>,
     object: &Map<String, Value>,
     time: &Value,
 ) -> Result<Value, AttributeError> {
     if object.len() != 1 {
         return Err(AttributeError::new(
-            field,
+            field.to_string(),
             "an object with `$time` must hold nothing else",
         ));
     }
+    let time_field = || field.key(TIME_KEY).to_string();
     match time {
         Value::String(text) => parse_date(text).map(time_value).ok_or_else(|| {
             AttributeError::new(
-                format!("{field}.$time"),
+                time_field(),
                 format!("`{text}` is not a date in a supported format (for example 2024-05-01T12:30:00Z)"),
             )
         }),
         _ => Err(AttributeError::new(
-            format!("{field}.$time"),
+            time_field(),
             "`$time` must be a date string",
         )),
     }
 }
 
 /// Removes duplicates (a repeated value keeps its last position, as Braze moves a re-added
-/// element to the end) and keeps at most the last `max_length` elements.
+/// element to the end) and keeps at most the last `max_length` elements; linear time.
 pub(crate) fn unique_capped(items: Vec<Value>, max_length: usize) -> Vec<Value> {
-    let mut unique: Vec<Value> = Vec::with_capacity(items.len());
-    for item in items {
-        if let Some(position) = unique.iter().position(|existing| *existing == item) {
-            unique.remove(position);
-        }
-        unique.push(item);
-    }
-    let excess = unique.len().saturating_sub(max_length);
-    unique.drain(..excess);
-    unique
+    let state = RandomState::new();
+    values(sets::unique_capped(keyed(items, &state), max_length))
 }
 
 #[cfg(test)]
@@ -196,5 +220,20 @@ mod tests {
         let error = normalize_top_level("tags", &json!(["ok", long]), 25).unwrap_err();
         assert_eq!(error.field, "tags[1]");
         assert!(normalize_top_level("name", &json!("x".repeat(255)), 25).is_ok());
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_cap_is_refused_with_the_path() {
+        let mut value = json!(1);
+        for _ in 0..MAX_NESTING_DEPTH {
+            value = json!({ "a": value });
+        }
+        assert!(normalize_top_level("deep", &value, 25).is_ok());
+        let error = normalize_top_level("deep", &json!({ "a": value }), 25).unwrap_err();
+        assert_eq!(
+            error.field,
+            format!("deep{}", ".a".repeat(MAX_NESTING_DEPTH))
+        );
+        assert!(error.message.contains("levels deep"), "{error}");
     }
 }
