@@ -347,3 +347,64 @@ async fn over_the_rate_limit_is_429_in_brazes_shape() {
     assert_eq!(headers["x-ratelimit-remaining"], "0");
     api.fixture.finish().await;
 }
+
+#[tokio::test]
+async fn reserved_names_control_characters_and_oversized_arrays_are_per_object_errors() {
+    let api = serve(config()).await;
+    let too_many: Vec<usize> = (0..=leadwire_core::attributes::MAX_ARRAY_VALUE_ITEMS).collect();
+    let (status, _, body) = api
+        .post(
+            "/users/track",
+            Some(TRACK_KEY),
+            &json!({"attributes": [
+                {"external_id": "u1", "$plan": "pro"},
+                {"external_id": "u2", "email": "ada\u{0}@example.com"},
+                {"email": "ada\u{0}@example.com", "plan": "pro"},
+                {"external_id": "u3", "tags": {"add": too_many}},
+                {"external_id": "u4", "account": {"$plan": "pro"}},
+                {"external_id": "u5", "plan": "pro"},
+            ]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["attributes_processed"], 1);
+    let errors = body["errors"].as_array().cloned().unwrap_or_default();
+    let fields: Vec<(&str, u64)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or(""),
+                e["index"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("$plan", 0),
+            ("email", 1),
+            ("email", 2),
+            ("tags.add", 3),
+            ("account.$plan", 4)
+        ]
+    );
+    let kind = |index: usize| errors[index]["type"].as_str().unwrap_or("").to_owned();
+    assert_eq!(
+        kind(0).replacen("$plan", "account.$plan", 1),
+        kind(4),
+        "top-level and nested `$` names get the same message"
+    );
+    assert!(kind(1).contains("not a valid email"), "{}", kind(1));
+    assert!(kind(3).contains("at most 10000"), "{}", kind(3));
+
+    let (status, _, body) = api
+        .post(
+            "/users/track",
+            Some(TRACK_KEY),
+            &json!({"attributes": [{"external_id": "u6", "$plan": "pro"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["errors"][0]["field"], "$plan");
+    api.fixture.finish().await;
+}

@@ -24,7 +24,7 @@ pub use limits::{
     MAX_ARRAY_ITEMS_PER_OBJECT, MAX_ARRAY_VALUE_ITEMS, MAX_ATTRIBUTES_PER_OBJECT,
     MAX_NESTED_VALUE_BYTES, MAX_NESTING_DEPTH,
 };
-pub use standard::is_valid_email;
+pub use standard::email_address;
 
 use std::collections::HashMap;
 

@@ -92,9 +92,14 @@ fn not_a_date(field: &str, text: &str) -> AttributeError {
 }
 
 fn email(value: &Value) -> Result<Value, AttributeError> {
-    let text = string("email", value)?.trim();
+    email_address(string("email", value)?).map(Value::String)
+}
+
+/// The trimmed address when `text` is a valid email, or the error naming the `email` field.
+pub fn email_address(text: &str) -> Result<String, AttributeError> {
+    let text = text.trim();
     if is_valid_email(text) {
-        Ok(Value::String(text.to_owned()))
+        Ok(text.to_owned())
     } else {
         Err(AttributeError::new(
             "email",
@@ -106,7 +111,7 @@ fn email(value: &Value) -> Result<Value, AttributeError> {
 /// Whether `text` (already trimmed) looks like an email address: `local@domain.tld`, no
 /// whitespace and no control characters (RFC 5322 allows neither outside quoting, and a
 /// NUL cannot be stored in a PostgreSQL text column).
-pub fn is_valid_email(text: &str) -> bool {
+fn is_valid_email(text: &str) -> bool {
     match text.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

@@ -8,7 +8,7 @@ pub use objects::{EventObject, PurchaseObject, parse_event, parse_purchase};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::attributes::{AttributeError, MAX_STRING_LENGTH};
+use crate::attributes::{AttributeError, MAX_STRING_LENGTH, email_address};
 use crate::profile::UserAlias;
 
 /// At most this many objects of each type in one request.
@@ -16,6 +16,8 @@ pub const MAX_OBJECTS_PER_TYPE: usize = 75;
 
 /// How an object names its user. When several identifiers are present the first in this
 /// order wins: `external_id`, `user_alias`, `braze_id`, `email`, `phone` (email beats phone).
+/// An email must be a valid address (as the `email` attribute must), so a lookup never
+/// carries a control character to the database.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserIdentifier {
     ExternalId(String),
@@ -56,7 +58,7 @@ pub fn identifier_of(object: &Map<String, Value>) -> Result<UserIdentifier, Attr
     }
     if let Some(value) = object.get("email").filter(|v| !v.is_null()) {
         let text = identifier_string("email", value)?;
-        return Ok(UserIdentifier::Email(text.trim().to_owned()));
+        return email_address(&text).map(UserIdentifier::Email);
     }
     if let Some(value) = object.get("phone").filter(|v| !v.is_null()) {
         return identifier_string("phone", value).map(UserIdentifier::Phone);
@@ -158,6 +160,17 @@ mod tests {
                 .field,
             "user_alias.alias_label"
         );
+    }
+
+    #[test]
+    fn email_identifiers_must_be_valid_addresses() {
+        assert_eq!(
+            of(json!({"email": " a@x.io "})),
+            Ok(UserIdentifier::Email("a@x.io".into()))
+        );
+        let error = of(json!({"email": "a\u{0}@x.io"})).unwrap_err();
+        assert_eq!(error.field, "email");
+        assert!(error.message.contains("a\\0@x.io"), "{error}");
     }
 
     #[test]
