@@ -55,6 +55,8 @@ pub enum LimitKind {
     FormatWidth,
     CollectionSize,
     ConnectedContentCalls,
+    /// Bytes of values created by one render ([`crate::Limits::max_value_bytes`]).
+    ValueBytes,
 }
 
 impl fmt::Display for LimitKind {
@@ -67,6 +69,7 @@ impl fmt::Display for LimitKind {
             LimitKind::FormatWidth => "format width",
             LimitKind::CollectionSize => "collection size",
             LimitKind::ConnectedContentCalls => "connected_content calls per render",
+            LimitKind::ValueBytes => "bytes of values created",
         })
     }
 }

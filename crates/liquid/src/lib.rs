@@ -40,6 +40,7 @@
 //! ```
 
 mod ast;
+mod budget;
 pub mod connected_content;
 mod engine;
 mod errors;

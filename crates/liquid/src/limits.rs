@@ -17,6 +17,13 @@ pub struct Limits {
     pub max_format_width: usize,
     /// Elements a filter may build from a range or split.
     pub max_collection_len: usize,
+    /// Bytes of values one render may create, summed over the render: every filter result
+    /// (strings, and arrays at the size of their items), every `capture`, every text made
+    /// from an array or object. Counted when made, never given back, so appending to a string
+    /// in a loop counts each intermediate string. A filter whose result would pass the budget
+    /// is refused before it allocates. Default 8 MiB, about a thousand times a Salesforce Lead
+    /// body.
+    pub max_value_bytes: usize,
 }
 
 impl Default for Limits {
@@ -28,6 +35,7 @@ impl Default for Limits {
             max_render_time: Duration::from_secs(2),
             max_format_width: 1024,
             max_collection_len: 100_000,
+            max_value_bytes: 8 * 1024 * 1024,
         }
     }
 }

@@ -1,8 +1,9 @@
-//! Array filters. Inputs are flattened first, as Liquid does.
+//! Array filters. Inputs are flattened first, as Liquid does. Results are charged to the
+//! render's budget, and filters whose work grows with the items read the clock as they go.
 
 use std::cmp::Ordering;
 
-use super::{FilterArgs, FilterEnv, FilterFn, collection_limit, flat_list};
+use super::{FilterArgs, FilterEnv, FilterFn, flat_list};
 use crate::errors::RenderError;
 use crate::value::{Number, Value, number::MathOp, number::apply_math};
 
@@ -10,7 +11,6 @@ type R = Result<Value, RenderError>;
 
 pub(super) fn lookup(name: &str) -> Option<FilterFn> {
     Some(match name {
-        "join" => join,
         "first" => first,
         "last" => last,
         "size" => size,
@@ -24,36 +24,10 @@ pub(super) fn lookup(name: &str) -> Option<FilterFn> {
         "find_index" => find_index,
         "has" => has,
         "compact" => compact,
-        "concat" => concat,
         "uniq" => uniq,
         "sum" => sum,
-        "slice" => slice,
-        "split" => split,
         _ => return None,
     })
-}
-
-fn join(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
-    a.arity(0, 1)?;
-    let sep = if a.args.is_empty() {
-        " ".into()
-    } else {
-        a.get(0).to_str()
-    };
-    match input {
-        Value::Array(_) | Value::Range(..) => {
-            let items = flat_list(input, env)?;
-            let mut out = String::new();
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(&sep);
-                }
-                item.write_to(&mut out);
-            }
-            Ok(Value::string(out))
-        }
-        other => Ok(Value::string(other.to_str().into_owned())),
-    }
 }
 
 fn first(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
@@ -85,23 +59,41 @@ fn reverse(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
     let mut items = flat_list(input, env)?;
     items.reverse();
-    Ok(Value::array(items))
+    env.array(items)
 }
 
-fn property(item: &Value, key: &Value) -> Value {
+/// A property key, made once per filter call: `None` (a nil key) takes the item itself.
+fn key_of(key: &Value, env: &FilterEnv) -> Result<Option<Value>, RenderError> {
+    Ok(match key {
+        Value::Nil => None,
+        Value::Str(_) => Some(key.clone()),
+        other => Some(Value::string(env.text(other)?.into_owned())),
+    })
+}
+
+fn property(item: &Value, key: &Option<Value>) -> Value {
     match key {
-        Value::Nil => item.clone(),
-        key => item.get_index(&Value::str(&key.to_str())),
+        None => item.clone(),
+        Some(key) => item.get_index(key),
     }
 }
 
 fn sort(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 1)?;
     let mut items = flat_list(input, env)?;
-    let key = a.get(0);
+    let key = key_of(a.get(0), env)?;
     let mut failure = None;
+    let mut compared = 0usize;
     items.sort_by(|x, y| {
-        let (x, y) = (property(x, key), property(y, key));
+        if failure.is_some() {
+            return Ordering::Equal;
+        }
+        compared += 1;
+        if let Err(e) = env.budget.step(compared) {
+            failure = Some(e);
+            return Ordering::Equal;
+        }
+        let (x, y) = (property(x, &key), property(y, &key));
         match (x.is_nil(), y.is_nil()) {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Greater,
@@ -109,79 +101,106 @@ fn sort(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
             _ => match x.liquid_cmp(&y) {
                 Ok(Some(order)) => order,
                 _ => {
-                    failure = Some(format!(
-                        "cannot compare {} with {}",
-                        x.type_name(),
-                        y.type_name()
-                    ));
+                    let message =
+                        format!("cannot compare {} with {}", x.type_name(), y.type_name());
+                    failure = Some(a.error(message));
                     Ordering::Equal
                 }
             },
         }
     });
     match failure {
-        Some(message) => Err(a.error(message)),
-        None => Ok(Value::array(items)),
+        Some(error) => Err(error),
+        None => env.array(items),
     }
 }
 
 fn sort_natural(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 1)?;
-    let mut items = flat_list(input, env)?;
-    let key = a.get(0);
-    items.sort_by_cached_key(|item| {
-        let value = property(item, key);
-        (value.is_nil(), value.to_str().to_lowercase())
-    });
-    Ok(Value::array(items))
+    let items = flat_list(input, env)?;
+    let key = key_of(a.get(0), env)?;
+    let mut keyed = Vec::with_capacity(items.len());
+    for item in items {
+        let value = property(&item, &key);
+        let text = env.text(&value)?.to_lowercase();
+        env.charge(text.len())?;
+        keyed.push(((value.is_nil(), text), item));
+    }
+    keyed.sort_by(|x, y| x.0.cmp(&y.0));
+    env.array(keyed.into_iter().map(|(_, item)| item).collect())
 }
 
 fn map(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    let key = a.get(0);
+    let key = key_of(a.get(0), env)?;
     let mut out = Vec::new();
     for item in flat_list(input, env)? {
         match item {
-            Value::Object(_) if key.is_nil() => out.push(Value::Nil),
-            Value::Object(_) => out.push(property(&item, key)),
+            Value::Object(_) if key.is_none() => out.push(Value::Nil),
+            Value::Object(_) => out.push(property(&item, &key)),
             Value::Nil => out.push(Value::Nil),
             other => return Err(a.error(format!("cannot map over a {}", other.type_name()))),
         }
     }
-    Ok(Value::array(out))
+    env.array(out)
 }
 
-/// How one item matches `(key, value?)` for where/reject/find/find_index/has:
-/// `Ok(None)` when the item makes the result undefined (a nil item).
-fn matches(item: &Value, a: &FilterArgs<'_>) -> Result<Option<bool>, RenderError> {
-    let key = a.get(0);
-    let with_value = a.args.len() > 1 && !a.get(1).is_nil();
-    match item {
-        Value::Nil => Ok(None),
-        Value::Object(_) => {
-            let found = property(item, key);
-            Ok(Some(if with_value {
-                found.liquid_eq(a.get(1))
-            } else {
-                found.is_truthy()
-            }))
+/// The `(key, value?)` test of where/reject/find/find_index/has, prepared once per call.
+struct Probe<'a> {
+    key: &'a Value,
+    property: Option<Value>,
+    /// The text of the key, looked for in string items.
+    needle: std::borrow::Cow<'a, str>,
+    value: Option<&'a Value>,
+    /// The value, when given, has the key's text (a string item must then contain it).
+    value_is_needle: bool,
+}
+
+impl<'a> Probe<'a> {
+    fn new(a: &'a FilterArgs<'_>, env: &FilterEnv) -> Result<Self, RenderError> {
+        let key = a.get(0);
+        let needle = env.text(key)?;
+        let value = (a.args.len() > 1 && !a.get(1).is_nil()).then(|| a.get(1));
+        let value_is_needle = match value {
+            Some(value) => env.text(value)? == needle,
+            None => false,
+        };
+        Ok(Probe {
+            key,
+            property: key_of(key, env)?,
+            needle,
+            value,
+            value_is_needle,
+        })
+    }
+
+    /// How one item matches: `Ok(None)` when the item makes the result undefined (a nil item).
+    fn matches(&self, item: &Value, a: &FilterArgs<'_>) -> Result<Option<bool>, RenderError> {
+        match item {
+            Value::Nil => Ok(None),
+            Value::Object(_) => {
+                let found = property(item, &self.property);
+                Ok(Some(match self.value {
+                    Some(value) => found.liquid_eq(value),
+                    None => found.is_truthy(),
+                }))
+            }
+            Value::Str(text) => {
+                let contains = text.contains(&*self.needle);
+                Ok(Some(if self.value.is_some() {
+                    contains && self.value_is_needle
+                } else {
+                    contains
+                }))
+            }
+            other => match self.key {
+                Value::Str(_) => Err(a.error(format!(
+                    "cannot look up a property of a {}",
+                    other.type_name()
+                ))),
+                key => Ok(Some(other.liquid_eq(key))),
+            },
         }
-        Value::Str(text) => {
-            let needle = key.to_str();
-            let contains = text.contains(&*needle);
-            Ok(Some(if with_value {
-                contains && a.get(1).to_str() == needle
-            } else {
-                contains
-            }))
-        }
-        other => match key {
-            Value::Str(_) => Err(a.error(format!(
-                "cannot look up a property of a {}",
-                other.type_name()
-            ))),
-            key => Ok(Some(other.liquid_eq(key))),
-        },
     }
 }
 
@@ -193,12 +212,15 @@ fn where_filter(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     if a.get(0).is_nil() {
         return Ok(Value::Nil);
     }
+    let key = key_of(a.get(0), env)?;
+    let with_value = a.args.len() > 1 && !a.get(1).is_nil();
     let mut out = Vec::new();
-    for item in flat_list(input, env)? {
+    for (n, item) in flat_list(input, env)?.into_iter().enumerate() {
+        env.budget.step(n)?;
         let keep = match &item {
             Value::Object(_) => {
-                let found = property(&item, a.get(0));
-                if a.args.len() > 1 && !a.get(1).is_nil() {
+                let found = property(&item, &key);
+                if with_value {
                     found.liquid_eq(a.get(1))
                 } else {
                     found.is_truthy()
@@ -210,7 +232,7 @@ fn where_filter(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
             out.push(item);
         }
     }
-    Ok(Value::array(out))
+    env.array(out)
 }
 
 fn reject(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
@@ -218,15 +240,17 @@ fn reject(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     if a.get(0).is_nil() {
         return Ok(Value::Nil);
     }
+    let probe = Probe::new(a, env)?;
     let mut out = Vec::new();
-    for item in flat_list(input, env)? {
-        match matches(&item, a)? {
+    for (n, item) in flat_list(input, env)?.into_iter().enumerate() {
+        env.budget.step(n)?;
+        match probe.matches(&item, a)? {
             None => return Ok(Value::Nil),
             Some(true) => {}
             Some(false) => out.push(item),
         }
     }
-    Ok(Value::array(out))
+    env.array(out)
 }
 
 fn position(
@@ -235,8 +259,10 @@ fn position(
     env: &FilterEnv,
 ) -> Result<Option<(usize, Value)>, Option<RenderError>> {
     a.arity(1, 2).map_err(Some)?;
+    let probe = Probe::new(a, env).map_err(Some)?;
     for (i, item) in flat_list(input, env).map_err(Some)?.into_iter().enumerate() {
-        match matches(&item, a).map_err(Some)? {
+        env.budget.step(i).map_err(Some)?;
+        match probe.matches(&item, a).map_err(Some)? {
             None => return Err(None),
             Some(true) => return Ok(Some((i, item))),
             Some(false) => {}
@@ -283,36 +309,24 @@ fn has(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
 
 fn compact(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 1)?;
-    let key = a.get(0);
+    let key = key_of(a.get(0), env)?;
     let items = flat_list(input, env)?;
-    Ok(Value::array(
+    env.array(
         items
             .into_iter()
-            .filter(|item| !property(item, key).is_nil())
+            .filter(|item| !property(item, &key).is_nil())
             .collect(),
-    ))
-}
-
-fn concat(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
-    a.arity(1, 1)?;
-    if !matches!(a.get(0), Value::Array(_) | Value::Range(..)) {
-        return Err(a.error("expected an array argument"));
-    }
-    let mut items = flat_list(input, env)?;
-    items.extend(flat_list(a.get(0), env)?);
-    if items.len() > env.limits.max_collection_len {
-        return Err(collection_limit(env.limits.max_collection_len));
-    }
-    Ok(Value::array(items))
+    )
 }
 
 fn uniq(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 1)?;
-    let key = a.get(0);
+    let key = key_of(a.get(0), env)?;
     let mut seen: Vec<Value> = Vec::new();
     let mut out = Vec::new();
-    for item in flat_list(input, env)? {
-        let id = property(&item, key);
+    for (n, item) in flat_list(input, env)?.into_iter().enumerate() {
+        env.budget.step(n)?;
+        let id = property(&item, &key);
         if !seen
             .iter()
             .any(|s| s.liquid_eq(&id) && s.type_name() == id.type_name())
@@ -321,17 +335,18 @@ fn uniq(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
             out.push(item);
         }
     }
-    Ok(Value::array(out))
+    env.array(out)
 }
 
 fn sum(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 1)?;
+    let key = key_of(a.get(0), env)?;
     let mut total = Number::Int(0);
     for item in flat_list(input, env)? {
-        let value = match (&item, a.get(0)) {
-            (Value::Object(_), Value::Nil) => Value::Int(0),
+        let value = match (&item, &key) {
+            (Value::Object(_), None) => Value::Int(0),
             (Value::Object(_), key) => property(&item, key),
-            (_, Value::Nil) => item,
+            (_, None) => item,
             (other, _) => {
                 return Err(a.error(format!("cannot sum a property of a {}", other.type_name())));
             }
@@ -340,73 +355,4 @@ fn sum(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
         total = apply_math(MathOp::Plus, total, number);
     }
     Ok(total.into_value())
-}
-
-fn slice_index(a: &FilterArgs<'_>, i: usize) -> Result<i64, RenderError> {
-    match a.get(i) {
-        Value::Int(n) => Ok(*n),
-        Value::Str(text) => text
-            .trim()
-            .parse()
-            .map_err(|_| a.error("expected an integer")),
-        _ => Err(a.error("expected an integer")),
-    }
-}
-
-fn slice(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
-    a.arity(1, 2)?;
-    let start = slice_index(a, 0)?;
-    let length = if a.args.len() > 1 && !a.get(1).is_nil() {
-        slice_index(a, 1)?
-    } else {
-        1
-    };
-    let window = |len: usize| -> Option<(usize, usize)> {
-        let len = len as i64;
-        let start = if start < 0 { len + start } else { start };
-        if start < 0 || start >= len || length <= 0 {
-            return None;
-        }
-        let end = start.saturating_add(length).min(len);
-        Some((start as usize, end as usize))
-    };
-    match input {
-        Value::Array(_) | Value::Range(..) => {
-            let items = flat_list(input, env)?;
-            Ok(Value::array(
-                window(items.len())
-                    .map(|(s, e)| items[s..e].to_vec())
-                    .unwrap_or_default(),
-            ))
-        }
-        other => {
-            let text = other.to_str();
-            let chars: Vec<char> = text.chars().collect();
-            Ok(Value::string(
-                window(chars.len())
-                    .map(|(s, e)| chars[s..e].iter().collect())
-                    .unwrap_or_default(),
-            ))
-        }
-    }
-}
-
-fn split(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
-    a.arity(1, 1)?;
-    let text = input.to_str();
-    let sep = a.get(0).to_str();
-    let mut parts: Vec<Value> = if sep.is_empty() {
-        text.chars().map(|c| Value::string(c.to_string())).collect()
-    } else if sep == " " {
-        text.split_whitespace().map(Value::str).collect()
-    } else {
-        text.split(&*sep).map(Value::str).collect()
-    };
-    while parts.last().is_some_and(|p| p.to_str().is_empty()) {
-        parts.pop();
-    }
-    if parts.len() > env.limits.max_collection_len {
-        return Err(collection_limit(env.limits.max_collection_len));
-    }
-    Ok(Value::array(parts))
 }

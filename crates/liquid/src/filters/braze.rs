@@ -8,10 +8,11 @@ use md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
-use super::standard::percent_encode;
+use super::encoding::percent_encode;
 use super::{FilterArgs, FilterEnv, FilterFn};
+use crate::budget::ITEM_BYTES;
 use crate::errors::RenderError;
-use crate::value::{Number, Value};
+use crate::value::{Json, Number, Value};
 
 type R = Result<Value, RenderError>;
 
@@ -42,93 +43,141 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn md5(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn md5(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::string(hex(&Md5::digest(input.to_str().as_bytes()))))
+    env.string(hex(&Md5::digest(env.text(input)?.as_bytes())))
 }
 
-fn sha1(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn sha1(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::string(hex(&Sha1::digest(input.to_str().as_bytes()))))
+    env.string(hex(&Sha1::digest(env.text(input)?.as_bytes())))
 }
 
-fn sha2(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn sha2(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::string(hex(&Sha256::digest(
-        input.to_str().as_bytes(),
-    ))))
+    env.string(hex(&Sha256::digest(env.text(input)?.as_bytes())))
 }
 
 macro_rules! hmac_bytes {
-    ($hash:ty, $input:expr, $a:expr) => {{
+    ($hash:ty, $input:expr, $a:expr, $env:expr) => {{
         $a.arity(1, 1)?;
-        let key = $a.get(0).to_str();
+        let key = $env.text($a.get(0))?;
         let mut mac = <Hmac<$hash>>::new_from_slice(key.as_bytes()).map_err(|e| $a.error(e))?;
-        mac.update($input.to_str().as_bytes());
+        mac.update($env.text($input)?.as_bytes());
         mac.finalize().into_bytes()
     }};
 }
 
-fn hmac_sha1_hex(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    Ok(Value::string(hex(&hmac_bytes!(Sha1, input, a))))
+fn hmac_sha1_hex(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
+    env.string(hex(&hmac_bytes!(Sha1, input, a, env)))
 }
 
-fn hmac_sha1_base64(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    Ok(Value::string(STANDARD.encode(hmac_bytes!(Sha1, input, a))))
+fn hmac_sha1_base64(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
+    env.string(STANDARD.encode(hmac_bytes!(Sha1, input, a, env)))
 }
 
-fn hmac_sha256_hex(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    Ok(Value::string(hex(&hmac_bytes!(Sha256, input, a))))
+fn hmac_sha256_hex(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
+    env.string(hex(&hmac_bytes!(Sha256, input, a, env)))
 }
 
-fn hmac_sha256_base64(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    Ok(Value::string(
-        STANDARD.encode(hmac_bytes!(Sha256, input, a)),
-    ))
+fn hmac_sha256_base64(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
+    env.string(STANDARD.encode(hmac_bytes!(Sha256, input, a, env)))
 }
 
-fn hmac_sha512(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    Ok(Value::string(hex(&hmac_bytes!(Sha512, input, a))))
+fn hmac_sha512(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
+    env.string(hex(&hmac_bytes!(Sha512, input, a, env)))
 }
 
 /// Ruby's `URI.escape`: reserved and unreserved characters stay.
-fn url_escape(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn url_escape(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
     let keep = |b: u8| b"-_.!~*'();/?:@&=+$,[]".contains(&b);
-    Ok(Value::string(percent_encode(&input.to_str(), keep, false)))
+    let text = env.text(input)?;
+    Ok(Value::string(percent_encode(&text, keep, false, env)?))
 }
 
 /// Like `url_escape`, but reserved characters such as `&`, `=` and `?` are escaped too.
-fn url_param_escape(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn url_param_escape(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
     let keep = |b: u8| b"-_.!~*'()".contains(&b);
-    Ok(Value::string(percent_encode(&input.to_str(), keep, false)))
+    let text = env.text(input)?;
+    Ok(Value::string(percent_encode(&text, keep, false, env)?))
 }
 
-fn json_escape(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn json_escape(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    let quoted = serde_json::to_string(&*input.to_str()).map_err(|e| a.error(e))?;
+    let quoted = json_within(&env.text(input)?, a, env)?;
     Ok(Value::str(&quoted[1..quoted.len() - 1]))
 }
 
-fn json_parse(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+/// Bytes counted for the values `json_parse` makes from `text`: the text, and an item for
+/// every comma, colon and opening bracket (each starts at most one value).
+fn parsed_bytes(text: &str) -> usize {
+    let starts = text
+        .bytes()
+        .filter(|b| matches!(b, b',' | b':' | b'[' | b'{'))
+        .count();
+    text.len()
+        .saturating_add(starts.saturating_add(1).saturating_mul(ITEM_BYTES))
+}
+
+fn json_parse(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    match serde_json::from_str::<serde_json::Value>(&input.to_str()) {
+    let text = env.text(input)?;
+    env.charge(parsed_bytes(&text))?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
         Ok(json) => Ok(Value::from_json(&json)),
         Err(_) => Ok(Value::Nil),
     }
 }
 
-fn as_json_string(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn as_json_string(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    serde_json::to_string(&input.to_json())
-        .map(Value::string)
-        .map_err(|e| a.error(e))
+    json_within(&Json(input), a, env).map(Value::string)
 }
 
-fn property_accessor(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+/// A writer that refuses to hold more than the render's remaining budget.
+struct Capped {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len().saturating_add(data.len()) > self.max {
+            return Err(std::io::Error::other("over budget"));
+        }
+        self.bytes.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// JSON text of `value`, written within the budget and charged.
+fn json_within(
+    value: &(impl serde::Serialize + ?Sized),
+    a: &FilterArgs<'_>,
+    env: &FilterEnv,
+) -> Result<String, RenderError> {
+    let mut capped = Capped {
+        bytes: Vec::new(),
+        max: env.budget.remaining(),
+    };
+    match serde_json::to_writer(&mut capped, value) {
+        Ok(()) => {}
+        Err(e) if e.is_io() => return Err(env.budget.exceeded()),
+        Err(e) => return Err(a.error(e)),
+    }
+    env.charge(capped.bytes.len())?;
+    String::from_utf8(capped.bytes).map_err(|e| a.error(e))
+}
+
+fn property_accessor(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    Ok(input.get_key(&a.get(0).to_str()))
+    Ok(input.get_key(&env.text(a.get(0))?))
 }
 
 fn group_thousands(int_digits: &str) -> String {
@@ -142,7 +191,7 @@ fn group_thousands(int_digits: &str) -> String {
     out
 }
 
-fn number_with_delimiter(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn number_with_delimiter(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
     let Some(number) = input.as_number_strict() else {
         return Ok(input.clone());
@@ -161,17 +210,17 @@ fn number_with_delimiter(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R 
         out.push('.');
         out.push_str(f);
     }
-    Ok(Value::string(out))
+    env.string(out)
 }
 
 /// Braze's `money`: two decimals, no division by 100 (`145` → `145.00`).
-fn money(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn money(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
     let value = match input.to_number() {
         Number::Int(i) => i as f64,
         Number::Float(f) => f,
     };
-    Ok(Value::string(format!("{value:.2}")))
+    env.string(format!("{value:.2}"))
 }
 
 /// Converts a date into a time zone (an IANA name or an offset such as `-0005`); the
@@ -181,7 +230,7 @@ fn time_zone(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     let Some(datetime) = super::date::to_datetime(input, env.now) else {
         return Ok(input.clone());
     };
-    let zone = a.get(0).to_str();
+    let zone = env.text(a.get(0))?;
     let converted = if let Ok(tz) = zone.parse::<chrono_tz::Tz>() {
         let local = datetime.with_timezone(&tz);
         local.fixed_offset()
@@ -190,9 +239,7 @@ fn time_zone(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     } else {
         return Err(a.error(format!("unknown time zone `{zone}`")));
     };
-    Ok(Value::string(
-        converted.format("%Y-%m-%d %H:%M:%S %z").to_string(),
-    ))
+    env.string(converted.format("%Y-%m-%d %H:%M:%S %z").to_string())
 }
 
 fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {

@@ -15,7 +15,7 @@ pub(super) fn date(
     a.arity(1, 1)?;
     let format = match a.get(0) {
         Value::Nil => return Ok(input.clone()),
-        other => other.to_str(),
+        other => env.text(other)?,
     };
     if input.is_nil() {
         return Ok(Value::Nil);
@@ -23,13 +23,17 @@ pub(super) fn date(
     if format.is_empty() {
         return Ok(input.clone());
     }
-    match to_datetime(input, env.now) {
-        Some(datetime) => Ok(Value::string(strftime(
-            &format,
-            &datetime,
-            env.limits.max_format_width,
-        )?)),
-        None => Ok(input.clone()),
+    let Some(datetime) = to_datetime(input, env.now) else {
+        return Ok(input.clone());
+    };
+    let max_len = env.budget.remaining();
+    match strftime(&format, &datetime, env.limits.max_format_width, max_len) {
+        Ok(text) => env.string(text),
+        Err(RenderError::Limit {
+            kind: LimitKind::ValueBytes,
+            ..
+        }) => Err(env.budget.exceeded()),
+        Err(e) => Err(e),
     }
 }
 
@@ -143,15 +147,23 @@ enum Field {
     Text(String),
 }
 
-/// Formats `datetime` with Ruby's `strftime` directives.
+/// Formats `datetime` with Ruby's `strftime` directives; fails with a `ValueBytes` limit of
+/// `max_len` once the text passes `max_len` bytes.
 pub(crate) fn strftime(
     format: &str,
     datetime: &DateTime<FixedOffset>,
     max_width: usize,
+    max_len: usize,
 ) -> Result<String, RenderError> {
     let mut out = String::with_capacity(format.len() + 16);
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
+        if out.len() > max_len {
+            return Err(RenderError::Limit {
+                kind: LimitKind::ValueBytes,
+                limit: max_len as u64,
+            });
+        }
         if c != '%' {
             out.push(c);
             continue;
@@ -260,7 +272,7 @@ fn field(
         0 => 12,
         h => h,
     } as i64;
-    let sub = |f: &str| strftime(f, d, max_width).map(Field::Text);
+    let sub = |f: &str| strftime(f, d, max_width, usize::MAX).map(Field::Text);
     Ok(Some(match c {
         'Y' => Field::Num(d.year() as i64, 1, '0'),
         'C' => Field::Num(d.year().div_euclid(100) as i64, 2, '0'),
@@ -336,11 +348,11 @@ mod tests {
     fn directives_and_flags() {
         let d = at("2016-03-04T05:06:07Z");
         assert_eq!(
-            strftime("%Y-%m-%d %H:%M:%S", &d, 100).unwrap(),
+            strftime("%Y-%m-%d %H:%M:%S", &d, 100, 100).unwrap(),
             "2016-03-04 05:06:07"
         );
         assert_eq!(
-            strftime("%-d %e %5Y %^b %s", &d, 100).unwrap(),
+            strftime("%-d %e %5Y %^b %s", &d, 100, 100).unwrap(),
             "4  4 02016 MAR 1457067967"
         );
     }
@@ -349,7 +361,7 @@ mod tests {
     fn huge_width_is_a_limit_error() {
         let d = at("2016-03-04");
         assert!(matches!(
-            strftime("%5000000d", &d, 1024),
+            strftime("%5000000d", &d, 1024, 100),
             Err(RenderError::Limit {
                 kind: LimitKind::FormatWidth,
                 ..

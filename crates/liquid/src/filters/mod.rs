@@ -4,13 +4,17 @@
 mod array;
 mod braze;
 mod date;
+mod encoding;
 mod math;
+mod sequence;
 mod standard;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::budget::{Budget, ITEM_BYTES};
 use crate::errors::{LimitKind, RenderError};
 use crate::limits::Limits;
 use crate::value::Value;
@@ -19,6 +23,46 @@ use crate::value::Value;
 pub(crate) struct FilterEnv {
     pub now: DateTime<Utc>,
     pub limits: Limits,
+    /// The render's budget: every filter charges the bytes of the values it makes.
+    pub budget: Budget,
+}
+
+impl FilterEnv {
+    pub fn new(now: DateTime<Utc>, limits: Limits) -> Self {
+        FilterEnv {
+            now,
+            budget: Budget::new(&limits),
+            limits,
+        }
+    }
+
+    /// Charges `bytes` about to be allocated; see [`Budget::charge`].
+    pub fn charge(&self, bytes: usize) -> Result<(), RenderError> {
+        self.budget.charge(bytes)
+    }
+
+    /// The text of a value: borrowed for a string, else made within the budget and charged.
+    pub fn text<'v>(&self, value: &'v Value) -> Result<Cow<'v, str>, RenderError> {
+        let text = value
+            .to_str_within(self.budget.remaining())
+            .map_err(|_| self.budget.exceeded())?;
+        if let Cow::Owned(made) = &text {
+            self.charge(made.len())?;
+        }
+        Ok(text)
+    }
+
+    /// A string result no larger than the values it was made from, charged once made.
+    pub fn string(&self, text: String) -> Result<Value, RenderError> {
+        self.charge(text.len())?;
+        Ok(Value::string(text))
+    }
+
+    /// An array result, charged at [`ITEM_BYTES`] an item (the items themselves are shared).
+    pub fn array(&self, items: Vec<Value>) -> Result<Value, RenderError> {
+        self.charge(items.len().saturating_mul(ITEM_BYTES))?;
+        Ok(Value::array(items))
+    }
 }
 
 /// Evaluated arguments of one filter call.
@@ -67,7 +111,9 @@ pub(crate) type FilterFn = fn(&Value, &FilterArgs<'_>, &FilterEnv) -> Result<Val
 /// Finds a filter by name.
 pub(crate) fn lookup(name: &str) -> Option<FilterFn> {
     standard::lookup(name)
+        .or_else(|| encoding::lookup(name))
         .or_else(|| array::lookup(name))
+        .or_else(|| sequence::lookup(name))
         .or_else(|| math::lookup(name))
         .or_else(|| braze::lookup(name))
         .or_else(|| (name == "date").then_some(date::date as FilterFn))

@@ -1,7 +1,5 @@
-//! Standard Liquid string filters.
-
-use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+//! Standard Liquid string filters. A result that can outgrow its inputs is sized and
+//! charged to the render's budget before it is built; others are charged once built.
 
 use super::{FilterArgs, FilterEnv, FilterFn};
 use crate::errors::RenderError;
@@ -16,8 +14,6 @@ pub(super) fn lookup(name: &str) -> Option<FilterFn> {
         "capitalize" => capitalize,
         "downcase" => downcase,
         "upcase" => upcase,
-        "escape" | "h" => escape,
-        "escape_once" => escape_once,
         "strip" => strip,
         "lstrip" => lstrip,
         "rstrip" => rstrip,
@@ -32,121 +28,84 @@ pub(super) fn lookup(name: &str) -> Option<FilterFn> {
         "replace_last" => replace_last,
         "truncate" => truncate,
         "truncatewords" => truncatewords,
-        "url_encode" => url_encode,
-        "url_decode" => url_decode,
-        "base64_encode" => base64_encode,
-        "base64_decode" => base64_decode,
-        "base64_url_safe_encode" => base64_url_safe_encode,
-        "base64_url_safe_decode" => base64_url_safe_decode,
         "default" => default,
         _ => return None,
     })
 }
 
-fn s(value: &Value) -> std::borrow::Cow<'_, str> {
-    value.to_str()
+/// `first` then `second`, charged before it is made.
+fn joined(env: &FilterEnv, first: &str, second: &str) -> R {
+    let len = first.len().saturating_add(second.len());
+    env.charge(len)?;
+    let mut out = String::with_capacity(len);
+    out.push_str(first);
+    out.push_str(second);
+    Ok(Value::string(out))
 }
 
-fn append(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn append(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    Ok(Value::string(format!("{}{}", s(input), s(a.get(0)))))
+    joined(env, &env.text(input)?, &env.text(a.get(0))?)
 }
 
-fn prepend(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn prepend(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    Ok(Value::string(format!("{}{}", s(a.get(0)), s(input))))
+    joined(env, &env.text(a.get(0))?, &env.text(input)?)
 }
 
-fn capitalize(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn capitalize(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    let text = s(input);
+    let text = env.text(input)?;
     let mut chars = text.chars();
-    Ok(Value::string(match chars.next() {
+    env.string(match chars.next() {
         Some(first) => first
             .to_uppercase()
             .chain(chars.as_str().to_lowercase().chars())
             .collect(),
         None => String::new(),
-    }))
+    })
 }
 
-fn downcase(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn downcase(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::string(s(input).to_lowercase()))
+    env.string(env.text(input)?.to_lowercase())
 }
 
-fn upcase(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn upcase(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::string(s(input).to_uppercase()))
+    env.string(env.text(input)?.to_uppercase())
 }
 
-pub(super) fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+/// `part` of the text of `input`: the input itself when nothing was cut from a string.
+fn part_of(input: &Value, text: &str, part: &str, env: &FilterEnv) -> R {
+    if part.len() == text.len() && matches!(input, Value::Str(_)) {
+        return Ok(input.clone());
     }
-    out
+    env.charge(part.len())?;
+    Ok(Value::str(part))
 }
 
-fn escape(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn strip(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    if input.is_nil() {
-        return Ok(Value::Nil);
-    }
-    Ok(Value::string(html_escape(&s(input))))
+    let text = env.text(input)?;
+    part_of(input, &text, text.trim(), env)
 }
 
-fn escape_once(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn lstrip(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    let text = s(input);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = &*text;
-    while let Some(c) = rest.chars().next() {
-        if c == '&' {
-            let entity_len = rest[1..].find(';').filter(|&n| {
-                n > 0
-                    && n < 10
-                    && rest[1..1 + n]
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '#')
-            });
-            if let Some(n) = entity_len {
-                out.push_str(&rest[..n + 2]);
-                rest = &rest[n + 2..];
-                continue;
-            }
-        }
-        out.push_str(&html_escape(&c.to_string()));
-        rest = &rest[c.len_utf8()..];
-    }
-    Ok(Value::string(out))
+    let text = env.text(input)?;
+    part_of(input, &text, text.trim_start(), env)
 }
 
-fn strip(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn rstrip(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::str(s(input).trim()))
+    let text = env.text(input)?;
+    part_of(input, &text, text.trim_end(), env)
 }
 
-fn lstrip(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn strip_html(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::str(s(input).trim_start()))
-}
-
-fn rstrip(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    a.arity(0, 0)?;
-    Ok(Value::str(s(input).trim_end()))
-}
-
-fn strip_html(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    a.arity(0, 0)?;
-    let mut text = s(input).into_owned();
+    let mut text = env.text(input)?.into_owned();
     for (open, close) in [
         ("<script", "</script>"),
         ("<style", "</style>"),
@@ -155,7 +114,7 @@ fn strip_html(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
         text = remove_spans(&text, open, close);
     }
     text = remove_spans(&text, "<", ">");
-    Ok(Value::string(text))
+    env.string(text)
 }
 
 /// Removes every `open … close` span (case-insensitive open for tags).
@@ -177,35 +136,40 @@ fn remove_spans(text: &str, open: &str, close: &str) -> String {
     out
 }
 
-fn strip_newlines(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn strip_newlines(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
-    Ok(Value::string(s(input).replace(['\r', '\n'], "")))
+    env.string(env.text(input)?.replace(['\r', '\n'], ""))
 }
 
-fn newline_to_br(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn newline_to_br(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 0)?;
+    let text = env.text(input)?;
+    let newlines = text.bytes().filter(|b| *b == b'\n').count();
+    env.charge(text.len().saturating_add(newlines.saturating_mul(6)))?;
     Ok(Value::string(
-        s(input).replace("\r\n", "\n").replace('\n', "<br />\n"),
+        text.replace("\r\n", "\n").replace('\n', "<br />\n"),
     ))
 }
 
-fn remove(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn remove(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    let needle = s(a.get(0));
+    let (text, needle) = (env.text(input)?, env.text(a.get(0))?);
     if needle.is_empty() {
-        return Ok(Value::string(s(input).into_owned()));
+        return env.string(text.into_owned());
     }
-    Ok(Value::string(s(input).replace(&*needle, "")))
+    env.string(text.replace(&*needle, ""))
 }
 
-fn remove_first(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn remove_first(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    Ok(Value::string(s(input).replacen(&*s(a.get(0)), "", 1)))
+    let (text, needle) = (env.text(input)?, env.text(a.get(0))?);
+    env.string(text.replacen(&*needle, "", 1))
 }
 
-fn remove_last(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn remove_last(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 1)?;
-    Ok(Value::string(replace_last_of(&s(input), &s(a.get(0)), "")))
+    let (text, needle) = (env.text(input)?, env.text(a.get(0))?);
+    env.string(replace_last_of(&text, &needle, ""))
 }
 
 fn replace_last_of(text: &str, needle: &str, with: &str) -> String {
@@ -215,9 +179,24 @@ fn replace_last_of(text: &str, needle: &str, with: &str) -> String {
     }
 }
 
-fn replace(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+/// The size of `text` with every `needle` replaced by `with`, counted before replacing.
+fn replaced_len(text: &str, needle: &str, with: &str) -> usize {
+    if needle.is_empty() {
+        let slots = text.chars().count().saturating_add(1);
+        return text.len().saturating_add(with.len().saturating_mul(slots));
+    }
+    if with.len() <= needle.len() {
+        return text.len();
+    }
+    let found = text.matches(needle).count();
+    text.len()
+        .saturating_add(found.saturating_mul(with.len() - needle.len()))
+}
+
+fn replace(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 2)?;
-    let (text, needle, with) = (s(input), s(a.get(0)), s(a.get(1)));
+    let (text, needle, with) = (env.text(input)?, env.text(a.get(0))?, env.text(a.get(1))?);
+    env.charge(replaced_len(&text, &needle, &with))?;
     if needle.is_empty() {
         let mut out = String::with_capacity(text.len() * (with.len() + 1) + with.len());
         out.push_str(&with);
@@ -230,22 +209,18 @@ fn replace(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
     Ok(Value::string(text.replace(&*needle, &with)))
 }
 
-fn replace_first(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn replace_first(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(1, 2)?;
-    Ok(Value::string(s(input).replacen(
-        &*s(a.get(0)),
-        &s(a.get(1)),
-        1,
-    )))
+    let (text, needle, with) = (env.text(input)?, env.text(a.get(0))?, env.text(a.get(1))?);
+    env.charge(text.len().saturating_add(with.len()))?;
+    Ok(Value::string(text.replacen(&*needle, &with, 1)))
 }
 
-fn replace_last(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn replace_last(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(2, 2)?;
-    Ok(Value::string(replace_last_of(
-        &s(input),
-        &s(a.get(0)),
-        &s(a.get(1)),
-    )))
+    let (text, needle, with) = (env.text(input)?, env.text(a.get(0))?, env.text(a.get(1))?);
+    env.charge(text.len().saturating_add(with.len()))?;
+    Ok(Value::string(replace_last_of(&text, &needle, &with)))
 }
 
 fn int_arg(a: &FilterArgs<'_>, i: usize, default: i64) -> Result<i64, RenderError> {
@@ -260,116 +235,49 @@ fn int_arg(a: &FilterArgs<'_>, i: usize, default: i64) -> Result<i64, RenderErro
     }
 }
 
-fn truncate(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+/// The ellipsis argument of `truncate` and `truncatewords`.
+fn ellipsis<'a>(
+    a: &'a FilterArgs<'_>,
+    env: &FilterEnv,
+) -> Result<std::borrow::Cow<'a, str>, RenderError> {
+    if a.args.len() > 1 {
+        env.text(a.get(1))
+    } else {
+        Ok("...".into())
+    }
+}
+
+fn truncate(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 2)?;
     if input.is_nil() {
         return Ok(Value::Nil);
     }
     let length = int_arg(a, 0, 50)?;
-    let ellipsis = if a.args.len() > 1 {
-        s(a.get(1)).into_owned()
-    } else {
-        "...".to_string()
-    };
-    let text = s(input);
+    let ellipsis = ellipsis(a, env)?;
+    let text = env.text(input)?;
     let count = text.chars().count() as i64;
     if count <= length {
-        return Ok(Value::string(text.into_owned()));
+        return part_of(input, &text, &text, env);
     }
     let keep = (length - ellipsis.chars().count() as i64).max(0) as usize;
     let mut out: String = text.chars().take(keep).collect();
     out.push_str(&ellipsis);
-    Ok(Value::string(out))
+    env.string(out)
 }
 
-fn truncatewords(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
+fn truncatewords(input: &Value, a: &FilterArgs<'_>, env: &FilterEnv) -> R {
     a.arity(0, 2)?;
     if input.is_nil() {
         return Ok(Value::Nil);
     }
     let words_wanted = int_arg(a, 0, 15)?.max(1) as usize;
-    let ellipsis = if a.args.len() > 1 {
-        s(a.get(1)).into_owned()
-    } else {
-        "...".to_string()
-    };
-    let text = s(input);
+    let ellipsis = ellipsis(a, env)?;
+    let text = env.text(input)?;
     let words: Vec<&str> = text.split_whitespace().take(words_wanted + 1).collect();
     if words.len() <= words_wanted {
-        return Ok(Value::string(text.into_owned()));
+        return part_of(input, &text, &text, env);
     }
-    Ok(Value::string(format!(
-        "{}{}",
-        words[..words_wanted].join(" "),
-        ellipsis
-    )))
-}
-
-pub(super) fn percent_encode(text: &str, keep: impl Fn(u8) -> bool, space_as_plus: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b == b' ' && space_as_plus {
-            out.push('+');
-        } else if b.is_ascii_alphanumeric() || keep(b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn url_encode(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    a.arity(0, 0)?;
-    if input.is_nil() {
-        return Ok(Value::Nil);
-    }
-    Ok(Value::string(percent_encode(
-        &s(input),
-        |b| matches!(b, b'_' | b'.' | b'-' | b'~'),
-        true,
-    )))
-}
-
-fn url_decode(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    a.arity(0, 0)?;
-    let text = s(input).replace('+', " ");
-    let decoded = percent_encoding::percent_decode_str(&text)
-        .decode_utf8_lossy()
-        .into_owned();
-    Ok(Value::string(decoded))
-}
-
-fn base64_encode(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    a.arity(0, 0)?;
-    Ok(Value::string(STANDARD.encode(s(input).as_bytes())))
-}
-
-fn base64_url_safe_encode(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    a.arity(0, 0)?;
-    Ok(Value::string(URL_SAFE.encode(s(input).as_bytes())))
-}
-
-fn decode_with(input: &Value, a: &FilterArgs<'_>, engine: &base64::engine::GeneralPurpose) -> R {
-    a.arity(0, 0)?;
-    if input.is_nil() {
-        return Ok(Value::Nil);
-    }
-    let Value::Str(text) = input else {
-        return Err(a.error("expected a string"));
-    };
-    let bytes = engine
-        .decode(text.as_bytes())
-        .map_err(|e| a.error(format!("invalid base64: {e}")))?;
-    Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-fn base64_decode(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    decode_with(input, a, &STANDARD)
-}
-
-fn base64_url_safe_decode(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {
-    decode_with(input, a, &URL_SAFE)
+    env.string(format!("{}{}", words[..words_wanted].join(" "), ellipsis))
 }
 
 fn default(input: &Value, a: &FilterArgs<'_>, _: &FilterEnv) -> R {

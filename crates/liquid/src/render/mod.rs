@@ -3,9 +3,9 @@
 mod loops;
 mod tags;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
 
 use crate::ast::{Block, CompareOp, Condition, Expr, FilterChain, Node, Path, Root, Segment};
 use crate::connected_content::{self, ConnectedRequest, ConnectedResponses};
@@ -66,8 +66,6 @@ pub(crate) struct Renderer<'r> {
     pub env: FilterEnv,
     pub scope: Scope,
     iterations: u64,
-    /// Set at the first loop iteration: only loops can run long.
-    started: Option<Instant>,
     pub depth: usize,
 }
 
@@ -81,13 +79,9 @@ impl<'r> Renderer<'r> {
             engine,
             globals,
             responses,
-            env: FilterEnv {
-                now: globals.now,
-                limits: engine.options().limits,
-            },
+            env: FilterEnv::new(globals.now, engine.options().limits),
             scope: Scope::default(),
             iterations: 0,
-            started: None,
             depth: 0,
         }
     }
@@ -96,21 +90,31 @@ impl<'r> Renderer<'r> {
         Stop::Error(RenderError::Limit { kind, limit })
     }
 
-    /// Counts one loop iteration and checks the iteration and time limits.
+    /// Counts one loop iteration and checks the iteration and time limits (the clock
+    /// starts at the first iteration and is read every 256th).
     pub fn tick(&mut self) -> Res<()> {
         self.iterations += 1;
         let limits = &self.env.limits;
         if self.iterations > limits.max_loop_iterations {
             return Err(self.limit(LimitKind::LoopIterations, limits.max_loop_iterations));
         }
-        let started = *self.started.get_or_insert_with(Instant::now);
-        if self.iterations.is_multiple_of(1024) && started.elapsed() > limits.max_render_time {
-            return Err(self.limit(
-                LimitKind::RenderTime,
-                limits.max_render_time.as_millis() as u64,
-            ));
+        if self.iterations == 1 || self.iterations.is_multiple_of(256) {
+            self.env.budget.check_time()?;
         }
         Ok(())
+    }
+
+    /// The text of a value, made within the render's budget (see [`FilterEnv::text`]).
+    pub fn text<'v>(&self, value: &'v Value) -> Res<Cow<'v, str>> {
+        Ok(self.env.text(value)?)
+    }
+
+    /// Writes a value to the output, refusing before the output would pass its limit.
+    pub fn write_value(&self, value: &Value, out: &mut String) -> Res<()> {
+        let max = self.env.limits.max_output_bytes;
+        value
+            .write_within(out, max)
+            .map_err(|_| self.limit(LimitKind::OutputSize, max as u64))
     }
 
     fn check_output(&self, out: &str) -> Res<()> {
@@ -145,8 +149,7 @@ impl<'r> Renderer<'r> {
             }
             Node::Output(chain) => {
                 let value = self.eval_chain(chain)?;
-                value.write_to(out);
-                self.check_output(out)?;
+                self.write_value(&value, out)?;
             }
             Node::Assign { name, value } => {
                 let value = self.eval_chain(value)?;
@@ -155,6 +158,7 @@ impl<'r> Renderer<'r> {
             Node::Capture { name, body } => {
                 let mut captured = String::new();
                 self.render_block(body, &mut captured)?;
+                self.env.charge(captured.len())?;
                 self.scope
                     .assigns
                     .insert(name.clone(), Value::string(captured));
@@ -292,7 +296,7 @@ impl<'r> Renderer<'r> {
             Root::Name(name) => self.lookup(name)?,
             Root::Index(expr) => {
                 let key = self.eval(expr)?;
-                self.lookup(&key.to_str())?
+                self.lookup(&self.text(&key)?)?
             }
             Root::Attribute(name) => self.globals.standard_attribute(name),
         };

@@ -48,12 +48,22 @@ impl Renderer<'_> {
         out: &mut String,
     ) -> Res<()> {
         let key = match group {
-            CycleGroup::Named(expr) => format!("named:{}", self.eval(expr)?.to_str()),
+            CycleGroup::Named(expr) => {
+                let name = self.eval(expr)?;
+                format!("named:{}", self.text(&name)?)
+            }
             CycleGroup::Unnamed(text) => format!("unnamed:{text}"),
         };
-        let index = self.scope.cycles.get(&key).copied().unwrap_or(0);
+        let index = match self.scope.cycles.get(&key) {
+            Some(index) => *index,
+            None => {
+                self.env.charge(key.len())?;
+                0
+            }
+        };
         if let Some(expr) = values.get(index) {
-            self.eval(expr)?.write_to(out);
+            let value = self.eval(expr)?;
+            self.write_value(&value, out)?;
         }
         let next = if index + 1 >= values.len() {
             0
@@ -65,7 +75,8 @@ impl Renderer<'_> {
     }
 
     fn partial(&mut self, name: &Expr) -> Res<(Arc<str>, Arc<crate::Template>)> {
-        let name: Arc<str> = Arc::from(&*self.eval(name)?.to_str());
+        let name = self.eval(name)?;
+        let name: Arc<str> = Arc::from(&*self.text(&name)?);
         if self.depth >= self.env.limits.max_nesting_depth {
             let limit = self.env.limits.max_nesting_depth as u64;
             return Err(Stop::Error(RenderError::Limit {

@@ -1,6 +1,7 @@
 //! Equality, ordering and `contains`, with Liquid's rules for `nil`, `blank` and `empty`.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use super::Value;
 
@@ -19,15 +20,17 @@ impl Value {
             (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
                 self.to_number().to_f64() == other.to_number().to_f64()
             }
-            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => Arc::ptr_eq(a, b) || a == b,
             (Value::Array(a), Value::Array(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.liquid_eq(y))
+                Arc::ptr_eq(a, b)
+                    || a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.liquid_eq(y))
             }
             (Value::Range(a1, b1), Value::Range(a2, b2)) => a1 == a2 && b1 == b2,
             (Value::Object(a), Value::Object(b)) => {
-                a.len() == b.len()
-                    && a.iter()
-                        .all(|(k, v)| b.get(k).is_some_and(|w| v.liquid_eq(w)))
+                Arc::ptr_eq(a, b)
+                    || a.len() == b.len()
+                        && a.iter()
+                            .all(|(k, v)| b.get(k).is_some_and(|w| v.liquid_eq(w)))
             }
             _ => false,
         }
@@ -42,6 +45,7 @@ impl Value {
                 .to_number()
                 .to_f64()
                 .partial_cmp(&other.to_number().to_f64())),
+            (Value::Str(a), Value::Str(b)) if Arc::ptr_eq(a, b) => Ok(Some(Ordering::Equal)),
             (Value::Str(a), Value::Str(b)) => Ok(Some(a.cmp(b))),
             (Value::Str(_), Value::Int(_) | Value::Float(_))
             | (Value::Int(_) | Value::Float(_), Value::Str(_)) => Err(format!(
@@ -59,7 +63,10 @@ impl Value {
             return false;
         }
         match self {
-            Value::Str(s) => s.contains(&*needle.to_str()),
+            // A needle's text longer than the string cannot be in it, so none is made.
+            Value::Str(s) => needle
+                .to_str_within(s.len())
+                .is_ok_and(|needle| s.contains(&*needle)),
             Value::Array(items) => items.iter().any(|item| item.liquid_eq(needle)),
             Value::Range(a, b) => needle.as_number_strict().is_some_and(|n| {
                 matches!(needle, Value::Int(_) | Value::Float(_)) && {

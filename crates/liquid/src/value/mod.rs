@@ -2,14 +2,15 @@
 
 mod compare;
 pub(crate) mod number;
+mod text;
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 
 pub use number::{Number, format_float};
+pub(crate) use text::Json;
 
 /// A Liquid object: insertion-ordered keys, as in the JSON it came from.
 pub type Object = IndexMap<Arc<str>, Value, foldhash::fast::RandomState>;
@@ -125,54 +126,9 @@ impl Value {
         }
     }
 
-    /// Appends the rendered form of the value to `out`.
+    /// Appends the rendered form of the value to `out` (objects as Ruby's `inspect`).
     pub fn write_to(&self, out: &mut String) {
-        match self {
-            Value::Nil | Value::Blank | Value::Empty => {}
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Float(f) => out.push_str(&format_float(*f)),
-            Value::Str(s) => out.push_str(s),
-            Value::Array(items) => items.iter().for_each(|item| item.write_to(out)),
-            Value::Object(_) => self.write_inspect(out),
-            Value::Range(a, b) => {
-                let _ = write!(out, "{a}..{b}");
-            }
-        }
-    }
-
-    /// Ruby's `inspect`, used when an object is printed.
-    fn write_inspect(&self, out: &mut String) {
-        match self {
-            Value::Nil => out.push_str("nil"),
-            Value::Str(s) => {
-                let _ = write!(out, "{:?}", &**s);
-            }
-            Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    item.write_inspect(out);
-                }
-                out.push(']');
-            }
-            Value::Object(map) => {
-                out.push('{');
-                for (i, (k, v)) in map.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    let _ = write!(out, "{:?}=>", &**k);
-                    v.write_inspect(out);
-                }
-                out.push('}');
-            }
-            other => other.write_to(out),
-        }
+        let _ = self.write_within(out, usize::MAX);
     }
 
     /// The rendered form as a string, borrowing when the value is a string.
