@@ -46,9 +46,19 @@ fn growing(init: &str, step: &str) -> String {
 
 /// `s` holds `2^doublings` copies of `x`, built within the tight budget.
 fn built(doublings: u32) -> String {
+    built_of('x', doublings)
+}
+
+fn built_of(c: char, doublings: u32) -> String {
     format!(
-        "{{% assign s = 'x' %}}{{% for i in (1..{doublings}) %}}{{% assign s = s | append: s %}}{{% endfor %}}"
+        "{{% assign s = '{c}' %}}{{% for i in (1..{doublings}) %}}{{% assign s = s | append: s %}}{{% endfor %}}"
     )
+}
+
+/// One call of `filters` on 256 KiB of `c` (half the tight budget spent making it), whose
+/// result does not fit in the other half: refused by the filter itself.
+fn one_call(c: char, filters: &str) -> String {
+    format!("{}{{% assign t = s | {filters} %}}", built_of(c, 18))
 }
 
 macro_rules! refused {
@@ -96,6 +106,15 @@ refused! {
         growing("'<b>x</b>\r\n'", "s | strip_html | strip_newlines | remove: 'q' | remove_first: 'q' | remove_last: 'q' | url_decode | append: s");
     split_on_every_character: ValueBytes,
         format!("{}{{% assign a = s | split: '' %}}{{% assign a = a | concat: a %}}", built(16));
+    one_escape: ValueBytes, one_call('<', "escape");
+    one_escape_once: ValueBytes, one_call('<', "escape_once");
+    one_url_encode: ValueBytes, one_call('/', "url_encode");
+    one_url_param_escape: ValueBytes, one_call('&', "url_param_escape");
+    one_newline_to_br: ValueBytes, one_call('\n', "newline_to_br");
+    one_base64_encode_twice: ValueBytes, one_call('x', "base64_encode | base64_encode");
+    one_json_escape: ValueBytes, one_call('\u{1}', "json_escape");
+    one_as_json_string: ValueBytes, one_call('\u{1}', "as_json_string");
+    one_json_parse: ValueBytes, one_call(',', "prepend: '[' | json_parse");
     capture_doubling: ValueBytes,
         "{% assign s = 'xxxxxxxxxx' %}{% for i in (1..60) %}{% capture s %}{{ s }}{{ s }}{% endcapture %}{% endfor %}";
     cycle_groups_that_never_repeat: ValueBytes,
