@@ -21,8 +21,8 @@ pub struct Limits {
     /// (strings, and arrays at the size of their items), every `capture`, every text made
     /// from an array or object. Counted when made, never given back, so appending to a string
     /// in a loop counts each intermediate string. A filter whose result would pass the budget
-    /// is refused before it allocates. Default 8 MiB, about a thousand times a Salesforce Lead
-    /// body.
+    /// is refused before it allocates. Default 32 MiB: thousands of times a Salesforce Lead
+    /// body, and room for a string built by a few thousand appends in a loop.
     pub max_value_bytes: usize,
 }
 
@@ -35,7 +35,7 @@ impl Default for Limits {
             max_render_time: Duration::from_secs(2),
             max_format_width: 1024,
             max_collection_len: 100_000,
-            max_value_bytes: 8 * 1024 * 1024,
+            max_value_bytes: 32 * 1024 * 1024,
         }
     }
 }

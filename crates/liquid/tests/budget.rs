@@ -145,7 +145,7 @@ fn the_issues_template_stops_under_the_default_budget() {
         .expect_err("over budget");
     assert_eq!(
         error.to_string(),
-        "resource limit exceeded: bytes of values created (limit 8388608)"
+        "resource limit exceeded: bytes of values created (limit 33554432)"
     );
 }
 
