@@ -121,7 +121,7 @@ where
             .map(ActivityRow::new)
             .collect::<StoreResult<Vec<_>>>()?;
         for chunk in rows.chunks(ENTRIES_PER_INSERT) {
-            let mut sql = statement::values(INSERT_ACTIVITY, chunk.len(), 11);
+            let mut sql = statement::values::<DB>(INSERT_ACTIVITY, chunk.len(), 11);
             sql.push_str(INSERT_ACTIVITY_CONFLICT);
             let mut query = sqlx::query(&sql);
             for row in chunk {

@@ -95,7 +95,7 @@ where
         let mut records = Vec::new();
         let tail = format!("{RECEIPTS_ORDER}{}", DB::LOCK_ROWS);
         for chunk in users.chunks(IDS_PER_QUERY) {
-            let sql = statement::list(RECEIPTS_OF, 1, chunk.len(), &tail);
+            let sql = statement::list::<DB>(RECEIPTS_OF, 1, chunk.len(), &tail);
             let mut query = sqlx::query_as(&sql);
             for id in chunk {
                 query = query.bind(id.to_string());
@@ -112,7 +112,7 @@ where
     ) -> StoreResult<()> {
         let unique = last_receipts(receipts);
         for chunk in unique.chunks(ROWS_PER_INSERT) {
-            let mut sql = statement::values(UPSERT_RECEIPTS, chunk.len(), 6);
+            let mut sql = statement::values::<DB>(UPSERT_RECEIPTS, chunk.len(), 6);
             sql.push_str(UPSERT_RECEIPTS_CONFLICT);
             let mut query = sqlx::query(&sql);
             for record in chunk {

@@ -31,6 +31,12 @@ pub(crate) trait SqlDatabase: Database {
     const LOCK_ROWS: &'static str;
     /// Appended to the claim's inner `SELECT`: passes over jobs another claim is locking.
     const SKIP_LOCKED: &'static str;
+    /// Whether the statements [`super::statement`] builds number their parameters (`$1`,
+    /// `$2`, …) or write each as a bare `?`, bound in the order it appears. SQLite finds a
+    /// numbered parameter by a linear search of the statement's named ones, when preparing
+    /// and again when sqlx binds each value, so a multi-row `VALUES` list of thousands of
+    /// numbered parameters costs time quadratic in its length; bare ones cost none.
+    const NUMBERED_PARAMETERS: bool;
 
     /// How many rows a statement inserted, changed or deleted.
     fn rows_affected(result: &Self::QueryResult) -> u64;

@@ -87,7 +87,7 @@ where
             encode("event properties", &event.properties)
         })?;
         for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let sql = statement::values(INSERT_EVENTS, chunk.len(), 6);
+            let sql = statement::values::<DB>(INSERT_EVENTS, chunk.len(), 6);
             let mut query = sqlx::query(&sql);
             for row in chunk {
                 query = query
@@ -111,7 +111,7 @@ where
             encode("purchase properties", &purchase.properties)
         })?;
         for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let sql = statement::values(INSERT_PURCHASES, chunk.len(), 9);
+            let sql = statement::values::<DB>(INSERT_PURCHASES, chunk.len(), 9);
             let mut query = sqlx::query(&sql);
             for row in chunk {
                 query = query

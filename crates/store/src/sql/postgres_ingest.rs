@@ -22,6 +22,7 @@ impl SqlDatabase for Postgres {
     const BACKEND: Backend = Backend::Postgres;
     const LOCK_ROWS: &'static str = " FOR UPDATE";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    const NUMBERED_PARAMETERS: bool = true;
 
     fn rows_affected(result: &PgQueryResult) -> u64 {
         result.rows_affected()

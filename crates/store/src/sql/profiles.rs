@@ -125,7 +125,7 @@ where
         let mut profiles = Vec::with_capacity(ids.len());
         let tail = format!("{PROFILES_BY_IDS_ORDER}{lock}");
         for chunk in ids.chunks(IDS_PER_QUERY) {
-            let sql = statement::list(PROFILES_BY_IDS, 1, chunk.len(), &tail);
+            let sql = statement::list::<DB>(PROFILES_BY_IDS, 1, chunk.len(), &tail);
             let mut query = sqlx::query_scalar(&sql);
             for id in chunk {
                 query = query.bind(id.to_string());

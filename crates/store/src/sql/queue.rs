@@ -46,8 +46,9 @@ const FAILED_JOBS: &str = "SELECT id, attempts, last_error FROM jobs \
 const DEFER: &str = "UPDATE jobs SET run_at = $3, last_error = $4, \
      attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
      lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
-/// Removes jobs of one lease: the token is `$1`, the ids follow.
-const COMPLETE_LEASED: &str = "DELETE FROM jobs WHERE lease_token = $1 AND id IN (";
+/// Removes jobs of one lease: the token is the first parameter, the ids follow.
+const COMPLETE_LEASED: &str = "DELETE FROM jobs WHERE lease_token = ";
+const COMPLETE_LEASED_IDS: &str = " AND id IN (";
 const COMPLETE_LEASED_RETURNING: &str = ") RETURNING id";
 
 /// Job ids bound in one `IN (…)` list.
@@ -193,11 +194,11 @@ where
         jobs: &[LeasedJob],
     ) -> StoreResult<Vec<i64>> {
         let mut lost = Vec::new();
+        let head = statement::list::<DB>(COMPLETE_LEASED, 1, 1, COMPLETE_LEASED_IDS);
         for (token, ids) in ids_by_lease(jobs) {
             let token = token.to_string();
             for chunk in ids.chunks(IDS_PER_QUERY) {
-                let sql =
-                    statement::list(COMPLETE_LEASED, 2, chunk.len(), COMPLETE_LEASED_RETURNING);
+                let sql = statement::list::<DB>(&head, 2, chunk.len(), COMPLETE_LEASED_RETURNING);
                 let mut query = sqlx::query_scalar(&sql).bind(token.as_str());
                 for id in chunk {
                     query = query.bind(*id);
@@ -235,7 +236,7 @@ where
             ));
         }
         for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let sql = statement::values(INSERT_JOBS, chunk.len(), 4);
+            let sql = statement::values::<DB>(INSERT_JOBS, chunk.len(), 4);
             let mut query = sqlx::query(&sql);
             for (queue, payload, run_at) in chunk {
                 query = query

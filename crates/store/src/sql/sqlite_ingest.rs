@@ -39,6 +39,7 @@ impl SqlDatabase for Sqlite {
     const BACKEND: Backend = Backend::Sqlite;
     const LOCK_ROWS: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
+    const NUMBERED_PARAMETERS: bool = false;
 
     fn rows_affected(result: &SqliteQueryResult) -> u64 {
         result.rows_affected()
