@@ -53,13 +53,26 @@ pub fn placeholder_warnings(fields: &[LiquidField<'_>], problems: &mut Vec<Diagn
     }
 }
 
+/// Whether `host` (with any port) is a bracketed IPv6 address, IPv4-mapped ones such as
+/// `[::ffff:169.254.169.254]` included.
 fn is_ipv6_literal(host: &str) -> bool {
-    host.starts_with('[')
-        && host
-            .trim_start_matches('[')
-            .split(']')
-            .next()
-            .is_some_and(|inside| {
-                !inside.is_empty() && inside.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
-            })
+    host.strip_prefix('[')
+        .and_then(|rest| rest.split_once(']'))
+        .is_some_and(|(inside, _)| inside.parse::<std::net::Ipv6Addr>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_ipv6_literal;
+
+    #[test]
+    fn bracketed_ipv6_hosts_are_addresses_not_placeholders() {
+        assert!(is_ipv6_literal("[::1]"));
+        assert!(is_ipv6_literal("[::1]:8443"));
+        assert!(is_ipv6_literal("[::ffff:169.254.169.254]"));
+        assert!(is_ipv6_literal("[2001:db8::1]:443"));
+        assert!(!is_ipv6_literal("[insert_instance_name].my.salesforce.com"));
+        assert!(!is_ipv6_literal("[]"));
+        assert!(!is_ipv6_literal("acme.my.salesforce.com"));
+    }
 }

@@ -175,3 +175,22 @@ fn action_paths_allow_eight_groups_and_no_more() {
             .any(|problem| problem.message.contains("has 9 action groups"))
     );
 }
+
+#[test]
+fn a_bracketed_ipv6_host_is_no_placeholder() {
+    for url in [
+        "http://[::ffff:169.254.169.254]/",
+        "http://[::1]:8443/services/data/v60.0/sobjects/Lead/",
+    ] {
+        let source = TEMPLATE.replace("https://example.com", url);
+        let report = run(&source);
+        assert!(
+            !report
+                .diagnostics
+                .iter()
+                .any(|problem| problem.message.contains("not a valid URL")),
+            "{url}: {:#?}",
+            report.diagnostics
+        );
+    }
+}
