@@ -2,6 +2,8 @@
 //! fault injection, upserts without duplicates, crash recovery, the activity log, secrets.
 //! The clock is driven by the tests; nothing waits on wall-clock time to assert.
 
+#[path = "delivery/concurrency.rs"]
+mod concurrency;
 #[path = "delivery/harness.rs"]
 mod harness;
 #[path = "delivery/observability.rs"]

@@ -10,10 +10,14 @@ use super::worker::DeliveryWorker;
 impl DeliveryWorker {
     /// Sends `cleared`. A name that resolves to an address the policy refuses is not
     /// attempted: the refusal is the error.
+    /// It waits first for one of its connection's in-flight permits
+    /// (`delivery.max_in_flight_per_connection`).
     pub(super) async fn attempt(&self, cleared: Cleared) -> Result<Box<Attempted>, String> {
+        let permit = self.in_flight.acquire(&cleared.connection).await;
         let result = attempt(&self.client, &self.allowlist, &cleared.request)
             .await
             .map_err(|refusal| refusal.to_string())?;
+        drop(permit);
         self.breakers
             .record(&cleared.host, result.status, Instant::now());
         Ok(Box::new(Attempted {

@@ -2,7 +2,8 @@
 //! Salesforce-aware rules, and record every attempt in the message activity log.
 //!
 //! - Policies: [`retry`] (verdicts and the schedule), [`breaker`] (per-host pauses, 598),
-//!   [`backoff`] (connection rests after `REQUEST_LIMIT_EXCEEDED`), [`url_policy`],
+//!   [`backoff`] (connection rests after `REQUEST_LIMIT_EXCEEDED`), [`concurrency`]
+//!   (requests in flight per connection), [`url_policy`],
 //!   [`redact`].
 //! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
 //!   [`tokens`] (shared token caches), [`templates`] and [`render`].
@@ -18,6 +19,7 @@ pub mod backoff;
 pub mod breaker;
 pub mod capture;
 pub mod clock;
+pub mod concurrency;
 pub mod entry;
 pub mod fetcher;
 pub mod http;

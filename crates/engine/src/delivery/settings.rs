@@ -54,6 +54,9 @@ pub struct DeliverySettings {
     pub batch_size: u32,
     /// Claim-send-record loops running side by side.
     pub lanes: usize,
+    /// Requests in flight at once per connection (per host for a template that names no
+    /// connection); Salesforce allows 25 concurrent long-running requests per org.
+    pub max_in_flight_per_connection: usize,
     /// How long a claimed job stays leased; longer than two attempts and a token fetch.
     pub lease: Interval,
 }
@@ -83,6 +86,7 @@ impl Default for DeliverySettings {
             secret_names: Vec::new(),
             batch_size: 256,
             lanes: 4,
+            max_in_flight_per_connection: 25,
             lease: Interval::from_seconds(300),
         }
     }
@@ -101,8 +105,11 @@ impl DeliverySettings {
                 self.retry_jitter
             ));
         }
-        if self.batch_size == 0 || self.lanes == 0 {
-            return Err("delivery.batch_size and delivery.lanes must be at least 1".into());
+        if self.batch_size == 0 || self.lanes == 0 || self.max_in_flight_per_connection == 0 {
+            return Err(
+                "delivery.batch_size, delivery.lanes and delivery.max_in_flight_per_connection must be at least 1"
+                    .into(),
+            );
         }
         if self.timeout.seconds() == 0 {
             return Err("delivery.timeout must be at least 1s".into());

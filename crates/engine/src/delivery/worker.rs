@@ -14,6 +14,7 @@ use leadwire_store::Store;
 use super::backoff::ConnectionBackoffs;
 use super::breaker::CircuitBreakers;
 use super::clock::Clock;
+use super::concurrency::InFlightLimits;
 use super::http::{ClientBuildError, HttpSettings, build_client};
 use super::redact::Redactor;
 use super::render::Renderer;
@@ -62,6 +63,7 @@ pub struct DeliveryWorker {
     pub(super) tokens: Arc<TokenRegistry>,
     pub(super) breakers: CircuitBreakers,
     pub(super) backoffs: ConnectionBackoffs,
+    pub(super) in_flight: InFlightLimits,
     pub(super) schedule: RetrySchedule,
     pub(super) redactor: Redactor,
     pub(super) limits: AttributeLimits,
@@ -111,6 +113,7 @@ impl DeliveryWorker {
                 settings.connection_backoff_max.as_delta(),
             ),
             schedule: settings.retry_schedule(),
+            in_flight: InFlightLimits::new(settings.max_in_flight_per_connection),
             store,
             config,
             settings,
