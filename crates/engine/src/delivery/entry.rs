@@ -118,3 +118,6 @@ pub fn failure_message(result: &AttemptResult) -> String {
     }
     result.body.clone()
 }
+
+#[cfg(test)]
+mod redaction;

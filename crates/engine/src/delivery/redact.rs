@@ -3,7 +3,8 @@
 //! Two nets, both always on: by name (Authorization-like headers, and fields such as
 //! `client_secret` in URLs, form bodies and JSON bodies, plus names from config), and by
 //! value (every secret leadwire knows, such as connection secrets and live access tokens, is
-//! replaced wherever it appears, whatever the format).
+//! replaced wherever it appears, whatever the format and whatever the encoding: raw,
+//! percent-encoded in either hex case, form-encoded, or JSON-escaped, in any mix).
 
 use serde_json::Value;
 
@@ -39,7 +40,148 @@ const MIN_SECRET_VALUE_LEN: usize = 6;
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     extra_names: Vec<String>,
-    values: Vec<String>,
+    /// Longest first, so a secret that contains another is replaced whole.
+    values: Vec<SecretValue>,
+}
+
+/// A secret value, compiled once into the byte sequences each of its characters can take
+/// on the way out, so one scan finds it in every encoding (and any mix of them).
+#[derive(Debug, Clone)]
+struct SecretValue {
+    value: String,
+    units: Vec<Unit>,
+}
+
+/// One character of a secret: its raw bytes (matched exactly) and its encoded forms
+/// (matched in any ASCII case, for the hex digits of `%2f`/`%2F` and `\u002f`/`\u002F`).
+#[derive(Debug, Clone)]
+struct Unit {
+    raw: Vec<u8>,
+    encoded: Vec<Vec<u8>>,
+}
+
+impl Unit {
+    fn new(c: char) -> Self {
+        let mut utf8 = [0; 4];
+        let raw = c.encode_utf8(&mut utf8).as_bytes().to_vec();
+        let mut encoded = Vec::with_capacity(4);
+        // Percent-encoding (URLs and form bodies), byte by byte.
+        encoded.push(
+            raw.iter()
+                .flat_map(|b| format!("%{b:02X}").into_bytes())
+                .collect(),
+        );
+        // Form encoding writes a space as `+`.
+        if c == ' ' {
+            encoded.push(b"+".to_vec());
+        }
+        // JSON escapes: the short ones, and `\uXXXX` (a surrogate pair beyond the BMP).
+        let short = match c {
+            '/' => Some("\\/"),
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\r' => Some("\\r"),
+            '\t' => Some("\\t"),
+            '\u{8}' => Some("\\b"),
+            '\u{c}' => Some("\\f"),
+            _ => None,
+        };
+        if let Some(short) = short {
+            encoded.push(short.as_bytes().to_vec());
+        }
+        let mut units = [0; 2];
+        encoded.push(
+            c.encode_utf16(&mut units)
+                .iter()
+                .flat_map(|unit| format!("\\u{unit:04X}").into_bytes())
+                .collect(),
+        );
+        Self { raw, encoded }
+    }
+
+    /// Every end position of a form of this character that starts at `at`.
+    fn ends(&self, text: &[u8], at: usize, mut found: impl FnMut(usize)) {
+        let rest = &text[at..];
+        if rest.starts_with(&self.raw) {
+            found(at + self.raw.len());
+        }
+        for form in &self.encoded {
+            if rest.len() >= form.len() && rest[..form.len()].eq_ignore_ascii_case(form) {
+                found(at + form.len());
+            }
+        }
+    }
+
+    fn may_start(&self, byte: u8) -> bool {
+        byte == self.raw[0]
+            || self
+                .encoded
+                .iter()
+                .any(|form| form[0].eq_ignore_ascii_case(&byte))
+    }
+}
+
+impl SecretValue {
+    fn new(value: &str) -> Self {
+        Self {
+            value: value.to_owned(),
+            units: value.chars().map(Unit::new).collect(),
+        }
+    }
+
+    /// The end of the longest encoding of this secret that starts at `at`, if any.
+    fn match_at(&self, text: &[u8], at: usize) -> Option<usize> {
+        // The positions reachable after each character; a set, so mixes of encodings
+        // that share a prefix (a raw `%` and `%25`) cost no more than one pass each.
+        let mut positions = vec![at];
+        let mut next = Vec::new();
+        for unit in &self.units {
+            next.clear();
+            for &position in &positions {
+                unit.ends(text, position, |end| {
+                    if !next.contains(&end) {
+                        next.push(end);
+                    }
+                });
+            }
+            if next.is_empty() {
+                return None;
+            }
+            std::mem::swap(&mut positions, &mut next);
+        }
+        positions.into_iter().max()
+    }
+
+    /// `text` with every encoding of this secret replaced by [`REDACTED`], or `None` when
+    /// it holds none.
+    fn scrub(&self, text: &str) -> Option<String> {
+        let bytes = text.as_bytes();
+        let first = self.units.first()?;
+        let mut out: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        let mut at = 0;
+        while at < bytes.len() {
+            if first.may_start(bytes[at])
+                && let Some(end) = self.match_at(bytes, at)
+            {
+                let out = out.get_or_insert_with(|| Vec::with_capacity(bytes.len()));
+                out.extend_from_slice(&bytes[copied..at]);
+                out.extend_from_slice(REDACTED.as_bytes());
+                copied = end;
+                at = end;
+            } else {
+                at += 1;
+            }
+        }
+        let mut out = out?;
+        out.extend_from_slice(&bytes[copied..]);
+        // Matches start and end on character boundaries, so this is always valid UTF-8.
+        Some(
+            String::from_utf8(out)
+                .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+        )
+    }
 }
 
 impl Redactor {
@@ -56,11 +198,12 @@ impl Redactor {
 
     /// Also scrub `value` wherever it appears.
     pub fn add_secret_value(&mut self, value: &str) {
-        if value.len() >= MIN_SECRET_VALUE_LEN && !self.values.iter().any(|known| known == value) {
-            self.values.push(value.to_owned());
-            // Longest first, so a secret that contains another is replaced whole.
+        if value.len() >= MIN_SECRET_VALUE_LEN
+            && !self.values.iter().any(|known| known.value == value)
+        {
+            self.values.push(SecretValue::new(value));
             self.values
-                .sort_by_key(|known| std::cmp::Reverse(known.len()));
+                .sort_by_key(|known| std::cmp::Reverse(known.value.len()));
         }
     }
 
@@ -82,29 +225,25 @@ impl Redactor {
         self.text(value)
     }
 
-    /// A URL fit to store: secret query fields and any password in the authority are redacted.
+    /// A URL fit to store: known secret values, secret query fields and any password in the
+    /// authority are redacted. Values are scrubbed in the URL as it was sent, and the query is
+    /// never re-encoded, so the URL kept is the URL sent, secrets aside.
     pub fn url(&self, raw: &str) -> String {
-        let Ok(mut url) = url::Url::parse(raw) else {
-            return self.text(raw);
+        let raw = self.text(raw);
+        let Ok(mut url) = url::Url::parse(&raw) else {
+            return raw;
         };
         if url.password().is_some() {
             // Only fails for URLs that cannot have credentials, which have no password.
             let _ = url.set_password(Some(REDACTED));
         }
-        if url.query().is_some() {
-            let pairs: Vec<(String, String)> = url
-                .query_pairs()
-                .map(|(name, value)| {
-                    let value = if self.is_secret_name(&name, SECRET_FIELDS) {
-                        REDACTED.to_owned()
-                    } else {
-                        value.into_owned()
-                    };
-                    (name.into_owned(), value)
-                })
-                .collect();
-            url.query_pairs_mut().clear().extend_pairs(pairs);
+        if let Some(query) = url.query() {
+            let redacted = self.redact_form(query);
+            if redacted != query {
+                url.set_query(Some(&redacted));
+            }
         }
+        // Parsing may have normalised the URL; scrub once more after it.
         self.text(url.as_str())
     }
 
@@ -127,8 +266,8 @@ impl Redactor {
     pub fn text(&self, text: &str) -> String {
         let mut text = text.to_owned();
         for value in &self.values {
-            if text.contains(value.as_str()) {
-                text = text.replace(value.as_str(), REDACTED);
+            if let Some(scrubbed) = value.scrub(&text) {
+                text = scrubbed;
             }
         }
         text
@@ -150,10 +289,12 @@ impl Redactor {
         }
     }
 
+    /// A form body or URL query with the values of secret fields redacted; names are
+    /// compared decoded (`client%5Fsecret` is `client_secret`), nothing else is re-encoded.
     fn redact_form(&self, body: &str) -> String {
         body.split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if self.is_secret_name(name, SECRET_FIELDS) => {
+                Some((name, _)) if self.is_secret_name(&decode_form(name), SECRET_FIELDS) => {
                     format!("{name}={REDACTED}")
                 }
                 _ => pair.to_owned(),
@@ -161,6 +302,14 @@ impl Redactor {
             .collect::<Vec<_>>()
             .join("&")
     }
+}
+
+/// A form-encoded name, decoded.
+fn decode_form(name: &str) -> String {
+    url::form_urlencoded::parse(name.as_bytes())
+        .next()
+        .map(|(name, _)| name.into_owned())
+        .unwrap_or_default()
 }
 
 fn looks_like_form(body: &str) -> bool {
@@ -203,7 +352,7 @@ mod tests {
         let redactor = Redactor::default();
         assert_eq!(
             redactor.url("https://x.my.salesforce.com/services/oauth2/token?client_id=abc&client_secret=s3cr3t&grant_type=client_credentials"),
-            "https://x.my.salesforce.com/services/oauth2/token?client_id=abc&client_secret=%5Bredacted%5D&grant_type=client_credentials"
+            "https://x.my.salesforce.com/services/oauth2/token?client_id=abc&client_secret=[redacted]&grant_type=client_credentials"
         );
         assert_eq!(
             redactor.body("client_id=abc&client_secret=s3cr3t&grant_type=client_credentials"),
