@@ -1,4 +1,5 @@
-//! The `[server]` configuration section: listening address, REST API keys, body limit, rate limit.
+//! The `[server]` configuration section: listening address, REST API keys, body limit, rate limit,
+//! request timeout.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,8 @@ pub struct ServerConfig {
     /// Requests allowed per window, across all endpoints (Braze: 3,000 per 3 seconds).
     pub rate_limit_requests: u64,
     pub rate_limit_window_seconds: u64,
+    /// Longest time one request may take, body included; slower requests get a 408.
+    pub request_timeout_seconds: u64,
     /// `[[server.api_keys]]`: REST API keys and what each may do.
     pub api_keys: Vec<ApiKeyConfig>,
 }
@@ -26,6 +29,7 @@ impl Default for ServerConfig {
             max_body_bytes: 4 * 1024 * 1024,
             rate_limit_requests: 3000,
             rate_limit_window_seconds: 3,
+            request_timeout_seconds: 30,
             api_keys: Vec::new(),
         }
     }
@@ -54,6 +58,9 @@ impl ServerConfig {
             return Err(
                 "server.rate_limit_requests and rate_limit_window_seconds must be positive".into(),
             );
+        }
+        if self.request_timeout_seconds == 0 {
+            return Err("server.request_timeout_seconds must be positive".into());
         }
         for (index, key) in self.api_keys.iter().enumerate() {
             if key.key.trim().chars().count() < 16 {

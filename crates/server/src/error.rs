@@ -2,7 +2,8 @@
 //! `{"message": "<fatal error message>", "errors": [{"type": "...", ...}]}`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::rejection::PathRejection;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use leadwire_store::StoreError;
 use leadwire_store::ingest::ObjectError;
@@ -89,6 +90,15 @@ pub enum ApiError {
     RateLimited { reset: u64 },
     #[error("not found")]
     NotFound,
+    /// A known path asked with a method it does not answer.
+    #[error("{method} is not allowed on {path}")]
+    MethodNotAllowed { method: Method, path: String },
+    /// The request took longer than `server.request_timeout_seconds`.
+    #[error("the request took longer than {seconds} s")]
+    RequestTimeout { seconds: u64 },
+    /// The store does not answer (`GET /readyz`).
+    #[error("the store does not answer: {reason}")]
+    NotReady { reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -97,6 +107,26 @@ impl ApiError {
     /// A 400 with one error item.
     pub fn bad_request(item: ErrorItem) -> Self {
         Self::BadRequest(vec![item])
+    }
+
+    /// A 400 for a path parameter axum could not read (e.g. invalid UTF-8 once
+    /// percent-decoded); `name` is the parameter and `expected` says what it should be.
+    pub fn path(rejection: &PathRejection, name: &str, expected: &str) -> Self {
+        Self::bad_request(
+            ErrorItem::new(format!(
+                "the `{name}` in the URL path could not be read ({}); send {expected}",
+                rejection.body_text()
+            ))
+            .field(name),
+        )
+    }
+
+    /// The fallback for a known path asked with the wrong method.
+    pub async fn method_not_allowed(method: Method, uri: Uri) -> Self {
+        Self::MethodNotAllowed {
+            method,
+            path: uri.path().to_owned(),
+        }
     }
 }
 
@@ -142,6 +172,30 @@ impl IntoResponse for ApiError {
                 "Not Found",
                 vec![ErrorItem::new("no such endpoint")],
             ),
+            Self::MethodNotAllowed { method, path } => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method Not Allowed",
+                vec![ErrorItem::new(format!(
+                    "{method} is not allowed on {path}; use one of the methods in the `Allow` header"
+                ))],
+            ),
+            Self::RequestTimeout { seconds } => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                vec![ErrorItem::new(format!(
+                    "the request took longer than {seconds} seconds (server.request_timeout_seconds); send the whole body at once and retry"
+                ))],
+            ),
+            Self::NotReady { reason } => {
+                tracing::warn!(%reason, "not ready: the store does not answer");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service Unavailable",
+                    vec![ErrorItem::new(format!(
+                        "the store does not answer ({reason}); check [store] database_url and that the database is up"
+                    ))],
+                )
+            }
             Self::Store(error) => {
                 tracing::error!(%error, "request failed in the store");
                 (

@@ -2,7 +2,8 @@
 //!
 //! [`app`] builds the router: `POST /users/track`, `/users/export/ids`, `/users/delete`,
 //! `/users/alias/new`, each behind `Authorization: Bearer <key>` with a permission, a
-//! request-body limit, and the rate-limit headers on every response.
+//! request-body limit, a per-request timeout, and the rate-limit headers on every response;
+//! `GET /healthz` and `GET /readyz` answer without auth, outside the rate limit.
 
 pub mod auth;
 pub mod config;
@@ -12,7 +13,9 @@ mod routes;
 pub mod state;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tower_http::trace::TraceLayer;
 
 pub use auth::ApiKeys;
@@ -25,11 +28,25 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.max_body_bytes;
     routes::router()
         .fallback(|| async { error::ApiError::NotFound })
+        .method_not_allowed_fallback(error::ApiError::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             rate_limit::rate_limit,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Middleware: answers 408 when a request, reading its body included, takes longer than
+/// `server.request_timeout_seconds`.
+async fn timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout {
+            seconds: state.request_timeout.as_secs(),
+        }
+        .into_response(),
+    }
 }

@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::routes::{HEALTHZ, READYZ};
 use crate::state::AppState;
 
 struct Window {
@@ -65,8 +66,12 @@ impl RateLimiter {
     }
 }
 
-/// Middleware: refuses over-limit requests with 429 and adds the headers to every response.
+/// Middleware: refuses over-limit requests with 429 and adds the headers to every response;
+/// the health probes (`/healthz`, `/readyz`) pass without counting.
 pub async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(request.uri().path(), HEALTHZ | READYZ) {
+        return next.run(request).await;
+    }
     let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
     let budget = state.rate_limiter.take(now);
     let mut response = if budget.allowed {

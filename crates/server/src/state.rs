@@ -1,6 +1,7 @@
 //! The state every handler shares; cheap to clone.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_engine::journeys::Journeys;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     pub limits: AttributeLimits,
     pub max_body_bytes: usize,
+    /// Longest time one request may take (`server.request_timeout_seconds`).
+    pub request_timeout: Duration,
     /// Served at `/metrics` when set.
     pub metrics: Option<Arc<Metrics>>,
     /// The campaign and Canvas runtime behind the trigger-send endpoints; `None` when the
@@ -40,6 +43,7 @@ impl AppState {
             )),
             limits,
             max_body_bytes: config.max_body_bytes,
+            request_timeout: Duration::from_secs(config.request_timeout_seconds),
             metrics: None,
             journeys: None,
         }

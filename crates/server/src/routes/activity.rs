@@ -4,6 +4,7 @@
 //! Prometheus text exposition (no user data and no secrets, so no key).
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -105,12 +106,21 @@ pub async fn list(
 pub async fn replay_entry(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     authorize(&state, &headers, Permission::ActivityRead)?;
+    let Path(id) = id.map_err(|rejection| {
+        ApiError::path(
+            &rejection,
+            "id",
+            "the UUID of an activity entry, as listed by GET /activity",
+        )
+    })?;
     let id: Uuid = id
         .parse()
-        .map_err(|_| bad("id", format!("`{id}` is not an activity entry id (a UUID)")))?;
+        .map_err(|_| bad("id", format!(
+                "`{id}` is not an activity entry id (a UUID); send the id of an entry as listed by GET /activity"
+            )))?;
     match replay(state.store.as_ref(), id, Utc::now()).await {
         Ok(replayed) => Ok((
             StatusCode::ACCEPTED,

@@ -4,6 +4,7 @@ mod activity;
 mod alias;
 mod delete;
 mod export;
+mod health;
 mod track;
 mod trigger_send;
 
@@ -19,6 +20,10 @@ use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
+/// Liveness and readiness probes: no auth, no data, outside the rate limit.
+pub(crate) const HEALTHZ: &str = "/healthz";
+pub(crate) const READYZ: &str = "/readyz";
+
 /// At most this many ids in one export, delete or alias request.
 pub(crate) const MAX_IDS_PER_REQUEST: usize = 50;
 
@@ -31,6 +36,8 @@ pub fn router() -> Router<AppState> {
         .route("/activity", get(activity::list))
         .route("/activity/{id}/replay", post(activity::replay_entry))
         .route("/metrics", get(activity::metrics))
+        .route(HEALTHZ, get(health::healthz))
+        .route(READYZ, get(health::readyz))
         .route(
             "/campaigns/trigger/send",
             post(trigger_send::campaigns_trigger_send),
