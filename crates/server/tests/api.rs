@@ -2,31 +2,10 @@
 
 mod common;
 
-use common::{FULL_KEY, TRACK_KEY, config, fixture};
-use leadwire_server::{ServerConfig, app};
+use common::{FULL_KEY, Running, TRACK_KEY, config, serve};
+use leadwire_server::ServerConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Running {
-    base: String,
-    client: reqwest::Client,
-    fixture: common::Fixture,
-}
-
-async fn serve(config: ServerConfig) -> Running {
-    let fixture = fixture(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let address = listener.local_addr().expect("local address");
-    let router = app(fixture.state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Running {
-        base: format!("http://{address}"),
-        client: reqwest::Client::new(),
-        fixture,
-    }
-}
 
 impl Running {
     async fn post(

@@ -5,37 +5,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{FULL_KEY, TRACK_KEY, config, fixture};
+use common::{FULL_KEY, TRACK_KEY, config, serve};
 use leadwire_core::permission::Permission;
-use leadwire_server::{ApiKeyConfig, ServerConfig, app};
+use leadwire_server::{ApiKeyConfig, ServerConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const READER_KEY: &str = "lw-activity-reader-key-0000000003";
-
-struct Running {
-    address: std::net::SocketAddr,
-    base: String,
-    client: reqwest::Client,
-    fixture: common::Fixture,
-}
-
-async fn serve(config: ServerConfig) -> Running {
-    let fixture = fixture(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let address = listener.local_addr().expect("local address");
-    let router = app(fixture.state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Running {
-        address,
-        base: format!("http://{address}"),
-        client: reqwest::Client::new(),
-        fixture,
-    }
-}
 
 /// Status, headers and JSON body of `response`; panics when the body is not JSON.
 async fn json_of(response: reqwest::Response) -> (StatusCode, reqwest::header::HeaderMap, Value) {

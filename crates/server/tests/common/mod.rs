@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::permission::Permission;
-use leadwire_server::{ApiKeyConfig, AppState, ServerConfig};
+use leadwire_server::{ApiKeyConfig, AppState, ServerConfig, app};
 use leadwire_store::sql::sqlite::SqliteStore;
 
 pub const FULL_KEY: &str = "lw-full-access-key-000000000001";
@@ -63,5 +63,30 @@ impl Fixture {
             file.push(suffix);
             std::fs::remove_file(file).ok();
         }
+    }
+}
+
+/// The API of a fresh fixture on a real socket (port 0).
+pub struct Running {
+    pub address: std::net::SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub fixture: Fixture,
+}
+
+/// Serves a fresh fixture with `config` on port 0.
+pub async fn serve(config: ServerConfig) -> Running {
+    let fixture = fixture(config).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local address");
+    let router = app(fixture.state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Running {
+        address,
+        base: format!("http://{address}"),
+        client: reqwest::Client::new(),
+        fixture,
     }
 }
