@@ -1,9 +1,11 @@
-//! The `[server]` configuration section: listening address, REST API keys, body limit, rate limit,
-//! request timeout.
+//! The `[server]` configuration section: listening address, REST API keys, body limit, rate
+//! limits per key and per client address, request timeout.
 
 use serde::{Deserialize, Serialize};
 
 use leadwire_core::permission::Permission;
+
+use crate::rate_limit::MAX_WINDOW_SECONDS;
 
 /// `[server]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -13,9 +15,16 @@ pub struct ServerConfig {
     pub listen: String,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
-    /// Requests allowed per window, across all endpoints (Braze: 3,000 per 3 seconds).
-    pub rate_limit_requests: u64,
+    /// Requests each REST API key may make per window, across all endpoints (Braze: 3,000 per
+    /// 3 seconds). The budget refills steadily over the window.
+    pub rate_limit_requests: u32,
+    /// The window of `rate_limit_requests`, in seconds (at most a day).
     pub rate_limit_window_seconds: u64,
+    /// Requests with a missing or unknown key that one client address (an IPv6 /64) may make
+    /// per window; past that, every request from it gets a 429 until the budget refills one.
+    pub failed_auth_per_ip: u32,
+    /// The window of `failed_auth_per_ip`, in seconds (at most a day).
+    pub failed_auth_window_seconds: u64,
     /// Longest time one request may take, body included; slower requests get a 408.
     pub request_timeout_seconds: u64,
     /// `[[server.api_keys]]`: REST API keys and what each may do.
@@ -29,6 +38,8 @@ impl Default for ServerConfig {
             max_body_bytes: 4 * 1024 * 1024,
             rate_limit_requests: 3000,
             rate_limit_window_seconds: 3,
+            failed_auth_per_ip: 20,
+            failed_auth_window_seconds: 60,
             request_timeout_seconds: 30,
             api_keys: Vec::new(),
         }
@@ -48,19 +59,32 @@ pub struct ApiKeyConfig {
 }
 
 impl ServerConfig {
-    /// Checks values that serde cannot: positive limits, keys of 16 characters or more, no
-    /// key twice.
+    /// Checks values that serde cannot: positive limits and timeouts, windows of at most a
+    /// day, keys of 16 characters or more, no key twice.
     pub fn validate(&self) -> Result<(), String> {
-        if self.max_body_bytes == 0 {
-            return Err("server.max_body_bytes must be positive".into());
+        let zero = [
+            ("max_body_bytes", self.max_body_bytes == 0),
+            ("rate_limit_requests", self.rate_limit_requests == 0),
+            ("failed_auth_per_ip", self.failed_auth_per_ip == 0),
+            ("request_timeout_seconds", self.request_timeout_seconds == 0),
+        ];
+        if let Some((name, _)) = zero.iter().find(|(_, zero)| *zero) {
+            return Err(format!("server.{name} must be positive"));
         }
-        if self.rate_limit_requests == 0 || self.rate_limit_window_seconds == 0 {
-            return Err(
-                "server.rate_limit_requests and rate_limit_window_seconds must be positive".into(),
-            );
-        }
-        if self.request_timeout_seconds == 0 {
-            return Err("server.request_timeout_seconds must be positive".into());
+        let windows = [
+            ("rate_limit_window_seconds", self.rate_limit_window_seconds),
+            (
+                "failed_auth_window_seconds",
+                self.failed_auth_window_seconds,
+            ),
+        ];
+        if let Some((name, _)) = windows
+            .iter()
+            .find(|(_, seconds)| !(1..=MAX_WINDOW_SECONDS).contains(seconds))
+        {
+            return Err(format!(
+                "server.{name} must be between 1 and {MAX_WINDOW_SECONDS} (a day)"
+            ));
         }
         for (index, key) in self.api_keys.iter().enumerate() {
             if key.key.trim().chars().count() < 16 {
@@ -80,5 +104,45 @@ impl ServerConfig {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(change: impl FnOnce(&mut ServerConfig)) -> String {
+        let mut config = ServerConfig::default();
+        change(&mut config);
+        config.validate().expect_err("an invalid setting")
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(ServerConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn each_limit_and_timeout_must_be_positive_and_is_named() {
+        assert_eq!(
+            problem(|c| c.failed_auth_per_ip = 0),
+            "server.failed_auth_per_ip must be positive"
+        );
+        assert_eq!(
+            problem(|c| c.rate_limit_requests = 0),
+            "server.rate_limit_requests must be positive"
+        );
+    }
+
+    #[test]
+    fn windows_are_between_a_second_and_a_day() {
+        assert!(
+            problem(|c| c.failed_auth_window_seconds = 0)
+                .starts_with("server.failed_auth_window_seconds must be between 1 and 86400")
+        );
+        assert!(
+            problem(|c| c.rate_limit_window_seconds = 86_401)
+                .starts_with("server.rate_limit_window_seconds must be between 1 and 86400")
+        );
     }
 }

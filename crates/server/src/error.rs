@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use leadwire_store::StoreError;
 use leadwire_store::ingest::ObjectError;
@@ -86,8 +86,14 @@ pub enum ApiError {
         message: &'static str,
         errors: Vec<ErrorItem>,
     },
+    /// The key's requests are over `server.rate_limit_requests`; `reset` is when its budget
+    /// is full again (UTC epoch seconds), `retry_after` how many seconds until one request passes.
     #[error("rate limited")]
-    RateLimited { reset: u64 },
+    RateLimited { reset: u64, retry_after: u64 },
+    /// The client's address sent too many requests with a missing or unknown key
+    /// (`server.failed_auth_per_ip`); every request from it is refused for `retry_after` s.
+    #[error("too many failed authentications")]
+    FailedAuthLimited { reset: u64, retry_after: u64 },
     #[error("not found")]
     NotFound,
     /// A known path asked with a method it does not answer.
@@ -138,6 +144,12 @@ struct Body<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            Self::RateLimited { retry_after, .. } | Self::FailedAuthLimited { retry_after, .. } => {
+                Some(*retry_after)
+            }
+            _ => None,
+        };
         let (status, message, errors) = match self {
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -160,11 +172,18 @@ impl IntoResponse for ApiError {
             }
             Self::TooManyIds { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
             Self::Fatal { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
-            Self::RateLimited { reset } => (
+            Self::RateLimited { reset, retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "Rate Limited",
                 vec![ErrorItem::new(format!(
-                    "the rate limit resets at {reset} (UTC epoch seconds)"
+                    "this REST API key is over its rate limit (server.rate_limit_requests per server.rate_limit_window_seconds); retry after {retry_after} seconds, the whole budget is back at {reset} (UTC epoch seconds)"
+                ))],
+            ),
+            Self::FailedAuthLimited { reset, retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate Limited",
+                vec![ErrorItem::new(format!(
+                    "too many requests with a missing or unknown REST API key came from this address (server.failed_auth_per_ip per server.failed_auth_window_seconds); every request from it is refused for {retry_after} seconds, and the budget is whole again at {reset} (UTC epoch seconds)"
                 ))],
             ),
             Self::NotFound => (
@@ -207,6 +226,12 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        (status, Json(Body { message, errors })).into_response()
+        let mut response = (status, Json(Body { message, errors })).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! [`app`] builds the router: `POST /users/track`, `/users/export/ids`, `/users/delete`,
 //! `/users/alias/new`, each behind `Authorization: Bearer <key>` with a permission, a
-//! request-body limit, a per-request timeout, and the rate-limit headers on every response;
-//! `GET /healthz` and `GET /readyz` answer without auth, outside the rate limit.
+//! request-body limit, a per-request timeout, a rate limit per key and one per client
+//! address for failed authentication (see [`rate_limit`]), with the rate-limit headers on
+//! every response; `GET /healthz`, `GET /readyz` and `GET /metrics` answer without auth,
+//! outside the rate limits. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
+//! so that the limit per address sees addresses.
 
 pub mod auth;
 pub mod config;
@@ -31,7 +34,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(error::ApiError::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            rate_limit::rate_limit,
+            rate_limit::guard,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(state.clone(), timeout))

@@ -11,7 +11,7 @@ use leadwire_store::ingest::Ingestor;
 
 use crate::auth::ApiKeys;
 use crate::config::ServerConfig;
-use crate::rate_limit::RateLimiter;
+use crate::rate_limit::RateLimits;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,7 +19,8 @@ pub struct AppState {
     /// `/users/track` writes, group-committed.
     pub ingest: Arc<Ingestor>,
     pub keys: Arc<ApiKeys>,
-    pub rate_limiter: Arc<RateLimiter>,
+    /// The budgets per key and per client address (`rate_limit::guard`).
+    pub rate_limits: Arc<RateLimits>,
     pub limits: AttributeLimits,
     pub max_body_bytes: usize,
     /// Longest time one request may take (`server.request_timeout_seconds`).
@@ -37,10 +38,7 @@ impl AppState {
             ingest: Arc::new(Ingestor::new(store.clone(), limits)),
             store,
             keys: Arc::new(ApiKeys::new(&config.api_keys)),
-            rate_limiter: Arc::new(RateLimiter::new(
-                config.rate_limit_requests,
-                config.rate_limit_window_seconds,
-            )),
+            rate_limits: Arc::new(RateLimits::new(config)),
             limits,
             max_body_bytes: config.max_body_bytes,
             request_timeout: Duration::from_secs(config.request_timeout_seconds),

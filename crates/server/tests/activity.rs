@@ -5,11 +5,11 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
-use common::{FULL_KEY, TRACK_KEY, config, fixture};
+use common::{FULL_KEY, TRACK_KEY, config, fixture, listen};
 use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
 use leadwire_core::permission::Permission;
 use leadwire_engine::metrics::Metrics;
-use leadwire_server::{ApiKeyConfig, app};
+use leadwire_server::ApiKeyConfig;
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
@@ -63,11 +63,7 @@ async fn activity_is_listed_filtered_paged_and_replayed() {
     tx.record_activity(&entries).await.expect("record");
     tx.commit().await.expect("commit");
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    let base = format!("http://{}", listen(state).await);
     let client = reqwest::Client::new();
     let get = |path: &str, key: &str| client.get(format!("{base}{path}")).bearer_auth(key).send();
 

@@ -5,12 +5,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{FULL_KEY, config, fixture};
+use common::{FULL_KEY, config, fixture, listen};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::permission::Permission;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::journeys::Journeys;
-use leadwire_server::{ApiKeyConfig, app};
+use leadwire_server::ApiKeyConfig;
 use leadwire_store::Queue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -58,11 +58,7 @@ async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
         AttributeLimits::default(),
     ));
     let state = fixture.state.clone().with_journeys(journeys);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    let base = format!("http://{}", listen(state).await);
     let client = reqwest::Client::new();
     let post = |path: &str, key: &str, body: Value| {
         let request = client

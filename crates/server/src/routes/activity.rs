@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityType;
@@ -17,6 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::authorize;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
@@ -87,10 +88,10 @@ impl ActivityParams {
 
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     params: Result<Query<ActivityParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, Permission::ActivityRead)?;
+    authorize(&state, caller, Permission::ActivityRead)?;
     let Query(params) = params.map_err(|rejection| {
         ApiError::bad_request(ErrorItem::new(format!(
             "the query string is invalid: {}; filters are type, campaign, canvas, step, user, status, since, limit and cursor",
@@ -105,10 +106,10 @@ pub async fn list(
 
 pub async fn replay_entry(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, Permission::ActivityRead)?;
+    authorize(&state, caller, Permission::ActivityRead)?;
     let Path(id) = id.map_err(|rejection| {
         ApiError::path(
             &rejection,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::profile::Profile;
@@ -14,6 +14,7 @@ use leadwire_store::{ProfileWrite, StoreError};
 use serde_json::{Map, Value};
 
 use super::{MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, too_many};
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
@@ -22,10 +23,10 @@ use leadwire_core::permission::Permission;
 /// entries that were refused (unknown external_id, alias already on another user).
 pub async fn new_aliases(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authorize(&state, &headers, Permission::UsersAliasNew)?;
+    authorize(&state, caller, Permission::UsersAliasNew)?;
     let mut object = json_object(&state, body)?;
     let Some(items) = optional_array(&mut object, "user_aliases")? else {
         return Err(ApiError::bad_request(

@@ -4,11 +4,12 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use leadwire_core::track::UserIdentifier;
 use serde_json::{Value, json};
 
 use super::{MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, too_many};
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
@@ -26,10 +27,10 @@ const PRIORITIES: &[&str] = &["identified", "unidentified", "most_recently_updat
 /// user deleted is the one Braze's duplicate rule picks (identified, then most recently updated).
 pub async fn delete_users(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authorize(&state, &headers, Permission::UsersDelete)?;
+    authorize(&state, caller, Permission::UsersDelete)?;
     let mut object = json_object(&state, body)?;
     let mut present = Vec::new();
     for key in ID_TYPES {

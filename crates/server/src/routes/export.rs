@@ -5,7 +5,6 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use leadwire_core::profile::Profile;
 use leadwire_core::time::times_as_strings;
@@ -17,6 +16,7 @@ use super::{
     MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, optional_string,
     optional_strings, too_many,
 };
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
@@ -51,10 +51,10 @@ const ACTIVITY_DAYS: i64 = 90;
 
 pub async fn export_ids(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, Permission::UsersExportIds)?;
+    authorize(&state, caller, Permission::UsersExportIds)?;
     let mut object = json_object(&state, body)?;
     let fields = fields_to_export(&mut object)?;
     let external_ids = optional_strings(&mut object, "external_ids")?.unwrap_or_default();

@@ -11,18 +11,26 @@ mod trigger_send;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use leadwire_core::profile::UserAlias;
 use serde_json::{Map, Value};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
-/// Liveness and readiness probes: no auth, no data, outside the rate limit.
+/// Liveness and readiness probes: no auth, no data, outside the rate limits.
 pub(crate) const HEALTHZ: &str = "/healthz";
 pub(crate) const READYZ: &str = "/readyz";
+/// The Prometheus exposition: no user data, so no key, and outside the rate limits.
+pub(crate) const METRICS: &str = "/metrics";
+
+/// Paths answered without a key and outside the rate limits; every other path needs one.
+pub(crate) fn is_open(path: &str) -> bool {
+    matches!(path, HEALTHZ | READYZ | METRICS)
+}
 
 /// At most this many ids in one export, delete or alias request.
 pub(crate) const MAX_IDS_PER_REQUEST: usize = 50;
@@ -35,7 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/alias/new", post(alias::new_aliases))
         .route("/activity", get(activity::list))
         .route("/activity/{id}/replay", post(activity::replay_entry))
-        .route("/metrics", get(activity::metrics))
+        .route(METRICS, get(activity::metrics))
         .route(HEALTHZ, get(health::healthz))
         .route(READYZ, get(health::readyz))
         .route(
@@ -48,15 +56,13 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// 401 unless the request presented a known key, 403 unless that key has `permission`.
 pub(crate) fn authorize(
     state: &AppState,
-    headers: &HeaderMap,
+    caller: Caller,
     permission: Permission,
 ) -> Result<(), ApiError> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok());
-    let key = state.keys.authorize(header, permission)?;
+    let key = state.keys.permit(caller, permission)?;
     tracing::debug!(key, permission = permission.as_str(), "authorized");
     Ok(())
 }

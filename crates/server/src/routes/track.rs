@@ -5,7 +5,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use leadwire_core::track::MAX_OBJECTS_PER_TYPE;
@@ -13,16 +13,17 @@ use leadwire_store::ingest::TrackRequest;
 use serde_json::{Map, Value};
 
 use super::{authorize, json_object, optional_array};
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
 pub async fn track(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers, Permission::UsersTrack)?;
+    authorize(&state, caller, Permission::UsersTrack)?;
     let mut object = json_object(&state, body)?;
     let request = TrackRequest {
         attributes: optional_array(&mut object, "attributes")?,

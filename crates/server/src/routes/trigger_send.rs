@@ -7,7 +7,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use leadwire_engine::journeys::api::{
     ApiTrigger, ApiTriggerError, Dispatch, trigger_campaign, trigger_canvas,
@@ -15,16 +15,17 @@ use leadwire_engine::journeys::api::{
 use serde_json::{Value, json};
 
 use super::{authorize, json_object};
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
 pub async fn campaigns_trigger_send(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authorize(&state, &headers, Permission::CampaignsTriggerSend)?;
+    authorize(&state, caller, Permission::CampaignsTriggerSend)?;
     let object = json_object(&state, body)?;
     let request = ApiTrigger::parse(&object, "campaign_id", "trigger_properties")
         .map_err(|error| api_error(error, "Invalid Campaign ID"))?;
@@ -39,10 +40,10 @@ pub async fn campaigns_trigger_send(
 
 pub async fn canvas_trigger_send(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    authorize(&state, &headers, Permission::CanvasTriggerSend)?;
+    authorize(&state, caller, Permission::CanvasTriggerSend)?;
     let object = json_object(&state, body)?;
     let request = ApiTrigger::parse(&object, "canvas_id", "context")
         .map_err(|error| api_error(error, "Invalid Canvas ID"))?;

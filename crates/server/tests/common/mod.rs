@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -68,7 +69,7 @@ impl Fixture {
 
 /// The API of a fresh fixture on a real socket (port 0).
 pub struct Running {
-    pub address: std::net::SocketAddr,
+    pub address: SocketAddr,
     pub base: String,
     pub client: reqwest::Client,
     pub fixture: Fixture,
@@ -77,16 +78,23 @@ pub struct Running {
 /// Serves a fresh fixture with `config` on port 0.
 pub async fn serve(config: ServerConfig) -> Running {
     let fixture = fixture(config).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind port 0");
-    let address = listener.local_addr().expect("local address");
-    let router = app(fixture.state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let address = listen(fixture.state.clone()).await;
     Running {
         address,
         base: format!("http://{address}"),
         client: reqwest::Client::new(),
         fixture,
     }
+}
+
+/// Serves the API over `state` on port 0 as `leadwire serve` does (with each connection's
+/// address, for the limit per client address); returns the address.
+pub async fn listen(state: AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let address = listener.local_addr().expect("local address");
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    address
 }

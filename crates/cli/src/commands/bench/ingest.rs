@@ -93,7 +93,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         key: KEY.into(),
         permissions: vec![Permission::UsersTrack],
     }];
-    settings.server.rate_limit_requests = u64::MAX / 2;
+    settings.server.rate_limit_requests = u32::MAX;
     let listeners = Listeners {
         api: tokio::net::TcpListener::bind("127.0.0.1:0").await?,
         emulator: None,

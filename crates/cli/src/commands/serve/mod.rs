@@ -200,11 +200,14 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
     let router = app(state);
     let api = listeners.api;
     let task = tokio::spawn(async move {
-        axum::serve(api, router)
-            .with_graceful_shutdown(async move {
-                stopped.await.ok();
-            })
-            .await
+        axum::serve(
+            api,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            stopped.await.ok();
+        })
+        .await
     });
     tracing::info!(store = %settings.store.describe(), "leadwire REST API listening on http://{address}");
     Ok(Running {

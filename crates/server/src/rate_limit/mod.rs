@@ -1,0 +1,126 @@
+//! The API's two rate limits, checked by one middleware ([`guard`]) before any handler runs:
+//!
+//! - **per REST API key** (`server.rate_limit_requests` per `server.rate_limit_window_seconds`):
+//!   a request presenting a configured key takes one request from that key's budget, whatever
+//!   it then answers (a 403 for a missing permission included);
+//! - **per client address for failed authentication** (`server.failed_auth_per_ip` per
+//!   `server.failed_auth_window_seconds`): a request with a missing or unknown key takes one
+//!   failure from its address's budget and never touches a key's. Once a failure is refused
+//!   the address is blocked: every request from it gets a 429 before its key is looked at, a
+//!   valid one included, until the budget refills one failure. Other addresses are unaffected.
+//!
+//! Every answer but the open paths' (`/healthz`, `/readyz`, `/metrics`) carries
+//! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (UTC epoch seconds)
+//! of the budget the request counted against; a 429 also has `Retry-After`.
+
+mod budget;
+mod client;
+mod failures;
+
+use std::time::Duration;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+pub use budget::{Budget, KeyedLimiter, MAX_WINDOW_SECONDS};
+pub use client::Client;
+pub use failures::FailureLimiter;
+
+use crate::auth::{Caller, KeyId};
+use crate::config::ServerConfig;
+use crate::error::ApiError;
+use crate::routes::is_open;
+use crate::state::AppState;
+
+/// The budgets of every key and of every client address that failed to authenticate.
+pub struct RateLimits {
+    pub per_key: KeyedLimiter<KeyId>,
+    pub failed_auth: FailureLimiter<Client>,
+}
+
+impl RateLimits {
+    pub fn new(config: &ServerConfig) -> Self {
+        Self {
+            per_key: KeyedLimiter::new(
+                config.rate_limit_requests,
+                Duration::from_secs(config.rate_limit_window_seconds),
+            ),
+            failed_auth: FailureLimiter::new(
+                config.failed_auth_per_ip,
+                Duration::from_secs(config.failed_auth_window_seconds),
+            ),
+        }
+    }
+}
+
+/// Middleware: identifies the key, takes from the budget it counts against, answers 429 when
+/// that budget refuses, and adds the rate-limit headers to every answer.
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if is_open(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let limits = &state.rate_limits;
+    let client = Client::of(request.extensions());
+    if let Some(budget) = limits.failed_auth.blocked(&client) {
+        return stamped(refusal(None, &budget), &budget);
+    }
+    let key = state.keys.identify_in(request.headers());
+    let budget = match key {
+        Some(key) => limits.per_key.take(&key),
+        None => limits.failed_auth.record(&client),
+    };
+    if !budget.allowed() {
+        if key.is_none() {
+            tracing::warn!(
+                %client,
+                failures = budget.limit,
+                "too many requests with a missing or unknown key; refusing this address"
+            );
+        }
+        return stamped(refusal(key, &budget), &budget);
+    }
+    request.extensions_mut().insert(Caller { key });
+    stamped(next.run(request).await, &budget)
+}
+
+/// The 429 for a refused `budget`: a key's, or (no key) the client address's.
+fn refusal(key: Option<KeyId>, budget: &Budget) -> Response {
+    let reset = reset_at(budget);
+    let retry_after = budget
+        .retry_after
+        .map_or(1, |wait| whole_seconds(wait).max(1));
+    match key {
+        Some(_) => ApiError::RateLimited { reset, retry_after },
+        None => ApiError::FailedAuthLimited { reset, retry_after },
+    }
+    .into_response()
+}
+
+fn stamped(mut response: Response, budget: &Budget) -> Response {
+    set_headers(response.headers_mut(), budget);
+    response
+}
+
+/// Braze's rate-limit headers for `budget`.
+pub fn set_headers(headers: &mut HeaderMap, budget: &Budget) {
+    for (name, value) in [
+        ("x-ratelimit-limit", u64::from(budget.limit)),
+        ("x-ratelimit-remaining", u64::from(budget.remaining)),
+        ("x-ratelimit-reset", reset_at(budget)),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+}
+
+/// When `budget` is full again, in UTC epoch seconds (rounded up).
+fn reset_at(budget: &Budget) -> u64 {
+    let now = u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0);
+    now.saturating_add(whole_seconds(budget.full_after))
+}
+
+/// `duration` in seconds, rounded up.
+fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs() + u64::from(duration.subsec_nanos() > 0)
+}
