@@ -1,5 +1,5 @@
 //! The `[server]` configuration section: listening address, REST API keys, body limit, rate
-//! limits per key and per client address, request timeout.
+//! limits per key and per client address, request and body-read timeouts.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub failed_auth_window_seconds: u64,
     /// Longest time one request may take, body included; slower requests get a 408.
     pub request_timeout_seconds: u64,
+    /// Longest pause while reading a request body; a longer pause gets a 408.
+    pub body_read_timeout_seconds: u64,
     /// `[[server.api_keys]]`: REST API keys and what each may do.
     pub api_keys: Vec<ApiKeyConfig>,
 }
@@ -41,6 +43,7 @@ impl Default for ServerConfig {
             failed_auth_per_ip: 20,
             failed_auth_window_seconds: 60,
             request_timeout_seconds: 30,
+            body_read_timeout_seconds: 10,
             api_keys: Vec::new(),
         }
     }
@@ -67,6 +70,10 @@ impl ServerConfig {
             ("rate_limit_requests", self.rate_limit_requests == 0),
             ("failed_auth_per_ip", self.failed_auth_per_ip == 0),
             ("request_timeout_seconds", self.request_timeout_seconds == 0),
+            (
+                "body_read_timeout_seconds",
+                self.body_read_timeout_seconds == 0,
+            ),
         ];
         if let Some((name, _)) = zero.iter().find(|(_, zero)| *zero) {
             return Err(format!("server.{name} must be positive"));
@@ -127,6 +134,10 @@ mod tests {
         assert_eq!(
             problem(|c| c.failed_auth_per_ip = 0),
             "server.failed_auth_per_ip must be positive"
+        );
+        assert_eq!(
+            problem(|c| c.body_read_timeout_seconds = 0),
+            "server.body_read_timeout_seconds must be positive"
         );
         assert_eq!(
             problem(|c| c.rate_limit_requests = 0),

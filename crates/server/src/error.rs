@@ -102,6 +102,9 @@ pub enum ApiError {
     /// The request took longer than `server.request_timeout_seconds`.
     #[error("the request took longer than {seconds} s")]
     RequestTimeout { seconds: u64 },
+    /// No part of the request body arrived for `server.body_read_timeout_seconds`.
+    #[error("no part of the request body arrived for {seconds} s")]
+    BodyReadTimeout { seconds: u64 },
     /// The store does not answer (`GET /readyz`).
     #[error("the store does not answer: {reason}")]
     NotReady { reason: String },
@@ -203,6 +206,13 @@ impl IntoResponse for ApiError {
                 "Request Timeout",
                 vec![ErrorItem::new(format!(
                     "the request took longer than {seconds} seconds (server.request_timeout_seconds); send the whole body at once and retry"
+                ))],
+            ),
+            Self::BodyReadTimeout { seconds } => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout",
+                vec![ErrorItem::new(format!(
+                    "no part of the request body arrived for {seconds} seconds (server.body_read_timeout_seconds); send the body without pauses and retry"
                 ))],
             ),
             Self::NotReady { reason } => {

@@ -2,11 +2,12 @@
 //!
 //! [`app`] builds the router: `POST /users/track`, `/users/export/ids`, `/users/delete`,
 //! `/users/alias/new`, each behind `Authorization: Bearer <key>` with a permission, a
-//! request-body limit, a per-request timeout, a rate limit per key and one per client
-//! address for failed authentication (see [`rate_limit`]), with the rate-limit headers on
-//! every response; `GET /healthz`, `GET /readyz` and `GET /metrics` answer without auth,
-//! outside the rate limits. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`
-//! so that the limit per address sees addresses.
+//! request-body limit, a body-read timeout, a per-request timeout, a rate limit per key and
+//! one per client address for failed authentication (see [`rate_limit`]), with the
+//! rate-limit headers on every response; `GET /healthz`, `GET /readyz` and `GET /metrics`
+//! answer without auth, outside the rate limits. Serve it with
+//! `into_make_service_with_connect_info::<SocketAddr>()` so that the limit per address sees
+//! addresses.
 
 pub mod auth;
 pub mod config;
@@ -19,6 +20,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::ApiKeys;
@@ -37,6 +39,7 @@ pub fn app(state: AppState) -> Router {
             rate_limit::guard,
         ))
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyTimeoutLayer::new(state.body_read_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), timeout))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -25,6 +25,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Longest time one request may take (`server.request_timeout_seconds`).
     pub request_timeout: Duration,
+    /// Longest pause while reading a request body (`server.body_read_timeout_seconds`).
+    pub body_read_timeout: Duration,
     /// Served at `/metrics` when set.
     pub metrics: Option<Arc<Metrics>>,
     /// The campaign and Canvas runtime behind the trigger-send endpoints; `None` when the
@@ -42,6 +44,7 @@ impl AppState {
             limits,
             max_body_bytes: config.max_body_bytes,
             request_timeout: Duration::from_secs(config.request_timeout_seconds),
+            body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
             metrics: None,
             journeys: None,
         }

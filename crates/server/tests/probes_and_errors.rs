@@ -1,5 +1,6 @@
 //! Over a real socket: every error is Braze's JSON shape (405, bad path ids, 408 for slow
-//! bodies), and the `/healthz` and `/readyz` probes answer without auth or rate limit.
+//! requests and for bodies that pause too long), and the `/healthz` and `/readyz` probes
+//! answer without auth or rate limit.
 
 mod common;
 
@@ -107,22 +108,24 @@ async fn a_bad_replay_id_is_400_json() {
     api.fixture.finish().await;
 }
 
-#[tokio::test]
-async fn a_body_slower_than_the_timeout_is_408_json() {
-    let api = serve(ServerConfig {
-        request_timeout_seconds: 1,
-        ..config()
-    })
-    .await;
-    let mut stream = tokio::net::TcpStream::connect(api.address)
+/// Sends a `/users/track` head announcing 100 body bytes and the first `pieces` of the body,
+/// one every 200 ms, then nothing more; returns the raw answer and how long it took.
+async fn stalled_track_request(
+    address: std::net::SocketAddr,
+    pieces: &[&str],
+) -> (String, Duration) {
+    let mut stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connect");
     let head = format!(
-        "POST /users/track HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {TRACK_KEY}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"attributes\": [",
-        api.address
+        "POST /users/track HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TRACK_KEY}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("write");
     let started = std::time::Instant::now();
+    for piece in pieces {
+        stream.write_all(piece.as_bytes()).await.expect("write");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let mut answer = Vec::new();
     let mut buffer = [0u8; 4096];
     // Never send the rest of the body; the server must answer on its own.
@@ -138,15 +141,58 @@ async fn a_body_slower_than_the_timeout_is_408_json() {
     })
     .await;
     assert!(read.is_ok(), "no answer within 10 s");
-    assert!(started.elapsed() >= Duration::from_millis(900));
-    let text = String::from_utf8_lossy(&answer);
-    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
-    let (_, body) = text.split_once("\r\n\r\n").expect("head and body");
-    let body: Value = serde_json::from_str(body).expect("a JSON body");
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+/// The status line and JSON body of a raw HTTP/1.1 answer.
+fn status_and_body(text: &str) -> (&str, Value) {
+    let (head, body) = text.split_once("\r\n\r\n").expect("head and body");
+    let status = head.lines().next().unwrap_or_default();
+    (status, serde_json::from_str(body).expect("a JSON body"))
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_timeout_is_408_json() {
+    let api = serve(ServerConfig {
+        request_timeout_seconds: 1,
+        ..config()
+    })
+    .await;
+    let (text, elapsed) = stalled_track_request(api.address, &["{\"attributes\": ["]).await;
+    assert!(elapsed >= Duration::from_millis(900));
+    let (status, body) = status_and_body(&text);
+    assert!(status.starts_with("HTTP/1.1 408"), "{text}");
     assert_braze_shape(
         &body,
         "Request Timeout",
         &["1 seconds", "server.request_timeout_seconds"],
+    );
+    api.fixture.finish().await;
+}
+
+#[tokio::test]
+async fn a_body_that_pauses_longer_than_the_body_read_timeout_is_408_json() {
+    let api = serve(ServerConfig {
+        body_read_timeout_seconds: 1,
+        request_timeout_seconds: 30,
+        ..config()
+    })
+    .await;
+    let trickle = ["{\"attr", "ibutes", "\": ["];
+    let (text, _) = stalled_track_request(api.address, &trickle).await;
+    let (status, body) = status_and_body(&text);
+    assert!(status.starts_with("HTTP/1.1 408"), "{text}");
+    assert_braze_shape(
+        &body,
+        "Request Timeout",
+        &["1 seconds", "server.body_read_timeout_seconds"],
+    );
+    assert!(
+        text.to_ascii_lowercase().contains("x-ratelimit-remaining"),
+        "{text}"
     );
     api.fixture.finish().await;
 }

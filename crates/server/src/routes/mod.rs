@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use leadwire_core::profile::UserAlias;
 use serde_json::{Map, Value};
+use tower_http::timeout::TimeoutError;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
@@ -73,7 +74,11 @@ pub(crate) fn json_object(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Map<String, Value>, ApiError> {
     let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        if paused_too_long(&rejection) {
+            ApiError::BodyReadTimeout {
+                seconds: state.body_read_timeout.as_secs(),
+            }
+        } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::bad_request(ErrorItem::new(format!(
                 "the request body is larger than {} bytes; send fewer objects per request",
                 state.max_body_bytes
@@ -93,6 +98,19 @@ pub(crate) fn json_object(
             "the request body is not valid JSON: {error}"
         )))),
     }
+}
+
+/// Whether reading the body failed because no part of it arrived within
+/// `server.body_read_timeout_seconds` (tower-http's `RequestBodyTimeoutLayer` in `app`).
+fn paused_too_long(rejection: &BytesRejection) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = cause {
+        if error.is::<TimeoutError>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// An optional array field.
