@@ -108,6 +108,6 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default();
-        assert_eq!(bench, ["ingest", "delivery", "emulator"]);
+        assert_eq!(bench, ["ingest", "attack", "delivery", "emulator", "soak"]);
     }
 }

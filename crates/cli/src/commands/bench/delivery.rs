@@ -24,14 +24,13 @@ use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, W
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_engine::workers::{WorkerOptions, Workers};
-use leadwire_salesforce::fields::CustomFieldConfig;
-use leadwire_salesforce_emulator::{
-    EmulatorConfig, EmulatorHandle, EmulatorState, ServeOptions, spawn,
-};
+use leadwire_salesforce_emulator::{EmulatorHandle, FaultSettings};
 use leadwire_store::ingest::{Ingestor, TrackRequest};
 use leadwire_store::sql::sqlite::SqliteStore;
 use leadwire_store::{ActivityQuery, Store};
 use serde_json::json;
+
+use super::node::{EMULATOR_CLIENT_ID, spawn_bench_emulator};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Args)]
@@ -47,7 +46,6 @@ pub struct DeliveryArgs {
     seconds: u32,
 }
 
-const CLIENT_ID: &str = "leadwire-bench-client";
 const CLIENT_SECRET: &str = "leadwire-bench-secret-0123456789";
 const USERS_PER_REQUEST: usize = 75;
 /// `/users/track` requests in flight during the burst, like 8 keep-alive clients.
@@ -59,7 +57,7 @@ fn config(base_url: &str) -> anyhow::Result<Config> {
 [[salesforce_connections]]
 name = "emulator"
 instance_url = "{base_url}"
-client_id = "{CLIENT_ID}"
+client_id = "{EMULATOR_CLIENT_ID}"
 client_secret_env = "BENCH_SECRET"
 
 [[webhook_templates]]
@@ -90,21 +88,7 @@ struct Pipeline {
 }
 
 async fn start() -> anyhow::Result<Pipeline> {
-    let mut external = CustomFieldConfig::text("Leadwire_Id__c");
-    external.external_id = true;
-    let emulator_config = EmulatorConfig {
-        client_id: CLIENT_ID.into(),
-        client_secret: CLIENT_SECRET.into(),
-        custom_fields: vec![external],
-        daily_api_limit: u64::MAX / 2,
-        ..EmulatorConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let options = ServeOptions {
-        plain_http: true,
-        cert_out: None,
-    };
-    let emulator = spawn(EmulatorState::new(emulator_config)?, listener, options).await?;
+    let emulator = spawn_bench_emulator(CLIENT_SECRET, FaultSettings::default()).await?;
     let path = std::env::temp_dir().join(format!("leadwire-bench-{}.db", uuid::Uuid::new_v4()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await?);
     let config = Arc::new(config(&emulator.base_url)?);

@@ -9,27 +9,15 @@
 //! `--triggers all`) writes a trigger job.
 
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use leadwire_core::config::Config;
-use leadwire_core::permission::Permission;
 use leadwire_core::trigger::TriggerInterest;
-use leadwire_server::ApiKeyConfig;
-use sqlx::Connection;
 
-use crate::commands::serve::{Listeners, ServeInputs, start};
-use crate::config::load_settings;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum BackendChoice {
-    Sqlite,
-    Postgres,
-}
+use super::node::{BenchNode, KEY, StoreChoice, peak_rss};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TriggerChoice {
@@ -39,16 +27,8 @@ pub enum TriggerChoice {
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The store to load: a temporary SQLite file, or a new PostgreSQL database.
-    #[arg(long, value_enum, default_value = "sqlite")]
-    pub backend: BackendChoice,
-    /// PostgreSQL server to create the benchmark database on (postgres backend).
-    #[arg(
-        long,
-        env = "LEADWIRE_BENCH_DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub store: StoreChoice,
     /// Measured seconds (after one second of warm-up).
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
@@ -66,56 +46,21 @@ pub struct IngestArgs {
     pub triggers: TriggerChoice,
 }
 
-const KEY: &str = "lw-bench-key-0123456789abcdef";
-
 pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!((1..=75).contains(&args.batch), "--batch must be 1 to 75");
-    let mut settings = load_settings(None)?;
-    let scratch = std::env::temp_dir().join(format!("leadwire-bench-{}", std::process::id()));
-    let database = match args.backend {
-        BackendChoice::Sqlite => {
-            settings.store.data_dir = scratch.clone();
-            None
-        }
-        BackendChoice::Postgres => {
-            let (url, name) = create_database(&args.database_url).await?;
-            settings.store.database_url = url;
-            settings.store.max_connections = 16;
-            Some(name)
-        }
-    };
-    settings.store.triggers = match args.triggers {
+    let triggers = match args.triggers {
         TriggerChoice::All => TriggerInterest::all(),
         TriggerChoice::None => TriggerInterest::none(),
     };
-    settings.server.api_keys = vec![ApiKeyConfig {
-        name: "bench".into(),
-        key: KEY.into(),
-        permissions: vec![Permission::UsersTrack],
-    }];
-    settings.server.rate_limit_requests = u32::MAX;
-    let listeners = Listeners {
-        api: tokio::net::TcpListener::bind("127.0.0.1:0").await?,
-        emulator: None,
-    };
-    let inputs = ServeInputs {
-        settings,
-        config: Config::default(),
-        env: crate::embedded_emulator::process_environment(),
-    };
-    let server = start(inputs, listeners).await?;
-    let url = format!("http://{}/users/track", server.address);
+    let node = BenchNode::start(&args.store, triggers).await?;
+    let url = node.track_url();
     println!(
         "bench ingest: {:?} backend, {} connections, {} objects per request, {} users, triggers {:?}, {} s",
-        args.backend, args.connections, args.batch, args.users, args.triggers, args.seconds
+        args.store.backend, args.connections, args.batch, args.users, args.triggers, args.seconds
     );
 
     let outcome = load(&url, &args).await;
-    server.wait(async {}).await?;
-    if let Some(name) = database {
-        drop_database(&args.database_url, &name).await;
-    }
-    std::fs::remove_dir_all(&scratch).ok();
+    node.stop().await?;
     let report = outcome?;
     println!("requests:             {}", report.requests);
     println!("attribute updates:    {}", report.objects);
@@ -226,7 +171,7 @@ async fn load(url: &str, args: &IngestArgs) -> anyhow::Result<Report> {
 }
 
 /// One request body: `batch` objects for pseudo-random users of the pool.
-fn batch_body(sequence: &mut u64, batch: usize, users: u64) -> String {
+pub(super) fn batch_body(sequence: &mut u64, batch: usize, users: u64) -> String {
     let mut body = String::with_capacity(batch * 140);
     body.push_str("{\"attributes\":[");
     for index in 0..batch {
@@ -245,43 +190,4 @@ fn batch_body(sequence: &mut u64, batch: usize, users: u64) -> String {
     }
     body.push_str("]}");
     body
-}
-
-/// The process's peak resident set size, from /proc/self/status.
-fn peak_rss() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .map(|value| value.trim().to_owned())
-}
-
-async fn create_database(server_url: &str) -> anyhow::Result<(String, String)> {
-    let name = format!("leadwire_bench_{}", std::process::id());
-    let mut connection = sqlx::PgConnection::connect(server_url)
-        .await
-        .with_context(|| format!("cannot connect to {server_url}"))?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut connection)
-        .await?;
-    connection.close().await.ok();
-    let mut options = sqlx::postgres::PgConnectOptions::from_str(server_url)?;
-    options = options.database(&name);
-    let url = format!(
-        "postgres://{}@{}:{}/{name}",
-        options.get_username(),
-        options.get_host(),
-        options.get_port()
-    );
-    Ok((url, name))
-}
-
-async fn drop_database(server_url: &str, name: &str) {
-    if let Ok(mut connection) = sqlx::PgConnection::connect(server_url).await {
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut connection)
-            .await
-            .ok();
-        connection.close().await.ok();
-    }
 }

@@ -1,9 +1,13 @@
-//! `leadwire bench {ingest,delivery,emulator}`: the measurements behind the README's
+//! `leadwire bench {ingest,attack,delivery,emulator,soak}`: the measurements behind the README's
 //! performance table, each in one process against a fresh store or the built-in emulator.
 
+mod attack;
 mod delivery;
 mod emulator;
 mod ingest;
+mod node;
+mod payloads;
+mod soak;
 
 use std::process::ExitCode;
 
@@ -13,17 +17,25 @@ use clap::Subcommand;
 pub enum BenchCommand {
     /// Load `POST /users/track` with attribute batches: updates per second and peak memory.
     Ingest(ingest::IngestArgs),
+    /// Ordinary `/users/track` latency alone and beside clients sending the heaviest bodies
+    /// accepted: the p99 ratio shows whether one client can slow the rest.
+    Attack(attack::AttackArgs),
     /// The whole pipeline against the built-in emulator: deliveries per second, API calls per
     /// lead, and enqueue-to-delivery latency.
     Delivery(delivery::DeliveryArgs),
     /// Lead creates per second against the Salesforce emulator alone.
     Emulator(emulator::EmulatorArgs),
+    /// Mixed load for a long while against a node killed with SIGKILL at intervals, and
+    /// Salesforce faults: every lead arrives exactly once, and memory stays flat.
+    Soak(soak::SoakArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Ingest(args) => ingest::run(args).await,
+        BenchCommand::Attack(args) => attack::run(args).await,
         BenchCommand::Delivery(args) => delivery::run(args).await,
         BenchCommand::Emulator(args) => emulator::run(args).await,
+        BenchCommand::Soak(args) => soak::run(args).await,
     }
 }
