@@ -27,6 +27,9 @@ pub enum StoreError {
     /// the request's data may or may not have been committed.
     #[error("the ingest writer stopped before the write was confirmed")]
     WriterStopped,
+    /// The store was closed; nothing can be read or written through it any more.
+    #[error("the store is closed")]
+    Closed,
     #[error("invalid store configuration: {0}")]
     Config(String),
     #[error("database migration failed: {0}")]
@@ -37,6 +40,9 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
+        if matches!(error, sqlx::Error::PoolClosed) {
+            return StoreError::Closed;
+        }
         if let sqlx::Error::Database(database) = &error {
             let retryable_code = matches!(database.code().as_deref(), Some("40001" | "40P01"));
             if database.is_unique_violation() || retryable_code {

@@ -65,6 +65,7 @@ conformance!(
     ingest::changed_identifiers_are_written_beside_unchanged_ones,
     ingest::events_and_purchases_create_users_and_history,
     group_commit::concurrent_requests_keep_their_own_outcomes_and_triggers,
+    group_commit::a_writer_ends_when_its_store_is_closed,
     journeys::canvas_entries_round_trip_and_track_activity,
     journeys::campaign_receipts_and_rate_windows_are_kept,
     journeys::reentry_claims_are_atomic,

@@ -10,12 +10,18 @@
 //! any request of a group, or the commit fails, the shared transaction is rolled back and
 //! every request of the group runs again in a transaction of its own, so one request's
 //! failure never decides another's result.
+//!
+//! The ingestor owns its writer tasks: they run as long as it does, unless the store is
+//! closed (a writer then answers the requests it holds and ends) or a writer panics.
+//! [`Ingestor::writer_ended`] waits for that, so the node can tell a dead writer from a
+//! quiet one.
 
 use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
 use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::task::{JoinError, JoinSet};
 
 use super::{TrackOutcome, TrackRequest, track, track_in};
 use crate::error::{StoreError, StoreResult};
@@ -44,7 +50,13 @@ pub struct Ingestor {
     store: Arc<dyn Store>,
     limits: AttributeLimits,
     writers: usize,
-    queue: OnceLock<mpsc::Sender<Pending>>,
+    started: OnceLock<Writers>,
+}
+
+/// The writer tasks and their queue, started on first use.
+struct Writers {
+    queue: mpsc::Sender<Pending>,
+    tasks: Mutex<JoinSet<StoreResult<()>>>,
 }
 
 impl Ingestor {
@@ -59,7 +71,7 @@ impl Ingestor {
             store,
             limits,
             writers,
-            queue: OnceLock::new(),
+            started: OnceLock::new(),
         }
     }
 
@@ -75,7 +87,7 @@ impl Ingestor {
             now,
             reply,
         };
-        if let Err(refused) = self.queue().send(pending).await {
+        if let Err(refused) = self.started().queue.send(pending).await {
             // The writers are gone (the runtime is shutting down): write it here instead.
             let pending = refused.0;
             return track(
@@ -89,34 +101,49 @@ impl Ingestor {
         answer.await.unwrap_or(Err(StoreError::WriterStopped))
     }
 
-    fn queue(&self) -> &mpsc::Sender<Pending> {
-        self.queue.get_or_init(|| {
-            let (sender, receiver) = mpsc::channel(QUEUE_DEPTH);
+    /// Waits until a writer task ends, which happens only when the store is closed or a
+    /// writer panics, and returns how it ended. Starts the writers when they have not
+    /// started yet. Meant for one watcher at a time.
+    pub async fn writer_ended(&self) -> Result<StoreResult<()>, JoinError> {
+        let mut tasks = self.started().tasks.lock().await;
+        match tasks.join_next().await {
+            Some(ended) => ended,
+            None => Ok(Err(StoreError::WriterStopped)),
+        }
+    }
+
+    fn started(&self) -> &Writers {
+        self.started.get_or_init(|| {
+            let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
             let receiver = Arc::new(Mutex::new(receiver));
+            let mut tasks = JoinSet::new();
             for _ in 0..self.writers {
-                tokio::spawn(write_groups(
+                tasks.spawn(write_groups(
                     self.store.clone(),
                     self.limits,
                     receiver.clone(),
                 ));
             }
-            sender
+            Writers {
+                queue,
+                tasks: Mutex::new(tasks),
+            }
         })
     }
 }
 
 /// One writer: takes the waiting requests as a group, writes them, repeats until the
-/// ingestor is dropped.
+/// ingestor is dropped or the store is closed.
 async fn write_groups(
     store: Arc<dyn Store>,
     limits: AttributeLimits,
     receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
-) {
+) -> StoreResult<()> {
     loop {
         let group = {
             let mut receiver = receiver.lock().await;
             let Some(first) = receiver.recv().await else {
-                return;
+                return Ok(());
             };
             let mut objects = first.objects();
             let mut group = vec![first];
@@ -131,28 +158,43 @@ async fn write_groups(
             }
             group
         };
-        write_group(store.as_ref(), &limits, group).await;
+        if write_group(store.as_ref(), &limits, group).await == Written::StoreClosed {
+            return Err(StoreError::Closed);
+        }
     }
 }
 
-async fn write_group(store: &dyn Store, limits: &AttributeLimits, group: Vec<Pending>) {
+/// Whether the store could still be written after a group.
+#[derive(Debug, PartialEq, Eq)]
+enum Written {
+    Answered,
+    StoreClosed,
+}
+
+/// Writes a group and answers each request.
+async fn write_group(store: &dyn Store, limits: &AttributeLimits, group: Vec<Pending>) -> Written {
     if group.len() > 1 {
         match shared_transaction(store, limits, &group).await {
             Ok(outcomes) => {
                 for (pending, outcome) in group.into_iter().zip(outcomes) {
                     pending.reply.send(Ok(outcome)).ok();
                 }
-                return;
+                return Written::Answered;
             }
             Err(error) => {
                 tracing::debug!(%error, requests = group.len(), "group write failed; writing each request alone");
             }
         }
     }
+    let mut written = Written::Answered;
     for pending in group {
         let outcome = track(store, &pending.request, limits, pending.now).await;
+        if matches!(outcome, Err(StoreError::Closed)) {
+            written = Written::StoreClosed;
+        }
         pending.reply.send(outcome).ok();
     }
+    written
 }
 
 async fn shared_transaction(

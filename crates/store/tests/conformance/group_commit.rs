@@ -171,3 +171,19 @@ pub async fn a_failing_request_leaves_the_others_alone(harness: &Harness) {
         "nothing of the failed request is written"
     );
 }
+
+/// Once the store is closed, the writer answers the request it holds with the error and
+/// ends, so whoever watches the ingestor learns that ingestion stopped.
+pub async fn a_writer_ends_when_its_store_is_closed(store: Arc<dyn Store>) {
+    let ingestor = Arc::new(Ingestor::new(store.clone(), AttributeLimits::default()));
+    let request = || attributes(vec![json!({"external_id": "late", "x": 1})]);
+    ingestor
+        .track(request(), Utc::now())
+        .await
+        .expect("written while the store is open");
+    store.close().await;
+    let refused = ingestor.track(request(), Utc::now()).await;
+    assert!(matches!(refused, Err(StoreError::Closed)), "{refused:?}");
+    let ended = ingestor.writer_ended().await.expect("no panic");
+    assert!(matches!(ended, Err(StoreError::Closed)), "{ended:?}");
+}
