@@ -1,18 +1,19 @@
 //! Serving the router on a TCP listener, as plain HTTP or HTTPS, with graceful shutdown; a request marked [`DropConnection`] closes its connection unanswered.
+//! The accept loop owns its connections' tasks, and [`EmulatorHandle::stopped`] tells an
+//! embedding process when the loop has ended, however it ended.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -43,6 +44,8 @@ pub struct EmulatorHandle {
     pub cert_pem: Option<String>,
     state: EmulatorState,
     shutdown: CancellationToken,
+    /// Cancelled when the accept loop ends, a panic included.
+    stopped: CancellationToken,
     task: JoinHandle<()>,
 }
 
@@ -81,9 +84,16 @@ impl EmulatorHandle {
         }
     }
 
-    /// Waits until the server stops (after [`EmulatorHandle::shutdown_token`] is cancelled).
+    /// Cancelling this token stops the server as [`EmulatorHandle::shutdown`] does, without
+    /// waiting for it.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// Completes when the server has stopped accepting connections: after a shutdown, or
+    /// when its task ended any other way.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.stopped.clone().cancelled_owned()
     }
 }
 
@@ -115,12 +125,13 @@ pub async fn spawn(
     let base_url = format!("{scheme}://{host}");
     state.set_instance_url(&base_url);
     let shutdown = CancellationToken::new();
-    let task = tokio::spawn(accept_loop(
-        listener,
-        acceptor,
-        router(state.clone()),
-        shutdown.clone(),
-    ));
+    let stopped = CancellationToken::new();
+    let ended = stopped.clone();
+    let serving = accept_loop(listener, acceptor, router(state.clone()), shutdown.clone());
+    let task = tokio::spawn(async move {
+        let _ended = ended.drop_guard();
+        serving.await;
+    });
     tracing::info!(%base_url, "Salesforce emulator listening");
     Ok(EmulatorHandle {
         base_url,
@@ -128,6 +139,7 @@ pub async fn spawn(
         cert_pem,
         state,
         shutdown,
+        stopped,
         task,
     })
 }
@@ -138,8 +150,10 @@ async fn accept_loop(
     app: Router,
     shutdown: CancellationToken,
 ) {
-    let graceful = Arc::new(GracefulShutdown::new());
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let (stream, peer) = tokio::select! {
             () = shutdown.cancelled() => break,
             accepted = listener.accept() => match accepted {
@@ -152,26 +166,23 @@ async fn accept_loop(
             },
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(
+        connections.spawn(serve_connection(
             stream,
             peer,
             acceptor.clone(),
             app.clone(),
-            Arc::clone(&graceful),
+            graceful.watcher(),
         ));
     }
     drop(listener);
-    match Arc::try_unwrap(graceful) {
-        Ok(graceful) => {
-            if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
-                .await
-                .is_err()
-            {
-                tracing::warn!("some connections were still open after 5 s; closing them");
-            }
-        }
-        Err(_) => tracing::debug!("connections still starting; not waiting for them"),
+    if tokio::time::timeout(Duration::from_secs(5), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections were still open after 5 s; closing them");
     }
+    // Whatever is still open is aborted with the set.
+    connections.abort_all();
 }
 
 async fn serve_connection(
@@ -179,7 +190,7 @@ async fn serve_connection(
     peer: SocketAddr,
     acceptor: Option<TlsAcceptor>,
     app: Router,
-    graceful: Arc<GracefulShutdown>,
+    graceful: Watcher,
 ) {
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let app = app.clone();
