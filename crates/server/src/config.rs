@@ -1,5 +1,5 @@
 //! The `[server]` configuration section: listening address, REST API keys, body limit, rate
-//! limits per key and per client address, request and body-read timeouts.
+//! limits per key and per client address, request and body-read timeouts, shutdown grace.
 
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,9 @@ pub struct ServerConfig {
     pub request_timeout_seconds: u64,
     /// Longest pause while reading a request body; a longer pause gets a 408.
     pub body_read_timeout_seconds: u64,
+    /// On Ctrl-C or SIGTERM, how long in-flight requests and the workers' current batches
+    /// may take to finish before what is left is aborted.
+    pub shutdown_grace_seconds: u64,
     /// `[[server.api_keys]]`: REST API keys and what each may do.
     pub api_keys: Vec<ApiKeyConfig>,
 }
@@ -44,6 +47,7 @@ impl Default for ServerConfig {
             failed_auth_window_seconds: 60,
             request_timeout_seconds: 30,
             body_read_timeout_seconds: 10,
+            shutdown_grace_seconds: 25,
             api_keys: Vec::new(),
         }
     }
@@ -92,6 +96,9 @@ impl ServerConfig {
             return Err(format!(
                 "server.{name} must be between 1 and {MAX_WINDOW_SECONDS} (a day)"
             ));
+        }
+        if self.shutdown_grace_seconds == 0 {
+            return Err("server.shutdown_grace_seconds must be positive".into());
         }
         for (index, key) in self.api_keys.iter().enumerate() {
             if key.key.trim().chars().count() < 16 {

@@ -105,9 +105,9 @@ pub enum ApiError {
     /// No part of the request body arrived for `server.body_read_timeout_seconds`.
     #[error("no part of the request body arrived for {seconds} s")]
     BodyReadTimeout { seconds: u64 },
-    /// The store does not answer (`GET /readyz`).
-    #[error("the store does not answer: {reason}")]
-    NotReady { reason: String },
+    /// Components of the node are down (`GET /readyz`): their names, nothing more.
+    #[error("not ready: {}", components.join(", "))]
+    NotReady { components: Vec<String> },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -215,16 +215,17 @@ impl IntoResponse for ApiError {
                     "no part of the request body arrived for {seconds} seconds (server.body_read_timeout_seconds); send the body without pauses and retry"
                 ))],
             ),
-            Self::NotReady { reason } => {
-                tracing::warn!(%reason, "not ready: the store does not answer");
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Service Unavailable",
-                    vec![ErrorItem::new(format!(
-                        "the store does not answer ({reason}); check [store] database_url and that the database is up"
-                    ))],
-                )
-            }
+            Self::NotReady { components } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable",
+                components
+                    .into_iter()
+                    .map(|name| {
+                        ErrorItem::new(format!("{name} is not ready; the node's log says why"))
+                            .field(name)
+                    })
+                    .collect(),
+            ),
             Self::Store(error) => {
                 tracing::error!(%error, "request failed in the store");
                 (

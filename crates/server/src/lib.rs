@@ -13,6 +13,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod rate_limit;
+pub mod readiness;
 mod routes;
 pub mod state;
 
@@ -26,6 +27,7 @@ use tower_http::trace::TraceLayer;
 pub use auth::ApiKeys;
 pub use config::{ApiKeyConfig, ServerConfig};
 pub use error::{ApiError, ErrorItem};
+pub use readiness::Readiness;
 pub use state::AppState;
 
 /// The API router over `state`.

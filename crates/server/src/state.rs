@@ -12,6 +12,7 @@ use leadwire_store::ingest::Ingestor;
 use crate::auth::ApiKeys;
 use crate::config::ServerConfig;
 use crate::rate_limit::RateLimits;
+use crate::readiness::Readiness;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -32,6 +33,8 @@ pub struct AppState {
     /// The campaign and Canvas runtime behind the trigger-send endpoints; `None` when the
     /// server runs without a config of campaigns and canvases.
     pub journeys: Option<Arc<Journeys>>,
+    /// The node's components that `/readyz` checks beside the store.
+    pub readiness: Readiness,
 }
 
 impl AppState {
@@ -47,12 +50,19 @@ impl AppState {
             body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
             metrics: None,
             journeys: None,
+            readiness: Readiness::default(),
         }
     }
 
     /// Serves `metrics` at `/metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
         self.metrics = Some(metrics);
+        self
+    }
+
+    /// Answers `/readyz` from `readiness` as well as the store.
+    pub fn with_readiness(mut self, readiness: Readiness) -> Self {
+        self.readiness = readiness;
         self
     }
 

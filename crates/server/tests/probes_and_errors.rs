@@ -1,6 +1,6 @@
 //! Over a real socket: every error is Braze's JSON shape (405, bad path ids, 408 for slow
 //! requests and for bodies that pause too long), and the `/healthz` and `/readyz` probes
-//! answer without auth or rate limit.
+//! answer without auth or rate limit, `/readyz` with 503 naming what is down.
 
 mod common;
 
@@ -238,6 +238,51 @@ async fn healthz_and_readyz_answer_without_auth_or_rate_limit() {
     assert_eq!(status, StatusCode::OK);
     let (status, _, body) = json_of(get("/readyz").await.expect("request")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_braze_shape(&body, "Service Unavailable", &["store", "database_url"]);
+    assert_braze_shape(&body, "Service Unavailable", &["store", "not ready"]);
+    assert_eq!(body["errors"][0]["field"], "store", "{body}");
+    api.fixture.finish().await;
+}
+
+#[tokio::test]
+async fn readyz_names_the_components_that_are_down_and_nothing_else() {
+    let api = serve(config()).await;
+    let readiness = api.fixture.state.readiness.clone();
+    let readyz = || async {
+        let response = api
+            .client
+            .get(format!("{}/readyz", api.base))
+            .send()
+            .await
+            .expect("request");
+        json_of(response).await
+    };
+    let worker = readiness.up_while("delivery worker");
+    readiness.set("migrations", true);
+    let (status, _, body) = readyz().await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+
+    // A component whose task ended is down: 503 in Braze's shape, naming only it.
+    drop(worker);
+    readiness.set("migrations", false);
+    let (status, _, body) = readyz().await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_braze_shape(
+        &body,
+        "Service Unavailable",
+        &["delivery worker", "not ready"],
+    );
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|error| error["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["delivery worker", "migrations"], "{body}");
+
+    // Up again: ready again.
+    let _worker = readiness.up_while("delivery worker");
+    readiness.set("migrations", true);
+    let (status, _, _) = readyz().await;
+    assert_eq!(status, StatusCode::OK);
     api.fixture.finish().await;
 }

@@ -81,3 +81,16 @@ fn every_problem_is_named_with_its_section_key_and_file() {
     let missing = load_settings(Some(Path::new("/nonexistent/leadwire.toml")));
     assert!(format!("{:#}", missing.expect_err("no file")).contains("does not exist"));
 }
+
+#[test]
+fn a_shutdown_grace_of_zero_is_refused() {
+    let file = file_with("[server]\nshutdown_grace_seconds = 0\n");
+    let error = format!("{:#}", load_settings(Some(&file)).expect_err("zero"));
+    assert!(
+        error.contains("server.shutdown_grace_seconds must be positive"),
+        "{error}"
+    );
+    let file = file_with("[server]\nshutdown_grace_seconds = 3\n");
+    let settings = load_settings(Some(&file)).expect("a positive grace");
+    assert_eq!(settings.server.shutdown_grace_seconds, 3);
+}
