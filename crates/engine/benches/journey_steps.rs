@@ -121,7 +121,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let elapsed = started.elapsed();
-    handle.shutdown().await;
+    handle.shutdown().await.expect("the loops stop cleanly");
     report(&loops_label, users - half, elapsed);
 
     store.close().await;

@@ -3,4 +3,5 @@
 pub mod delivery;
 pub mod journeys;
 pub mod metrics;
+pub mod tasks;
 pub mod workers;

@@ -2,6 +2,8 @@
 //! in one transaction. Several lanes run at once so HTTP waits overlap the database writes.
 //! Housekeeping runs beside them: activity-log pruning and the queue gauges (depth and the
 //! age of the oldest due, unclaimed job, for the send queue and the journey queues).
+//! [`DeliveryWorker::run`] owns the lanes and housekeeping: one that ends before shutdown,
+//! or panics, stops the others and is returned as the error.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::record::RecordSummary;
 use super::worker::DeliveryWorker;
+use crate::tasks::{TaskEnd, TaskSet};
 
 /// How long an idle lane waits before it looks for work again, unless a commit of sends in
 /// this process wakes it first.
@@ -72,26 +75,25 @@ impl DeliveryWorker {
         self.store.prune_activity(before).await
     }
 
-    /// Runs the lanes and housekeeping until `shutdown` is cancelled.
-    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
-        let mut tasks = Vec::new();
+    /// Runs the lanes and housekeeping until `shutdown` is cancelled and each lane has
+    /// recorded its batch in progress. A lane or the housekeeping that ends before that, or
+    /// panics, stops the others; its name and how it ended are the error.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) -> Result<(), TaskEnd> {
+        let stop = shutdown.child_token();
+        let mut tasks = TaskSet::new();
         for lane in 0..self.settings.lanes {
             let worker = self.clone();
-            let shutdown = shutdown.clone();
-            tasks.push(tokio::spawn(
-                async move { worker.lane(lane, shutdown).await },
-            ));
+            let stop = stop.clone();
+            tasks.spawn(format!("delivery lane {lane}"), async move {
+                worker.lane(lane, stop).await
+            });
         }
         let worker = self.clone();
-        let housekeeping = shutdown.clone();
-        tasks.push(tokio::spawn(async move {
+        let housekeeping = stop.clone();
+        tasks.spawn("the delivery housekeeping loop", async move {
             worker.housekeeping(housekeeping).await
-        }));
-        for task in tasks {
-            if let Err(error) = task.await {
-                tracing::error!(%error, "a delivery task ended abnormally");
-            }
-        }
+        });
+        tasks.supervise(stop).await
     }
 
     async fn lane(&self, lane: usize, shutdown: CancellationToken) {

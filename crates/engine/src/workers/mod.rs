@@ -12,6 +12,9 @@
 //! Beside the queue loops, a housekeeping loop prunes exited canvas entries past their
 //! retention every [`WorkerOptions::housekeeping_every`].
 //!
+//! [`Workers::run`] owns its loops: one that ends on its own or panics stops the others
+//! and is returned as the error, so whoever runs the workers learns which loop died.
+//!
 //! A job whose handler fails is released to run again with backoff; after
 //! [`WorkerOptions::max_attempts`] (or at once when retrying cannot help) it is failed with
 //! the error recorded on the job.
@@ -25,6 +28,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::journeys::{JourneyError, Journeys};
+use crate::tasks::{Ended, TaskEnd, TaskSet};
 
 mod options;
 
@@ -37,10 +41,10 @@ pub struct Workers {
     options: WorkerOptions,
 }
 
-/// The running loops; [`WorkersHandle::shutdown`] stops them.
+/// The workers running in a task of their own; [`WorkersHandle::shutdown`] stops them.
 pub struct WorkersHandle {
     token: CancellationToken,
-    loops: JoinSet<()>,
+    task: tokio::task::JoinHandle<Result<(), TaskEnd>>,
 }
 
 impl Workers {
@@ -52,24 +56,39 @@ impl Workers {
         &self.journeys
     }
 
-    /// Starts one loop per journey queue on the current runtime. They stop when `token`
-    /// is cancelled, after the jobs in flight finish.
-    pub fn start(&self, token: CancellationToken) -> WorkersHandle {
-        let mut loops = JoinSet::new();
+    /// Runs one loop per journey queue, and the housekeeping loop, until `stop` is
+    /// cancelled and the jobs in flight finish. A loop that ends before that, or panics,
+    /// stops the others; its name and how it ended are the error.
+    pub async fn run(self, stop: CancellationToken) -> Result<(), TaskEnd> {
+        let stop = stop.child_token();
+        let mut loops = TaskSet::new();
         for queue in Journeys::QUEUES {
             let workers = self.clone();
-            let token = token.clone();
+            let token = stop.clone();
+            let name = format!("the {queue} queue loop");
             if Journeys::handles_batches(queue) {
-                loops.spawn(async move { workers.run_batch_queue(queue, token).await });
+                loops.spawn(
+                    name,
+                    async move { workers.run_batch_queue(queue, token).await },
+                );
             } else {
-                loops.spawn(async move { workers.run_queue(queue, token).await });
+                loops.spawn(name, async move { workers.run_queue(queue, token).await });
             }
         }
         let workers = self.clone();
-        let housekeeping = token.clone();
-        loops.spawn(async move { workers.housekeep(housekeeping).await });
+        let housekeeping = stop.clone();
+        loops.spawn("the canvas housekeeping loop", async move {
+            workers.housekeep(housekeeping).await
+        });
         tracing::info!(queues = ?Journeys::QUEUES, concurrency = self.options.concurrency, "journey workers started");
-        WorkersHandle { token, loops }
+        loops.supervise(stop).await
+    }
+
+    /// Starts [`Workers::run`] in a task of its own on the current runtime. The loops stop
+    /// when `token` is cancelled, after the jobs in flight finish.
+    pub fn start(&self, token: CancellationToken) -> WorkersHandle {
+        let task = tokio::spawn(self.clone().run(token.clone()));
+        WorkersHandle { token, task }
     }
 
     async fn run_queue(&self, queue: Queue, token: CancellationToken) {
@@ -78,11 +97,13 @@ impl Workers {
         let mut in_flight = JoinSet::new();
         let mut idle = self.options.poll_min();
         while !token.is_cancelled() {
-            while in_flight.try_join_next().is_some() {}
+            while let Some(done) = in_flight.try_join_next() {
+                report_job_task(queue, done);
+            }
             let free = permits.available_permits();
             if free == 0 {
                 tokio::select! {
-                    _ = in_flight.join_next() => {}
+                    Some(done) = in_flight.join_next() => report_job_task(queue, done),
                     () = token.cancelled() => break,
                 }
                 continue;
@@ -119,7 +140,9 @@ impl Workers {
                 () = token.cancelled() => break,
             }
         }
-        while in_flight.join_next().await.is_some() {}
+        while let Some(done) = in_flight.join_next().await {
+            report_job_task(queue, done);
+        }
         tracing::info!(%queue, "journey worker stopped");
     }
 
@@ -246,10 +269,25 @@ impl Workers {
 }
 
 impl WorkersHandle {
-    /// Stops claiming, waits for the jobs in flight, and returns.
-    pub async fn shutdown(mut self) {
+    /// Stops claiming, waits for the jobs in flight, and returns how the loops ended.
+    pub async fn shutdown(self) -> Result<(), TaskEnd> {
         self.token.cancel();
-        while self.loops.join_next().await.is_some() {}
+        match self.task.await {
+            Ok(outcome) => outcome,
+            Err(error) => Err(TaskEnd {
+                name: "the journey workers".into(),
+                ended: Ended::from(error),
+            }),
+        }
+    }
+}
+
+/// Logs a job's task that panicked: its job was not released, so it runs again when its
+/// lease expires.
+fn report_job_task(queue: Queue, done: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = done {
+        let ended = Ended::from(error);
+        tracing::error!(%queue, %ended, "a journey job's task ended abnormally; the job runs again when its lease expires");
     }
 }
 

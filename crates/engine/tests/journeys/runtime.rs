@@ -50,7 +50,7 @@ async fn the_queue_loops_handle_jobs_and_drain_on_shutdown() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(sends, 20, "every new email got its campaign send");
-    handle.shutdown().await;
+    handle.shutdown().await.expect("the loops stop cleanly");
     assert_eq!(
         h.store
             .pending_jobs(Queue::Triggers)

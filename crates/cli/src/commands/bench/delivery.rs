@@ -23,6 +23,7 @@ use leadwire_core::config::Config;
 use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
+use leadwire_engine::tasks::TaskEnd;
 use leadwire_engine::workers::{WorkerOptions, Workers};
 use leadwire_salesforce_emulator::{EmulatorHandle, FaultSettings};
 use leadwire_store::ingest::{Ingestor, TrackRequest};
@@ -83,7 +84,7 @@ struct Pipeline {
     emulator: EmulatorHandle,
     shutdown: CancellationToken,
     path: std::path::PathBuf,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    tasks: Vec<tokio::task::JoinHandle<Result<(), TaskEnd>>>,
     journeys: Option<leadwire_engine::workers::WorkersHandle>,
 }
 
@@ -180,11 +181,15 @@ impl Pipeline {
 
     async fn stop(mut self) {
         self.shutdown.cancel();
-        if let Some(journeys) = self.journeys.take() {
-            journeys.shutdown().await;
+        if let Some(journeys) = self.journeys.take()
+            && let Err(end) = journeys.shutdown().await
+        {
+            tracing::error!(%end, "the journey workers failed");
         }
         for task in self.tasks.drain(..) {
-            let _ = task.await;
+            if let Ok(Err(end)) = task.await {
+                tracing::error!(%end, "the delivery worker failed");
+            }
         }
         self.store.close().await;
         self.emulator.shutdown().await;

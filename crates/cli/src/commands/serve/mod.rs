@@ -1,15 +1,18 @@
 //! `leadwire serve [--config FILE]`: the REST API on the configured store, the campaign
 //! and canvas workers when the config has campaigns or canvases, the delivery worker when it
 //! has webhook templates, and the built-in Salesforce emulator when a connection points at
-//! the `[emulator]` address, until Ctrl-C or SIGTERM.
+//! the `[emulator]` address, until Ctrl-C or SIGTERM, or until one of them stops (module
+//! `supervisor`).
 
 mod keys;
 mod shutdown;
+pub mod supervisor;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
@@ -17,13 +20,15 @@ use leadwire_core::config::Config;
 use leadwire_engine::delivery::{DeliveryWorker, SystemClock, WorkerInputs};
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
-use leadwire_engine::workers::{Workers, WorkersHandle};
-use leadwire_server::{AppState, app};
+use leadwire_engine::tasks::Ended;
+use leadwire_engine::workers::Workers;
+use leadwire_server::{AppState, Readiness, app};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use tokio::time::Instant;
 
 pub use keys::api_keys;
 pub use shutdown::shutdown_signal;
+use supervisor::Supervisor;
 
 use crate::config::{Settings, load_settings};
 use crate::embedded_emulator::{EmbeddedEmulator, Environment, process_environment};
@@ -111,16 +116,16 @@ impl ServeInputs {
     }
 }
 
-/// A running node: the API, its workers and, when configured, the emulator.
+/// A running node: the API, its workers and, when configured, the emulator, each owned
+/// by the supervisor.
 pub struct Running {
     pub address: SocketAddr,
     /// The built-in emulator's base URL, when it runs.
     pub emulator_url: Option<String>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-    stop: tokio::sync::oneshot::Sender<()>,
+    supervisor: Supervisor,
+    /// How long a shutdown may drain (`server.shutdown_grace_seconds`).
+    grace: Duration,
     store: Arc<dyn leadwire_store::Store>,
-    workers: Option<WorkersHandle>,
-    delivery: Option<(CancellationToken, tokio::task::JoinHandle<()>)>,
     emulator: Option<EmbeddedEmulator>,
 }
 
@@ -131,18 +136,29 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
         config,
         env,
     } = inputs;
+    let readiness = Readiness::new();
+    let mut supervisor = Supervisor::new(readiness.clone());
     let emulator = match listeners.emulator {
         Some(listener) => start_emulator(&config, listener, &mut settings, &*env).await?,
         None => None,
     };
+    if let Some(emulator) = &emulator {
+        let stopped = emulator.handle.stopped();
+        supervisor.watch(supervisor::EMULATOR, async move {
+            stopped.await;
+            Ended::Returned
+        });
+    }
     let env = match &emulator {
         Some(emulator) => emulator.environment(env),
         None => env,
     };
     settings.server.api_keys = api_keys(&config, &settings.server.api_keys, &*env)?;
+    readiness.set(supervisor::MIGRATIONS, false);
     let store = leadwire_store::open(&settings.store)
         .await
         .with_context(|| format!("cannot open the store ({})", settings.store.describe()))?;
+    readiness.set(supervisor::MIGRATIONS, true);
     let has_flows = !config.campaigns.is_empty() || !config.canvases.is_empty();
     // The campaigns' and canvases' triggers when there are any, otherwise `[store.triggers]`.
     store.set_trigger_interest(if has_flows {
@@ -151,10 +167,15 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
         settings.store.triggers.clone()
     });
     let limits = settings.store.attribute_limits()?;
-    let mut state = AppState::new(store.clone(), &settings.server, limits);
+    let mut state =
+        AppState::new(store.clone(), &settings.server, limits).with_readiness(readiness.clone());
+    let ingest = state.ingest.clone();
+    supervisor.watch(supervisor::INGEST_WRITER, async move {
+        Ended::of(ingest.writer_ended().await)
+    });
     // The campaign and canvas workers run when the config has campaigns or canvases; the
     // trigger interest set above makes the store write the trigger jobs they listen to.
-    let workers = if has_flows {
+    if has_flows {
         let journeys = Arc::new(Journeys::new(
             store.clone(),
             Arc::new(config.clone()),
@@ -166,60 +187,65 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             canvases = config.canvases.len(),
             "starting the campaign and canvas workers"
         );
-        Some(Workers::new(journeys, settings.workers.clone()).start(CancellationToken::new()))
-    } else {
-        None
-    };
-    // The delivery worker runs when the config has webhook templates to send.
-    let delivery = if config.webhook_templates.is_empty() {
-        None
-    } else {
-        let env = env.clone();
-        let worker = Arc::new(
-            DeliveryWorker::new(WorkerInputs {
-                store: store.clone(),
-                config: Arc::new(config.clone()),
-                settings: settings.delivery.clone(),
-                metrics: Arc::new(Metrics::new()),
-                clock: Arc::new(SystemClock),
-                env: Box::new(move |name| env(name)),
-            })
-            .context("cannot start the delivery worker")?,
+        let workers = Workers::new(journeys, settings.workers.clone());
+        supervisor.spawn(
+            supervisor::JOURNEY_WORKERS,
+            workers.run(supervisor.drain_token()),
         );
+    }
+    // The delivery worker runs when the config has webhook templates to send.
+    if !config.webhook_templates.is_empty() {
+        let worker = delivery_worker(&store, &config, &settings, env.clone())?;
         state = state.with_metrics(worker.metrics().clone());
         tracing::info!(
             templates = config.webhook_templates.len(),
             "starting the delivery worker"
         );
-        let cancel = CancellationToken::new();
-        let task = tokio::spawn(worker.run(cancel.clone()));
-        Some((cancel, task))
-    };
+        supervisor.spawn(
+            supervisor::DELIVERY_WORKER,
+            worker.run(supervisor.drain_token()),
+        );
+    }
     let address = listeners.api.local_addr()?;
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let router = app(state);
     let api = listeners.api;
-    let task = tokio::spawn(async move {
+    let drain = supervisor.drain_token();
+    supervisor.spawn(supervisor::API, async move {
         axum::serve(
             api,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(async move {
-            stopped.await.ok();
-        })
+        .with_graceful_shutdown(drain.cancelled_owned())
         .await
     });
     tracing::info!(store = %settings.store.describe(), "leadwire REST API listening on http://{address}");
     Ok(Running {
         address,
         emulator_url: emulator.as_ref().map(|e| e.handle.base_url.clone()),
-        task,
-        stop,
+        supervisor,
+        grace: Duration::from_secs(settings.server.shutdown_grace_seconds),
         store,
-        workers,
-        delivery,
         emulator,
     })
+}
+
+/// The delivery worker over `store`, reading secrets from `env`.
+fn delivery_worker(
+    store: &Arc<dyn leadwire_store::Store>,
+    config: &Config,
+    settings: &Settings,
+    env: Environment,
+) -> anyhow::Result<Arc<DeliveryWorker>> {
+    let worker = DeliveryWorker::new(WorkerInputs {
+        store: store.clone(),
+        config: Arc::new(config.clone()),
+        settings: settings.delivery.clone(),
+        metrics: Arc::new(Metrics::new()),
+        clock: Arc::new(SystemClock),
+        env: Box::new(move |name| env(name)),
+    })
+    .context("cannot start the delivery worker")?;
+    Ok(Arc::new(worker))
 }
 
 /// Starts the built-in emulator and makes the delivery worker trust its certificate.
@@ -283,26 +309,51 @@ impl Running {
         self.emulator.as_ref().map(|emulator| &emulator.handle)
     }
 
-    /// Serves until `signal` completes, then drains connections and workers, stops the
-    /// emulator last (the delivery worker may still be sending to it) and closes the store.
+    /// Serves until `signal` completes or a component stops; then stops accepting requests,
+    /// drains the requests in flight and the workers' current batches for up to
+    /// `server.shutdown_grace_seconds` (aborting what is left), stops the emulator last (the
+    /// delivery worker may still be sending to it) and closes the store. A component that
+    /// stopped on its own, or failed while draining, is the error.
     pub async fn wait(self, signal: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
-        signal.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        self.stop.send(()).ok();
-        self.task.await.context("the server task failed")??;
-        if let Some(workers) = self.workers {
-            workers.shutdown().await;
+        let Running {
+            mut supervisor,
+            grace,
+            store,
+            emulator,
+            ..
+        } = self;
+        let crash = supervisor.until_crash(signal).await;
+        match &crash {
+            Some(end) => tracing::error!(
+                component = %end.name,
+                ended = %end.ended,
+                "a component of the node stopped; shutting the node down so it can be restarted"
+            ),
+            None => tracing::info!(
+                grace_seconds = grace.as_secs(),
+                "shutting down: finishing in-flight requests and the workers' current batches"
+            ),
         }
-        if let Some((cancel, task)) = self.delivery {
-            tracing::info!("draining the delivery worker");
-            cancel.cancel();
-            task.await.context("the delivery worker failed")?;
+        let failed = supervisor.shut_down(Instant::now() + grace).await;
+        let close = async {
+            if let Some(emulator) = emulator {
+                emulator.handle.shutdown().await;
+            }
+            store.close().await;
+        };
+        if tokio::time::timeout(supervisor::CLOSE_WAIT, close)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "the emulator and the store did not close within {} s; exiting anyway",
+                supervisor::CLOSE_WAIT.as_secs()
+            );
         }
-        if let Some(emulator) = self.emulator {
-            emulator.handle.shutdown().await;
-        }
-        self.store.close().await;
         tracing::info!("stopped");
-        Ok(())
+        match crash.or_else(|| failed.into_iter().next()) {
+            Some(end) => Err(anyhow::anyhow!("the node stopped because {end}")),
+            None => Ok(()),
+        }
     }
 }
