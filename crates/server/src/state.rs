@@ -24,6 +24,8 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimits>,
     pub limits: AttributeLimits,
     pub max_body_bytes: usize,
+    /// One large body is parsed at a time (see `routes::body`).
+    pub large_bodies: Arc<tokio::sync::Semaphore>,
     /// Longest time one request may take (`server.request_timeout_seconds`).
     pub request_timeout: Duration,
     /// Longest pause while reading a request body (`server.body_read_timeout_seconds`).
@@ -46,6 +48,7 @@ impl AppState {
             rate_limits: Arc::new(RateLimits::new(config)),
             limits,
             max_body_bytes: config.max_body_bytes,
+            large_bodies: Arc::new(tokio::sync::Semaphore::new(1)),
             request_timeout: Duration::from_secs(config.request_timeout_seconds),
             body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
             metrics: None,

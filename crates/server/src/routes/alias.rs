@@ -27,7 +27,7 @@ pub async fn new_aliases(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     authorize(&state, caller, Permission::UsersAliasNew)?;
-    let mut object = json_object(&state, body)?;
+    let mut object = json_object(&state, body).await?;
     let Some(items) = optional_array(&mut object, "user_aliases")? else {
         return Err(ApiError::bad_request(
             ErrorItem::new(

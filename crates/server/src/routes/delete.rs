@@ -31,7 +31,7 @@ pub async fn delete_users(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     authorize(&state, caller, Permission::UsersDelete)?;
-    let mut object = json_object(&state, body)?;
+    let mut object = json_object(&state, body).await?;
     let mut present = Vec::new();
     for key in ID_TYPES {
         if let Some(items) = optional_array(&mut object, key)? {

@@ -55,7 +55,7 @@ pub async fn export_ids(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&state, caller, Permission::UsersExportIds)?;
-    let mut object = json_object(&state, body)?;
+    let mut object = json_object(&state, body).await?;
     let fields = fields_to_export(&mut object)?;
     let external_ids = optional_strings(&mut object, "external_ids")?.unwrap_or_default();
     let aliases = optional_array(&mut object, "user_aliases")?.unwrap_or_default();

@@ -2,6 +2,7 @@
 
 mod activity;
 mod alias;
+mod body;
 mod delete;
 mod export;
 mod health;
@@ -9,17 +10,14 @@ mod track;
 mod trigger_send;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use leadwire_core::profile::UserAlias;
 use serde_json::{Map, Value};
-use tower_http::timeout::TimeoutError;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
+pub(crate) use body::json_object;
 use leadwire_core::permission::Permission;
 
 /// Liveness and readiness probes: no auth, no data, outside the rate limits.
@@ -66,51 +64,6 @@ pub(crate) fn authorize(
     let key = state.keys.permit(caller, permission)?;
     tracing::debug!(key, permission = permission.as_str(), "authorized");
     Ok(())
-}
-
-/// The request body as a JSON object, or a 400 saying what is wrong with it.
-pub(crate) fn json_object(
-    state: &AppState,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Map<String, Value>, ApiError> {
-    let body = body.map_err(|rejection| {
-        if paused_too_long(&rejection) {
-            ApiError::BodyReadTimeout {
-                seconds: state.body_read_timeout.as_secs(),
-            }
-        } else if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::bad_request(ErrorItem::new(format!(
-                "the request body is larger than {} bytes; send fewer objects per request",
-                state.max_body_bytes
-            )))
-        } else {
-            ApiError::bad_request(ErrorItem::new(format!(
-                "the request body could not be read: {rejection}"
-            )))
-        }
-    })?;
-    match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(object)) => Ok(object),
-        Ok(_) => Err(ApiError::bad_request(ErrorItem::new(
-            "the request body must be a JSON object",
-        ))),
-        Err(error) => Err(ApiError::bad_request(ErrorItem::new(format!(
-            "the request body is not valid JSON: {error}"
-        )))),
-    }
-}
-
-/// Whether reading the body failed because no part of it arrived within
-/// `server.body_read_timeout_seconds` (tower-http's `RequestBodyTimeoutLayer` in `app`).
-fn paused_too_long(rejection: &BytesRejection) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
-    while let Some(error) = cause {
-        if error.is::<TimeoutError>() {
-            return true;
-        }
-        cause = error.source();
-    }
-    false
 }
 
 /// An optional array field.

@@ -24,7 +24,7 @@ pub async fn track(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     authorize(&state, caller, Permission::UsersTrack)?;
-    let mut object = json_object(&state, body)?;
+    let mut object = json_object(&state, body).await?;
     let request = TrackRequest {
         attributes: optional_array(&mut object, "attributes")?,
         events: optional_array(&mut object, "events")?,

@@ -26,7 +26,7 @@ pub async fn campaigns_trigger_send(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     authorize(&state, caller, Permission::CampaignsTriggerSend)?;
-    let object = json_object(&state, body)?;
+    let object = json_object(&state, body).await?;
     let request = ApiTrigger::parse(&object, "campaign_id", "trigger_properties")
         .map_err(|error| api_error(error, "Invalid Campaign ID"))?;
     let Some(journeys) = &state.journeys else {
@@ -44,7 +44,7 @@ pub async fn canvas_trigger_send(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     authorize(&state, caller, Permission::CanvasTriggerSend)?;
-    let object = json_object(&state, body)?;
+    let object = json_object(&state, body).await?;
     let request = ApiTrigger::parse(&object, "canvas_id", "context")
         .map_err(|error| api_error(error, "Invalid Canvas ID"))?;
     let Some(journeys) = &state.journeys else {

@@ -1,10 +1,12 @@
 //! Group commit: concurrent `/users/track` requests share one write transaction.
 //!
-//! An [`Ingestor`] hands each request to a writer task. The writer takes every request
-//! waiting in its queue (up to [`MAX_GROUP_OBJECTS`] objects), applies them in arrival order
-//! in one transaction, each exactly as a lone request would be applied (see `track_in`:
-//! one read of the group's profiles, writes gathered into few statements), and commits
-//! once. A request is answered only after that commit, so nothing acknowledged can be lost.
+//! An [`Ingestor`] hands each request to a writer task. The writer takes a group of the
+//! requests waiting (see `backlog` for which), applies them in arrival order in one
+//! transaction, each exactly as a lone request would be applied (see `track_in`: one read
+//! of the group's profiles, writes gathered into few statements), and commits once. A
+//! request is answered only after that commit, so nothing acknowledged can be lost. A
+//! request heavier than a part is written part by part (see `parts`), each part queued
+//! after the one before it committed, so it takes its turns beside everyone else's.
 //!
 //! Object errors are per request and never touch the database. When a store error stops
 //! any request of a group, or the commit fails, the shared transaction is rolled back and
@@ -23,26 +25,42 @@ use leadwire_core::attributes::AttributeLimits;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::{JoinError, JoinSet};
 
+use super::backlog::{Backlog, Waiting};
+use super::parts::{self, PART_WEIGHT};
 use super::{TrackOutcome, TrackRequest, track, track_in};
 use crate::error::{StoreError, StoreResult};
 use crate::repository::Store;
 
-/// At most this many objects are written in one shared transaction.
-pub const MAX_GROUP_OBJECTS: usize = 1_200;
-
-/// Requests waiting for a writer; a full queue makes callers wait (back-pressure).
+/// Requests waiting for a writer, in the queue and again in the backlog; a full queue
+/// makes callers wait (back-pressure).
 const QUEUE_DEPTH: usize = 1_024;
 
 struct Pending {
     request: TrackRequest,
+    weight: usize,
+    part: bool,
     now: DateTime<Utc>,
     reply: oneshot::Sender<StoreResult<TrackOutcome>>,
 }
 
-impl Pending {
+impl Waiting for Pending {
     fn objects(&self) -> usize {
         self.request.objects()
     }
+
+    fn weight(&self) -> usize {
+        self.weight
+    }
+
+    fn is_part(&self) -> bool {
+        self.part
+    }
+}
+
+/// The queue the ingestor fills and the backlog its writers take groups from.
+struct Intake {
+    receiver: mpsc::Receiver<Pending>,
+    backlog: Backlog<Pending>,
 }
 
 /// Applies `/users/track` requests with group commit; cheap to share behind an `Arc`.
@@ -75,15 +93,37 @@ impl Ingestor {
         }
     }
 
-    /// Applies one request and answers after its data is committed.
+    /// Applies one request and answers after its data is committed; a request heavier than
+    /// a part is written in parts, and answered after the last.
     pub async fn track(
         &self,
         request: TrackRequest,
         now: DateTime<Utc>,
     ) -> StoreResult<TrackOutcome> {
+        let weight = request.weight();
+        if weight <= PART_WEIGHT {
+            return self.write(request, weight, false, now).await;
+        }
+        let (layout, parts) = parts::split(request, PART_WEIGHT);
+        let mut outcomes = Vec::with_capacity(parts.len());
+        for (part, weight) in parts {
+            outcomes.push(self.write(part, weight, true, now).await?);
+        }
+        Ok(parts::merge(&layout, outcomes))
+    }
+
+    async fn write(
+        &self,
+        request: TrackRequest,
+        weight: usize,
+        part: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<TrackOutcome> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             request,
+            weight,
+            part,
             now,
             reply,
         };
@@ -115,13 +155,16 @@ impl Ingestor {
     fn started(&self) -> &Writers {
         self.started.get_or_init(|| {
             let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
-            let receiver = Arc::new(Mutex::new(receiver));
+            let intake = Arc::new(Mutex::new(Intake {
+                receiver,
+                backlog: Backlog::default(),
+            }));
             let mut tasks = JoinSet::new();
             for _ in 0..self.writers {
                 tasks.spawn(write_groups(
                     self.store.clone(),
                     self.limits,
-                    receiver.clone(),
+                    intake.clone(),
                 ));
             }
             Writers {
@@ -132,31 +175,30 @@ impl Ingestor {
     }
 }
 
-/// One writer: takes the waiting requests as a group, writes them, repeats until the
+/// One writer: takes the next group from the backlog, writes it, repeats until the
 /// ingestor is dropped or the store is closed.
 async fn write_groups(
     store: Arc<dyn Store>,
     limits: AttributeLimits,
-    receiver: Arc<Mutex<mpsc::Receiver<Pending>>>,
+    intake: Arc<Mutex<Intake>>,
 ) -> StoreResult<()> {
     loop {
         let group = {
-            let mut receiver = receiver.lock().await;
-            let Some(first) = receiver.recv().await else {
-                return Ok(());
-            };
-            let mut objects = first.objects();
-            let mut group = vec![first];
-            while objects < MAX_GROUP_OBJECTS {
+            let mut intake = intake.lock().await;
+            let Intake { receiver, backlog } = &mut *intake;
+            if backlog.is_empty() {
+                let Some(first) = receiver.recv().await else {
+                    return Ok(());
+                };
+                backlog.push(first);
+            }
+            while backlog.len() < QUEUE_DEPTH {
                 match receiver.try_recv() {
-                    Ok(next) => {
-                        objects += next.objects();
-                        group.push(next);
-                    }
+                    Ok(next) => backlog.push(next),
                     Err(_) => break,
                 }
             }
-            group
+            backlog.next_group()
         };
         if write_group(store.as_ref(), &limits, group).await == Written::StoreClosed {
             return Err(StoreError::Closed);

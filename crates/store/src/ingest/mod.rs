@@ -11,7 +11,9 @@
 //! together. Processing order is Braze's: attributes, then events, then purchases. A
 //! [`StoreError::Conflict`] (two nodes creating one user at once) retries the whole request.
 
+mod backlog;
 mod group;
+mod parts;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -26,7 +28,8 @@ use serde_json::{Map, Value};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewEvent, NewPurchase};
 use crate::repository::{Store, StoreTransaction};
-pub use group::{Ingestor, MAX_GROUP_OBJECTS};
+pub use group::Ingestor;
+pub use parts::PART_WEIGHT;
 use session::Session;
 
 const ATTEMPTS: usize = 5;

@@ -133,3 +133,60 @@ async fn trigger_jobs_keep_the_order_lone_requests_give_them() {
         .collect();
     assert_eq!(order, ["step=1", "event visited", "step=2"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heavy_request_is_written_in_parts_with_the_outcome_of_a_whole_one() {
+    let path = std::env::temp_dir().join(format!("leadwire-parts-{}.db", uuid::Uuid::new_v4()));
+    let store: std::sync::Arc<dyn Store> =
+        std::sync::Arc::new(SqliteStore::open(&path, 2).await.expect("open SQLite"));
+    let ingestor = super::Ingestor::new(store.clone(), AttributeLimits::default());
+    let text = "p".repeat(200);
+    let mut attributes: Vec<Value> = (0..75)
+        .map(|n| {
+            let mut object = json!({"external_id": format!("heavy-{n}"), "step": {"inc": 1}});
+            for key in 0..20 {
+                object[format!("field_{key}")] = json!(text);
+            }
+            object
+        })
+        .collect();
+    attributes[70] = json!({"external_id": "heavy-70", "bad": "b".repeat(300)});
+    let events = vec![
+        json!({"external_id": "heavy-1", "name": "seen", "time": "2026-11-29T10:00:00Z"}),
+        json!({"external_id": "heavy-2", "time": "2026-11-29T10:00:00Z"}),
+    ];
+    let request = TrackRequest {
+        attributes: Some(attributes),
+        events: Some(events),
+        purchases: None,
+    };
+    assert!(
+        request.weight() > 4 * super::PART_WEIGHT,
+        "the request is cut"
+    );
+    let outcome = ingestor.track(request, Utc::now()).await.expect("written");
+    assert_eq!(outcome.attributes_processed, Some(74));
+    assert_eq!(outcome.events_processed, Some(1));
+    assert_eq!(outcome.purchases_processed, None);
+    let places: Vec<(&str, usize)> = outcome
+        .errors
+        .iter()
+        .map(|error| (error.input_array.as_str(), error.index))
+        .collect();
+    assert_eq!(places, [("attributes", 70), ("events", 1)]);
+    for n in [0, 40, 74] {
+        let profile = store
+            .find_profile(&UserIdentifier::ExternalId(format!("heavy-{n}")))
+            .await
+            .expect("find")
+            .expect("every valid object was written");
+        assert_eq!(profile.custom.get("field_19"), Some(&json!(text)));
+    }
+    drop(ingestor);
+    store.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.clone().into_os_string();
+        file.push(suffix);
+        std::fs::remove_file(file).ok();
+    }
+}
