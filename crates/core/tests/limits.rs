@@ -82,7 +82,7 @@ fn array_values_over_the_item_caps_are_refused_with_the_path() {
     ] {
         let error = apply(&mut p, value).unwrap_err();
         assert_eq!(error.field, field);
-        assert!(error.message.contains("at most 10000"), "{error}");
+        assert!(error.message.contains("at most 1000"), "{error}");
     }
     let arrays = MAX_ARRAY_ITEMS_PER_OBJECT / MAX_ARRAY_VALUE_ITEMS + 1;
     let object: Map<String, Value> = (0..arrays)
@@ -124,4 +124,24 @@ fn the_largest_allowed_array_operations_keep_brazes_order() {
     .expect("valid");
     assert_eq!(changes.custom_changed.len(), 1);
     assert_eq!(p.custom.get("t"), Some(&numbers(end - 150..end - 50)));
+}
+
+#[test]
+fn event_properties_over_100_kb_are_refused_flat_or_nested() {
+    let now = chrono::Utc::now();
+    let text = "p".repeat(250);
+    let event = |properties: Map<String, Value>| json!({"external_id": "u", "name": "viewed", "time": "2026-11-29T10:00:00Z", "properties": properties});
+    let flat = |count: usize| -> Map<String, Value> {
+        (0..count).map(|n| (format!("p{n}"), json!(text))).collect()
+    };
+    let refused = leadwire_core::track::parse_event(&event(flat(420)), now).unwrap_err();
+    assert_eq!(refused.field, "properties");
+    assert!(
+        refused.message.contains("at most 102400 bytes"),
+        "{refused}"
+    );
+    leadwire_core::track::parse_event(&event(flat(380)), now).expect("under 100 KB");
+    let mut nested = flat(420);
+    nested.insert("list".into(), json!([1, 2]));
+    assert!(leadwire_core::track::parse_event(&event(nested), now).is_err());
 }

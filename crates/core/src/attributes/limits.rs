@@ -17,11 +17,11 @@ pub const MAX_ATTRIBUTES_PER_OBJECT: usize = 1_000;
 /// At most this many items in one array value: a set array, or the `add` or `remove` of an
 /// operation. A stored array keeps at most 100 elements (Braze's largest configurable
 /// length, [`LARGEST_MAX_ARRAY_LENGTH`](super::LARGEST_MAX_ARRAY_LENGTH)), so an array
-/// of 10,000 only ever keeps its last hundred distinct items.
-pub const MAX_ARRAY_VALUE_ITEMS: usize = 10_000;
+/// of 1,000 only ever keeps its last hundred distinct items.
+pub const MAX_ARRAY_VALUE_ITEMS: usize = 1_000;
 
 /// At most this many array items over all the array values of one attributes object.
-pub const MAX_ARRAY_ITEMS_PER_OBJECT: usize = 50_000;
+pub const MAX_ARRAY_ITEMS_PER_OBJECT: usize = 5_000;
 
 /// Nested objects and arrays nest at most this many levels below the attribute. Braze
 /// documents no depth limit; serde_json refuses bodies nested deeper than 128 anyway.

@@ -7,7 +7,9 @@ use super::{UserIdentifier, identifier_of};
 use crate::attributes::{AttributeError, MAX_STRING_LENGTH};
 use crate::time::parse_date;
 
-/// Properties holding arrays or objects may serialise to at most this many bytes.
+/// Properties serialise to at most this many bytes. Braze gives these figures for
+/// properties holding arrays or objects and none for flat ones; leadwire applies them to
+/// all, which refuses only generated payloads and keeps one event from holding the writer.
 const MAX_EVENT_PROPERTIES_BYTES: usize = 100 * 1024;
 const MAX_PURCHASE_PROPERTIES_BYTES: usize = 50 * 1024;
 const RESERVED_PROPERTY_KEYS: &[&str] = &["time", "event_name"];
@@ -82,7 +84,6 @@ fn properties(
         Some(Value::Object(properties)) => properties,
         Some(_) => return Err(AttributeError::new("properties", "must be an object")),
     };
-    let mut nested = false;
     for (key, value) in properties {
         let field = format!("properties.{key}");
         if key.is_empty() || key.chars().count() > MAX_STRING_LENGTH {
@@ -103,29 +104,23 @@ fn properties(
                 "`time` and `event_name` are reserved",
             ));
         }
-        match value {
-            Value::String(text) if text.chars().count() > MAX_STRING_LENGTH => {
-                return Err(AttributeError::new(
-                    field,
-                    format!("string values are at most {MAX_STRING_LENGTH} characters"),
-                ));
-            }
-            Value::Array(_) | Value::Object(_) => nested = true,
-            _ => {}
-        }
-    }
-    if nested {
-        let size = serde_json::to_vec(properties)
-            .map(|bytes| bytes.len())
-            .unwrap_or(usize::MAX);
-        if size > max_bytes {
+        if let Value::String(text) = value
+            && text.chars().count() > MAX_STRING_LENGTH
+        {
             return Err(AttributeError::new(
-                "properties",
-                format!(
-                    "properties with arrays or objects are at most {max_bytes} bytes (got {size})"
-                ),
+                field,
+                format!("string values are at most {MAX_STRING_LENGTH} characters"),
             ));
         }
+    }
+    let size = serde_json::to_vec(properties)
+        .map(|bytes| bytes.len())
+        .unwrap_or(usize::MAX);
+    if size > max_bytes {
+        return Err(AttributeError::new(
+            "properties",
+            format!("properties are at most {max_bytes} bytes as JSON (got {size})"),
+        ));
     }
     Ok(properties.clone())
 }

@@ -10,7 +10,7 @@ const USER: &str = "@USER@";
 /// A kind of worst-case body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum AttackKind {
-    /// Five `add` operations of 10,000 items per object: 50,000 array items, the cap.
+    /// Five `add` operations of 1,000 items per object: 5,000 array items, the cap.
     LongArrays,
     /// 1,000 attributes per object, the cap.
     ManyAttributes,
@@ -18,7 +18,7 @@ pub enum AttackKind {
     LongStrings,
     /// Nested custom attributes 30 levels deep and close to the 100 KB object cap.
     DeepObjects,
-    /// Events with 4,000 flat string properties each.
+    /// Events whose properties come close to the 100 KB cap, in 380 flat strings.
     WideEvents,
 }
 
@@ -33,11 +33,11 @@ impl AttackKind {
 
     fn build(self) -> String {
         match self {
-            AttackKind::LongArrays => attributes(8, long_arrays),
+            AttackKind::LongArrays => attributes(75, long_arrays),
             AttackKind::ManyAttributes => attributes(75, many_attributes),
             AttackKind::LongStrings => attributes(55, long_strings),
             AttackKind::DeepObjects => attributes(36, deep_object),
-            AttackKind::WideEvents => events(3),
+            AttackKind::WideEvents => events(35),
         }
     }
 }
@@ -69,7 +69,7 @@ fn attributes(objects: usize, fill: fn(&mut String)) -> String {
 fn long_arrays(body: &mut String) {
     for attribute in 0..5 {
         write!(body, ",\"tags_{attribute}\":{{\"add\":[").ok();
-        for item in 0..10_000 {
+        for item in 0..1_000 {
             if item > 0 {
                 body.push(',');
             }
@@ -110,7 +110,7 @@ fn deep_object(body: &mut String) {
     body.push_str(&"}".repeat(30));
 }
 
-/// `{"events": [...]}` with `count` events of 4,000 flat string properties each.
+/// `{"events": [...]}` with `count` events of 380 flat string properties each.
 fn events(count: usize) -> String {
     let text = "e".repeat(255);
     let mut body = String::from("{\"events\":[");
@@ -123,7 +123,7 @@ fn events(count: usize) -> String {
             "{{\"external_id\":\"attacker-{USER}-{index}\",\"name\":\"page_view\",\"time\":\"2026-01-01T00:00:00Z\",\"properties\":{{"
         )
         .ok();
-        for property in 0..4_000 {
+        for property in 0..380 {
             if property > 0 {
                 body.push(',');
             }
