@@ -34,9 +34,10 @@ pub fn check_fields(query: &Query, catalog: &LeadCatalog) -> Result<(), QueryErr
 
 fn collect<'a>(condition: &'a Condition, names: &mut Vec<&'a Name>) {
     match condition {
-        Condition::And(a, b) | Condition::Or(a, b) => {
-            collect(a, names);
-            collect(b, names);
+        Condition::And(terms) | Condition::Or(terms) => {
+            for term in terms {
+                collect(term, names);
+            }
         }
         Condition::Not(inner) => collect(inner, names),
         Condition::Compare { field, .. }
@@ -121,10 +122,8 @@ fn holds(
     today: NaiveDate,
 ) -> bool {
     match condition {
-        Condition::And(a, b) => {
-            holds(a, catalog, record, today) && holds(b, catalog, record, today)
-        }
-        Condition::Or(a, b) => holds(a, catalog, record, today) || holds(b, catalog, record, today),
+        Condition::And(terms) => terms.iter().all(|term| holds(term, catalog, record, today)),
+        Condition::Or(terms) => terms.iter().any(|term| holds(term, catalog, record, today)),
         Condition::Not(inner) => !holds(inner, catalog, record, today),
         Condition::Compare { field, op, value } => {
             compare(&value_of(catalog, record, field), op, value, today)
@@ -221,52 +220,101 @@ fn compare_values(left: &Value, right: &Value) -> Option<Ordering> {
     }
 }
 
-/// SOQL LIKE: `%` any run, `_` one character, `\%` and `\_` literal.
+/// One piece of a LIKE pattern.
+#[derive(Clone, Copy, PartialEq)]
+enum Wildcard {
+    /// `%`: any run of characters, empty included.
+    AnyRun,
+    /// `_`: exactly one character.
+    One,
+    /// A character as written (`\%` and `\_` are literal).
+    Char(char),
+}
+
+fn wildcards(pattern: &str) -> Vec<Wildcard> {
+    let mut parts = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        parts.push(match c {
+            '\\' => match chars.next() {
+                Some(escaped) => Wildcard::Char(escaped),
+                None => break,
+            },
+            '%' => Wildcard::AnyRun,
+            '_' => Wildcard::One,
+            other => Wildcard::Char(other),
+        });
+    }
+    parts
+}
+
+/// SOQL LIKE: `%` any run, `_` one character, `\%` and `\_` literal. Greedy matching that
+/// goes back to the last `%` on a mismatch, in memory linear in the text and the pattern
+/// (not their product, which a long pattern over a long text would make gigabytes).
 pub fn like(text: &str, pattern: &str) -> bool {
     let text: Vec<char> = text.chars().collect();
-    let mut parts: Vec<Option<char>> = Vec::new();
-    let mut chars = pattern.chars();
-    let mut any_run = Vec::new();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(escaped) = chars.next() {
-                    parts.push(Some(escaped));
-                    any_run.push(false);
-                }
+    let parts = wildcards(pattern);
+    let (mut t, mut p) = (0, 0);
+    // Where the last `%` was seen: the part after it, and the text it has swallowed up to.
+    let mut resume: Option<(usize, usize)> = None;
+    while let Some(&c) = text.get(t) {
+        match parts.get(p) {
+            Some(Wildcard::AnyRun) => {
+                p += 1;
+                resume = Some((p, t));
+                continue;
             }
-            '%' => {
-                parts.push(None);
-                any_run.push(true);
+            Some(Wildcard::One) => {
+                (p, t) = (p + 1, t + 1);
+                continue;
             }
-            '_' => {
-                parts.push(None);
-                any_run.push(false);
+            Some(Wildcard::Char(wanted)) if *wanted == c => {
+                (p, t) = (p + 1, t + 1);
+                continue;
             }
-            other => {
-                parts.push(Some(other));
-                any_run.push(false);
-            }
+            _ => {}
         }
+        let Some((after, swallowed)) = resume else {
+            return false;
+        };
+        resume = Some((after, swallowed + 1));
+        (p, t) = (after, swallowed + 1);
     }
-    // matches[i][j]: pattern[..i] matches text[..j]
-    let mut matches = vec![vec![false; text.len() + 1]; parts.len() + 1];
-    matches[0][0] = true;
-    for i in 1..=parts.len() {
-        for j in 0..=text.len() {
-            matches[i][j] = if any_run[i - 1] {
-                matches[i - 1][j] || (j > 0 && matches[i][j - 1])
-            } else {
-                j > 0 && matches[i - 1][j - 1] && parts[i - 1].is_none_or(|c| c == text[j - 1])
-            };
-        }
-    }
-    matches[parts.len()][text.len()]
+    parts
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|part| *part == Wildcard::AnyRun))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::like;
+    use proptest::prelude::*;
+
+    use super::{Wildcard, like, wildcards};
+
+    /// The textbook table: `row[j]` says whether the parts so far match `text[..j]`.
+    fn like_by_table(text: &str, pattern: &str) -> bool {
+        let text: Vec<char> = text.chars().collect();
+        let mut row: Vec<bool> = (0..=text.len()).map(|j| j == 0).collect();
+        for part in wildcards(pattern) {
+            let mut next = vec![false; text.len() + 1];
+            for j in 0..=text.len() {
+                next[j] = match part {
+                    Wildcard::AnyRun => row[j] || (j > 0 && next[j - 1]),
+                    Wildcard::One => j > 0 && row[j - 1],
+                    Wildcard::Char(c) => j > 0 && row[j - 1] && text[j - 1] == c,
+                };
+            }
+            row = next;
+        }
+        row[text.len()]
+    }
+
+    proptest! {
+        #[test]
+        fn like_agrees_with_the_table(text in "[ab%_]{0,12}", pattern in r"[ab%_\\]{0,8}") {
+            prop_assert_eq!(like(&text, &pattern), like_by_table(&text, &pattern));
+        }
+    }
 
     #[test]
     fn like_patterns() {
@@ -276,5 +324,14 @@ mod tests {
         assert!(like("100%", "100\\%"));
         assert!(!like("1000", "100\\%"));
         assert!(like("", "%"));
+        assert!(like("", ""));
+        assert!(!like("a", ""));
+        assert!(!like("", "_"));
+        assert!(like("abcabd", "%ab_"));
+        assert!(like("aXbXc", "a%b%c"));
+        assert!(!like("aXbXc", "a%c%b"));
+        assert!(like("a_b", "a\\_b"));
+        assert!(!like("axb", "a\\_b"));
+        assert!(like("ab", "ab%%"));
     }
 }

@@ -108,7 +108,14 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
             column,
             text,
         });
-        column += at - start;
+        // A string literal may hold a line break: the next token is on a later row.
+        for &c in &chars[start..at] {
+            (row, column) = if c == '\n' {
+                (row + 1, 1)
+            } else {
+                (row, column + 1)
+            };
+        }
     }
     Ok(tokens)
 }
@@ -193,6 +200,15 @@ mod tests {
         let tokens = tokenize("SELECT Id\nFROM Lead").unwrap_or_default();
         let from = tokens.get(2).map(|t| (t.row, t.column));
         assert_eq!(from, Some((2, 1)));
+    }
+
+    #[test]
+    fn a_line_break_inside_a_string_moves_the_next_token_to_the_next_row() {
+        let tokens = tokenize("Name = 'a\nbc' AND").unwrap_or_default();
+        let and = tokens.get(3).map(|t| (t.row, t.column));
+        assert_eq!(and, Some((2, 5)));
+        let error = tokenize("'\n' #").err().map(|e| (e.row, e.column));
+        assert_eq!(error, Some((2, 3)));
     }
 
     #[test]

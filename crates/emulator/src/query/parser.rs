@@ -42,8 +42,10 @@ pub enum Literal {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    And(Box<Condition>, Box<Condition>),
-    Or(Box<Condition>, Box<Condition>),
+    /// Every one holds; a chain `a AND b AND c` is one flat list, so its length costs no depth.
+    And(Vec<Condition>),
+    /// One holds; flat like `And`.
+    Or(Vec<Condition>),
     Not(Box<Condition>),
     Compare {
         field: Name,
@@ -68,10 +70,16 @@ pub struct OrderKey {
     pub nulls_last: bool,
 }
 
+/// How deep parentheses and `NOT` may nest in a WHERE clause. Parsing and evaluating
+/// recurse once per level, so the bound keeps a hostile query from exhausting the stack.
+pub const MAX_NESTING: usize = 100;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
     end: (usize, usize),
+    /// Parentheses and `NOT`s open around the current token.
+    depth: usize,
 }
 
 /// Parses a SOQL query.
@@ -79,7 +87,12 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
     let tokens = tokenize(text)?;
     let rows: Vec<&str> = text.split('\n').collect();
     let end = (rows.len(), rows.last().map_or(0, |r| r.chars().count()) + 1);
-    let mut parser = Parser { tokens, at: 0, end };
+    let mut parser = Parser {
+        tokens,
+        at: 0,
+        end,
+        depth: 0,
+    };
     parser.query()
 }
 
@@ -241,32 +254,55 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Condition, QueryError> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.eat_keyword("OR") {
-            left = Condition::Or(Box::new(left), Box::new(self.and()?));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(joined(terms, Condition::Or))
     }
 
     fn and(&mut self) -> Result<Condition, QueryError> {
-        let mut left = self.not()?;
+        let mut terms = vec![self.not()?];
         while self.eat_keyword("AND") {
-            left = Condition::And(Box::new(left), Box::new(self.not()?));
+            terms.push(self.not()?);
         }
-        Ok(left)
+        Ok(joined(terms, Condition::And))
     }
 
     fn not(&mut self) -> Result<Condition, QueryError> {
-        if self.eat_keyword("NOT") {
-            return Ok(Condition::Not(Box::new(self.not()?)));
+        let opens_a_level =
+            self.is_keyword("NOT") || self.peek().is_some_and(|t| t.kind == TokenKind::LParen);
+        if !opens_a_level {
+            return self.comparison();
         }
-        if self.peek().is_some_and(|t| t.kind == TokenKind::LParen) {
+        self.enter()?;
+        let condition = if self.eat_keyword("NOT") {
+            self.not().map(|inner| Condition::Not(Box::new(inner)))
+        } else {
             self.at += 1;
-            let inner = self.or()?;
-            self.expect(&TokenKind::RParen)?;
-            return Ok(inner);
+            self.or()
+                .and_then(|inner| self.expect(&TokenKind::RParen).map(|_| inner))
+        };
+        self.depth -= 1;
+        condition
+    }
+
+    /// One level deeper, refused past [`MAX_NESTING`] at the token that opens it.
+    fn enter(&mut self) -> Result<(), QueryError> {
+        if self.depth >= MAX_NESTING {
+            let (row, column) = self
+                .peek()
+                .map_or(self.end, |token| (token.row, token.column));
+            return Err(QueryError::malformed(
+                row,
+                column,
+                format!(
+                    "the WHERE clause nests parentheses and NOT more than {MAX_NESTING} levels deep"
+                ),
+            ));
         }
-        self.comparison()
+        self.depth += 1;
+        Ok(())
     }
 
     fn comparison(&mut self) -> Result<Condition, QueryError> {
@@ -338,6 +374,16 @@ impl Parser {
     }
 }
 
+/// `terms` joined by `join`, or the only term alone.
+fn joined(mut terms: Vec<Condition>, join: fn(Vec<Condition>) -> Condition) -> Condition {
+    if terms.len() == 1
+        && let Some(only) = terms.pop()
+    {
+        return only;
+    }
+    join(terms)
+}
+
 fn is_reserved(word: &str) -> bool {
     [
         "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "ORDER", "BY", "LIMIT", "OFFSET", "LIKE",
@@ -382,5 +428,55 @@ mod tests {
             .err()
             .map(|e| e.message);
         assert_eq!(error.as_deref(), Some("unexpected token: 'x'"));
+    }
+
+    fn nesting_error(query: &str) -> Option<(&'static str, usize, String)> {
+        parse(query).err().map(|e| (e.code, e.column, e.message))
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_a_malformed_query_not_a_stack_overflow() {
+        let prefix = "SELECT Id FROM Lead WHERE ";
+        let deepest = format!("{prefix}{}", "(".repeat(10_000));
+        let message = format!(
+            "the WHERE clause nests parentheses and NOT more than {MAX_NESTING} levels deep"
+        );
+        let column = prefix.len() + MAX_NESTING + 1;
+        assert_eq!(
+            nesting_error(&deepest),
+            Some(("MALFORMED_QUERY", column, message.clone()))
+        );
+        let nots = format!("{prefix}{}Email = 'x'", "NOT ".repeat(10_000));
+        let column = prefix.len() + 4 * MAX_NESTING + 1;
+        assert_eq!(
+            nesting_error(&nots),
+            Some(("MALFORMED_QUERY", column, message))
+        );
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_parses() {
+        let levels = MAX_NESTING / 2;
+        let query = format!(
+            "SELECT Id FROM Lead WHERE {}Email = 'x'{}",
+            "NOT (".repeat(levels),
+            ")".repeat(levels)
+        );
+        assert!(parse(&query).is_ok(), "{:?}", parse(&query).err());
+    }
+
+    #[test]
+    fn a_long_chain_of_and_and_or_is_flat() {
+        let chain = " AND Email = 'x' OR Email = 'y'".repeat(20_000);
+        let query = parse(&format!("SELECT Id FROM Lead WHERE Email = 'x'{chain}"));
+        let Ok(Query {
+            filter: Some(Condition::Or(terms)),
+            ..
+        }) = query
+        else {
+            panic!("an OR of ANDs: {query:?}");
+        };
+        assert_eq!(terms.len(), 20_001);
+        assert!(matches!(&terms[0], Condition::And(pair) if pair.len() == 2));
     }
 }
