@@ -10,3 +10,4 @@ mod leads_crud;
 mod oauth;
 mod persist;
 mod query;
+mod soql_fuzz;
