@@ -197,7 +197,16 @@ pub(crate) enum CompareOp {
 pub(crate) enum Condition {
     Test(Expr),
     Compare(Expr, CompareOp, Expr),
-    And(Box<Condition>, Box<Condition>),
-    Or(Box<Condition>, Box<Condition>),
+    /// `a and b or c …`: each term with the word after it, then the last term. Liquid
+    /// groups from the right (`a and (b or c)`), so the terms are evaluated left to right
+    /// until one decides. Flat, so a long chain nests nothing.
+    Chain(Vec<(Condition, Logic)>, Box<Condition>),
     Not(Box<Condition>),
+}
+
+/// The word joining two terms of a [`Condition::Chain`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Logic {
+    And,
+    Or,
 }

@@ -9,7 +9,8 @@ pub struct Limits {
     pub max_output_bytes: usize,
     /// Loop iterations summed over the whole render (for, tablerow, and filters over ranges).
     pub max_loop_iterations: u64,
-    /// Nesting of blocks at parse time and of include/render at render time.
+    /// Nesting of blocks and of brackets, ranges and `{{ … }}` groups in one expression at
+    /// parse time, and of include/render at render time.
     pub max_nesting_depth: usize,
     /// Wall-clock time for one render pass.
     pub max_render_time: Duration,

@@ -162,6 +162,87 @@ fn output_size_nesting_and_collection_limits() {
     );
 }
 
+/// Each expression nests 10,000 levels; parsing used to recurse once per level and
+/// overflow the stack. Now the block nesting limit bounds expressions too.
+#[test]
+fn deeply_nested_expressions_are_a_parse_error_not_a_stack_overflow() {
+    let n = 10_000;
+    let engine = Engine::default();
+    for (what, source) in [
+        (
+            "indexes",
+            format!("{{{{ {}a{} }}}}", "a[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "brackets",
+            format!("{{{{ {}1{} }}}}", "[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "ranges",
+            format!("{{{{ {}1..2{} }}}}", "(".repeat(n), "..1)".repeat(n)),
+        ),
+        (
+            "groups",
+            format!("{{{{ {}1{} }}}}", "{{".repeat(n), "}}".repeat(n)),
+        ),
+        (
+            "arguments",
+            format!("{{{{ 1 {}}}}}", "| plus: {{ 1 ".repeat(n)),
+        ),
+        (
+            "conditions",
+            format!(
+                "{{% if {}1{} %}}{{% endif %}}",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+        ),
+    ] {
+        let error = engine.parse(&source).expect_err(what);
+        assert_eq!(error.message, "expressions nest too deeply", "{what}");
+        assert_eq!(error.line, 1, "{what}");
+    }
+    let within = format!("{{{{ {}'x'{} }}}}", "[".repeat(60), "]".repeat(60));
+    assert!(engine.parse(&within).is_ok(), "60 levels are fine");
+}
+
+/// `and`/`or` chains are flat: 10,000 terms parse and render, still grouped from the right.
+#[test]
+fn long_and_or_chains_parse_and_render_grouped_from_the_right() {
+    let engine = Engine::default();
+    let render = |source: &str| {
+        let template = engine.parse(source).expect("parses");
+        engine.render(&template, &Globals::new()).expect("renders")
+    };
+    let chain = format!(
+        "{{% if {}true %}}yes{{% else %}}no{{% endif %}}",
+        "false or true and ".repeat(10_000)
+    );
+    assert_eq!(render(&chain), Outcome::Rendered("yes".into()));
+    let cases = [
+        ("true or false and false", "yes"),
+        ("false and true or true", "no"),
+        ("false or false or true", "yes"),
+        ("true and true and false", "no"),
+        ("true and false or true", "yes"),
+        ("1 == 1 and 'abc' contains 'b' or nothing", "yes"),
+    ];
+    for (condition, expected) in cases {
+        let source = format!("{{% if {condition} %}}yes{{% else %}}no{{% endif %}}");
+        assert_eq!(
+            render(&source),
+            Outcome::Rendered(expected.into()),
+            "{condition}"
+        );
+        let source = format!("{{% unless {condition} %}}no{{% else %}}yes{{% endunless %}}");
+        assert_eq!(
+            render(&source),
+            Outcome::Rendered(expected.into()),
+            "unless {condition}"
+        );
+    }
+}
+
 #[test]
 fn render_time_is_bounded() {
     let engine = limited(Limits {
@@ -251,9 +332,8 @@ fn template_strategy() -> impl Strategy<Value = String> {
     ]
 }
 
+// 256 cases, or `PROPTEST_CASES`.
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
-
     #[test]
     fn random_templates_never_panic(source in template_strategy()) {
         let partials: HashMap<String, String> = [("p".to_string(), source.clone())].into();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 pub(crate) use lexer::{ExprLexer, Tok};
 
-use crate::ast::{CompareOp, Condition, Expr, FilterCall, FilterChain, Path, Root, Segment};
+use crate::ast::{CompareOp, Condition, Expr, FilterCall, FilterChain, Logic, Path, Root, Segment};
 use crate::errors::ParseError;
 use crate::filters;
 use crate::value::Value;
@@ -20,11 +20,21 @@ pub(crate) struct ExprParser<'a> {
     source: &'a str,
     offset: usize,
     strict: bool,
+    /// How deep brackets, ranges and `{{ … }}` groups may nest in one expression.
+    max_depth: usize,
+    /// How deep they nest around the current token.
+    depth: usize,
 }
 
 impl<'a> ExprParser<'a> {
     /// `markup` starts at byte `offset` of `source`.
-    pub fn new(source: &'a str, markup: &'a str, offset: usize, strict: bool) -> Self {
+    pub fn new(
+        source: &'a str,
+        markup: &'a str,
+        offset: usize,
+        strict: bool,
+        max_depth: usize,
+    ) -> Self {
         ExprParser {
             lexer: ExprLexer::new(markup),
             markup,
@@ -32,6 +42,8 @@ impl<'a> ExprParser<'a> {
             source,
             offset,
             strict,
+            max_depth,
+            depth: 0,
         }
     }
 
@@ -173,9 +185,20 @@ impl<'a> ExprParser<'a> {
         })
     }
 
-    /// A primary expression: literal, path, range or Braze group.
+    /// A primary expression: literal, path, range or Braze group, refused when it would
+    /// nest deeper than the limit (every nesting comes back through here).
     pub fn expr(&mut self) -> Result<Expr, ParseError> {
         let at = self.peek_pos()?;
+        if self.depth >= self.max_depth {
+            return Err(self.error_at(at, "expressions nest too deeply"));
+        }
+        self.depth += 1;
+        let expr = self.primary(at);
+        self.depth -= 1;
+        expr
+    }
+
+    fn primary(&mut self, at: usize) -> Result<Expr, ParseError> {
         let expr = match self.advance()? {
             Tok::Str(s) => Expr::Literal(Value::str(s)),
             Tok::Int(i) => Expr::Literal(Value::Int(i)),
@@ -254,14 +277,24 @@ impl<'a> ExprParser<'a> {
 
     /// A condition of `if`, `elsif` and `unless`; `and`/`or` group from the right.
     pub fn condition(&mut self) -> Result<Condition, ParseError> {
-        let left = self.comparison()?;
-        if self.eat_word("and")? {
-            return Ok(Condition::And(Box::new(left), Box::new(self.condition()?)));
+        let mut terms = Vec::new();
+        let mut last = self.comparison()?;
+        loop {
+            let logic = if self.eat_word("and")? {
+                Logic::And
+            } else if self.eat_word("or")? {
+                Logic::Or
+            } else {
+                break;
+            };
+            terms.push((last, logic));
+            last = self.comparison()?;
         }
-        if self.eat_word("or")? {
-            return Ok(Condition::Or(Box::new(left), Box::new(self.condition()?)));
-        }
-        Ok(left)
+        Ok(if terms.is_empty() {
+            last
+        } else {
+            Condition::Chain(terms, Box::new(last))
+        })
     }
 
     fn comparison(&mut self) -> Result<Condition, ParseError> {

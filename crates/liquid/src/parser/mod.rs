@@ -42,7 +42,13 @@ pub(crate) fn parse_template(source: &str, settings: ParseSettings) -> Result<Bl
 
 impl<'a> Parser<'a> {
     fn expr_parser(&self, markup: &'a str, offset: usize) -> ExprParser<'a> {
-        ExprParser::new(self.source, markup, offset, self.settings.strict)
+        ExprParser::new(
+            self.source,
+            markup,
+            offset,
+            self.settings.strict,
+            self.settings.max_depth,
+        )
     }
 
     fn error(&self, offset: usize, message: impl Into<String>) -> ParseError {

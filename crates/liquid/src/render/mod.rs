@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::ast::{Block, CompareOp, Condition, Expr, FilterChain, Node, Path, Root, Segment};
+use crate::ast::{
+    Block, CompareOp, Condition, Expr, FilterChain, Logic, Node, Path, Root, Segment,
+};
 use crate::connected_content::{self, ConnectedRequest, ConnectedResponses};
 use crate::engine::Engine;
 use crate::errors::{Abort, AbortKind, LimitKind, RenderError};
@@ -347,8 +349,17 @@ impl<'r> Renderer<'r> {
         Ok(match condition {
             Condition::Test(expr) => self.eval(expr)?.is_truthy(),
             Condition::Not(inner) => !self.eval_condition(inner)?,
-            Condition::And(a, b) => self.eval_condition(a)? && self.eval_condition(b)?,
-            Condition::Or(a, b) => self.eval_condition(a)? || self.eval_condition(b)?,
+            Condition::Chain(terms, last) => {
+                for (term, logic) in terms {
+                    let holds = self.eval_condition(term)?;
+                    match logic {
+                        Logic::And if !holds => return Ok(false),
+                        Logic::Or if holds => return Ok(true),
+                        _ => {}
+                    }
+                }
+                self.eval_condition(last)?
+            }
             Condition::Compare(a, op, b) => {
                 let (left, right) = (self.eval(a)?, self.eval(b)?);
                 match op {
