@@ -25,6 +25,7 @@ pub use limits::{
     MAX_NESTED_VALUE_BYTES, MAX_NESTING_DEPTH,
 };
 pub use standard::email_address;
+pub(crate) use value::check_no_nul;
 
 use std::collections::HashMap;
 

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::AttributeError;
 use super::sets::replace_by_key;
-use super::value::check_string;
+use super::value::{check_no_nul, check_string};
 use crate::time::{parse_date, time_value};
 
 /// What a standard attribute update does to the profile.
@@ -29,8 +29,13 @@ pub(crate) fn validate_standard(
         return Ok(StandardUpdate::Unset);
     }
     match name {
-        "first_name" | "last_name" | "home_city" | "language" | "phone" => {
+        "first_name" | "last_name" | "home_city" | "language" => {
             string(name, value).map(|text| StandardUpdate::Set(Value::String(text.to_owned())))
+        }
+        "phone" => {
+            let text = string(name, value)?;
+            check_no_nul(&name, text)?;
+            Ok(StandardUpdate::Set(Value::String(text.to_owned())))
         }
         "email" => email(value).map(StandardUpdate::Set),
         "dob" => dob(value).map(StandardUpdate::Set),
@@ -301,6 +306,7 @@ mod tests {
                 "current_location.longitude",
             ),
             ("first_name", json!("x".repeat(256)), "first_name"),
+            ("phone", json!("+1\u{0}"), "phone"),
             (
                 "subscription_groups",
                 json!([{"subscription_group_id": "g"}]),

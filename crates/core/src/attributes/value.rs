@@ -50,6 +50,19 @@ pub(crate) fn check_string(field: &dyn Display, text: &str) -> Result<(), Attrib
     Ok(())
 }
 
+/// Refuses the NUL character in a string stored in a column of its own (identifiers, phone
+/// numbers, event names, product ids, app ids): a PostgreSQL text column cannot hold it.
+/// Values inside the profile's JSON document may contain it (JSON escapes it).
+pub(crate) fn check_no_nul(field: &dyn Display, text: &str) -> Result<(), AttributeError> {
+    if text.contains('\0') {
+        return Err(AttributeError::new(
+            field.to_string(),
+            "must not contain the NUL character (\\u0000)",
+        ));
+    }
+    Ok(())
+}
+
 /// Normalises a top-level custom attribute value that is set (not an operation, not null):
 /// a date string becomes a typed time, an array becomes unique and capped, an object is
 /// validated as a nested attribute.

@@ -8,7 +8,7 @@ pub use objects::{EventObject, PurchaseObject, parse_event, parse_purchase};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::attributes::{AttributeError, MAX_STRING_LENGTH, email_address};
+use crate::attributes::{AttributeError, MAX_STRING_LENGTH, check_no_nul, email_address};
 use crate::profile::UserAlias;
 
 /// At most this many objects of each type in one request.
@@ -77,7 +77,7 @@ fn identifier_string(field: &str, value: &Value) -> Result<String, AttributeErro
         Value::String(text) if text.chars().count() > MAX_STRING_LENGTH => Err(
             AttributeError::new(field, format!("is at most {MAX_STRING_LENGTH} characters")),
         ),
-        Value::String(text) => Ok(text.clone()),
+        Value::String(text) => check_no_nul(&field, text).map(|()| text.clone()),
         _ => Err(AttributeError::new(field, "must be a string")),
     }
 }
@@ -168,9 +168,30 @@ mod tests {
             of(json!({"email": " a@x.io "})),
             Ok(UserIdentifier::Email("a@x.io".into()))
         );
+        let error = of(json!({"email": "a\tb@x.io"})).unwrap_err();
+        assert_eq!(error.field, "email");
+        assert!(error.message.contains("a\\tb@x.io"), "{error}");
         let error = of(json!({"email": "a\u{0}@x.io"})).unwrap_err();
         assert_eq!(error.field, "email");
-        assert!(error.message.contains("a\\0@x.io"), "{error}");
+    }
+
+    /// PostgreSQL cannot store a NUL in the identifier columns; the request is refused
+    /// with the field named instead of failing in the store.
+    #[test]
+    fn identifiers_refuse_the_nul_character() {
+        for (value, field) in [
+            (json!({"external_id": "a\u{0}b"}), "external_id"),
+            (json!({"phone": "+1\u{0}"}), "phone"),
+            (json!({"braze_id": "\u{0}"}), "braze_id"),
+            (
+                json!({"user_alias": {"alias_name": "\u{0}", "alias_label": "l"}}),
+                "user_alias.alias_name",
+            ),
+        ] {
+            let error = of(value.clone()).unwrap_err();
+            assert_eq!(error.field, field, "{value}");
+            assert!(error.message.contains("NUL"), "{error}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::{UserIdentifier, identifier_of};
-use crate::attributes::{AttributeError, MAX_STRING_LENGTH};
+use crate::attributes::{AttributeError, MAX_STRING_LENGTH, check_no_nul};
 use crate::time::parse_date;
 
 /// Properties serialise to at most this many bytes. Braze gives these figures for
@@ -52,7 +52,7 @@ fn required_string(object: &Map<String, Value>, field: &str) -> Result<String, A
         Some(Value::String(text)) if text.chars().count() > MAX_STRING_LENGTH => Err(
             AttributeError::new(field, format!("is at most {MAX_STRING_LENGTH} characters")),
         ),
-        Some(Value::String(text)) => Ok(text.clone()),
+        Some(Value::String(text)) => check_no_nul(&field, text).map(|()| text.clone()),
         Some(_) => Err(AttributeError::new(field, "must be a string")),
         None => Err(AttributeError::new(field, "is required")),
     }
@@ -219,6 +219,10 @@ mod tests {
             ),
             (json!({"name": "x", "time": "2024-01-01"}), "external_id"),
             (
+                json!({"external_id": "u", "name": "x\u{0}", "time": "2024-01-01"}),
+                "name",
+            ),
+            (
                 json!({"external_id": "u", "name": "x", "time": "2024-01-01",
                     "properties": {"big": "y".repeat(256)}}),
                 "properties.big",
@@ -248,6 +252,8 @@ mod tests {
             ("quantity", json!(101), "quantity"),
             ("quantity", json!(0), "quantity"),
             ("product_id", json!("p".repeat(256)), "product_id"),
+            ("product_id", json!("p\u{0}"), "product_id"),
+            ("app_id", json!("a\u{0}"), "app_id"),
         ] {
             let mut object = base.clone();
             object[key] = value;
