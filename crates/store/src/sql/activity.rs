@@ -10,6 +10,7 @@ use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 use uuid::Uuid;
 
 use super::database::{Column, Param, ParamRef, SqlDatabase};
+use super::shared::matches_nothing;
 use super::statement;
 use crate::activity::{ActivityCursor, ActivityPage, ActivityQuery};
 use crate::error::{StoreError, StoreResult};
@@ -146,6 +147,11 @@ where
     async fn query_page(pool: &Pool<DB>, filter: &ActivityQuery) -> StoreResult<ActivityPage> {
         let limit = filter.page_size();
         let (sql, values) = page_statement(filter);
+        let unmatched =
+            |value: &FilterValue| matches!(value, FilterValue::Text(text) if matches_nothing(text));
+        if values.iter().any(unmatched) {
+            return Ok(ActivityPage::default());
+        }
         let mut query = sqlx::query_scalar(&sql);
         for value in values {
             query = match value {

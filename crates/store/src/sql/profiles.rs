@@ -11,7 +11,7 @@ use sqlx::{ColumnIndex, Executor, IntoArguments};
 use uuid::Uuid;
 
 use super::database::{Column, ParamRef, SqlDatabase};
-use super::shared::decode_profile;
+use super::shared::{decode_profile, matches_nothing};
 use super::statement;
 use crate::error::{StoreError, StoreResult};
 use crate::repository::ProfileWrite;
@@ -108,6 +108,9 @@ where
             UserIdentifier::Email(email) => (PROFILE_BY_EMAIL, email.to_lowercase().into(), None),
             UserIdentifier::Phone(phone) => (PROFILE_BY_PHONE, phone.into(), None),
         };
+        if matches_nothing(&key) || alias_name.is_some_and(matches_nothing) {
+            return Ok(None);
+        }
         let sql = format!("{sql}{lock}");
         let mut query = sqlx::query_scalar(&sql).bind(key.as_ref());
         if let Some(alias_name) = alias_name {

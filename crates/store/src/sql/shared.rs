@@ -23,6 +23,14 @@ pub(crate) const UPSERT_PROFILES_CONFLICT: &str = " ON CONFLICT (id) DO UPDATE S
 /// Rows per multi-row INSERT, well under both databases' bind-parameter limits.
 pub(crate) const ROWS_PER_INSERT: usize = 100;
 
+/// Whether no stored text can equal `text`: a PostgreSQL text column cannot hold a NUL
+/// (and core refuses one in every value stored in a column), so a lookup by such a value
+/// finds nothing on either database, answered without asking PostgreSQL, which would
+/// refuse the query.
+pub(crate) fn matches_nothing(text: &str) -> bool {
+    text.contains('\0')
+}
+
 pub(crate) fn decode_profile(document: &str) -> StoreResult<Profile> {
     serde_json::from_str(document).map_err(|source| StoreError::Corrupt {
         what: "profile",

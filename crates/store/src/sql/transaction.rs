@@ -77,7 +77,12 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
     }
 
     async fn find_profiles_by_external_id(&mut self, ids: &[&str]) -> StoreResult<Vec<Profile>> {
-        DB::profiles_by_external_id(&mut self.tx, ids).await
+        let ids: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| !shared::matches_nothing(id))
+            .collect();
+        DB::profiles_by_external_id(&mut self.tx, &ids).await
     }
 
     async fn save_profiles(&mut self, writes: &[ProfileWrite<'_>]) -> StoreResult<()> {

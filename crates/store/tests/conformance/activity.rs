@@ -126,6 +126,23 @@ pub async fn activity_is_filtered_and_paged_newest_first(store: Arc<dyn Store>) 
             .len(),
         5
     );
+    // No stored text holds a NUL, so a filter with one finds nothing (PostgreSQL would
+    // refuse to run the query).
+    for nul in [
+        ActivityQuery {
+            user: Some(format!("ext-{alice}\u{0}")),
+            ..Default::default()
+        },
+        ActivityQuery {
+            campaign: Some("\u{0}".into()),
+            canvas: Some("scoring\u{0}".into()),
+            step: Some("\u{0}".into()),
+            ..Default::default()
+        },
+    ] {
+        let page = store.activity(&nul).await.expect("a NUL matches nothing");
+        assert!(page.entries.is_empty(), "{nul:?}");
+    }
     for user in [alice.to_string(), format!("ext-{alice}")] {
         let by_user = ActivityQuery {
             user: Some(user),

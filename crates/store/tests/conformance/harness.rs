@@ -91,7 +91,7 @@ pub async fn postgres() -> Option<Harness> {
             // Written to stderr directly so the test harness does not capture it.
             let _ = writeln!(
                 std::io::stderr(),
-                "notice: LEADWIRE_TEST_DATABASE_URL is not set; the PostgreSQL half of the store conformance suite was skipped"
+                "notice: LEADWIRE_TEST_DATABASE_URL is not set; the tests on PostgreSQL were skipped"
             );
         });
         return None;

@@ -70,9 +70,27 @@ pub async fn profiles_are_found_by_every_identifier(store: Arc<dyn Store>) {
         .find_profile(&UserIdentifier::ExternalId("nobody".into()))
         .await;
     assert_eq!(missing.expect("find"), None);
+    // No identifier holds a NUL, so one with a NUL names no one (PostgreSQL would refuse
+    // to run the query).
+    let with_nul = [
+        UserIdentifier::ExternalId("ada\u{0}".into()),
+        UserIdentifier::Email("ada\u{0}@example.com".into()),
+        UserIdentifier::Phone("+1555\u{0}".into()),
+        UserIdentifier::Alias(UserAlias {
+            alias_name: "a-1\u{0}".into(),
+            alias_label: "crm".into(),
+        }),
+    ];
+    for identifier in &with_nul {
+        let found = store.find_profile(identifier).await;
+        assert_eq!(found.expect("a NUL names no one"), None, "{identifier:?}");
+        let mut tx = store.begin().await.expect("begin");
+        let found = tx.find_profile(identifier).await;
+        assert_eq!(found.expect("a NUL names no one"), None, "{identifier:?}");
+    }
     let mut tx = store.begin().await.expect("begin");
     let batch = tx
-        .find_profiles_by_external_id(&["ada", "nobody"])
+        .find_profiles_by_external_id(&["ada", "nobody", "ada\u{0}"])
         .await
         .expect("batch");
     assert_eq!(batch, vec![ada.clone()]);
