@@ -182,12 +182,14 @@ fn recipient(item: &Value, properties_key: &str) -> Result<Recipient, String> {
             "external_user_id: give exactly one of external_user_id, user_alias or email".into(),
         );
     }
-    let user = match object.get("external_user_id") {
-        Some(Value::String(id)) if !id.is_empty() => UserIdentifier::ExternalId(id.clone()),
-        Some(v) if !v.is_null() => {
-            return Err("external_user_id: must be a non-empty string".into());
+    let user = match object.get("external_user_id").filter(|id| !id.is_null()) {
+        // The same rules as `/users/track`'s `external_id`: a string of 1 to 255
+        // characters that the store can hold.
+        Some(id) => {
+            let lookup = Map::from_iter([("external_id".to_owned(), id.clone())]);
+            track::identifier_of(&lookup).map_err(|e| format!("external_user_id: {}", e.message))?
         }
-        _ => {
+        None => {
             let mut lookup = Map::new();
             for key in ["user_alias", "email"] {
                 if let Some(value) = object.get(key) {
