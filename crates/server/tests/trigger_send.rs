@@ -3,61 +3,18 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{FULL_KEY, config, fixture, listen};
-use leadwire_core::attributes::AttributeLimits;
-use leadwire_core::permission::Permission;
+use common::{
+    API_TRIGGERED_JOURNEYS, FULL_KEY, TRIGGER_KEY, fixture, listen, trigger_config, with_journeys,
+};
 use leadwire_core::track::UserIdentifier;
-use leadwire_engine::journeys::Journeys;
-use leadwire_server::ApiKeyConfig;
 use leadwire_store::Queue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const JOURNEYS: &str = r#"
-[[webhook_templates]]
-name = "Hook"
-url = "https://example.com/hook"
-method = "POST"
-
-[[campaigns]]
-name = "Welcome"
-template = "Hook"
-delivery = "api_triggered"
-
-[[canvases]]
-name = "Onboarding"
-api_id = "onboarding"
-entry_schedule = "api_triggered"
-
-[[canvases.steps]]
-name = "Hook"
-type = "message"
-template = "Hook"
-"#;
-
-const TRIGGER_KEY: &str = "lw-trigger-key-0000000000000003";
-
 #[tokio::test]
 async fn trigger_sends_answer_201_with_a_dispatch_id_and_check_permissions() {
-    let mut server_config = config();
-    server_config.api_keys.push(ApiKeyConfig {
-        name: "triggers".into(),
-        key: TRIGGER_KEY.into(),
-        permissions: vec![
-            Permission::CampaignsTriggerSend,
-            Permission::CanvasTriggerSend,
-        ],
-    });
-    let fixture = fixture(server_config).await;
-    let journeys_config = toml::from_str(JOURNEYS).expect("valid journeys");
-    let journeys = Arc::new(Journeys::new(
-        fixture.state.store.clone(),
-        Arc::new(journeys_config),
-        AttributeLimits::default(),
-    ));
-    let state = fixture.state.clone().with_journeys(journeys);
+    let fixture = fixture(trigger_config()).await;
+    let state = with_journeys(&fixture.state, API_TRIGGERED_JOURNEYS);
     let base = format!("http://{}", listen(state).await);
     let client = reqwest::Client::new();
     let post = |path: &str, key: &str, body: Value| {

@@ -1,23 +1,52 @@
-//! Test fixtures: an API over a fresh SQLite store, with one full-access key and one
+//! Test fixtures: an API over a fresh SQLite store (or a fresh schema of the PostgreSQL
+//! server `LEADWIRE_TEST_DATABASE_URL` names), with one full-access key and one
 //! `users.track`-only key.
 
 #![allow(dead_code)]
 
+pub mod fuzz;
+// The store's own fresh-store harness: a temporary SQLite file or a PostgreSQL schema.
+#[path = "../../../store/tests/conformance/harness.rs"]
+mod store_harness;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::permission::Permission;
+use leadwire_engine::journeys::Journeys;
 use leadwire_server::{ApiKeyConfig, AppState, ServerConfig, app};
-use leadwire_store::sql::sqlite::SqliteStore;
 
 pub const FULL_KEY: &str = "lw-full-access-key-000000000001";
 pub const TRACK_KEY: &str = "lw-track-only-key-000000000002";
+pub const TRIGGER_KEY: &str = "lw-trigger-key-0000000000000003";
+
+/// An API-triggered campaign (`Welcome`) and canvas (`onboarding`), each sending one webhook.
+pub const API_TRIGGERED_JOURNEYS: &str = r#"
+[[webhook_templates]]
+name = "Hook"
+url = "https://example.com/hook"
+method = "POST"
+
+[[campaigns]]
+name = "Welcome"
+template = "Hook"
+delivery = "api_triggered"
+
+[[canvases]]
+name = "Onboarding"
+api_id = "onboarding"
+entry_schedule = "api_triggered"
+
+[[canvases.steps]]
+name = "Hook"
+type = "message"
+template = "Hook"
+"#;
 
 pub struct Fixture {
     pub state: AppState,
-    path: PathBuf,
+    store: store_harness::Harness,
 }
 
 pub fn config() -> ServerConfig {
@@ -25,6 +54,31 @@ pub fn config() -> ServerConfig {
         api_keys: api_keys(),
         ..ServerConfig::default()
     }
+}
+
+/// [`config`] and a key allowed the two trigger sends ([`TRIGGER_KEY`]).
+pub fn trigger_config() -> ServerConfig {
+    let mut config = config();
+    config.api_keys.push(ApiKeyConfig {
+        name: "triggers".into(),
+        key: TRIGGER_KEY.into(),
+        permissions: vec![
+            Permission::CampaignsTriggerSend,
+            Permission::CanvasTriggerSend,
+        ],
+    });
+    config
+}
+
+/// `state` with the engine's journeys for the domain config `journeys_toml` behind it.
+pub fn with_journeys(state: &AppState, journeys_toml: &str) -> AppState {
+    let config = toml::from_str(journeys_toml).expect("valid journeys");
+    let journeys = Journeys::new(
+        state.store.clone(),
+        Arc::new(config),
+        AttributeLimits::default(),
+    );
+    state.clone().with_journeys(Arc::new(journeys))
 }
 
 pub fn api_keys() -> Vec<ApiKeyConfig> {
@@ -48,22 +102,24 @@ pub fn api_keys() -> Vec<ApiKeyConfig> {
 }
 
 pub async fn fixture(config: ServerConfig) -> Fixture {
-    let path = std::env::temp_dir().join(format!("leadwire-api-{}.db", uuid::Uuid::new_v4()));
-    let store = SqliteStore::open(&path, 2)
-        .await
-        .expect("open a SQLite store");
-    let state = AppState::new(Arc::new(store), &config, AttributeLimits::default());
-    Fixture { state, path }
+    Fixture::over(store_harness::sqlite().await, &config)
+}
+
+/// A fixture over a new schema of `LEADWIRE_TEST_DATABASE_URL`; `None`, with a notice,
+/// when it is unset.
+pub async fn postgres_fixture(config: ServerConfig) -> Option<Fixture> {
+    let store = store_harness::postgres().await?;
+    Some(Fixture::over(store, &config))
 }
 
 impl Fixture {
+    fn over(store: store_harness::Harness, config: &ServerConfig) -> Self {
+        let state = AppState::new(store.store.clone(), config, AttributeLimits::default());
+        Self { state, store }
+    }
+
     pub async fn finish(self) {
-        self.state.store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = self.path.clone().into_os_string();
-            file.push(suffix);
-            std::fs::remove_file(file).ok();
-        }
+        self.store.finish().await;
     }
 }
 
