@@ -135,6 +135,20 @@ fn parse_errors_print_the_line_and_exit_1() {
     );
 }
 
+/// A file that is not TOML is one error with its line, not one more per settings section.
+#[test]
+fn a_syntax_error_is_reported_once() {
+    let path = write_config("not-toml.toml", "[server]\nlisten = 99999999999999999999\n");
+    let output = check(&path);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("{}:2: error:", path.display())),
+        "{text}"
+    );
+    assert!(text.contains("failed: 1 error, 0 warnings"), "{text}");
+}
+
 #[test]
 fn a_missing_file_is_an_error() {
     let output = check(Path::new("/nonexistent/leadwire.toml"));

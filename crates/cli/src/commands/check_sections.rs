@@ -11,6 +11,7 @@ use crate::config::{Settings, layers};
 /// Adds the problems of the layered sections of `path` (whose text is `source`) to `report`.
 pub fn check_other_sections(path: &Path, source: &str, report: &mut CheckReport) {
     let locator = Locator::new(source);
+    let already_failed = report.error_count() > 0;
     let mut push = |section: &str, mut diagnostic: Diagnostic| {
         diagnostic.line = locator.line(&ConfigPath::default().key(section));
         report.diagnostics.push(diagnostic);
@@ -32,6 +33,8 @@ pub fn check_other_sections(path: &Path, source: &str, report: &mut CheckReport)
             }
             return;
         }
+        // A file that is not TOML at all: its syntax error is already reported, with its line.
+        Err(_) if already_failed => return,
         Err(error) => {
             let diagnostic = Diagnostic::error(
                 ConfigPath::default(),

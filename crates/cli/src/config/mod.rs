@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use anyhow::Context;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use leadwire_engine::delivery::DeliverySettings;
@@ -53,9 +54,61 @@ pub fn layers(file: Option<&Path>) -> anyhow::Result<Figment> {
             "the config file {} does not exist",
             file.display()
         );
+        // Checked once here: otherwise every section would report the same syntax error.
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the config file {}", file.display()))?;
+        if let Err(error) = toml::from_str::<toml::Table>(&text) {
+            anyhow::bail!(
+                "the config file {} is not valid TOML: {error}",
+                file.display()
+            );
+        }
         figment = figment.merge(Toml::file(file));
     }
-    Ok(figment.merge(Env::prefixed(ENV_PREFIX).split("__")))
+    let environment = Env::prefixed(ENV_PREFIX).split("__");
+    if let Some((key, _)) = environment
+        .iter()
+        .find(|(_, value)| misread_by_figment(value))
+    {
+        let name = format!("{ENV_PREFIX}{}", key.as_str().replace('.', "__")).to_uppercase();
+        anyhow::bail!(
+            "the environment variable {name} cannot be read: inside double quotes, a backslash escape follows a non-ASCII character; write those characters as \\uXXXX escapes"
+        );
+    }
+    Ok(figment.merge(environment))
+}
+
+/// Whether figment (0.10) could misread `value`: decoding the escapes of a double-quoted
+/// string, it cuts the text before the first backslash at a count of characters taken for
+/// a count of bytes, so a non-ASCII character before that backslash makes it panic or drop
+/// characters. Errs on the side of refusing (any `"` is taken to open a string).
+fn misread_by_figment(value: &str) -> bool {
+    let mut chars = value.chars();
+    while chars.any(|c| c == '"') {
+        let mut wide = false;
+        for c in chars.by_ref() {
+            match c {
+                '\\' if wide => return true,
+                // Past the first escape figment decodes correctly; skip to the closing quote.
+                '\\' => {
+                    let mut escaped = true;
+                    for c in chars.by_ref() {
+                        match (escaped, c) {
+                            (true, _) => escaped = false,
+                            (false, '\\') => escaped = true,
+                            (false, '"') => break,
+                            _ => {}
+                        }
+                    }
+                    break;
+                }
+                '"' => break,
+                c if !c.is_ascii() => wide = true,
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// Reads and validates every section; an error lists every problem.
@@ -151,7 +204,8 @@ fn describe(error: &figment::Error, section: &str) -> String {
         kind => kind.to_string(),
     };
     let mut message = match keys.as_slice() {
-        [] => what,
+        // The whole section: e.g. `delivery = 0` where a table belongs.
+        [] => format!("{section}: {what}"),
         keys => format!("{section}.{}: {what}", keys.join(".")),
     };
     if let Some(metadata) = &error.metadata {

@@ -78,6 +78,34 @@ fn every_problem_is_named_with_its_section_key_and_file() {
             "{expected:?} missing from:\n{error}"
         );
     }
+    let not_a_table = file_with("delivery = 0\nlog = \"json\"\n");
+    let error = format!(
+        "{:#}",
+        load_settings(Some(&not_a_table)).expect_err("two problems")
+    );
+    for expected in [
+        "delivery: invalid type: found signed int `0`, expected struct DeliverySettings",
+        "log: invalid type: found string \"json\"",
+    ] {
+        assert!(
+            error.contains(expected),
+            "{expected:?} missing from:\n{error}"
+        );
+    }
+    let not_toml = file_with("[server]\nlisten = 99999999999999999999\n");
+    let error = format!(
+        "{:#}",
+        load_settings(Some(&not_toml)).expect_err("not TOML")
+    );
+    assert!(
+        error.contains("is not valid TOML: TOML parse error at line 2, column 10"),
+        "{error}"
+    );
+    assert_eq!(
+        error.matches("TOML parse error").count(),
+        1,
+        "once, not once per section: {error}"
+    );
     let missing = load_settings(Some(Path::new("/nonexistent/leadwire.toml")));
     assert!(format!("{:#}", missing.expect_err("no file")).contains("does not exist"));
 }
@@ -93,4 +121,22 @@ fn a_shutdown_grace_of_zero_is_refused() {
     let file = file_with("[server]\nshutdown_grace_seconds = 3\n");
     let settings = load_settings(Some(&file)).expect("a positive grace");
     assert_eq!(settings.server.shutdown_grace_seconds, 3);
+}
+
+#[test]
+fn values_figment_would_misread_are_told_apart() {
+    for misread in [r#""é\n""#, r#"["a", "éé\t"]"#, r#"{ k = "ü\"" }"#] {
+        assert!(misread_by_figment(misread), "{misread}");
+    }
+    for read in [
+        "é",
+        r"C:\Users\Jörg",
+        r#""\u00e9\n""#,
+        r#""a\n é\t""#,
+        r#"é "a\n""#,
+        r#""é" "\n""#,
+        r#"®\""#,
+    ] {
+        assert!(!misread_by_figment(read), "{read}");
+    }
 }
