@@ -7,7 +7,7 @@ use crate::time::Interval;
 use super::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // 256 cases, or `PROPTEST_CASES`.
 
     #[test]
     fn arbitrary_text_never_panics(source in "\\PC{0,400}") {
