@@ -356,7 +356,7 @@ async fn reserved_names_control_characters_and_oversized_arrays_are_per_object_e
         "top-level and nested `$` names get the same message"
     );
     assert!(kind(1).contains("not a valid email"), "{}", kind(1));
-    assert!(kind(3).contains("at most 10000"), "{}", kind(3));
+    assert!(kind(3).contains("at most 1000"), "{}", kind(3));
 
     let (status, _, body) = api
         .post(
