@@ -14,7 +14,7 @@ use leadwire_core::track::UserIdentifier;
 use uuid::Uuid;
 
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
-use crate::batch::{BatchReads, BatchWrites};
+use crate::batch::{BatchReads, BatchWrites, LeasedJob};
 use crate::error::StoreResult;
 use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
@@ -95,6 +95,14 @@ pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
         lease: Duration,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedJob>>;
+
+    /// Moves the lease end of these claimed jobs to `until`, for a worker whose jobs are
+    /// still running; returns the ids of those whose lease was lost (left as they are).
+    async fn extend_leases(
+        &self,
+        jobs: &[LeasedJob],
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>>;
 
     /// Removes a finished job. `LeaseLost` if the lease expired and was taken over.
     async fn complete(&self, job: &ClaimedJob) -> StoreResult<()>;

@@ -53,6 +53,7 @@ conformance!(
     profiles::aliases_belong_to_one_user,
     queue::delayed_jobs_wait_for_run_at,
     queue::an_expired_lease_is_claimed_again_and_the_old_lease_is_lost,
+    queue::an_extended_lease_holds_past_its_first_end,
     queue::retry_and_fail,
     queue::the_oldest_due_job_is_the_oldest_waiting_one,
     queue::concurrent_claimers_never_get_the_same_job,

@@ -48,8 +48,13 @@ const DEFER: &str = "UPDATE jobs SET run_at = $3, last_error = $4, \
      lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
 /// Removes jobs of one lease: the token is the first parameter, the ids follow.
 const COMPLETE_LEASED: &str = "DELETE FROM jobs WHERE lease_token = ";
-const COMPLETE_LEASED_IDS: &str = " AND id IN (";
-const COMPLETE_LEASED_RETURNING: &str = ") RETURNING id";
+/// Moves the end of one lease: the new end and the token are the first parameters, the ids
+/// follow.
+const EXTEND_LEASED: &str = "UPDATE jobs SET lease_until = ";
+const EXTEND_LEASED_TOKEN: &str = " WHERE lease_token = ";
+/// The ids of a statement on one lease, and what it answers.
+const LEASED_IDS: &str = " AND id IN (";
+const LEASED_RETURNING: &str = ") RETURNING id";
 
 /// Job ids bound in one `IN (…)` list.
 const IDS_PER_QUERY: usize = 500;
@@ -79,6 +84,24 @@ pub(crate) trait QueueSql: SqlDatabase {
     fn complete_all(
         connection: &mut Self::Connection,
         jobs: &[LeasedJob],
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+
+    /// Moves the lease end of these claimed jobs to `until`, one statement per lease token
+    /// and [`IDS_PER_QUERY`] ids; returns the ids of those whose lease was lost.
+    fn extend_all(
+        connection: &mut Self::Connection,
+        jobs: &[LeasedJob],
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+
+    /// Runs `head`, an `IN (` list of ids, then `) RETURNING id`, once per lease token of
+    /// `jobs` and [`IDS_PER_QUERY`] ids, binding `first` (when given) and the token before
+    /// the ids; returns the ids no row answered for (their lease was lost).
+    fn per_lease(
+        connection: &mut Self::Connection,
+        jobs: &[LeasedJob],
+        head: &str,
+        first: Option<i64>,
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
 
     /// Enqueues `task`; returns its job id.
@@ -193,13 +216,37 @@ where
         connection: &mut DB::Connection,
         jobs: &[LeasedJob],
     ) -> StoreResult<Vec<i64>> {
+        let head = statement::list::<DB>(COMPLETE_LEASED, 1, 1, LEASED_IDS);
+        DB::per_lease(connection, jobs, &head, None).await
+    }
+
+    async fn extend_all(
+        connection: &mut DB::Connection,
+        jobs: &[LeasedJob],
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
+        let head = statement::list::<DB>(EXTEND_LEASED, 1, 1, EXTEND_LEASED_TOKEN);
+        let head = statement::list::<DB>(&head, 2, 1, LEASED_IDS);
+        DB::per_lease(connection, jobs, &head, Some(to_micros(until))).await
+    }
+
+    async fn per_lease(
+        connection: &mut DB::Connection,
+        jobs: &[LeasedJob],
+        head: &str,
+        first: Option<i64>,
+    ) -> StoreResult<Vec<i64>> {
         let mut lost = Vec::new();
-        let head = statement::list::<DB>(COMPLETE_LEASED, 1, 1, COMPLETE_LEASED_IDS);
+        let first_id = if first.is_some() { 3 } else { 2 };
         for (token, ids) in ids_by_lease(jobs) {
             let token = token.to_string();
             for chunk in ids.chunks(IDS_PER_QUERY) {
-                let sql = statement::list::<DB>(&head, 2, chunk.len(), COMPLETE_LEASED_RETURNING);
-                let mut query = sqlx::query_scalar(&sql).bind(token.as_str());
+                let sql = statement::list::<DB>(head, first_id, chunk.len(), LEASED_RETURNING);
+                let mut query = sqlx::query_scalar(&sql);
+                if let Some(first) = first {
+                    query = query.bind(first);
+                }
+                query = query.bind(token.as_str());
                 for id in chunk {
                     query = query.bind(*id);
                 }

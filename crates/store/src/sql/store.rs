@@ -21,7 +21,7 @@ use super::history::{EVENT_SUMMARIES, PURCHASE_SUMMARIES};
 use super::queue::finish_and_commit;
 use super::transaction::SqlTransaction;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
-use crate::batch::BatchReads;
+use crate::batch::{BatchReads, LeasedJob};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyReads};
 use crate::model::{ActivitySummary, EventRecord};
@@ -141,6 +141,17 @@ impl<DB: Sql, P: Pools<Database = DB>> Store for SqlStore<P> {
         let jobs = DB::claim(&mut tx, queue, now, lease, limit).await?;
         tx.commit().await?;
         Ok(jobs)
+    }
+
+    async fn extend_leases(
+        &self,
+        jobs: &[LeasedJob],
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>> {
+        let mut tx = self.pools.begin_write().await?;
+        let lost = DB::extend_all(&mut tx, jobs, until).await?;
+        tx.commit().await?;
+        Ok(lost)
     }
 
     async fn complete(&self, job: &ClaimedJob) -> StoreResult<()> {

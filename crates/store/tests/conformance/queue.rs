@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use leadwire_store::{JobPayload, Queue, Store, StoreError};
+use leadwire_store::{JobPayload, LeasedJob, Queue, Store, StoreError};
 
 use crate::harness::{new_task, task};
 
@@ -85,6 +85,45 @@ pub async fn an_expired_lease_is_claimed_again_and_the_old_lease_is_lost(store: 
         .await
         .expect("the current lease completes");
     assert_eq!(store.pending_jobs(Queue::Canvas).await.expect("pending"), 0);
+}
+
+pub async fn an_extended_lease_holds_past_its_first_end(store: Arc<dyn Store>) {
+    let now = Utc::now();
+    enqueue(&store, Queue::Sends, 1, now).await;
+    enqueue(&store, Queue::Sends, 2, now).await;
+    let held = store
+        .claim(Queue::Sends, now, LEASE, 2)
+        .await
+        .expect("claim");
+    let leased: Vec<LeasedJob> = held.iter().map(LeasedJob::from).collect();
+    let lost = store
+        .extend_leases(&leased[..1], now + TimeDelta::minutes(5))
+        .await
+        .expect("extend");
+    assert!(lost.is_empty(), "a live lease extends: {lost:?}");
+    let after_first_end = now + TimeDelta::seconds(31);
+    let taken = store
+        .claim(Queue::Sends, after_first_end, LEASE, 2)
+        .await
+        .expect("claim");
+    assert_eq!(
+        taken.iter().map(|job| job.id).collect::<Vec<_>>(),
+        vec![held[1].id],
+        "only the lease that was not extended ran out"
+    );
+    let lost = store
+        .extend_leases(&leased, after_first_end + TimeDelta::minutes(5))
+        .await
+        .expect("extend");
+    assert_eq!(lost, vec![held[1].id], "a lease taken over is not extended");
+    store
+        .complete(&held[0])
+        .await
+        .expect("the extended lease still completes its job");
+    store
+        .complete(&taken[0])
+        .await
+        .expect("the new holder completes its job");
 }
 
 pub async fn the_oldest_due_job_is_the_oldest_waiting_one(store: Arc<dyn Store>) {
