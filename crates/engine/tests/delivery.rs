@@ -1,5 +1,6 @@
 //! Delivery against the Salesforce emulator over real sockets: token caching, retries under
-//! fault injection, upserts without duplicates, crash recovery, the activity log, secrets.
+//! fault injection, upserts without duplicates, crash recovery, the activity log, secrets,
+//! in-flight caps, and batches recorded as their sends finish.
 //! The clock is driven by the tests; nothing waits on wall-clock time to assert.
 
 #[path = "delivery/concurrency.rs"]
@@ -10,6 +11,8 @@ mod harness;
 mod observability;
 #[path = "delivery/proof.rs"]
 mod proof;
+#[path = "delivery/recording.rs"]
+mod recording;
 #[path = "delivery/replay.rs"]
 mod replay;
 #[path = "delivery/semantics.rs"]

@@ -16,6 +16,7 @@ use clap::{Args, Subcommand};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::config::{Config, RenderedRequest};
 use leadwire_engine::delivery::DeliverySettings;
+use leadwire_engine::delivery::concurrency::InFlightLimits;
 use leadwire_engine::delivery::http::{HttpSettings, build_client};
 use leadwire_engine::delivery::render::{RenderInputs, RenderProblem, Renderer};
 use leadwire_engine::delivery::tokens::TokenRegistry;
@@ -125,8 +126,10 @@ fn renderer(config: &Config, settings: &DeliverySettings) -> anyhow::Result<Rend
         Arc::new(Metrics::new()),
         &config.salesforce_connections,
     ));
+    let in_flight = Arc::new(InFlightLimits::from_settings(settings));
     let env = |name: &str| std::env::var(name).ok();
-    Renderer::new(config, client, allowlist, tokens, &env).context("the template does not compile")
+    Renderer::new(config, client, allowlist, tokens, in_flight, &env)
+        .context("the template does not compile")
 }
 
 /// Prints why the template did not render; the exit code says which kind of failure.

@@ -10,10 +10,15 @@ use super::worker::DeliveryWorker;
 impl DeliveryWorker {
     /// Sends `cleared`. A name that resolves to an address the policy refuses is not
     /// attempted: the refusal is the error.
-    /// It waits first for one of its connection's in-flight permits
-    /// (`delivery.max_in_flight_per_connection`).
+    /// It waits first for an in-flight permit of its connection
+    /// (`delivery.max_in_flight_per_connection`), then of its host
+    /// (`delivery.max_in_flight_per_host`).
     pub(super) async fn attempt(&self, cleared: Cleared) -> Result<Box<Attempted>, String> {
-        let permit = self.in_flight.acquire(&cleared.connection).await;
+        let keys = &cleared.in_flight;
+        let permit = self
+            .in_flight
+            .acquire_send(keys.connection.as_deref(), &keys.host)
+            .await;
         let result = attempt(&self.client, &self.allowlist, &cleared.request)
             .await
             .map_err(|refusal| refusal.to_string())?;

@@ -6,7 +6,8 @@
 //! [`TokenRegistry`] instead of the network, so the seed's templates, kept verbatim, also
 //! make one token request per token lifetime. Failures are remembered per send, so the
 //! activity log gets a Connected Content error entry even when the template renders on; a
-//! failed token request names the configured connection it belongs to.
+//! failed token request names the configured connection it belongs to. A call counts
+//! toward its host's in-flight cap ([`super::concurrency`]); a token request does not.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,14 +15,16 @@ use leadwire_liquid::http_fetcher::ReqwestFetcher;
 use leadwire_liquid::{ConnectedRequest, FetchError, FetchedResponse, Fetcher};
 use leadwire_salesforce::token_client::{ClientCredentials, TokenError};
 
+use super::concurrency::{InFlightLimits, host_key};
 use super::tokens::{TokenRegistry, credentials_in_request};
 use super::url_policy::{Allowlist, check_url};
 
-/// The shared part: requests on the pooled client, policy and tokens.
+/// The shared part: requests on the pooled client, policy, tokens and the host caps.
 pub struct HttpFetcher {
     requests: ReqwestFetcher,
     allowlist: Arc<Allowlist>,
     tokens: Arc<TokenRegistry>,
+    in_flight: Arc<InFlightLimits>,
 }
 
 impl HttpFetcher {
@@ -29,11 +32,13 @@ impl HttpFetcher {
         client: reqwest::Client,
         allowlist: Arc<Allowlist>,
         tokens: Arc<TokenRegistry>,
+        in_flight: Arc<InFlightLimits>,
     ) -> Self {
         Self {
             requests: ReqwestFetcher::with_client(client),
             allowlist,
             tokens,
+            in_flight,
         }
     }
 
@@ -79,11 +84,13 @@ impl HttpFetcher {
         }
     }
 
-    /// Refuses URLs outside the policy before any network call. No credentials are
-    /// stored, so `:basic_auth` / `:auth_credentials` fail as unknown.
+    /// Refuses URLs outside the policy before any network call, then waits for a permit
+    /// of the host (`delivery.max_in_flight_per_host`). No credentials are stored, so
+    /// `:basic_auth` / `:auth_credentials` fail as unknown.
     async fn http(&self, request: &ConnectedRequest) -> Result<FetchedResponse, FetchError> {
-        check_url(&request.url, &self.allowlist)
+        let url = check_url(&request.url, &self.allowlist)
             .map_err(|refusal| FetchError::Transport(refusal.to_string()))?;
+        let _permit = self.in_flight.acquire_host(&host_key(&url)).await;
         self.requests.fetch(request).await
     }
 }

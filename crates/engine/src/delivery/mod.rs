@@ -3,19 +3,20 @@
 //!
 //! - Policies: [`retry`] (verdicts and the schedule), [`breaker`] (per-host pauses, 598),
 //!   [`backoff`] (connection rests after `REQUEST_LIMIT_EXCEEDED`), [`concurrency`]
-//!   (requests in flight per connection), [`url_policy`],
+//!   (requests in flight per connection and per host), [`url_policy`],
 //!   [`redact`].
 //! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
 //!   [`tokens`] (shared token caches), [`templates`] and [`render`].
 //! - The worker: [`worker::DeliveryWorker`] built from [`settings::DeliverySettings`];
-//!   `process` (`send.rs`), `record` (`record.rs`), `run_once` / `drain` / `run`
-//!   (`runner.rs`).
+//!   `process` (`send.rs`), `record` (`record.rs`), a claimed batch recorded as its sends
+//!   finish ([`batch`]), `run_once` / `drain` / `run` (`runner.rs`).
 //! - A send's stages: [`render`] → [`policy`] → [`attempt`] → [`verdict`] → [`outcome`]
 //!   (entries, metrics and the log line, from the verdict); the values they pass on are
 //!   in [`stages`].
 
 pub mod attempt;
 pub mod backoff;
+pub mod batch;
 pub mod breaker;
 pub mod capture;
 pub mod clock;

@@ -5,10 +5,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use super::concurrency::host_key;
 use super::http::{AttemptResult, OutboundRequest};
 use super::render::Rendered;
 use super::retry::synthetic_status;
-use super::stages::{Attempted, Blocked, Cleared, Sending};
+use super::stages::{Attempted, Blocked, Cleared, InFlightKeys, Sending};
 use super::url_policy::check_url;
 use super::worker::DeliveryWorker;
 
@@ -27,12 +28,11 @@ impl DeliveryWorker {
         let url = check_url(&request.url, &self.allowlist)
             .map_err(|refusal| Blocked::Refused(refusal.to_string()))?;
         let host = url.host_str().unwrap_or_default().to_owned();
-        let connection = sending
-            .compiled
-            .template
-            .connection
-            .clone()
-            .unwrap_or_else(|| host.clone());
+        let in_flight = InFlightKeys {
+            connection: sending.compiled.template.connection.clone(),
+            host: host_key(&url),
+        };
+        let connection = in_flight.connection.clone().unwrap_or_else(|| host.clone());
         if let Some(until) = self.backoffs.resting_until(&connection, now) {
             let reason = format!("{connection} rests after REQUEST_LIMIT_EXCEEDED until {until}");
             return Err(Blocked::Resting { until, reason });
@@ -62,6 +62,7 @@ impl DeliveryWorker {
             request,
             host,
             connection,
+            in_flight,
         })
     }
 }

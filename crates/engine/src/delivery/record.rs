@@ -1,8 +1,9 @@
-//! Recording a batch of processed sends in one transaction: each job's ending, its activity
+//! Recording a group of processed sends (those of a claimed batch that finished together,
+//! see `batch.rs`) in one transaction: each job's ending, its activity
 //! entries, its response capture, its follow-up task and, for a campaign send that did not
 //! reach its user, the release of its receipt commit together or not at all.
 //!
-//! If the transaction fails, every job of the batch stays leased; when the leases expire the
+//! If the transaction fails, every job of the group stays leased; when the leases expire the
 //! jobs are claimed and sent again. Delivery is therefore at least once, and a receiver
 //! that honours the idempotency header (or an upsert template) sees each send once.
 
@@ -15,7 +16,7 @@ use super::send::Processed;
 use super::worker::DeliveryWorker;
 use crate::journeys::receipts;
 
-/// What a recorded batch held.
+/// What a recorded group held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RecordSummary {
     pub delivered: usize,
@@ -25,6 +26,17 @@ pub struct RecordSummary {
     pub aborted: usize,
     /// Jobs whose lease had expired (another worker owns them now).
     pub leases_lost: usize,
+}
+
+impl std::ops::AddAssign for RecordSummary {
+    fn add_assign(&mut self, other: Self) {
+        self.delivered += other.delivered;
+        self.retrying += other.retrying;
+        self.deferred += other.deferred;
+        self.failed += other.failed;
+        self.aborted += other.aborted;
+        self.leases_lost += other.leases_lost;
+    }
 }
 
 impl RecordSummary {
@@ -42,17 +54,17 @@ impl RecordSummary {
 const RECORD_ATTEMPTS: usize = 3;
 
 impl DeliveryWorker {
-    /// Writes a batch. A conflicting concurrent write (PostgreSQL) is retried.
+    /// Writes a group. A conflicting concurrent write (PostgreSQL) is retried.
     ///
-    /// The batch's completions are written together at commit ([`BufferedTransaction`]);
-    /// if one of their leases turns out lost, the batch is written again job by job, so
+    /// The group's completions are written together at commit ([`BufferedTransaction`]);
+    /// if one of their leases turns out lost, the group is written again job by job, so
     /// only that job is left to the worker that holds it now.
-    pub async fn record(&self, batch: &mut [Processed]) -> StoreResult<RecordSummary> {
+    pub async fn record(&self, group: &mut [Processed]) -> StoreResult<RecordSummary> {
         let mut attempt = 0;
         let mut buffered = true;
         loop {
             attempt += 1;
-            match self.record_once(batch, buffered).await {
+            match self.record_once(group, buffered).await {
                 Err(StoreError::Conflict) if attempt < RECORD_ATTEMPTS => {
                     tracing::debug!(attempt, "recording conflicted; trying again");
                 }
@@ -67,7 +79,7 @@ impl DeliveryWorker {
 
     async fn record_once(
         &self,
-        batch: &mut [Processed],
+        group: &mut [Processed],
         buffered: bool,
     ) -> StoreResult<RecordSummary> {
         let now = self.clock.now();
@@ -78,7 +90,7 @@ impl DeliveryWorker {
         }
         let mut entries = Vec::new();
         let mut unreceived = Vec::new();
-        for processed in batch.iter_mut() {
+        for processed in group.iter_mut() {
             let held = tx.finish_job(&processed.job, &processed.finish).await?;
             entries.extend(processed.entries.iter().cloned());
             if !held {

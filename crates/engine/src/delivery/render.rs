@@ -19,6 +19,7 @@ use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome, RenderError};
 use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenError};
 use serde_json::{Map, Value, json};
 
+use super::concurrency::InFlightLimits;
 use super::fetcher::{CallFailure, HttpFetcher, SendFetcher};
 use super::templates::{
     CompiledTemplate, CompiledTemplates, TemplateCompileError, template_fields,
@@ -93,12 +94,14 @@ pub struct Renderer {
 
 impl Renderer {
     /// Compiles the config's templates. `connected_content` calls go out on `client` within
-    /// `allowlist`; tokens come from `tokens`; client secrets are read through `env`.
+    /// `allowlist` and its hosts' caps in `in_flight`; tokens come from `tokens`; client
+    /// secrets are read through `env`.
     pub fn new(
         config: &Config,
         client: reqwest::Client,
         allowlist: Arc<Allowlist>,
         tokens: Arc<TokenRegistry>,
+        in_flight: Arc<InFlightLimits>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, TemplateCompileError> {
         let engine = Engine::default();
@@ -114,7 +117,7 @@ impl Renderer {
         Ok(Self {
             engine,
             templates,
-            fetcher: HttpFetcher::new(client, allowlist, tokens.clone()),
+            fetcher: HttpFetcher::new(client, allowlist, tokens.clone(), in_flight),
             cache: MemoryCache::default(),
             tokens,
             connections: config.salesforce_connections.clone(),

@@ -1,5 +1,6 @@
-//! The delivery loop: claim a batch of send jobs, attempt them side by side, record the batch
-//! in one transaction. Several lanes run at once so HTTP waits overlap the database writes.
+//! The delivery loop: claim a batch of send jobs, attempt them side by side and record them
+//! as they finish (`batch.rs`). Several lanes run at once so HTTP waits overlap the
+//! database writes.
 //! Housekeeping runs beside them: activity-log pruning and the queue gauges (depth and the
 //! age of the oldest due, unclaimed job, for the send queue and the journey queues).
 //! [`DeliveryWorker::run`] owns the lanes and housekeeping: one that ends before shutdown,
@@ -8,7 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::join_all;
 use leadwire_store::{Queue, StoreResult};
 use tokio_util::sync::CancellationToken;
 
@@ -27,8 +27,8 @@ const GAUGES_EVERY: Duration = Duration::from_secs(5);
 const PRUNE_EVERY_GAUGES: u32 = 12;
 
 impl DeliveryWorker {
-    /// Claims up to one batch of due sends, attempts them and records them. Returns how
-    /// many jobs it handled (0 when none was due).
+    /// Claims up to one batch of due sends, attempts them and records them as they finish.
+    /// Returns how many jobs it handled (0 when none was due).
     pub async fn run_once(&self) -> StoreResult<(usize, RecordSummary)> {
         let now = self.clock.now();
         let jobs = self
@@ -44,10 +44,7 @@ impl DeliveryWorker {
             return Ok((0, RecordSummary::default()));
         }
         let count = jobs.len();
-        let profiles = self.batch_profiles(&jobs).await;
-        let mut processed =
-            join_all(jobs.into_iter().map(|job| self.process(job, &profiles))).await;
-        let summary = self.record(&mut processed).await?;
+        let summary = self.run_batch(jobs).await?;
         Ok((count, summary))
     }
 
@@ -60,12 +57,7 @@ impl DeliveryWorker {
             if count == 0 {
                 return Ok(total);
             }
-            total.delivered += summary.delivered;
-            total.retrying += summary.retrying;
-            total.deferred += summary.deferred;
-            total.failed += summary.failed;
-            total.aborted += summary.aborted;
-            total.leases_lost += summary.leases_lost;
+            total += summary;
         }
     }
 
@@ -106,7 +98,7 @@ impl DeliveryWorker {
                     continue;
                 }
                 Err(error) => {
-                    tracing::error!(lane, %error, "send batch failed; its jobs are retried when their leases expire");
+                    tracing::error!(lane, %error, "send batch failed; its unrecorded jobs are retried when their leases expire");
                     ERROR_PAUSE
                 }
             };

@@ -1,6 +1,7 @@
 //! The `[delivery]` section of the config file: outbound policy, retries, breaker, tokens,
-//! activity-log retention and the worker's concurrency. Every key has a default, kept equal
-//! to `config.default.toml` by a test of the CLI.
+//! activity-log retention and the worker's concurrency (in-flight caps per connection and
+//! per host). Every key has a default, kept equal to `config.default.toml` by a test of
+//! the CLI.
 //!
 //! ```toml
 //! [delivery]
@@ -54,10 +55,16 @@ pub struct DeliverySettings {
     pub batch_size: u32,
     /// Claim-send-record loops running side by side.
     pub lanes: usize,
-    /// Requests in flight at once per connection (per host for a template that names no
-    /// connection); Salesforce allows 25 concurrent long-running requests per org.
+    /// Requests in flight at once per connection; Salesforce allows 25 concurrent
+    /// long-running requests per org.
     pub max_in_flight_per_connection: usize,
-    /// How long a claimed job stays leased; longer than two attempts and a token fetch.
+    /// Requests in flight at once per host (and port), whatever connection, if any, they
+    /// belong to: webhooks and `connected_content` calls, not token requests. An org's My
+    /// Domain is one host, so connections to one org share its 25.
+    pub max_in_flight_per_host: usize,
+    /// How long a claimed job stays leased; longer than two attempts and a token fetch. A
+    /// running batch renews its leases every third of it, so a send that waits for an
+    /// in-flight permit or a slow answer keeps its claim until it is recorded.
     pub lease: Interval,
 }
 
@@ -87,6 +94,7 @@ impl Default for DeliverySettings {
             batch_size: 256,
             lanes: 4,
             max_in_flight_per_connection: 25,
+            max_in_flight_per_host: 25,
             lease: Interval::from_seconds(300),
         }
     }
@@ -105,11 +113,20 @@ impl DeliverySettings {
                 self.retry_jitter
             ));
         }
-        if self.batch_size == 0 || self.lanes == 0 || self.max_in_flight_per_connection == 0 {
-            return Err(
-                "delivery.batch_size, delivery.lanes and delivery.max_in_flight_per_connection must be at least 1"
-                    .into(),
-            );
+        let counts = [
+            (
+                "batch_size",
+                usize::try_from(self.batch_size).unwrap_or(usize::MAX),
+            ),
+            ("lanes", self.lanes),
+            (
+                "max_in_flight_per_connection",
+                self.max_in_flight_per_connection,
+            ),
+            ("max_in_flight_per_host", self.max_in_flight_per_host),
+        ];
+        if let Some((key, _)) = counts.iter().find(|(_, value)| *value == 0) {
+            return Err(format!("delivery.{key} must be at least 1"));
         }
         if self.timeout.seconds() == 0 {
             return Err("delivery.timeout must be at least 1s".into());
@@ -177,6 +194,8 @@ mod tests {
         assert!(unknown.contains("unknown field `retries`"), "{unknown}");
         let jitter = parse("retry_jitter = 2.0\n").expect_err("jitter");
         assert!(jitter.contains("retry_jitter"), "{jitter}");
+        let host = parse("max_in_flight_per_host = 0\n").expect_err("host cap");
+        assert!(host.contains("delivery.max_in_flight_per_host"), "{host}");
         let lease = parse("lease = \"1m\"\n").expect_err("lease");
         assert!(lease.contains("delivery.lease"), "{lease}");
     }

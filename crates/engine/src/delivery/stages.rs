@@ -30,6 +30,16 @@ pub struct Cleared {
     /// The template's connection, or the host when it names none: the back-off key and
     /// the label of the connection's metrics.
     pub connection: String,
+    /// The in-flight caps the request waits for: the template's connection (when it names
+    /// one) and the host ([`super::concurrency`]).
+    pub in_flight: InFlightKeys,
+}
+
+/// Which connection and host a request counts against in [`super::concurrency`].
+#[derive(Debug)]
+pub struct InFlightKeys {
+    pub connection: Option<String>,
+    pub host: String,
 }
 
 /// Why a request does not go out now.

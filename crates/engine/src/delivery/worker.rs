@@ -2,10 +2,12 @@
 //!
 //! [`DeliveryWorker::process`] (in `send.rs`) turns one claimed send job into attempts and
 //! activity entries without touching the database; [`DeliveryWorker::record`] (in
-//! `record.rs`) writes a batch of those results in one transaction; [`DeliveryWorker::run`]
-//! (in `runner.rs`) loops claim → process → record.
+//! `record.rs`) writes a group of those results in one transaction; [`DeliveryWorker::run`]
+//! (in `runner.rs`) loops claim → process → record, recording each batch's sends as they
+//! finish (`batch.rs`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
@@ -63,10 +65,12 @@ pub struct DeliveryWorker {
     pub(super) tokens: Arc<TokenRegistry>,
     pub(super) breakers: CircuitBreakers,
     pub(super) backoffs: ConnectionBackoffs,
-    pub(super) in_flight: InFlightLimits,
+    pub(super) in_flight: Arc<InFlightLimits>,
     pub(super) schedule: RetrySchedule,
     pub(super) redactor: Redactor,
     pub(super) limits: AttributeLimits,
+    /// How often a running batch renews its leases: a third of `delivery.lease`.
+    pub(super) lease_renewal_every: Duration,
 }
 
 impl DeliveryWorker {
@@ -94,11 +98,13 @@ impl DeliveryWorker {
             metrics.clone(),
             &config.salesforce_connections,
         ));
+        let in_flight = Arc::new(InFlightLimits::from_settings(&settings));
         let renderer = Renderer::new(
             &config,
             client.clone(),
             allowlist.clone(),
             tokens.clone(),
+            in_flight.clone(),
             &*env,
         )?;
         let mut redactor = Redactor::new(settings.secret_names.iter().cloned());
@@ -113,10 +119,9 @@ impl DeliveryWorker {
                 settings.connection_backoff_max.as_delta(),
             ),
             schedule: settings.retry_schedule(),
-            in_flight: InFlightLimits::new(settings.max_in_flight_per_connection),
+            in_flight,
             store,
             config,
-            settings,
             metrics,
             clock,
             client,
@@ -124,7 +129,17 @@ impl DeliveryWorker {
             tokens,
             redactor,
             limits: AttributeLimits::default(),
+            lease_renewal_every: settings.lease_duration() / 3,
+            settings,
         })
+    }
+
+    /// Renews a running batch's leases every `every` instead of every third of
+    /// `delivery.lease` (tests shorten it).
+    #[must_use]
+    pub fn renew_leases_every(mut self, every: Duration) -> Self {
+        self.lease_renewal_every = every;
+        self
     }
 
     /// The token caches, e.g. to read how many token requests were made.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use leadwire_core::activity::{ActivityEntry, MessageSource};
+use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::config::Config;
 use leadwire_core::profile::Profile;
@@ -123,6 +123,15 @@ pub fn emulator_config() -> EmulatorConfig {
 }
 
 pub async fn start(templates: &str, settings: DeliverySettings) -> Harness {
+    start_with(templates, settings, |worker| worker).await
+}
+
+/// As [`start`], with `adjust` applied to the worker before it is shared.
+pub async fn start_with(
+    templates: &str,
+    settings: DeliverySettings,
+    adjust: impl FnOnce(DeliveryWorker) -> DeliveryWorker,
+) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -160,7 +169,7 @@ pub async fn start(templates: &str, settings: DeliverySettings) -> Harness {
         store,
         emulator,
         clock,
-        worker: Arc::new(worker),
+        worker: Arc::new(adjust(worker)),
         db_path,
     }
 }
@@ -264,6 +273,15 @@ impl Harness {
                 None => return all,
             }
         }
+    }
+
+    /// How many success entries the activity log holds.
+    pub async fn successes(&self) -> usize {
+        self.activity()
+            .await
+            .iter()
+            .filter(|entry| entry.activity_type == ActivityType::Success)
+            .count()
     }
 
     pub async fn finish(self) {
