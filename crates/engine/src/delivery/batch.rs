@@ -65,7 +65,7 @@ impl DeliveryWorker {
                     match result {
                         Ok(group) => summary += group,
                         Err(error) => {
-                            tracing::error!(jobs = ids.len(), %error, "recording sends failed; they are retried when their leases expire");
+                            tracing::warn!(jobs = ids.len(), %error, "recording sends failed; they are retried when their leases expire");
                             failure.get_or_insert(error);
                         }
                     }
@@ -82,6 +82,7 @@ impl DeliveryWorker {
         mut group: Vec<Processed>,
     ) -> (Vec<i64>, StoreResult<RecordSummary>) {
         let ids = group.iter().map(|processed| processed.job.id).collect();
+        tracing::debug!(sends = group.len(), "recording finished sends");
         let result = self.record(&mut group).await;
         (ids, result)
     }
