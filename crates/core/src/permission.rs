@@ -1,5 +1,5 @@
 //! The REST permissions an API key may hold, named as Braze names them (`users.track`,
-//! `campaigns.trigger.send`, …). Config validation and the server's key checks both read
+//! `campaigns.trigger.send`, …), and the web console's `console.read` and `console.write`. Config validation and the server's key checks both read
 //! names through [`Permission::from_name`].
 
 use serde::{Deserialize, Serialize};
@@ -21,10 +21,16 @@ pub enum Permission {
     CanvasTriggerSend,
     #[serde(rename = "activity.read", alias = "messages.activity")]
     ActivityRead,
+    /// Logging in to the web console and reading its pages.
+    #[serde(rename = "console.read")]
+    ConsoleRead,
+    /// The console's actions: replaying a send, sending a test.
+    #[serde(rename = "console.write")]
+    ConsoleWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 9] = [
         Self::UsersTrack,
         Self::UsersExportIds,
         Self::UsersDelete,
@@ -32,6 +38,8 @@ impl Permission {
         Self::CampaignsTriggerSend,
         Self::CanvasTriggerSend,
         Self::ActivityRead,
+        Self::ConsoleRead,
+        Self::ConsoleWrite,
     ];
 
     /// The permission a config name stands for; `messages.activity` is accepted for
@@ -54,6 +62,8 @@ impl Permission {
             Self::CampaignsTriggerSend => "campaigns.trigger.send",
             Self::CanvasTriggerSend => "canvas.trigger.send",
             Self::ActivityRead => "activity.read",
+            Self::ConsoleRead => "console.read",
+            Self::ConsoleWrite => "console.write",
         }
     }
 

@@ -8,9 +8,13 @@
 //! answer without auth, outside the rate limits. Serve it with
 //! `into_make_service_with_connect_info::<SocketAddr>()` so that the limit per address sees
 //! addresses.
+//!
+//! With a [`console::Console`] in the state, the web console answers under `/console/`, with
+//! its own login and sessions instead of the key check.
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod rate_limit;
 pub mod readiness;
@@ -33,8 +37,13 @@ pub use state::AppState;
 /// The API router over `state`.
 pub fn app(state: AppState) -> Router {
     let body_limit = state.max_body_bytes;
-    routes::router()
-        .fallback(|| async { error::ApiError::NotFound })
+    let router = match state.console {
+        Some(_) => routes::router()
+            .merge(console::router(&state))
+            .fallback(console::not_found),
+        None => routes::router().fallback(|| async { error::ApiError::NotFound }),
+    };
+    router
         .method_not_allowed_fallback(error::ApiError::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -11,6 +11,7 @@ use leadwire_store::ingest::Ingestor;
 
 use crate::auth::ApiKeys;
 use crate::config::ServerConfig;
+use crate::console::Console;
 use crate::rate_limit::RateLimits;
 use crate::readiness::Readiness;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub journeys: Option<Arc<Journeys>>,
     /// The node's components that `/readyz` checks beside the store.
     pub readiness: Readiness,
+    /// The web console under `/console/`, when it is on.
+    pub console: Option<Arc<Console>>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             metrics: None,
             journeys: None,
             readiness: Readiness::default(),
+            console: None,
         }
     }
 
@@ -72,6 +76,12 @@ impl AppState {
     /// Serves `/campaigns/trigger/send` and `/canvas/trigger/send` with `journeys`.
     pub fn with_journeys(mut self, journeys: Arc<Journeys>) -> Self {
         self.journeys = Some(journeys);
+        self
+    }
+
+    /// Serves the web console under `/console/`.
+    pub fn with_console(mut self, console: Arc<Console>) -> Self {
+        self.console = Some(console);
         self
     }
 }

@@ -37,6 +37,11 @@ pub fn check_file(path: &Path) -> anyhow::Result<CheckReport> {
 
 /// The config at `path` when `check` finds no error; otherwise an error listing them all.
 pub fn load_valid_config(path: &Path) -> anyhow::Result<Config> {
+    load_checked_config(path).map(|(config, _)| config)
+}
+
+/// [`load_valid_config`], with the warnings it logged, each rendered as `check` prints it.
+pub fn load_checked_config(path: &Path) -> anyhow::Result<(Config, Vec<String>)> {
     let report = check_file(path)?;
     if report.error_count() > 0 {
         anyhow::bail!(
@@ -44,12 +49,18 @@ pub fn load_valid_config(path: &Path) -> anyhow::Result<Config> {
             render_report(path, &report)
         );
     }
-    for warning in &report.diagnostics {
-        tracing::warn!(problem = %warning.render(&path.display().to_string()), "config warning");
+    let warnings: Vec<String> = report
+        .diagnostics
+        .iter()
+        .map(|warning| warning.render(&path.display().to_string()))
+        .collect();
+    for warning in &warnings {
+        tracing::warn!(problem = %warning, "config warning");
     }
-    report
+    let config = report
         .into_valid_config()
-        .context("the config has no errors but could not be read")
+        .context("the config has no errors but could not be read")?;
+    Ok((config, warnings))
 }
 
 /// Every diagnostic, then a summary line.

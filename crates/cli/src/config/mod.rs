@@ -14,6 +14,7 @@ use figment::providers::{Env, Format, Toml};
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::workers::WorkerOptions;
 use leadwire_server::ServerConfig;
+use leadwire_server::console::ConsoleSettings;
 use leadwire_store::StoreConfig;
 use serde::de::DeserializeOwned;
 
@@ -36,6 +37,7 @@ pub struct Settings {
     pub workers: WorkerOptions,
     pub emulator: EmulatorSection,
     pub log: LogSettings,
+    pub console: ConsoleSettings,
 }
 
 /// A problem with one section: which section, and what is wrong (naming the key).
@@ -143,7 +145,8 @@ impl Settings {
         let workers = section(figment, "workers", &mut problems, WorkerOptions::validate);
         let emulator = section(figment, "emulator", &mut problems, |_| Ok(()));
         let log = section(figment, "log", &mut problems, LogSettings::validate);
-        match (server, store, delivery, workers, emulator, log) {
+        let console = section(figment, "console", &mut problems, ConsoleSettings::validate);
+        match (server, store, delivery, workers, emulator, log, console) {
             (
                 Some(server),
                 Some(store),
@@ -151,6 +154,7 @@ impl Settings {
                 Some(workers),
                 Some(emulator),
                 Some(log),
+                Some(console),
             ) if problems.is_empty() => Ok(Self {
                 server,
                 store,
@@ -158,6 +162,7 @@ impl Settings {
                 workers,
                 emulator,
                 log,
+                console,
             }),
             _ => Err(problems),
         }

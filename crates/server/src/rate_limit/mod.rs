@@ -9,6 +9,9 @@
 //!   the address is blocked: every request from it gets a 429 before its key is looked at, a
 //!   valid one included, until the budget refills one failure. Other addresses are unaffected.
 //!
+//! The console (`/console/…`) is not checked here: it has its own login, whose failures
+//! count against the same per-address budget.
+//!
 //! Every answer but the open paths' (`/healthz`, `/readyz`, `/metrics`) carries
 //! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (UTC epoch seconds)
 //! of the budget the request counted against; a 429 also has `Retry-After`.
@@ -58,7 +61,7 @@ impl RateLimits {
 /// Middleware: identifies the key, takes from the budget it counts against, answers 429 when
 /// that budget refuses, and adds the rate-limit headers to every answer.
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if is_open(request.uri().path()) {
+    if is_open(request.uri().path()) || crate::console::owns(request.uri().path()) {
         return next.run(request).await;
     }
     let limits = &state.rate_limits;

@@ -78,6 +78,8 @@ impl BenchNode {
         let inputs = ServeInputs {
             settings,
             config: Config::default(),
+            config_file: None,
+            config_warnings: Vec::new(),
             env: crate::embedded_emulator::process_environment(),
         };
         let running = start(inputs, listeners).await?;

@@ -22,6 +22,7 @@ use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_engine::tasks::Ended;
 use leadwire_engine::workers::Workers;
+use leadwire_server::console::{Console, ConsoleContext};
 use leadwire_server::{AppState, Readiness, app};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
@@ -57,6 +58,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 pub struct ServeInputs {
     pub settings: Settings,
     pub config: Config,
+    /// The config file, when one was given, and `check`'s warnings about it.
+    pub config_file: Option<PathBuf>,
+    pub config_warnings: Vec<String>,
     /// Reads API keys and connection secrets: the process environment unless replaced.
     pub env: Environment,
 }
@@ -73,13 +77,15 @@ impl ServeInputs {
     /// rejects is an error listing every problem, and nothing starts.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let settings = load_settings(file)?;
-        let config = match file {
-            Some(path) => super::check::load_valid_config(path)?,
-            None => Config::default(),
+        let (config, config_warnings) = match file {
+            Some(path) => super::check::load_checked_config(path)?,
+            None => (Config::default(), Vec::new()),
         };
         Ok(Self {
             settings,
             config,
+            config_file: file.map(Path::to_path_buf),
+            config_warnings,
             env: process_environment(),
         })
     }
@@ -134,6 +140,8 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
     let ServeInputs {
         mut settings,
         config,
+        config_file,
+        config_warnings,
         env,
     } = inputs;
     let readiness = Readiness::new();
@@ -193,10 +201,14 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             workers.run(supervisor.drain_token()),
         );
     }
+    let mut console = ConsoleContext::new(Arc::new(config.clone()));
+    console.config_file = config_file;
+    console.diagnostics = config_warnings;
     // The delivery worker runs when the config has webhook templates to send.
     if !config.webhook_templates.is_empty() {
         let worker = delivery_worker(&store, &config, &settings, env.clone())?;
         state = state.with_metrics(worker.metrics().clone());
+        console.delivery = Some(worker.clone());
         tracing::info!(
             templates = config.webhook_templates.len(),
             "starting the delivery worker"
@@ -205,6 +217,9 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             supervisor::DELIVERY_WORKER,
             worker.run(supervisor.drain_token()),
         );
+    }
+    if settings.console.enabled {
+        state = state.with_console(Console::new(settings.console.clone(), console));
     }
     let address = listeners.api.local_addr()?;
     let router = app(state);

@@ -1,0 +1,22 @@
+//! `/console/canvases`: the canvases page (being built).
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use maud::{Markup, html};
+
+use super::widgets::console;
+use crate::console::error::ConsoleError;
+use crate::console::layout::{self, Section};
+use crate::console::session::Operator;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/console/canvases", get(page))
+}
+
+async fn page(State(state): State<AppState>, operator: Operator) -> Result<Markup, ConsoleError> {
+    console(&state)?;
+    let body = html! { p { "Canvases" } };
+    Ok(layout::page("Canvases", Section::Canvases, &operator, body))
+}

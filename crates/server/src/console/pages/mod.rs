@@ -1,0 +1,25 @@
+//! The console's pages; each module owns its routes.
+
+mod activity;
+mod campaigns;
+mod canvases;
+mod config;
+mod overview;
+mod templates;
+mod users;
+pub mod widgets;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(overview::routes())
+        .merge(activity::routes())
+        .merge(campaigns::routes())
+        .merge(canvases::routes())
+        .merge(users::routes())
+        .merge(templates::routes())
+        .merge(config::routes())
+}
