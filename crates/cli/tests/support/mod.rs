@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod example_node;
 pub mod process;
 
 use serde_json::Value;
