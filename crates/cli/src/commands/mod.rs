@@ -108,6 +108,11 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default();
-        assert_eq!(bench, ["ingest", "attack", "delivery", "emulator", "soak"]);
+        assert_eq!(
+            bench,
+            [
+                "ingest", "attack", "delivery", "emulator", "soak", "console"
+            ]
+        );
     }
 }

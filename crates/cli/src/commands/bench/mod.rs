@@ -1,7 +1,8 @@
-//! `leadwire bench {ingest,attack,delivery,emulator,soak}`: the measurements behind the README's
+//! `leadwire bench {ingest,attack,delivery,emulator,soak,console}`: the measurements behind the README's
 //! performance table, each in one process against a fresh store or the built-in emulator.
 
 mod attack;
+mod console;
 mod delivery;
 mod emulator;
 mod ingest;
@@ -28,6 +29,9 @@ pub enum BenchCommand {
     /// Mixed load for a long while against a node killed with SIGKILL at intervals, and
     /// Salesforce faults: every lead arrives exactly once, and memory stays flat.
     Soak(soak::SoakArgs),
+    /// Every console page against a store holding a million activity entries and a hundred
+    /// thousand profiles: p50 and p99 per page.
+    Console(console::ConsoleArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -37,5 +41,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Delivery(args) => delivery::run(args).await,
         BenchCommand::Emulator(args) => emulator::run(args).await,
         BenchCommand::Soak(args) => soak::run(args).await,
+        BenchCommand::Console(args) => console::run(args).await,
     }
 }

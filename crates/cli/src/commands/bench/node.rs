@@ -40,7 +40,7 @@ pub struct StoreChoice {
     pub database_url: String,
 }
 
-/// The bench's REST API key, allowed `/users/track`.
+/// The bench's REST API key, allowed `/users/track` and the console.
 pub const KEY: &str = "lw-bench-key-0123456789abcdef";
 
 /// A node under load and what to clean up after it.
@@ -52,8 +52,17 @@ pub struct BenchNode {
 
 impl BenchNode {
     /// Starts a node on `backend` whose store writes trigger jobs for `triggers`, without a
-    /// rate limit, with one key allowed `/users/track`.
+    /// rate limit, with one key allowed `/users/track` and the console.
     pub async fn start(store: &StoreChoice, triggers: TriggerInterest) -> anyhow::Result<Self> {
+        Self::start_with(store, triggers, Config::default()).await
+    }
+
+    /// [`Self::start`] running the campaigns and canvases of `config`.
+    pub async fn start_with(
+        store: &StoreChoice,
+        triggers: TriggerInterest,
+        config: Config,
+    ) -> anyhow::Result<Self> {
         let server_url = store.database_url.as_str();
         let mut settings = load_settings(None)?;
         let scratch = std::env::temp_dir().join(format!("leadwire-bench-{}", std::process::id()));
@@ -77,7 +86,7 @@ impl BenchNode {
         };
         let inputs = ServeInputs {
             settings,
-            config: Config::default(),
+            config,
             config_file: None,
             config_warnings: Vec::new(),
             env: crate::embedded_emulator::process_environment(),
@@ -106,12 +115,12 @@ impl BenchNode {
     }
 }
 
-/// One key allowed `/users/track`, and no rate limit in the way of the load.
+/// One key allowed `/users/track` and the console, and no rate limit in the way of the load.
 fn open_for_bench(settings: &mut Settings) {
     settings.server.api_keys = vec![ApiKeyConfig {
         name: "bench".into(),
         key: KEY.into(),
-        permissions: vec![Permission::UsersTrack],
+        permissions: vec![Permission::UsersTrack, Permission::ConsoleRead],
     }];
     settings.server.rate_limit_requests = u32::MAX;
 }
