@@ -168,11 +168,8 @@ impl Metrics {
             .set(oldest_age_seconds);
     }
 
-    /// Record a `Sforce-Limit-Info: api-usage=USED/LIMIT` header value.
-    pub fn record_salesforce_limit_info(&self, connection: &str, header: &str) {
-        let Some((used, limit)) = parse_api_usage(header) else {
-            return;
-        };
+    /// A connection's API usage as `Sforce-Limit-Info` last reported it.
+    pub fn record_salesforce_api_usage(&self, connection: &str, used: i64, limit: i64) {
         let labels = ConnectionLabels {
             connection: connection.to_owned(),
         };
@@ -197,15 +194,6 @@ fn status_class(status: u16) -> &'static str {
         500..=599 => "5xx",
         _ => "other",
     }
-}
-
-/// `api-usage=25/15000` → (25, 15000).
-pub fn parse_api_usage(header: &str) -> Option<(i64, i64)> {
-    header.split(',').find_map(|part| {
-        let usage = part.trim().strip_prefix("api-usage=")?;
-        let (used, limit) = usage.split_once('/')?;
-        Some((used.trim().parse().ok()?, limit.trim().parse().ok()?))
-    })
 }
 
 #[cfg(test)]
@@ -237,15 +225,9 @@ mod tests {
     }
 
     #[test]
-    fn limit_info_is_parsed_and_exported() {
-        assert_eq!(parse_api_usage("api-usage=25/15000"), Some((25, 15000)));
-        assert_eq!(
-            parse_api_usage("per-app-api-usage=1/2, api-usage=3/4"),
-            Some((3, 4))
-        );
-        assert_eq!(parse_api_usage("nonsense"), None);
+    fn api_usage_is_exported() {
         let metrics = Metrics::new();
-        metrics.record_salesforce_limit_info("sales", "api-usage=7/15000");
+        metrics.record_salesforce_api_usage("sales", 7, 15000);
         let text = metrics.encode();
         assert!(
             text.contains(r#"leadwire_salesforce_api_usage_used{connection="sales"} 7"#),

@@ -9,9 +9,12 @@
 //!
 //! Concurrent callers share one in-flight fetch: the cache lock is held across the token
 //! request, so a burst of sends that all find the cache empty makes exactly one request.
+//! What the cache last did ([`TokenCacheStatus`]: when it fetched, how that went, when the
+//! token it holds expires, never the token) is kept apart, so reading it never waits for a
+//! fetch.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -95,6 +98,32 @@ struct CachedToken {
     fetched_at: Instant,
 }
 
+/// What a cache has done, for status pages. It holds no token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TokenCacheStatus {
+    /// Token requests made so far.
+    pub fetches: u64,
+    /// The latest token request, when there was one.
+    pub last_fetch: Option<TokenFetch>,
+    /// When the cached token stops being used; `None` while no token is cached (none
+    /// fetched yet, or Salesforce refused the last one).
+    pub expires_at: Option<SystemTime>,
+}
+
+/// One token request and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFetch {
+    pub at: SystemTime,
+    /// Why no token came back; `None` when one did.
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct Record {
+    last_fetch: Option<TokenFetch>,
+    expires_at: Option<SystemTime>,
+}
+
 /// A token source for one connection: fetches with client credentials and caches.
 pub struct TokenCache {
     http: reqwest::Client,
@@ -102,6 +131,8 @@ pub struct TokenCache {
     time_to_live: Duration,
     current: Mutex<Option<CachedToken>>,
     fetches: AtomicU64,
+    /// Written under `current`'s lock, read without it.
+    record: std::sync::Mutex<Record>,
 }
 
 impl TokenCache {
@@ -117,6 +148,7 @@ impl TokenCache {
             time_to_live,
             current: Mutex::new(None),
             fetches: AtomicU64::new(0),
+            record: std::sync::Mutex::new(Record::default()),
         }
     }
 
@@ -128,7 +160,15 @@ impl TokenCache {
         {
             return Ok(cached.token.clone());
         }
-        let token = self.fetch().await?;
+        let fetched = self.fetch().await;
+        let at = SystemTime::now();
+        let mut record = self.record();
+        record.last_fetch = Some(TokenFetch {
+            at,
+            error: fetched.as_ref().err().map(ToString::to_string),
+        });
+        let token = fetched?;
+        record.expires_at = Some(at + self.time_to_live);
         *current = Some(CachedToken {
             token: token.clone(),
             fetched_at: Instant::now(),
@@ -146,12 +186,30 @@ impl TokenCache {
             .is_some_and(|cached| cached.token.access_token == rejected)
         {
             *current = None;
+            self.record().expires_at = None;
         }
     }
 
     /// How many token requests this cache has made.
     pub fn fetch_count(&self) -> u64 {
         self.fetches.load(Ordering::Relaxed)
+    }
+
+    /// What the cache has done so far; never waits for a fetch in progress.
+    pub fn status(&self) -> TokenCacheStatus {
+        let record = self.record();
+        TokenCacheStatus {
+            fetches: self.fetch_count(),
+            last_fetch: record.last_fetch.clone(),
+            expires_at: record.expires_at,
+        }
+    }
+
+    fn record(&self) -> std::sync::MutexGuard<'_, Record> {
+        // Plain values; a panic elsewhere cannot leave them half-written.
+        self.record
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     async fn fetch(&self) -> Result<AccessToken, TokenError> {

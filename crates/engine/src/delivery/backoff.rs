@@ -39,6 +39,18 @@ impl ConnectionBackoffs {
             .filter(|until| now < *until)
     }
 
+    /// Every key resting at `now` and when its rest ends, by key.
+    pub fn resting(&self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
+        let mut resting: Vec<(String, DateTime<Utc>)> = self
+            .lock()
+            .iter()
+            .filter(|(_, rest)| now < rest.until)
+            .map(|(key, rest)| (key.clone(), rest.until))
+            .collect();
+        resting.sort();
+        resting
+    }
+
     /// Starts or lengthens the rest of `key`; returns its end.
     pub fn back_off(&self, key: &str, now: DateTime<Utc>) -> DateTime<Utc> {
         let mut rests = self.lock();
@@ -86,6 +98,15 @@ mod tests {
             Some(first)
         );
         assert_eq!(backoffs.resting_until("other", start), None);
+        backoffs.back_off("other", start + TimeDelta::minutes(1));
+        assert_eq!(
+            backoffs.resting(start + TimeDelta::minutes(4)),
+            vec![
+                ("other".to_owned(), start + TimeDelta::minutes(6)),
+                ("sf".to_owned(), first)
+            ]
+        );
+        assert_eq!(backoffs.resting(start + TimeDelta::minutes(6)), Vec::new());
         let second = backoffs.back_off("sf", first);
         assert_eq!(second, first + TimeDelta::minutes(10));
         let third = backoffs.back_off("sf", second);

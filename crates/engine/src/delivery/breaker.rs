@@ -38,6 +38,18 @@ pub fn counts_as_host_failure(status: u16) -> bool {
     matches!(status, 408 | 429 | 502 | 503 | 504 | 529 | 599)
 }
 
+/// One host's breaker as it stands, for the status snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostBreaker {
+    pub host: String,
+    /// While the host is paused: when sends to it resume.
+    pub paused_until: Option<Instant>,
+    /// A pause has ended and the host is on probation: the next failure pauses it again.
+    pub probing: bool,
+    /// Failures inside the window that ends now.
+    pub recent_failures: usize,
+}
+
 #[derive(Debug, Default)]
 struct HostState {
     failures: VecDeque<Instant>,
@@ -107,6 +119,33 @@ impl CircuitBreakers {
         }
     }
 
+    /// Every host the breaker has counted a failure of, by name, as it stands at `now`.
+    /// Reading changes nothing.
+    pub fn snapshot(&self, now: Instant) -> Vec<HostBreaker> {
+        let hosts = self.lock();
+        let mut breakers: Vec<HostBreaker> = hosts
+            .iter()
+            .map(|(host, state)| {
+                let paused_until = state.paused_until.filter(|until| now < *until);
+                let pause_over = state.paused_until.is_some() && paused_until.is_none();
+                HostBreaker {
+                    host: host.clone(),
+                    paused_until,
+                    probing: state.probing || pause_over,
+                    recent_failures: state
+                        .failures
+                        .iter()
+                        .filter(|failed| {
+                            now.saturating_duration_since(**failed) < self.settings.window
+                        })
+                        .count(),
+                }
+            })
+            .collect();
+        breakers.sort_by(|a, b| a.host.cmp(&b.host));
+        breakers
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HostState>> {
         // The map holds plain counters; a panic elsewhere cannot leave it inconsistent.
         self.hosts
@@ -144,6 +183,45 @@ mod tests {
             Some(start + Duration::from_secs(64))
         );
         assert_eq!(breakers.paused_until("b.example", start), None);
+    }
+
+    #[test]
+    fn the_snapshot_shows_failures_pauses_and_probation() {
+        let breakers = breakers(2);
+        let start = Instant::now();
+        assert_eq!(breakers.snapshot(start), Vec::new());
+        breakers.record("b.example", 503, start);
+        breakers.record("a.example", 404, start);
+        let state = |host: &str, paused_until, probing, recent_failures| HostBreaker {
+            host: host.to_owned(),
+            paused_until,
+            probing,
+            recent_failures,
+        };
+        assert_eq!(
+            breakers.snapshot(start + Duration::from_secs(1)),
+            vec![state("b.example", None, false, 1)]
+        );
+        assert_eq!(
+            breakers.snapshot(start + Duration::from_secs(60)),
+            vec![state("b.example", None, false, 0)],
+            "a failure leaves the window after a minute"
+        );
+        breakers.record("b.example", 503, start + Duration::from_secs(1));
+        breakers.record("b.example", 503, start + Duration::from_secs(2));
+        let until = start + Duration::from_secs(62);
+        assert_eq!(
+            breakers.snapshot(start + Duration::from_secs(3)),
+            vec![state("b.example", Some(until), false, 0)]
+        );
+        assert_eq!(
+            breakers.snapshot(until),
+            vec![state("b.example", None, true, 0)]
+        );
+        assert_eq!(
+            breakers.paused_until("b.example", start + Duration::from_secs(3)),
+            Some(until)
+        );
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //!   (requests in flight per connection and per host), [`url_policy`],
 //!   [`redact`].
 //! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
-//!   [`tokens`] (shared token caches), [`templates`] and [`render`].
+//!   [`tokens`] (shared token caches), [`usage`] (`Sforce-Limit-Info` readings),
+//!   [`templates`] and [`render`].
 //! - The worker: [`worker::DeliveryWorker`] built from [`settings::DeliverySettings`];
 //!   `process` (`send.rs`), `record` (`record.rs`), a claimed batch recorded as its sends
-//!   finish ([`batch`]), `run_once` / `drain` / `run` (`runner.rs`).
+//!   finish ([`batch`]), `run_once` / `drain` / `run` (`runner.rs`), and what it knows
+//!   right now ([`status`]).
 //! - A send's stages: [`render`] → [`policy`] → [`attempt`] → [`verdict`] → [`outcome`]
 //!   (entries, metrics and the log line, from the verdict); the values they pass on are
 //!   in [`stages`].
@@ -35,9 +37,11 @@ pub mod runner;
 pub mod send;
 pub mod settings;
 pub mod stages;
+pub mod status;
 pub mod templates;
 pub mod tokens;
 pub mod url_policy;
+pub mod usage;
 pub mod verdict;
 pub mod worker;
 
@@ -46,4 +50,5 @@ pub use outcome::SendResult;
 pub use record::RecordSummary;
 pub use send::Processed;
 pub use settings::DeliverySettings;
+pub use status::DeliveryStatus;
 pub use worker::{DeliveryBuildError, DeliveryWorker, WorkerInputs};

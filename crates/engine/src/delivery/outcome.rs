@@ -12,6 +12,7 @@ use super::capture::CaptureWrite;
 use super::entry::{EntryMaker, failure_message};
 use super::fetcher::CallFailure;
 use super::stages::Attempted;
+use super::usage::{ApiUsage, LIMIT_INFO_HEADER};
 use super::verdict::Verdict;
 use super::worker::DeliveryWorker;
 
@@ -81,9 +82,14 @@ impl DeliveryWorker {
         if let Some(attempted) = attempted(&verdict).filter(|attempted| attempted.sent) {
             self.metrics
                 .record_attempt_duration(attempted.result.duration.as_secs_f64());
-            if let Some(limit_info) = attempted.result.header("sforce-limit-info") {
-                self.metrics
-                    .record_salesforce_limit_info(&attempted.connection, limit_info);
+            let limit_info = attempted.result.header(LIMIT_INFO_HEADER);
+            if let Some(usage) = limit_info.and_then(|info| ApiUsage::parse(info, attempted.at)) {
+                self.metrics.record_salesforce_api_usage(
+                    &attempted.connection,
+                    usage.used,
+                    usage.limit,
+                );
+                self.api_usage.record(&attempted.connection, usage);
             }
         }
         if tries_again(&verdict) {

@@ -12,7 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leadwire_core::config::SalesforceConnection;
-use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenCache, TokenError};
+use leadwire_salesforce::token_client::{
+    AccessToken, ClientCredentials, TokenCache, TokenCacheStatus, TokenError,
+};
 
 use crate::metrics::Metrics;
 
@@ -96,6 +98,31 @@ impl TokenRegistry {
             .values()
             .map(|entry| entry.cache.fetch_count())
             .sum()
+    }
+
+    /// The token state of the configured connection `name`, over every cache counted
+    /// under it: the fetches summed, the latest fetch, the latest expiry.
+    pub fn status_of(&self, name: &str) -> TokenCacheStatus {
+        let entries: Vec<Arc<Entry>> = self
+            .lock()
+            .values()
+            .filter(|entry| entry.label == name)
+            .cloned()
+            .collect();
+        entries.iter().map(|entry| entry.cache.status()).fold(
+            TokenCacheStatus::default(),
+            |merged, status| {
+                let last_fetch = match (merged.last_fetch, status.last_fetch) {
+                    (Some(a), Some(b)) => Some(if b.at > a.at { b } else { a }),
+                    (a, b) => a.or(b),
+                };
+                TokenCacheStatus {
+                    fetches: merged.fetches + status.fetches,
+                    last_fetch,
+                    expires_at: merged.expires_at.max(status.expires_at),
+                }
+            },
+        )
     }
 
     /// The metrics label of `credentials`: their connection's name, or the token URL's host

@@ -25,6 +25,7 @@ use super::settings::DeliverySettings;
 use super::templates::TemplateCompileError;
 use super::tokens::TokenRegistry;
 use super::url_policy::Allowlist;
+use super::usage::ApiUsageReadings;
 use crate::metrics::Metrics;
 
 /// Why the worker could not start.
@@ -65,6 +66,8 @@ pub struct DeliveryWorker {
     pub(super) tokens: Arc<TokenRegistry>,
     pub(super) breakers: CircuitBreakers,
     pub(super) backoffs: ConnectionBackoffs,
+    /// The latest `Sforce-Limit-Info` reading per connection.
+    pub(super) api_usage: ApiUsageReadings,
     pub(super) in_flight: Arc<InFlightLimits>,
     pub(super) schedule: RetrySchedule,
     pub(super) redactor: Redactor,
@@ -118,6 +121,7 @@ impl DeliveryWorker {
                 settings.connection_backoff.as_delta(),
                 settings.connection_backoff_max.as_delta(),
             ),
+            api_usage: ApiUsageReadings::default(),
             schedule: settings.retry_schedule(),
             in_flight,
             store,

@@ -1,13 +1,15 @@
 //! What an operator sees of delivery in `/metrics`: every activity-log entry counted under
-//! its type, and per-connection metrics labelled with the connection's name. (The log line
+//! its type, and per-connection metrics labelled with the connection's name; and in the
+//! worker's status snapshot. (The log line
 //! of a failed send is tested in `tests/delivery_log.rs`.)
 
 use std::collections::BTreeMap;
 
 use leadwire_core::activity::ActivityType;
+use leadwire_engine::delivery::status::{BreakerState, TokenState};
 
 use crate::harness::{
-    BAD_LOOKUP, FAILING, SEED_CREATE, TEMPLATES, UPSERT, one_minute_retries, start,
+    BAD_LOOKUP, CLIENT_SECRET, FAILING, SEED_CREATE, TEMPLATES, UPSERT, one_minute_retries, start,
 };
 
 fn status_class(status: Option<u16>) -> &'static str {
@@ -85,5 +87,45 @@ async fn per_connection_metrics_are_labelled_with_the_connection_name() {
         .collect();
     assert!(!labels.is_empty());
     assert!(labels.iter().all(|name| *name == "emulator"), "{text}");
+    harness.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_shows_the_token_the_api_usage_and_closed_breakers() {
+    let harness = start(UPSERT, one_minute_retries()).await;
+    let before = harness.worker.status();
+    let [connection] = &before.connections[..] else {
+        panic!("one connection: {before:?}");
+    };
+    assert_eq!(connection.token.state, TokenState::NotFetched);
+    assert_eq!(connection.api_usage, None);
+    harness.enqueue_sends(3, "Upsert Lead", false).await;
+    harness.worker.drain().await.expect("drain");
+
+    let status = harness.worker.status();
+    let [connection] = &status.connections[..] else {
+        panic!("one connection: {status:?}");
+    };
+    assert_eq!(connection.name, "emulator");
+    assert_eq!(connection.instance_url, harness.emulator.base_url);
+    assert_eq!(
+        connection.token_url,
+        format!("{}/services/oauth2/token", harness.emulator.base_url)
+    );
+    assert_eq!(connection.token.state, TokenState::Fresh, "{connection:?}");
+    assert_eq!(connection.token.fetches, 1);
+    assert_eq!(connection.token.last_error, None);
+    let usage = connection.api_usage.expect("a Sforce-Limit-Info reading");
+    assert_eq!(usage.limit, 10_000_000);
+    assert!(usage.used >= 3, "{usage:?}");
+    assert_eq!(connection.resting_until, None);
+    let [host] = &connection.hosts[..] else {
+        panic!("one host: {connection:?}");
+    };
+    assert_eq!(host.host, "127.0.0.1");
+    assert_eq!(host.breaker, BreakerState::Closed);
+    assert_eq!(status.other_hosts, Vec::new());
+    let printed = format!("{status:?}");
+    assert!(!printed.contains(CLIENT_SECRET), "{printed}");
     harness.finish().await;
 }

@@ -165,6 +165,36 @@ async fn an_unreachable_endpoint_is_a_transport_error() {
     ));
 }
 
+#[tokio::test]
+async fn the_status_tells_fetches_outcomes_and_expiry_without_the_token() {
+    let (url, _) = start_endpoint().await;
+    let ttl = Duration::from_secs(3600);
+    let good = cache(url.clone(), "good-id", "good-secret", ttl);
+    assert_eq!(good.status(), TokenCacheStatus::default());
+    let before = SystemTime::now();
+    let token = good.token().await.expect("a token");
+    let status = good.status();
+    assert_eq!(status.fetches, 1);
+    let fetch = status.last_fetch.expect("a fetch");
+    assert!(fetch.at >= before, "{fetch:?}");
+    assert_eq!(fetch.error, None);
+    assert_eq!(status.expires_at, Some(fetch.at + ttl));
+    assert!(!format!("{:?}", good.status()).contains(&token.access_token));
+    good.invalidate(&token.access_token).await;
+    assert_eq!(good.status().expires_at, None);
+
+    let refused = cache(url, "wrong-id", "good-secret", ttl);
+    assert!(refused.token().await.is_err());
+    let status = refused.status();
+    assert_eq!(status.fetches, 1);
+    let error = status.last_fetch.and_then(|fetch| fetch.error);
+    assert_eq!(
+        error.as_deref(),
+        Some("token request refused with HTTP 400: invalid_client_id: client identifier invalid")
+    );
+    assert_eq!(status.expires_at, None);
+}
+
 #[test]
 fn debug_output_redacts_secrets() {
     let credentials = ClientCredentials {
