@@ -4,6 +4,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod salesforce_double;
 mod support;
 
+mod config;
 mod login;

@@ -88,6 +88,15 @@ fn keys() -> Vec<ApiKeyConfig> {
 
 /// A console over a fresh store, with the journeys of `journeys_toml` (may be empty).
 pub async fn console(journeys_toml: &str) -> ConsoleApp {
+    console_with(journeys_toml, |_, _| {}).await
+}
+
+/// As [`console`], with `adjust` given the node's state and the console's context before
+/// the console starts (to attach a delivery worker, name a config file, add warnings).
+pub async fn console_with(
+    journeys_toml: &str,
+    adjust: impl FnOnce(&AppState, &mut ConsoleContext),
+) -> ConsoleApp {
     let server = leadwire_server::ServerConfig {
         api_keys: keys(),
         ..leadwire_server::ServerConfig::default()
@@ -98,7 +107,8 @@ pub async fn console(journeys_toml: &str) -> ConsoleApp {
     if !config.campaigns.is_empty() || !config.canvases.is_empty() {
         state = common::with_journeys(&state, journeys_toml);
     }
-    let context = ConsoleContext::new(Arc::new(config));
+    let mut context = ConsoleContext::new(Arc::new(config));
+    adjust(&state, &mut context);
     let state = state.with_console(Console::new(ConsoleSettings::default(), context));
     let address = common::listen(state).await;
     ConsoleApp {

@@ -5,6 +5,7 @@ mod campaigns;
 mod canvases;
 mod config;
 mod overview;
+pub mod salesforce;
 mod templates;
 mod users;
 pub mod widgets;

@@ -45,6 +45,8 @@ async fn overview(
                 }
             }
         }
+        h2 { "Salesforce" }
+        (super::salesforce::card(&state, now))
     };
     Ok(layout::page("Overview", Section::Overview, &operator, body))
 }
