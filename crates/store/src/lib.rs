@@ -7,6 +7,7 @@
 //! - [`batch`]: many rows per statement; [`buffered::BufferedTransaction`] handles a batch
 //!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
+//! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
 //! - [`ingest`]: the `/users/track` write path; [`ingest::Ingestor`] group-commits requests.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
@@ -22,6 +23,7 @@ pub mod queue;
 pub mod repository;
 pub mod signals;
 pub mod sql;
+pub mod stats;
 
 pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
@@ -34,3 +36,6 @@ pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
 pub use signals::JobSignals;
+pub use stats::{
+    ActivityCount, ActivityCountQuery, CanvasCounts, PathCount, StatsReads, StepCounts,
+};

@@ -20,6 +20,7 @@ use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
 use crate::signals::JobSignals;
+use crate::stats::StatsReads;
 use leadwire_core::trigger::TriggerInterest;
 
 /// Which database a store runs on.
@@ -42,7 +43,7 @@ pub struct ProfileWrite<'a> {
 /// address, the most recently updated one that has an external_id, otherwise the most
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
-pub trait Store: JourneyReads + BatchReads + Send + Sync + 'static {
+pub trait Store: JourneyReads + BatchReads + StatsReads + Send + Sync + 'static {
     fn backend(&self) -> Backend;
 
     /// Starts a write transaction. On SQLite write transactions run one at a time.

@@ -17,6 +17,10 @@ mod journeys;
 mod profiles;
 #[path = "conformance/queue.rs"]
 mod queue;
+#[path = "conformance/stats.rs"]
+mod stats;
+#[path = "conformance/upgrade.rs"]
+mod upgrade;
 
 macro_rules! conformance {
     ($($module:ident :: $name:ident),* $(,)?) => {
@@ -82,10 +86,36 @@ conformance!(
     batch::a_lost_lease_rolls_the_whole_buffered_batch_back,
     batch::a_claim_inside_a_transaction_counts_only_if_it_commits,
     batch::a_rolled_back_transaction_leaves_nothing_and_releases_its_claims,
+    stats::activity_is_counted_by_bucket_type_and_source,
+    stats::canvas_steps_count_arrivals_presence_exits_and_paths,
+    stats::entries_at_a_step_are_listed_newest_arrival_first,
 );
 
-/// Tests that need the harness itself (to plant bad data beside the store).
+/// Tests that need the harness itself (to plant bad data beside the store, or to open an
+/// earlier release's database).
 mod with_harness {
+    use crate::upgrade::{COUNTERS_MIGRATION, Stored};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counters_are_backfilled_from_stored_rows_on_sqlite() {
+        let stored = Stored::new();
+        let harness = crate::harness::sqlite_upgraded(COUNTERS_MIGRATION, &stored.seed()).await;
+        crate::upgrade::counters_are_backfilled_from_stored_rows(&harness.store, &stored).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn counters_are_backfilled_from_stored_rows_on_postgres() {
+        let stored = Stored::new();
+        let seed = stored.seed();
+        let Some(harness) = crate::harness::postgres_upgraded(COUNTERS_MIGRATION, &seed).await
+        else {
+            return;
+        };
+        crate::upgrade::counters_are_backfilled_from_stored_rows(&harness.store, &stored).await;
+        harness.finish().await;
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_request_leaves_the_others_alone_on_sqlite() {
         let harness = crate::harness::sqlite().await;

@@ -3,12 +3,14 @@
 //! what happens next for one user, and `state` is what the store persists per user.
 
 mod advance;
+mod counts;
 mod entry;
 mod state;
 mod steps;
 mod user_update;
 
 pub use advance::{AdvanceInput, NextAction, TimedEvent, advance};
+pub use counts::{CountChange, StepCounter, removal_changes, step_count_changes, step_counts};
 pub use entry::{EntryDecision, EntrySkip};
 pub use state::{CanvasUserState, ExitReason, HistoryEntry, Position, Transition};
 pub use steps::{

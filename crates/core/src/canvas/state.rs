@@ -41,6 +41,13 @@ pub enum Position {
     Exited {
         reason: ExitReason,
         at: DateTime<Utc>,
+        /// The step the user was at when they were taken out of it before completing it
+        /// (an exit event at a Message step, failed delivery validations, a removed step, a
+        /// deduplicated re-entry). `None` when they left down a path that leads nowhere (the
+        /// last history entry's step; see [`CanvasUserState::exit_step`]) or never reached
+        /// a step.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        step: Option<String>,
     },
 }
 
@@ -99,6 +106,7 @@ impl CanvasUserState {
             None => Position::Exited {
                 reason: ExitReason::NoSteps,
                 at: now,
+                step: None,
             },
         };
         Self {
@@ -161,23 +169,46 @@ impl CanvasUserState {
             (true, _) => Position::Exited {
                 reason: ExitReason::ExitCriteria,
                 at: now,
+                step: None,
             },
             (false, None) => Position::Exited {
                 reason: ExitReason::PathEnded,
                 at: now,
+                step: None,
             },
             (false, Some(next)) if canvas.step(&next).is_none() => Position::Exited {
                 reason: ExitReason::StepRemoved,
                 at: now,
+                step: None,
             },
             (false, Some(next)) => Position::AtStep { step: next },
         };
     }
 
-    /// Leaves the canvas at once for `reason`.
+    /// Leaves the canvas at once for `reason`, from the current step left unfinished.
     pub fn exit(&mut self, reason: ExitReason, now: DateTime<Utc>) {
-        if !self.has_exited() {
-            self.position = Position::Exited { reason, at: now };
+        if let Position::AtStep { step } = &mut self.position {
+            let step = Some(std::mem::take(step));
+            self.position = Position::Exited {
+                reason,
+                at: now,
+                step,
+            };
+        }
+    }
+
+    /// The step the user left the canvas from: the one they were taken out of, or the
+    /// last one they completed. `None` while they are in the canvas, or when they never
+    /// reached a step.
+    pub fn exit_step(&self) -> Option<&str> {
+        match &self.position {
+            Position::AtStep { .. } => None,
+            Position::Exited {
+                step: Some(step), ..
+            } => Some(step),
+            Position::Exited { step: None, .. } => {
+                self.history.last().map(|entry| entry.step.as_str())
+            }
         }
     }
 }

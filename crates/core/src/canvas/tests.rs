@@ -1,5 +1,6 @@
 //! Tests for canvas declarations, entry, and the step machine, driven with an explicit clock.
 
+mod counts;
 mod steps;
 mod user_update;
 
@@ -278,7 +279,8 @@ fn a_full_journey_through_the_lead_scoring_canvas() {
         state.position,
         Position::Exited {
             reason: ExitReason::PathEnded,
-            at: now
+            at: now,
+            step: None,
         }
     );
     assert_eq!(

@@ -1,14 +1,16 @@
 //! The activity log in SQL, for both databases: entries are appended once (a repeated id
 //! is ignored), listed newest first in keyset pages, and pruned by age.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use leadwire_core::activity::{ActivityEntry, MessageSource};
+use leadwire_core::activity::ActivityEntry;
 use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 use uuid::Uuid;
 
+use super::counters::source_columns;
 use super::database::{Column, Param, ParamRef, SqlDatabase};
 use super::shared::matches_nothing;
 use super::statement;
@@ -17,7 +19,7 @@ use crate::error::{StoreError, StoreResult};
 
 const INSERT_ACTIVITY: &str = "INSERT INTO activity_log \
      (id, time, activity_type, campaign, canvas, step, user_id, external_id, status, send_id, entry) ";
-const INSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT (id) DO NOTHING";
+const INSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT (id) DO NOTHING RETURNING id";
 const SELECT_ACTIVITY: &str = "SELECT entry FROM activity_log WHERE 1 = 1";
 const ACTIVITY_BY_ID: &str = "SELECT entry FROM activity_log WHERE id = $1";
 const PRUNE_ACTIVITY: &str = "DELETE FROM activity_log WHERE time < $1";
@@ -39,20 +41,14 @@ struct ActivityRow {
 
 impl ActivityRow {
     fn new(entry: &ActivityEntry) -> StoreResult<Self> {
-        let (campaign, canvas, step) = match &entry.source {
-            MessageSource::Campaign { campaign } => (Some(campaign.clone()), None, None),
-            MessageSource::Canvas { canvas, step } => {
-                (None, Some(canvas.clone()), Some(step.clone()))
-            }
-            MessageSource::Manual => (None, None, None),
-        };
+        let (campaign, canvas, step) = source_columns(&entry.source);
         Ok(Self {
             id: entry.id.to_string(),
             time: entry.time.timestamp_micros(),
             activity_type: entry.activity_type.as_str(),
-            campaign,
-            canvas,
-            step,
+            campaign: campaign.map(str::to_owned),
+            canvas: canvas.map(str::to_owned),
+            step: step.map(str::to_owned),
             user_id: entry.user_id.to_string(),
             external_id: entry.external_id.clone(),
             status: entry.status.map(i32::from),
@@ -74,11 +70,12 @@ const ENTRIES_PER_INSERT: usize = 500;
 
 /// The activity log's statements on database `Self`.
 pub(crate) trait ActivitySql: SqlDatabase {
-    /// Appends `entries`; an entry whose id is already logged is left as it is.
+    /// Appends `entries`; an entry whose id is already logged is left as it is. Returns
+    /// the ids of the entries appended.
     fn insert_entries(
         connection: &mut Self::Connection,
         entries: &[ActivityEntry],
-    ) -> impl Future<Output = StoreResult<()>> + Send;
+    ) -> impl Future<Output = StoreResult<HashSet<Uuid>>> + Send;
 
     /// One page of the entries `filter` matches: newest first, or oldest first after a
     /// cursor.
@@ -116,15 +113,16 @@ where
     async fn insert_entries(
         connection: &mut DB::Connection,
         entries: &[ActivityEntry],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<HashSet<Uuid>> {
         let rows = entries
             .iter()
             .map(ActivityRow::new)
             .collect::<StoreResult<Vec<_>>>()?;
+        let mut inserted = HashSet::with_capacity(rows.len());
         for chunk in rows.chunks(ENTRIES_PER_INSERT) {
             let mut sql = statement::values::<DB>(INSERT_ACTIVITY, chunk.len(), 11);
             sql.push_str(INSERT_ACTIVITY_CONFLICT);
-            let mut query = sqlx::query(&sql);
+            let mut query = sqlx::query_scalar::<_, String>(&sql);
             for row in chunk {
                 query = query
                     .bind(row.id.as_str())
@@ -139,9 +137,10 @@ where
                     .bind(row.send_id.as_str())
                     .bind(row.entry.as_str());
             }
-            query.execute(&mut *connection).await?;
+            let ids = query.fetch_all(&mut *connection).await?;
+            inserted.extend(ids.iter().filter_map(|id| id.parse::<Uuid>().ok()));
         }
-        Ok(())
+        Ok(inserted)
     }
 
     async fn query_page(pool: &Pool<DB>, filter: &ActivityQuery) -> StoreResult<ActivityPage> {

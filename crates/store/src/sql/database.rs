@@ -13,11 +13,13 @@ use sqlx::{Database, Decode, Encode, Type};
 
 use super::activity::ActivitySql;
 use super::batch::ReceiptBatchSql;
+use super::counters::CounterSql;
 use super::history::HistorySql;
 use super::journeys::JourneySql;
 use super::profiles::ProfileSql;
 use super::queue::QueueSql;
 use super::shared::{ProfileRow, TriggerRow};
+use super::stats::StatsSql;
 use crate::error::StoreResult;
 use crate::repository::Backend;
 
@@ -64,12 +66,26 @@ pub(crate) trait SqlDatabase: Database {
 /// Every statement the store runs, on database `Self`: the one bound the repository
 /// implementations ([`super::SqlStore`], [`super::SqlTransaction`]) need.
 pub(crate) trait Sql:
-    ProfileSql + HistorySql + QueueSql + JourneySql + ReceiptBatchSql + ActivitySql
+    ProfileSql
+    + HistorySql
+    + QueueSql
+    + JourneySql
+    + ReceiptBatchSql
+    + ActivitySql
+    + CounterSql
+    + StatsSql
 {
 }
 
 impl<DB> Sql for DB where
-    DB: ProfileSql + HistorySql + QueueSql + JourneySql + ReceiptBatchSql + ActivitySql
+    DB: ProfileSql
+        + HistorySql
+        + QueueSql
+        + JourneySql
+        + ReceiptBatchSql
+        + ActivitySql
+        + CounterSql
+        + StatsSql
 {
 }
 

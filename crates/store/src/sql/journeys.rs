@@ -24,6 +24,13 @@ fn entry_by_id() -> String {
 fn active_entries() -> String {
     format!("{ENTRY_COLUMNS} WHERE profile_id = $1 AND active = 1 ORDER BY entered_at, id")
 }
+/// Up to $3 entries at step $2 of canvas $1, newest arrival first (the partial index
+/// `canvas_entries_at_step`).
+pub(crate) fn entries_at() -> String {
+    format!(
+        "{ENTRY_COLUMNS} WHERE canvas = $1 AND step = $2 ORDER BY arrived_at DESC, id DESC LIMIT $3"
+    )
+}
 fn user_entries() -> String {
     format!(
         "{ENTRY_COLUMNS} WHERE profile_id = $1 AND ($2 IS NULL OR canvas = $2) ORDER BY entered_at, id"
@@ -37,12 +44,14 @@ const CLAIM_ENTRY: &str = "INSERT INTO canvas_entry_marks \
      (profile_id, canvas, last_entered_at) VALUES ($1, $2, $3) \
      ON CONFLICT (profile_id, canvas) DO UPDATE SET last_entered_at = excluded.last_entered_at \
      WHERE canvas_entry_marks.last_entered_at <= $4";
+/// `step` is the current step, NULL once the user exited.
 const UPSERT_ENTRY: &str = "INSERT INTO canvas_entries \
      (id, profile_id, canvas, state, actions, active, awaiting_action, entered_at, updated_at, \
-     exited_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO UPDATE SET \
+     exited_at, step, arrived_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+     ON CONFLICT (id) DO UPDATE SET \
      state = excluded.state, actions = excluded.actions, active = excluded.active, \
      awaiting_action = excluded.awaiting_action, updated_at = excluded.updated_at, \
-     exited_at = excluded.exited_at";
+     exited_at = excluded.exited_at, step = excluded.step, arrived_at = excluded.arrived_at";
 /// Deletes up to $2 entries whose user exited before $1.
 const PRUNE_ENTRIES: &str = "DELETE FROM canvas_entries WHERE id IN \
      (SELECT id FROM canvas_entries WHERE active = 0 AND exited_at < $1 LIMIT $2)";
@@ -77,9 +86,9 @@ const UPSERT_RATE_WINDOW: &str = "INSERT INTO rate_windows (name, minute_start, 
      minute_start = excluded.minute_start, sent = excluded.sent";
 
 /// An entry row: id, profile id, state document, actions document, awaiting flag.
-type EntryRow = (String, String, String, String, i32);
+pub(crate) type EntryRow = (String, String, String, String, i32);
 
-fn decode_entry(row: EntryRow) -> StoreResult<CanvasEntry> {
+pub(crate) fn decode_entry(row: EntryRow) -> StoreResult<CanvasEntry> {
     let (id, profile_id, state, actions, awaiting_action) = row;
     let state: CanvasUserState =
         serde_json::from_str(&state).map_err(|source| StoreError::Corrupt {
@@ -287,6 +296,8 @@ where
             .bind(to_micros(entry.state.entered_at))
             .bind(to_micros(Utc::now()))
             .bind(entry.state.exited_at().map(to_micros))
+            .bind(entry.state.current_step())
+            .bind(to_micros(entry.state.arrived_at))
             .execute(&mut *connection)
             .await?;
         Ok(())

@@ -1,6 +1,7 @@
 //! The SQL backends. One implementation serves both databases: [`SqlStore`] and
 //! [`SqlTransaction`] implement the repository traits by calling statement traits, one
-//! module an area (`profiles`, `history`, `queue`, `journeys`, `batch`, `activity`), each
+//! module an area (`profiles`, `history`, `queue`, `journeys`, `batch`, `activity`,
+//! `counters`, `stats`), each
 //! implemented once for every [`sqlx::Database`] that can bind what it uses. What differs
 //! between the databases is behind `database::SqlDatabase`: the row-locking clauses (`FOR UPDATE`, `FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL; nothing on SQLite, where write transactions run one at a time on
@@ -10,6 +11,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod batch;
+pub(crate) mod counters;
 pub(crate) mod database;
 pub(crate) mod history;
 pub(crate) mod journeys;
@@ -21,6 +23,7 @@ pub(crate) mod shared;
 pub mod sqlite;
 pub(crate) mod sqlite_ingest;
 pub(crate) mod statement;
+pub(crate) mod stats;
 pub(crate) mod store;
 pub(crate) mod transaction;
 

@@ -28,6 +28,7 @@ use crate::model::{ActivitySummary, EventRecord};
 use crate::queue::{ClaimedJob, FailedJob};
 use crate::repository::{Backend, Store, StoreTransaction};
 use crate::signals::JobSignals;
+use crate::stats::{ActivityCount, ActivityCountQuery, CanvasCounts, StatsReads};
 
 /// Profiles, events and the job queue in one database, reached through `P`.
 pub struct SqlStore<P> {
@@ -247,5 +248,25 @@ impl<DB: Sql, P: Pools<Database = DB>> BatchReads for SqlStore<P> {
     async fn profiles_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<Profile>> {
         let mut connection = self.pools.reader().acquire().await?;
         DB::by_ids(&mut connection, ids, "").await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> StatsReads for SqlStore<P> {
+    async fn activity_counts(&self, query: &ActivityCountQuery) -> StoreResult<Vec<ActivityCount>> {
+        DB::activity_counts(self.pools.reader(), query).await
+    }
+
+    async fn canvas_counts(&self, canvas: &str) -> StoreResult<CanvasCounts> {
+        DB::canvas_counts(self.pools.reader(), canvas).await
+    }
+
+    async fn canvas_entries_at(
+        &self,
+        canvas: &str,
+        step: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<CanvasEntry>> {
+        DB::entries_at(self.pools.reader(), canvas, step, limit).await
     }
 }

@@ -1,8 +1,10 @@
 //! [`SqlTransaction`]: the [`StoreTransaction`] of both databases. It writes each change's
 //! trigger jobs in the same transaction as the change, filtered by the store's trigger
 //! interest as it was when the transaction began, and wakes the queues it enqueued into
-//! once it commits.
+//! once it commits. It gathers what its writes add to the console's counters
+//! ([`crate::stats`]) and writes them just before it commits.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +13,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::campaign::RateWindow;
+use leadwire_core::canvas::{CanvasUserState, removal_changes, step_count_changes};
 use leadwire_core::profile::{Profile, UserAlias};
 use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
@@ -18,6 +21,7 @@ use leadwire_core::trigger::TriggerInterest;
 use sqlx::{Database, Transaction};
 use uuid::Uuid;
 
+use super::counters::PendingCounts;
 use super::database::Sql;
 use super::queue::lease_kept;
 use super::shared::{self, TriggerRow};
@@ -37,6 +41,12 @@ pub struct SqlTransaction<DB: Database> {
     signals: Arc<JobSignals>,
     /// Queues this transaction enqueued into, notified after it commits.
     enqueued: Vec<Queue>,
+    /// What this transaction adds to the counters, written at commit.
+    counts: PendingCounts,
+    /// The stored state of the canvas entries this transaction read or wrote (the rows
+    /// are locked on PostgreSQL), so a save finds the state it replaces without reading
+    /// it again.
+    entry_states: HashMap<Uuid, CanvasUserState>,
 }
 
 impl<DB: Database> SqlTransaction<DB> {
@@ -50,6 +60,15 @@ impl<DB: Database> SqlTransaction<DB> {
             interest,
             signals,
             enqueued: Vec::new(),
+            counts: PendingCounts::default(),
+            entry_states: HashMap::new(),
+        }
+    }
+
+    /// Remembers the stored state of `entries`.
+    fn note_entries<'a>(&mut self, entries: impl IntoIterator<Item = &'a CanvasEntry>) {
+        for entry in entries {
+            self.entry_states.insert(entry.id, entry.state.clone());
         }
     }
 
@@ -122,8 +141,15 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
         insert_triggers(self, &jobs).await
     }
 
+    /// The user's active canvas entries leave the steps they were at.
     async fn delete_profile(&mut self, user_id: Uuid) -> StoreResult<bool> {
-        DB::delete(&mut self.tx, user_id).await
+        let active = DB::active_entries(&mut self.tx, user_id).await?;
+        let deleted = DB::delete(&mut self.tx, user_id).await?;
+        for entry in &active {
+            self.counts.apply(removal_changes(&entry.state));
+        }
+        self.entry_states.clear();
+        Ok(deleted)
     }
 
     async fn enqueue(&mut self, task: &NewTask) -> StoreResult<i64> {
@@ -132,8 +158,12 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
         Ok(id)
     }
 
+    /// Counts the entries appended (not those whose id was logged already).
     async fn record_activity(&mut self, entries: &[ActivityEntry]) -> StoreResult<()> {
-        DB::insert_entries(&mut self.tx, entries).await
+        let mut appended = DB::insert_entries(&mut self.tx, entries).await?;
+        let counted = entries.iter().filter(|entry| appended.remove(&entry.id));
+        self.counts.count_activity(counted);
+        Ok(())
     }
 
     async fn finish_job(&mut self, job: &ClaimedJob, finish: &JobFinish) -> StoreResult<bool> {
@@ -142,11 +172,13 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         let Self {
-            tx,
+            mut tx,
             signals,
             enqueued,
+            counts,
             ..
         } = *self;
+        DB::write_counts(&mut tx, &counts).await?;
         tx.commit().await?;
         for queue in enqueued {
             signals.notify(queue);
@@ -162,11 +194,15 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
 #[async_trait]
 impl<DB: Sql> JourneyWrites for SqlTransaction<DB> {
     async fn canvas_entry(&mut self, id: Uuid) -> StoreResult<Option<CanvasEntry>> {
-        DB::entry(&mut self.tx, id).await
+        let entry = DB::entry(&mut self.tx, id).await?;
+        self.note_entries(&entry);
+        Ok(entry)
     }
 
     async fn active_canvas_entries(&mut self, user_id: Uuid) -> StoreResult<Vec<CanvasEntry>> {
-        DB::active_entries(&mut self.tx, user_id).await
+        let entries = DB::active_entries(&mut self.tx, user_id).await?;
+        self.note_entries(&entries);
+        Ok(entries)
     }
 
     async fn last_canvas_entry_at(
@@ -187,8 +223,20 @@ impl<DB: Sql> JourneyWrites for SqlTransaction<DB> {
         DB::claim_entry(&mut self.tx, user_id, canvas, now, reentry_cutoff).await
     }
 
+    /// Counts the change from the stored state (read and locked unless this transaction
+    /// knows it already) to the saved one.
     async fn save_canvas_entry(&mut self, entry: &CanvasEntry) -> StoreResult<()> {
-        DB::save_entry(&mut self.tx, entry).await
+        let stored = match self.entry_states.remove(&entry.id) {
+            Some(state) => Some(state),
+            None => DB::entry(&mut self.tx, entry.id)
+                .await?
+                .map(|stored| stored.state),
+        };
+        DB::save_entry(&mut self.tx, entry).await?;
+        self.counts
+            .apply(step_count_changes(stored.as_ref(), &entry.state));
+        self.note_entries([entry]);
+        Ok(())
     }
 
     async fn campaign_receipt(

@@ -9,7 +9,7 @@ use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource, Record
 use leadwire_store::{ActivityQuery, JobFinish, Queue, Store};
 use uuid::Uuid;
 
-fn entry(
+pub fn entry(
     time: DateTime<Utc>,
     kind: ActivityType,
     source: MessageSource,
@@ -42,13 +42,13 @@ fn entry(
     }
 }
 
-async fn record(store: &Arc<dyn Store>, entries: &[ActivityEntry]) {
+pub async fn record(store: &Arc<dyn Store>, entries: &[ActivityEntry]) {
     let mut tx = store.begin().await.expect("begin");
     tx.record_activity(entries).await.expect("record");
     tx.commit().await.expect("commit");
 }
 
-fn campaign(name: &str) -> MessageSource {
+pub fn campaign(name: &str) -> MessageSource {
     MessageSource::Campaign {
         campaign: name.into(),
     }

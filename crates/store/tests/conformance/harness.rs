@@ -72,7 +72,24 @@ enum Cleanup {
 }
 
 pub async fn sqlite() -> Harness {
+    sqlite_upgraded(i64::MIN, &[]).await
+}
+
+/// A store on a SQLite file that was migrated up to (not including) migration `version`
+/// and given the `seed` statements before the store opened it (running the later
+/// migrations): a database upgraded from an earlier release.
+pub async fn sqlite_upgraded(version: i64, seed: &[String]) -> Harness {
     let path = std::env::temp_dir().join(format!("leadwire-test-{}.db", uuid::Uuid::new_v4()));
+    if !seed.is_empty() {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let mut connection = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("create the test SQLite file");
+        migrate_and_seed::<sqlx::Sqlite>(&mut connection, "sqlite", version, seed).await;
+        connection.close().await.ok();
+    }
     let store = SqliteStore::open(&path, 4)
         .await
         .expect("open a SQLite store in the temp dir");
@@ -82,10 +99,55 @@ pub async fn sqlite() -> Harness {
     }
 }
 
+/// Runs the migrations in `migrations/{backend}` before `version`, then `seed`.
+async fn migrate_and_seed<DB>(
+    connection: &mut DB::Connection,
+    backend: &str,
+    version: i64,
+    seed: &[String],
+) where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+    for<'c> &'c mut DB::Connection:
+        sqlx::Acquire<'c, Database = DB, Connection = &'c mut DB::Connection>,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+{
+    let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
+    let mut migrator = sqlx::migrate::Migrator::new(directory)
+        .await
+        .expect("read the migrations");
+    let earlier: Vec<_> = migrator
+        .migrations
+        .iter()
+        .filter(|migration| migration.version < version)
+        .cloned()
+        .collect();
+    migrator.migrations = earlier.into();
+    migrator
+        .run(&mut *connection)
+        .await
+        .expect("run the earlier migrations");
+    for sql in seed {
+        sqlx::query(sql)
+            .execute(&mut *connection)
+            .await
+            .unwrap_or_else(|error| panic!("seed `{sql}`: {error}"));
+    }
+}
+
 static SKIP_NOTICE: Once = Once::new();
 
 /// A store in a new schema, or `None` (with a notice) when the variable is unset.
 pub async fn postgres() -> Option<Harness> {
+    postgres_upgraded(i64::MIN, &[]).await
+}
+
+/// [`sqlite_upgraded`] on PostgreSQL, in a new schema; `None` (with a notice) when the
+/// variable is unset.
+pub async fn postgres_upgraded(version: i64, seed: &[String]) -> Option<Harness> {
     let Ok(url) = std::env::var("LEADWIRE_TEST_DATABASE_URL") else {
         SKIP_NOTICE.call_once(|| {
             // Written to stderr directly so the test harness does not capture it.
@@ -108,6 +170,13 @@ pub async fn postgres() -> Option<Harness> {
     let options = PgConnectOptions::from_str(&url)
         .expect("LEADWIRE_TEST_DATABASE_URL is a PostgreSQL URL")
         .options([("search_path", schema.as_str())]);
+    if !seed.is_empty() {
+        let mut connection = PgConnection::connect_with(&options)
+            .await
+            .expect("connect to the test schema");
+        migrate_and_seed::<sqlx::Postgres>(&mut connection, "postgres", version, seed).await;
+        connection.close().await.ok();
+    }
     let store = PostgresStore::open(options, 8)
         .await
         .expect("open the PostgreSQL store");

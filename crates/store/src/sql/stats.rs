@@ -1,0 +1,212 @@
+//! The console's reads ([`crate::stats`]) in SQL, for both databases: activity counts by
+//! bucket range through the counter table's indexes, a canvas's step and path counters by
+//! primary key, and the entries at a step through the index on (canvas, step, arrival).
+
+use std::fmt::Write as _;
+use std::future::Future;
+
+use leadwire_core::activity::ActivityType;
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
+
+use super::database::{Column, ParamRef, SqlDatabase};
+use super::journeys::{EntryRow, decode_entry, entries_at};
+use super::shared::matches_nothing;
+use crate::error::{StoreError, StoreResult};
+use crate::journeys::CanvasEntry;
+use crate::model::{from_micros, to_micros};
+use crate::stats::{
+    ActivityCount, ActivityCountQuery, CanvasCounts, MAX_ENTRIES_AT, PathCount, StepCounts,
+    bucket_micros,
+};
+
+/// Step and path names are sorted here rather than in SQL, where the two databases'
+/// collations could order them differently.
+const STEP_COUNTS: &str =
+    "SELECT step, entered, present, exited FROM canvas_step_counts WHERE canvas = $1";
+const PATH_COUNTS: &str = "SELECT step, path, taken FROM canvas_path_counts WHERE canvas = $1";
+
+/// The console's read statements on database `Self`.
+pub(crate) trait StatsSql: SqlDatabase {
+    /// Entries per bucket and type matching `query`, ordered by bucket.
+    fn activity_counts(
+        pool: &Pool<Self>,
+        query: &ActivityCountQuery,
+    ) -> impl Future<Output = StoreResult<Vec<ActivityCount>>> + Send;
+
+    /// The step and path counters of `canvas`.
+    fn canvas_counts(
+        pool: &Pool<Self>,
+        canvas: &str,
+    ) -> impl Future<Output = StoreResult<CanvasCounts>> + Send;
+
+    /// Up to `limit` entries at `step` of `canvas`, newest arrival first.
+    fn entries_at(
+        pool: &Pool<Self>,
+        canvas: &str,
+        step: &str,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<CanvasEntry>>> + Send;
+}
+
+impl<DB> StatsSql for DB
+where
+    DB: SqlDatabase,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'q> &'q str: ParamRef<'q, DB>,
+    String: Column<DB>,
+    i64: Column<DB>,
+    i32: Column<DB>,
+{
+    async fn activity_counts(
+        pool: &Pool<DB>,
+        query: &ActivityCountQuery,
+    ) -> StoreResult<Vec<ActivityCount>> {
+        let (sql, texts) = counts_statement(query);
+        if texts.iter().any(|text| matches_nothing(text)) {
+            return Ok(Vec::new());
+        }
+        let mut statement = sqlx::query_as::<_, (i64, String, i64)>(&sql)
+            .bind(bucket_micros(to_micros(query.since)));
+        if let Some(until) = query.until {
+            statement = statement.bind(to_micros(until));
+        }
+        for text in texts {
+            statement = statement.bind(text);
+        }
+        let rows = statement.fetch_all(pool).await?;
+        rows.into_iter()
+            .map(|(bucket, kind, count)| {
+                Ok(ActivityCount {
+                    bucket: from_micros(bucket),
+                    activity_type: decode_type(kind)?,
+                    count: u64::try_from(count).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    async fn canvas_counts(pool: &Pool<DB>, canvas: &str) -> StoreResult<CanvasCounts> {
+        if matches_nothing(canvas) {
+            return Ok(CanvasCounts::default());
+        }
+        let mut steps: Vec<(String, i64, i64, i64)> = sqlx::query_as(STEP_COUNTS)
+            .bind(canvas)
+            .fetch_all(pool)
+            .await?;
+        steps.sort_unstable();
+        let mut paths: Vec<(String, String, i64)> = sqlx::query_as(PATH_COUNTS)
+            .bind(canvas)
+            .fetch_all(pool)
+            .await?;
+        paths.sort_unstable();
+        Ok(CanvasCounts {
+            steps: steps
+                .into_iter()
+                .map(|(step, entered, present, exited)| StepCounts {
+                    step,
+                    entered: count(entered),
+                    present: count(present),
+                    exited: count(exited),
+                })
+                .collect(),
+            paths: paths
+                .into_iter()
+                .map(|(step, path, taken)| PathCount {
+                    step,
+                    path,
+                    taken: count(taken),
+                })
+                .collect(),
+        })
+    }
+
+    async fn entries_at(
+        pool: &Pool<DB>,
+        canvas: &str,
+        step: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<CanvasEntry>> {
+        if matches_nothing(canvas) || matches_nothing(step) || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<EntryRow> = sqlx::query_as(&entries_at())
+            .bind(canvas)
+            .bind(step)
+            .bind(i64::from(limit.min(MAX_ENTRIES_AT)))
+            .fetch_all(pool)
+            .await?;
+        rows.into_iter().map(decode_entry).collect()
+    }
+}
+
+/// A stored counter as a count (a counter never goes below zero unless the rows were
+/// edited by hand; such a one reads as zero).
+fn count(stored: i64) -> u64 {
+    u64::try_from(stored).unwrap_or(0)
+}
+
+fn decode_type(name: String) -> StoreResult<ActivityType> {
+    serde_json::from_value(serde_json::Value::String(name)).map_err(|source| StoreError::Corrupt {
+        what: "activity count type",
+        source,
+    })
+}
+
+/// The statement for `query`'s counts, and the text filters to bind after the bucket
+/// range ($1 the first bucket, $2 the end when there is one).
+fn counts_statement(query: &ActivityCountQuery) -> (String, Vec<String>) {
+    let mut sql = String::from(
+        "SELECT bucket, activity_type, CAST(SUM(count) AS BIGINT) FROM activity_counts \
+         WHERE bucket >= $1",
+    );
+    let mut parameters = 1;
+    if query.until.is_some() {
+        parameters += 1;
+        write!(sql, " AND bucket < ${parameters}").ok();
+    }
+    let mut texts = Vec::new();
+    for (column, value) in [
+        ("campaign", &query.campaign),
+        ("canvas", &query.canvas),
+        ("step", &query.step),
+        ("template", &query.template),
+    ] {
+        if let Some(value) = value {
+            parameters += 1;
+            write!(sql, " AND {column} = ${parameters}").ok();
+            texts.push(value.clone());
+        }
+    }
+    sql.push_str(" GROUP BY bucket, activity_type ORDER BY bucket, activity_type");
+    (sql, texts)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn the_counts_statement_binds_only_the_filters_set() {
+        let since = Utc
+            .timestamp_opt(1_800_000_000, 0)
+            .single()
+            .expect("a time");
+        let mut query = ActivityCountQuery::since(since);
+        let (sql, texts) = counts_statement(&query);
+        assert!(sql.contains("WHERE bucket >= $1 GROUP BY"), "{sql}");
+        assert!(texts.is_empty());
+        query.until = Some(since);
+        query.canvas = Some("scoring".into());
+        query.template = Some("Create Lead".into());
+        let (sql, texts) = counts_statement(&query);
+        assert!(
+            sql.contains("bucket < $2 AND canvas = $3 AND template = $4 GROUP BY"),
+            "{sql}"
+        );
+        assert_eq!(texts, ["scoring", "Create Lead"]);
+    }
+}
