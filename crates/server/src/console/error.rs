@@ -100,6 +100,16 @@ pub fn encode(text: &str) -> String {
     utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
 
+/// `text` percent-encoded as one path segment (a `/` in it is encoded too).
+pub fn encode_segment(text: &str) -> String {
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +130,6 @@ mod tests {
             assert_eq!(console_path(outside), "/console/", "{outside}");
         }
         assert_eq!(encode("/console/log?a=b c"), "/console/log%3Fa%3Db%20c");
+        assert_eq!(encode_segment("Lead/MQL step"), "Lead%2FMQL%20step");
     }
 }

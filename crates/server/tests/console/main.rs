@@ -4,8 +4,12 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod journey_data;
 mod salesforce_double;
 mod support;
 
+mod campaigns;
+mod canvases;
 mod config;
 mod login;
+mod overview;

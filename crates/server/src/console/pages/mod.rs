@@ -2,9 +2,14 @@
 
 mod activity;
 mod campaigns;
+mod canvas_graph;
 mod canvases;
+mod chart;
 mod config;
+mod describe;
+mod outcomes;
 mod overview;
+mod recent;
 pub mod salesforce;
 mod templates;
 mod users;

@@ -1,0 +1,56 @@
+//! The newest activity entries of a campaign or a canvas step, each linking to its entry
+//! page and its user, with a link to all of them in the activity log.
+
+use chrono::{DateTime, Utc};
+use leadwire_core::activity::ActivityEntry;
+use maud::{Markup, html};
+
+use super::widgets::{badge, empty, when};
+use crate::console::error::encode_segment;
+
+/// The longest message a row shows; the entry page has all of it.
+const MESSAGE_CHARS: usize = 120;
+
+fn short(message: &str) -> String {
+    if message.chars().count() <= MESSAGE_CHARS {
+        return message.to_owned();
+    }
+    let kept: String = message.chars().take(MESSAGE_CHARS - 1).collect();
+    format!("{kept}…")
+}
+
+/// A user's console page.
+pub fn user_href(user_id: uuid::Uuid) -> String {
+    format!("/console/users/{user_id}")
+}
+
+/// `entries` as a table, `all` linking to the whole filtered log; `none` says why a list
+/// may be empty and what to do.
+pub fn recent_activity(
+    entries: &[ActivityEntry],
+    now: DateTime<Utc>,
+    all: &str,
+    none: &str,
+) -> Markup {
+    html! {
+        @if entries.is_empty() {
+            (empty(none))
+        } @else {
+            div.scroll { table data-testid="recent-activity" {
+                thead { tr {
+                    th scope="col" { "Time" } th scope="col" { "Outcome" } th scope="col" { "User" }
+                    th.num scope="col" { "Status" } th scope="col" { "Message" } th scope="col" { "Entry" }
+                } }
+                tbody { @for entry in entries { tr data-testid={ "activity-" (entry.id) } {
+                    td { (when(entry.time, now)) }
+                    td { (badge(entry.activity_type)) }
+                    td { a href=(user_href(entry.user_id)) { (entry.external_id.as_deref().map_or_else(|| entry.user_id.to_string(), str::to_owned)) } }
+                    td.num { @if let Some(status) = entry.status { (status) } }
+                    td { (short(&entry.message)) }
+                    td { a href={ "/console/log/" (encode_segment(&entry.id.to_string())) } { "details" } }
+                } } }
+            } }
+        }
+        p { a href=(all) data-testid="all-activity" { "All activity" } }
+    }
+}
