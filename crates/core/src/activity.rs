@@ -64,6 +64,10 @@ pub struct RecordedRequest {
     pub method: String,
     pub url: String,
     pub headers: Vec<(String, String)>,
+    /// The body as sent, redacted, then cut at 20 KB; `None` for a request without a body
+    /// (and on entries recorded before bodies were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 /// The response as it is kept: the body cut at 20 KB, secrets redacted.
@@ -135,6 +139,27 @@ mod tests {
             assert_eq!(ActivityType::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(ActivityType::parse("push_error"), None);
+    }
+
+    #[test]
+    fn a_request_recorded_without_a_body_still_reads() {
+        let old = r#"{"method":"POST","url":"https://x.example/lead","headers":[["Content-Type","application/json"]]}"#;
+        let request: RecordedRequest = serde_json::from_str(old).expect("an old request reads");
+        assert_eq!(request.body, None);
+        assert_eq!(
+            serde_json::to_string(&request).expect("serializable"),
+            old,
+            "no body, no key"
+        );
+        let with_body = RecordedRequest {
+            body: Some(r#"{"LastName":"Ada"}"#.into()),
+            ..request
+        };
+        let json = serde_json::to_string(&with_body).expect("serializable");
+        assert_eq!(
+            serde_json::from_str::<RecordedRequest>(&json).expect("reads back"),
+            with_body
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Activity-log entries for one send: every attempt and abort, with the request and response
-//! redacted before they are kept, and (on entries of sends that did not succeed) the
-//! send's trigger properties, so a replay renders as the original did.
+//! Activity-log entries for one send: every attempt and abort, with the request (its body
+//! included) and the response redacted before they are kept, and (on entries of sends that
+//! did not succeed) the send's trigger properties, so a replay renders as the original did.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::{
@@ -9,7 +9,7 @@ use leadwire_core::activity::{
 use leadwire_core::queue::SendTask;
 use uuid::Uuid;
 
-use super::http::{AttemptResult, OutboundRequest};
+use super::http::{AttemptResult, OutboundRequest, RESPONSE_BODY_LIMIT};
 use super::redact::Redactor;
 
 /// Makes the entries of one claimed send.
@@ -50,6 +50,7 @@ impl EntryMaker<'_> {
                 .iter()
                 .map(|(name, value)| (name.clone(), self.redactor.header(name, value)))
                 .collect(),
+            body: request.body.as_deref().map(|body| self.request_body(body)),
         });
         entry.response = result.error.is_none().then(|| RecordedResponse {
             status: result.status,
@@ -61,6 +62,15 @@ impl EntryMaker<'_> {
             body: self.redactor.body(&result.body),
         });
         entry
+    }
+
+    /// A request body fit to keep: redacted whole (so a JSON or form body is redacted by
+    /// field name however long it is), then cut at [`RESPONSE_BODY_LIMIT`] on a character
+    /// boundary, the size a response body is kept at.
+    fn request_body(&self, body: &str) -> String {
+        let mut kept = self.redactor.body(body);
+        kept.truncate(kept.floor_char_boundary(RESPONSE_BODY_LIMIT));
+        kept
     }
 
     fn entry(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::retry::synthetic_status;
 use super::url_policy::{Allowlist, PolicyResolver, UrlRefusal, check_url};
 
-/// How much of a response body is kept.
+/// How much of a response body is kept (and of a request body, in its activity entry).
 pub const RESPONSE_BODY_LIMIT: usize = 20 * 1024;
 
 /// Settings of the outbound client.

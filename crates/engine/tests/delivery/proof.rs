@@ -203,3 +203,44 @@ async fn a_crash_between_send_and_record_is_repaired_by_the_lease() {
 }
 
 use crate::harness::ClockNow;
+
+/// A Create Lead whose body carries the connection's client secret, a value leadwire knows
+/// (redaction by field name is tested beside the entry maker).
+const SECRET_IN_BODY: &str = r#"
+[[webhook_templates]]
+name = "Leaky Lead"
+connection = "emulator"
+url = "{{connection.instance_url}}/services/data/v60.0/sobjects/Lead/"
+method = "POST"
+[webhook_templates.headers]
+Authorization = "Bearer {{connections.emulator.access_token}}"
+Content-Type = "application/json"
+[webhook_templates.body.json]
+LastName = "{{${last_name}}}"
+Company = "{{custom_attribute.${company}}}"
+Description = "client secret {{connection.client_secret}}"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_body_is_kept_in_the_activity_entry_with_its_secrets_redacted() {
+    let harness = start(SECRET_IN_BODY, DeliverySettings::default()).await;
+    harness.enqueue_sends(1, "Leaky Lead", false).await;
+    harness.deliver_everything().await;
+
+    let activity = harness.activity().await;
+    assert_eq!(activity.len(), 1);
+    assert_eq!(activity[0].activity_type, ActivityType::Success);
+    let request = activity[0].request.as_ref().expect("request kept");
+    let body = request.body.as_deref().expect("the body is kept");
+    let sent: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    assert_eq!(
+        sent,
+        serde_json::json!({
+            "LastName": "Lovelace 0",
+            "Company": "Analytical Engines",
+            "Description": "client secret [redacted]",
+        })
+    );
+    assert!(!body.contains(CLIENT_SECRET), "{body}");
+    harness.finish().await;
+}

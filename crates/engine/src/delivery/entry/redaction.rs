@@ -121,6 +121,14 @@ fn entry_with(redactor: &Redactor, forms: &[&str]) -> (ActivityEntry, Vec<String
         .enumerate()
         .map(|(index, form)| format!("q{index}={form}"))
         .collect();
+    let json_body = format!(
+        "{{\"note\":[{}],\"ok\":false}}",
+        forms
+            .iter()
+            .map(|form| format!("\"{form}\""))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     let request = OutboundRequest {
         method: reqwest::Method::POST,
         url: format!(
@@ -131,16 +139,8 @@ fn entry_with(redactor: &Redactor, forms: &[&str]) -> (ActivityEntry, Vec<String
             .iter()
             .map(|form| ("X-Trace".to_owned(), format!("trace {form} end")))
             .collect(),
-        body: None,
+        body: Some(json_body.clone()),
     };
-    let json_body = format!(
-        "{{\"note\":[{}],\"ok\":false}}",
-        forms
-            .iter()
-            .map(|form| format!("\"{form}\""))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
     let form_body = format!("{}&grant_type=x", query.join("&"));
     let message = format!("refused {}", forms.join(" and "));
     let result = AttemptResult {
@@ -192,6 +192,7 @@ proptest! {
             serde_json::to_string(&entry).expect("an entry serialises"),
             entry.message.clone(),
             request.url.clone(),
+            request.body.clone().expect("the request body is kept"),
             response.body.clone(),
         ];
         outputs.extend(request.headers.iter().map(|(_, value)| value.clone()));
@@ -259,4 +260,87 @@ fn a_space_in_a_secret_is_found_as_a_plus() {
         redactor.text(r#"{"n":"pass\u0020phrase\u0021"}"#),
         r#"{"n":"[redacted]"}"#
     );
+}
+
+/// The entry of one attempt of `request`, answered 400 with an empty body.
+fn attempt_of(redactor: &Redactor, request: &OutboundRequest) -> ActivityEntry {
+    let task = task();
+    let maker = EntryMaker {
+        task: &task,
+        external_id: None,
+        attempt: 1,
+        redactor,
+    };
+    let result = AttemptResult {
+        status: 400,
+        headers: Vec::new(),
+        body: String::new(),
+        body_truncated: false,
+        duration: Duration::from_millis(1),
+        error: None,
+    };
+    let now = Utc.timestamp_opt(0, 0).unwrap();
+    maker.attempt(
+        ActivityType::WebhookError,
+        "HTTP 400",
+        request,
+        &result,
+        now,
+    )
+}
+
+fn post(body: Option<String>) -> OutboundRequest {
+    OutboundRequest {
+        method: reqwest::Method::POST,
+        url: "https://x.my.salesforce.com/services/data/v60.0/sobjects/Lead/".to_owned(),
+        headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+        body,
+    }
+}
+
+fn kept_body(redactor: &Redactor, body: Option<&str>) -> Option<String> {
+    attempt_of(redactor, &post(body.map(str::to_owned)))
+        .request
+        .expect("an attempt keeps its request")
+        .body
+}
+
+#[test]
+fn the_request_body_is_kept_redacted_by_name_and_by_value() {
+    let mut redactor = Redactor::default();
+    redactor.add_secret_value("tok-0123456789");
+    assert_eq!(
+        kept_body(
+            &redactor,
+            Some(r#"{"LastName":"Ada","password":"hunter22","Description":"uses tok-0123456789"}"#)
+        )
+        .as_deref(),
+        Some(r#"{"LastName":"Ada","password":"[redacted]","Description":"uses [redacted]"}"#)
+    );
+    assert_eq!(
+        kept_body(
+            &redactor,
+            Some("name=Ada&client_secret=s3cr3t&sid=tok-0123456789")
+        )
+        .as_deref(),
+        Some("name=Ada&client_secret=[redacted]&sid=[redacted]")
+    );
+    assert_eq!(kept_body(&redactor, None), None, "no body, none kept");
+}
+
+#[test]
+fn a_long_request_body_is_redacted_whole_then_cut_like_a_response_body() {
+    use super::super::http::RESPONSE_BODY_LIMIT;
+    // A JSON body past the limit, its secret field first and multi-byte text after it: were
+    // it cut before being redacted, it would no longer parse and the field would be kept.
+    let long = "é".repeat(RESPONSE_BODY_LIMIT);
+    let body = format!(r#"{{"client_secret":"plain-s3cr3t","Description":"{long}"}}"#);
+    let kept = kept_body(&Redactor::default(), Some(&body)).expect("kept");
+    assert!(kept.len() <= RESPONSE_BODY_LIMIT, "{} bytes", kept.len());
+    assert!(
+        kept.len() > RESPONSE_BODY_LIMIT - 4,
+        "cut at the limit, not before"
+    );
+    assert!(kept.starts_with(r#"{"client_secret":"[redacted]","Description":"éé"#));
+    assert!(!kept.contains("plain-s3cr3t"));
 }

@@ -236,6 +236,9 @@ fn entry(
                 ("Authorization".into(), "Bearer [redacted]".into()),
                 ("Content-Type".into(), "application/json".into()),
             ],
+            body: Some(format!(
+                r#"{{"firstName":"Lead","lastName":"{index}","email":"lead{index}@example.com","company":"Analytical Engines"}}"#
+            )),
         }),
         response: sent.then(|| RecordedResponse {
             status,
