@@ -105,16 +105,21 @@ fn task() -> SendTask {
     }
 }
 
+/// The entry maker of a first attempt of `task`.
+fn first_attempt<'a>(task: &'a SendTask, redactor: &'a Redactor) -> EntryMaker<'a> {
+    EntryMaker {
+        task,
+        external_id: None,
+        attempt: 1,
+        redactor,
+    }
+}
+
 /// One entry of an attempt whose request, response and message carry `forms` everywhere,
 /// made as delivery makes it.
 fn entry_with(redactor: &Redactor, forms: &[&str]) -> (ActivityEntry, Vec<String>) {
     let task = task();
-    let maker = EntryMaker {
-        task: &task,
-        external_id: None,
-        attempt: 1,
-        redactor,
-    };
+    let maker = first_attempt(&task, redactor);
     let path: String = forms.iter().map(|form| format!("/p/{form}")).collect();
     let query: Vec<String> = forms
         .iter()
@@ -213,12 +218,7 @@ fn a_bang_token_in_a_query_is_redacted_in_the_entry_url() {
     let mut redactor = Redactor::default();
     redactor.add_secret_value(token);
     let task = task();
-    let maker = EntryMaker {
-        task: &task,
-        external_id: None,
-        attempt: 1,
-        redactor: &redactor,
-    };
+    let maker = first_attempt(&task, &redactor);
     let request = OutboundRequest {
         method: reqwest::Method::GET,
         url: format!(
@@ -265,12 +265,7 @@ fn a_space_in_a_secret_is_found_as_a_plus() {
 /// The entry of one attempt of `request`, answered 400 with an empty body.
 fn attempt_of(redactor: &Redactor, request: &OutboundRequest) -> ActivityEntry {
     let task = task();
-    let maker = EntryMaker {
-        task: &task,
-        external_id: None,
-        attempt: 1,
-        redactor,
-    };
+    let maker = first_attempt(&task, redactor);
     let result = AttemptResult {
         status: 400,
         headers: Vec::new(),
