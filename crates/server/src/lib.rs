@@ -12,6 +12,7 @@
 //! With a [`console::Console`] in the state, the web console answers under `/console/`, with
 //! its own login and sessions instead of the key check.
 
+pub mod activity_filter;
 pub mod auth;
 pub mod config;
 pub mod console;

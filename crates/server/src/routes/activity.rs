@@ -1,28 +1,29 @@
 //! The message activity log over HTTP: `GET /activity` (filters `type`, `campaign`,
-//! `canvas`, `step`, `user`, `status`, `since`; `limit` and `cursor` for pages),
-//! `POST /activity/{id}/replay`, both behind `activity.read`; and `GET /metrics`, the
-//! Prometheus text exposition (no user data and no secrets, so no key).
+//! `canvas`, `step`, `user`, `status`, `since`, `send_id`, read by `activity_filter`;
+//! `limit` and `cursor` for pages), `POST /activity/{id}/replay`, both behind
+//! `activity.read`; and `GET /metrics`, the Prometheus text exposition (no user data and
+//! no secrets, so no key).
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use leadwire_core::activity::ActivityType;
+use chrono::Utc;
 use leadwire_engine::delivery::replay::{ReplayError, replay};
-use leadwire_store::{ActivityCursor, ActivityQuery};
+use leadwire_store::ActivityQuery;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::authorize;
+use crate::activity_filter::{ActivityFilter, FilterError, cursor};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
-/// The query string of `GET /activity`.
+/// The query string of `GET /activity`: the filters, and `limit` and `cursor` for pages.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityParams {
@@ -32,8 +33,9 @@ pub struct ActivityParams {
     canvas: Option<String>,
     step: Option<String>,
     user: Option<String>,
-    status: Option<u16>,
+    status: Option<String>,
     since: Option<String>,
+    send_id: Option<String>,
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -44,44 +46,27 @@ fn bad(field: &str, message: String) -> ApiError {
 
 impl ActivityParams {
     fn into_query(self) -> Result<ActivityQuery, ApiError> {
-        let activity_type = match self.kind.as_deref() {
-            None => None,
-            Some(name) => Some(ActivityType::parse(name).ok_or_else(|| {
-                let known: Vec<&str> = ActivityType::ALL.iter().map(|kind| kind.as_str()).collect();
-                bad(
-                    "type",
-                    format!("type `{name}` is not one of {}", known.join(", ")),
-                )
-            })?),
-        };
-        let since = match self.since.as_deref() {
-            None => None,
-            Some(text) => Some(
-                DateTime::parse_from_rfc3339(text)
-                    .map_err(|_| {
-                        bad("since", format!("since `{text}` is not an RFC 3339 time such as 2026-11-29T10:00:00Z"))
-                    })?
-                    .with_timezone(&Utc),
-            ),
-        };
-        let before = match self.cursor.as_deref() {
-            None => None,
-            Some(text) => Some(
-                text.parse::<ActivityCursor>()
-                    .map_err(|error| bad("cursor", error.to_string()))?,
-            ),
-        };
-        Ok(ActivityQuery {
-            activity_type,
+        let filter = ActivityFilter {
+            kind: self.kind,
             campaign: self.campaign,
             canvas: self.canvas,
             step: self.step,
             user: self.user,
             status: self.status,
-            since,
+            since: self.since,
+            send_id: self.send_id,
+        };
+        let invalid = |error: FilterError| bad(error.field, error.message);
+        let before = self
+            .cursor
+            .as_deref()
+            .map(|text| cursor("cursor", text))
+            .transpose()
+            .map_err(invalid)?;
+        Ok(ActivityQuery {
             before,
             limit: self.limit.unwrap_or(100),
-            ..ActivityQuery::default()
+            ..filter.query().map_err(invalid)?
         })
     }
 }
@@ -94,7 +79,7 @@ pub async fn list(
     authorize(&state, caller, Permission::ActivityRead)?;
     let Query(params) = params.map_err(|rejection| {
         ApiError::bad_request(ErrorItem::new(format!(
-            "the query string is invalid: {}; filters are type, campaign, canvas, step, user, status, since, limit and cursor",
+            "the query string is invalid: {}; filters are type, campaign, canvas, step, user, status, since, send_id, limit and cursor",
             rejection.body_text()
         )))
     })?;
