@@ -8,6 +8,7 @@ mod journey_data;
 mod salesforce_double;
 mod support;
 
+mod activity;
 mod campaigns;
 mod canvases;
 mod config;

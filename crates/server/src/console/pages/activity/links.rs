@@ -1,0 +1,124 @@
+//! Links from a log entry to the pages of what it names: the user, the campaign or the
+//! canvas and its step (found by name in the loaded config, since the log keeps names), the
+//! template, the entry itself and the log of its send.
+
+use std::collections::HashMap;
+
+use leadwire_core::activity::{ActivityEntry, MessageSource};
+use leadwire_core::config::Config;
+use maud::{Markup, html};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use uuid::Uuid;
+
+use crate::console::error::encode;
+
+/// `text` percent-encoded as one path segment (a `/` in it is encoded too).
+pub fn segment(text: &str) -> String {
+    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    utf8_percent_encode(text, SEGMENT).to_string()
+}
+
+/// The page of entry `id`.
+pub fn entry_path(id: Uuid) -> String {
+    format!("/console/log/{id}")
+}
+
+/// The log filtered to every attempt of send `send_id`.
+pub fn send_log_path(send_id: Uuid) -> String {
+    format!("/console/log?send_id={send_id}")
+}
+
+/// The campaigns' and canvases' `api_id`s by name, for the links of one page.
+pub struct Names {
+    campaigns: HashMap<String, String>,
+    canvases: HashMap<String, String>,
+}
+
+impl Names {
+    pub fn of(config: &Config) -> Self {
+        Self {
+            campaigns: config
+                .campaigns
+                .iter()
+                .map(|campaign| (campaign.name.clone(), campaign.api_id().to_owned()))
+                .collect(),
+            canvases: config
+                .canvases
+                .iter()
+                .map(|canvas| (canvas.name.clone(), canvas.api_id().to_owned()))
+                .collect(),
+        }
+    }
+
+    /// What sent the message: the campaign, or the canvas → step, as links when the loaded
+    /// config still has them.
+    pub fn source(&self, source: &MessageSource) -> Markup {
+        match source {
+            MessageSource::Campaign { campaign } => match self.campaigns.get(campaign) {
+                Some(api_id) => html! {
+                    a.campaign href={ "/console/campaigns/" (segment(api_id)) } { (campaign) }
+                },
+                None => unknown(campaign),
+            },
+            MessageSource::Canvas { canvas, step } => match self.canvases.get(canvas) {
+                Some(api_id) => html! {
+                    a.canvas href={ "/console/canvases/" (segment(api_id)) } { (canvas) }
+                    " → "
+                    a.step href={ "/console/canvases/" (segment(api_id)) "/steps/" (segment(step)) } { (step) }
+                },
+                None => html! { (unknown(canvas)) " → " (step) },
+            },
+            MessageSource::Manual => html! { span.muted { "manual (replay or test)" } },
+        }
+    }
+}
+
+/// A name the loaded config no longer has: plain text, saying so.
+fn unknown(name: &str) -> Markup {
+    html! { span title="not in the loaded config" { (name) } }
+}
+
+/// The entry's user, by external id when the send had one, linking to the profile.
+pub fn user(entry: &ActivityEntry) -> Markup {
+    html! {
+        a.user href={ "/console/users/" (entry.user_id) } {
+            @match &entry.external_id {
+                Some(external_id) => (external_id),
+                None => code { (entry.user_id) },
+            }
+        }
+    }
+}
+
+/// The template's page.
+pub fn template(name: &str) -> Markup {
+    html! { a.template href={ "/console/templates/" (segment(name)) } { (name) } }
+}
+
+/// A query string of `pairs`, each value encoded.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_encode_slashes_and_spaces() {
+        assert_eq!(segment("New lead/EU"), "New%20lead%2FEU");
+        assert_eq!(segment("lead_scoring-2.v~1"), "lead_scoring-2.v~1");
+        assert_eq!(
+            query(&[("campaign", "New lead & co"), ("status", "400")]),
+            "campaign=New%20lead%20%26%20co&status=400"
+        );
+    }
+}
