@@ -250,14 +250,16 @@ fn page_statement(filter: &ActivityQuery) -> (String, Vec<FilterValue>) {
             FilterValue::Text(send_id.to_string()),
         );
     }
+    // A row-value comparison, which both databases read as a range of the (…, time, id)
+    // index serving the page; `time < $1 OR (time = $2 AND id < $3)` made SQLite walk that
+    // index from its end instead (169 ms against 1 ms for a page deep in 1,000,000 entries).
     for (cursor, comparison) in [(filter.before, "<"), (filter.after, ">")] {
         if let Some(cursor) = cursor {
-            let micros = || FilterValue::Integer(cursor.time_micros);
-            condition(&mut sql, &format!(" AND (time {comparison} "), micros());
-            condition(&mut sql, " OR (time = ", micros());
+            let micros = FilterValue::Integer(cursor.time_micros);
+            condition(&mut sql, &format!(" AND (time, id) {comparison} ("), micros);
             let id = FilterValue::Text(cursor.id.to_string());
-            condition(&mut sql, &format!(" AND id {comparison} "), id);
-            sql.push_str("))");
+            condition(&mut sql, ", ", id);
+            sql.push(')');
         }
     }
     let order = if filter.after.is_some() {
