@@ -22,15 +22,7 @@ async fn the_readme_walkthrough_runs_end_to_end() {
     let walk = ExampleNode::start().await;
 
     // 1. A new lead, identified by email only.
-    let (status, body) = walk
-        .post(
-            "/users/track",
-            json!({"attributes": [{
-                "email": EMAIL, "first_name": "Ada", "last_name": "Lovelace",
-                "company": "Analytical Engines", "lead_stage": "Lead"
-            }]}),
-        )
-        .await;
+    let (status, body) = walk.track_new_lead().await;
     assert_eq!(
         (status, &body["message"]),
         (201, &json!("success")),

@@ -118,6 +118,18 @@ impl ExampleNode {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// The README's first step: a new lead, identified by email only.
+    pub async fn track_new_lead(&self) -> (u16, Value) {
+        self.post(
+            "/users/track",
+            json!({"attributes": [{
+                "email": EMAIL, "first_name": "Ada", "last_name": "Lovelace",
+                "company": "Analytical Engines", "lead_stage": "Lead"
+            }]}),
+        )
+        .await
+    }
+
     pub async fn activity(&self, query: &str) -> Vec<Value> {
         let response = self
             .http

@@ -132,21 +132,26 @@ async fn the_log_lists_entries_newest_first_with_links_to_what_they_name() {
     manual.external_id = None;
     manual.user_id = Uuid::from_u128(2);
     manual.template = "Gone/Template".into();
+    let by_api_id = MessageSource::Campaign {
+        campaign: "new_lead".into(),
+    };
     let entries = [
         entry(0, ActivityType::WebhookError, campaign()),
         entry(1, ActivityType::Success, canvas()),
         manual,
+        entry(-1, ActivityType::WebhookError, by_api_id),
     ];
     record(&app, &entries).await;
     let page = app.get("/console/log", Some(&session)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(
         row_ids(&page.body),
-        [entries[2].id, entries[1].id, entries[0].id]
+        [entries[2].id, entries[1].id, entries[0].id, entries[3].id]
     );
     for expected in [
         format!("href=\"/console/log/{}\"", entries[0].id),
         "href=\"/console/campaigns/new_lead\">New lead</a>".to_owned(),
+        "href=\"/console/campaigns/new_lead\">new_lead</a>".to_owned(),
         "href=\"/console/canvases/lead_scoring\">Lead scoring</a>".to_owned(),
         "href=\"/console/canvases/lead_scoring/steps/Update%20lead\">Update lead</a>".to_owned(),
         format!("href=\"/console/users/{}\">ada</a>", Uuid::from_u128(1)),
@@ -616,6 +621,22 @@ async fn the_live_tail_brings_the_entries_after_the_newest_shown() {
     );
     let off = link(&page.body, "live-toggle").expect("a switch");
     assert_eq!(off, "/console/log?type=success");
+
+    // More than a page between two polls: this poll brings the 50 after the cursor, the
+    // next one the rest.
+    let poll = link_attr(&answer.body, "log-tail", "hx-get").expect("the next poll");
+    let burst: Vec<ActivityEntry> = (10..70)
+        .map(|n| entry(n, ActivityType::Success, canvas()))
+        .collect();
+    record(&app, &burst).await;
+    let first = app.get(&poll, Some(&session)).await;
+    let first_ids = row_ids(&first.body);
+    let expected: Vec<Uuid> = burst[..50].iter().rev().map(|entry| entry.id).collect();
+    assert_eq!(first_ids, expected);
+    let poll = link_attr(&first.body, "log-tail", "hx-get").expect("the next poll");
+    let rest = app.get(&poll, Some(&session)).await;
+    let expected: Vec<Uuid> = burst[50..].iter().rev().map(|entry| entry.id).collect();
+    assert_eq!(row_ids(&rest.body), expected);
     app.fixture.finish().await;
 }
 

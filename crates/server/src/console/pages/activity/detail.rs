@@ -102,7 +102,10 @@ fn facts(entry: &ActivityEntry, names: &Names, now: DateTime<Utc>) -> Markup {
             dt { "Time" } dd { (when(entry.time, now)) }
             dt { "Template" } dd { (links::template(&entry.template)) }
             dt { "Sent by" } dd { (names.source(&entry.source)) }
-            dt { "User" } dd { (links::user(entry)) " " span.muted { "(internal id " code { (entry.user_id) } ")" } }
+            dt { "User" } dd {
+                (links::user(entry))
+                @if entry.external_id.is_some() { " " span.muted { "(internal id " code { (entry.user_id) } ")" } }
+            }
             dt { "Send id" } dd { a #send-id href=(send_log_path(entry.send_id)) { code { (entry.send_id) } } }
             dt { "Attempt" } dd { (entry.attempt) }
             dt { "Status" } dd #status { @match entry.status { Some(status) => (status), None => span.muted { "none (no request)" } } }

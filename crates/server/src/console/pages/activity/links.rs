@@ -32,25 +32,40 @@ pub fn send_log_path(send_id: Uuid) -> String {
     format!("/console/log?send_id={send_id}")
 }
 
-/// The campaigns' and canvases' `api_id`s by name, for the links of one page.
+/// The campaigns' and canvases' `api_id`s by name (as delivery logs them) and by `api_id`,
+/// for the links of one page.
 pub struct Names {
     campaigns: HashMap<String, String>,
     canvases: HashMap<String, String>,
 }
 
+/// `api_id` under each name and each `api_id`; a name wins over an equal `api_id`.
+fn by_name_or_id<'a>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> HashMap<String, String> {
+    let mut map: HashMap<String, String> = pairs
+        .clone()
+        .map(|(_, api_id)| (api_id.to_owned(), api_id.to_owned()))
+        .collect();
+    map.extend(pairs.map(|(name, api_id)| (name.to_owned(), api_id.to_owned())));
+    map
+}
+
 impl Names {
     pub fn of(config: &Config) -> Self {
         Self {
-            campaigns: config
-                .campaigns
-                .iter()
-                .map(|campaign| (campaign.name.clone(), campaign.api_id().to_owned()))
-                .collect(),
-            canvases: config
-                .canvases
-                .iter()
-                .map(|canvas| (canvas.name.clone(), canvas.api_id().to_owned()))
-                .collect(),
+            campaigns: by_name_or_id(
+                config
+                    .campaigns
+                    .iter()
+                    .map(|campaign| (campaign.name.as_str(), campaign.api_id())),
+            ),
+            canvases: by_name_or_id(
+                config
+                    .canvases
+                    .iter()
+                    .map(|canvas| (canvas.name.as_str(), canvas.api_id())),
+            ),
         }
     }
 

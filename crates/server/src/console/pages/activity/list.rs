@@ -1,21 +1,19 @@
-//! `GET /console/log`: one page of the log, newest first, with the filter form and keyset
-//! links: "Older" continues `before` the page's last entry, "Newer" `after` its first
-//! (the store returns those oldest first; the page shows them newest first). No page
-//! numbers and no count: each page is one indexed range read of [`PAGE`] + 1 entries, the
-//! extra one telling whether another page follows.
+//! `GET /console/log`: one page of the log, newest first (read by `window`), with the
+//! filter form, the live tail's switch, and the Newer, Newest and Older links, which keep
+//! the filters. No page numbers and no count.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use leadwire_core::activity::ActivityEntry;
-use leadwire_store::{ActivityCursor, ActivityQuery, Store};
+use leadwire_store::ActivityCursor;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::links::{Names, query};
-use super::{PAGE, form, rows, tail};
+use super::window::{Position, Window, window};
+use super::{form, rows, tail};
 use crate::activity_filter::{ActivityFilter, FilterError, cursor};
 use crate::console::error::ConsoleError;
 use crate::console::layout::{self, Section};
@@ -33,14 +31,6 @@ pub struct LogParams {
     pub live: Option<String>,
 }
 
-/// Which page of the log.
-#[derive(Debug, Clone, Copy)]
-pub enum Position {
-    Newest,
-    Before(ActivityCursor),
-    After(ActivityCursor),
-}
-
 impl LogParams {
     fn live(&self) -> bool {
         self.live.as_deref() == Some("1")
@@ -56,58 +46,6 @@ impl LogParams {
                 field: "after",
                 message: "give either `before` (older entries) or `after` (newer entries), not both; follow the Older and Newer links".into(),
             }),
-        }
-    }
-}
-
-/// The entries of one page, newest first, and the cursors of the pages beside it.
-pub struct Window {
-    pub entries: Vec<ActivityEntry>,
-    pub older: Option<ActivityCursor>,
-    pub newer: Option<ActivityCursor>,
-}
-
-/// Reads the page at `position` of the entries `query` filters.
-pub async fn window(
-    store: &dyn Store,
-    mut query: ActivityQuery,
-    position: Position,
-) -> Result<Window, ConsoleError> {
-    query.limit = PAGE + 1;
-    let page = PAGE as usize;
-    match position {
-        Position::Newest | Position::Before(_) => {
-            if let Position::Before(at) = position {
-                query.before = Some(at);
-            }
-            let mut entries = store.activity(&query).await?.entries;
-            let more = entries.len() > page;
-            entries.truncate(page);
-            let newer = match position {
-                Position::Before(at) => entries.first().map(ActivityCursor::of).or(Some(at)),
-                _ => None,
-            };
-            Ok(Window {
-                older: more
-                    .then(|| entries.last().map(ActivityCursor::of))
-                    .flatten(),
-                newer,
-                entries,
-            })
-        }
-        Position::After(at) => {
-            query.after = Some(at);
-            let mut entries = store.activity(&query).await?.entries;
-            let more = entries.len() > page;
-            entries.truncate(page);
-            entries.reverse();
-            Ok(Window {
-                newer: more
-                    .then(|| entries.first().map(ActivityCursor::of))
-                    .flatten(),
-                older: entries.last().map(ActivityCursor::of).or(Some(at)),
-                entries,
-            })
         }
     }
 }
@@ -154,7 +92,7 @@ pub async fn page(
         @if !window.entries.is_empty() || (newest && live) {
             (rows::table(&window.entries, &names, now))
         }
-        @if window.entries.is_empty() { (nothing(&params.filter, position)) }
+        @if window.entries.is_empty() { div #log-empty { (nothing(&params.filter, position)) } }
         (pager(&params.filter, &window))
     };
     let page = layout::page("Activity log", Section::Activity, &operator, body);
@@ -181,7 +119,7 @@ fn nothing(filter: &ActivityFilter, position: Position) -> Markup {
         }
         Position::Newest => "No entries match these filters; clear or widen them.",
     };
-    html! { div #log-empty { (empty(message)) } }
+    empty(message)
 }
 
 /// The Newer, Newest and Older links, keeping the filters.

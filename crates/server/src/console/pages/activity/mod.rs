@@ -1,8 +1,8 @@
 //! `/console/log`: the message activity log, newest first, filtered and paged by keyset
 //! cursors (`list`, with an optional live tail in `tail`); `/console/log/{id}`: one entry,
 //! its request and response and every attempt of its send (`detail`); and its replay
-//! (`replay`). Every query is a keyset page on the log's time index or a lookup by id or
-//! send id; nothing counts the log.
+//! (`replay`). Every query is a keyset page on one of the log's indexes or a lookup by id
+//! or send id; nothing counts the log.
 
 mod detail;
 mod exchange;
@@ -12,6 +12,7 @@ mod list;
 mod replay;
 mod rows;
 mod tail;
+mod window;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -14,8 +14,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::links::{Names, query};
-use super::list::{Position, Window, window};
 use super::rows;
+use super::window::{Position, Window, window};
 use crate::activity_filter::{ActivityFilter, cursor};
 use crate::console::error::ConsoleError;
 use crate::console::pages::widgets::console;
@@ -89,14 +89,16 @@ pub async fn rows(
         None => Position::Newest,
     };
     let window = window(state.store.as_ref(), query, position).await?;
-    let Some(newest) = window.entries.first().map(ActivityCursor::of) else {
+    // The newest row sent; more than a page since the last poll, and the next poll takes
+    // the rest.
+    let Some(next) = window.entries.first().map(ActivityCursor::of) else {
         return Ok(StatusCode::NO_CONTENT.into_response());
     };
     let names = Names::of(&config);
     let was_empty = matches!(position, Position::Newest);
     Ok(html! {
         (rows::rows(&window.entries, &names, Utc::now()))
-        (poller(&params.filter, Some(newest), true))
+        (poller(&params.filter, Some(next), true))
         @if was_empty { div #log-empty hx-swap-oob="delete" {} }
     }
     .into_response())
