@@ -5,19 +5,9 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityEntry;
 use maud::{Markup, html};
 
+use super::activity::short_message;
 use super::widgets::{badge, empty, when};
 use crate::console::error::encode_segment;
-
-/// The longest message a row shows; the entry page has all of it.
-const MESSAGE_CHARS: usize = 120;
-
-fn short(message: &str) -> String {
-    if message.chars().count() <= MESSAGE_CHARS {
-        return message.to_owned();
-    }
-    let kept: String = message.chars().take(MESSAGE_CHARS - 1).collect();
-    format!("{kept}…")
-}
 
 /// A user's console page.
 pub fn user_href(user_id: uuid::Uuid) -> String {
@@ -46,7 +36,7 @@ pub fn recent_activity(
                     td { (badge(entry.activity_type)) }
                     td { a href=(user_href(entry.user_id)) { (entry.external_id.as_deref().map_or_else(|| entry.user_id.to_string(), str::to_owned)) } }
                     td.num { @if let Some(status) = entry.status { (status) } }
-                    td { (short(&entry.message)) }
+                    td { (short_message(&entry.message)) }
                     td { a href={ "/console/log/" (encode_segment(&entry.id.to_string())) } { "details" } }
                 } } }
             } }

@@ -7,20 +7,10 @@ use std::collections::HashMap;
 use leadwire_core::activity::{ActivityEntry, MessageSource};
 use leadwire_core::config::Config;
 use maud::{Markup, html};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use uuid::Uuid;
 
-use crate::console::error::encode;
-
-/// `text` percent-encoded as one path segment (a `/` in it is encoded too).
-pub fn segment(text: &str) -> String {
-    const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    utf8_percent_encode(text, SEGMENT).to_string()
-}
+use crate::console::error::{encode, encode_segment};
+use crate::console::pages::recent::user_href;
 
 /// The page of entry `id`.
 pub fn entry_path(id: Uuid) -> String {
@@ -75,15 +65,15 @@ impl Names {
         match source {
             MessageSource::Campaign { campaign } => match self.campaigns.get(campaign) {
                 Some(api_id) => html! {
-                    a.campaign href={ "/console/campaigns/" (segment(api_id)) } { (campaign) }
+                    a.campaign href={ "/console/campaigns/" (encode_segment(api_id)) } { (campaign) }
                 },
                 None => unknown(campaign),
             },
             MessageSource::Canvas { canvas, step } => match self.canvases.get(canvas) {
                 Some(api_id) => html! {
-                    a.canvas href={ "/console/canvases/" (segment(api_id)) } { (canvas) }
+                    a.canvas href={ "/console/canvases/" (encode_segment(api_id)) } { (canvas) }
                     " → "
-                    a.step href={ "/console/canvases/" (segment(api_id)) "/steps/" (segment(step)) } { (step) }
+                    a.step href={ "/console/canvases/" (encode_segment(api_id)) "/steps/" (encode_segment(step)) } { (step) }
                 },
                 None => html! { (unknown(canvas)) " → " (step) },
             },
@@ -100,7 +90,7 @@ fn unknown(name: &str) -> Markup {
 /// The entry's user, by external id when the send had one, linking to the profile.
 pub fn user(entry: &ActivityEntry) -> Markup {
     html! {
-        a.user href={ "/console/users/" (entry.user_id) } {
+        a.user href=(user_href(entry.user_id)) {
             @match &entry.external_id {
                 Some(external_id) => (external_id),
                 None => code { (entry.user_id) },
@@ -111,7 +101,7 @@ pub fn user(entry: &ActivityEntry) -> Markup {
 
 /// The template's page.
 pub fn template(name: &str) -> Markup {
-    html! { a.template href={ "/console/templates/" (segment(name)) } { (name) } }
+    html! { a.template href={ "/console/templates/" (encode_segment(name)) } { (name) } }
 }
 
 /// A query string of `pairs`, each value encoded.
@@ -128,9 +118,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn segments_encode_slashes_and_spaces() {
-        assert_eq!(segment("New lead/EU"), "New%20lead%2FEU");
-        assert_eq!(segment("lead_scoring-2.v~1"), "lead_scoring-2.v~1");
+    fn query_values_are_encoded() {
         assert_eq!(
             query(&[("campaign", "New lead & co"), ("status", "400")]),
             "campaign=New%20lead%20%26%20co&status=400"

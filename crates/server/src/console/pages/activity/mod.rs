@@ -19,6 +19,8 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+pub use rows::short as short_message;
+
 /// Rows on one page of the log.
 const PAGE: u32 = 50;
 
