@@ -7,4 +7,5 @@ mod support;
 
 mod activity;
 mod driver;
+mod journeys;
 mod session;

@@ -79,12 +79,28 @@ pub struct ExampleNode {
 
 impl ExampleNode {
     pub async fn start() -> Self {
+        Self::start_edited(|config| config).await
+    }
+
+    /// A node whose failed sends are failed for good at once (no retries), so a test can
+    /// replay them.
+    pub async fn start_without_retries() -> Self {
+        Self::start_edited(|config| {
+            let hosts = "allowed_hosts = [\"127.0.0.1\", \"localhost\"]";
+            assert_eq!(config.matches(hosts).count(), 1, "the example's [delivery]");
+            config.replace(hosts, &format!("{hosts}\nretry_delays = []"))
+        })
+        .await
+    }
+
+    /// A node running the example config as `edit` changes it.
+    async fn start_edited(edit: impl FnOnce(String) -> String) -> Self {
         let dir = std::env::temp_dir().join(format!("leadwire-walkthrough-{}", Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         let emulator = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let port = emulator.local_addr().expect("bound").port();
         let path = dir.join("leadwire.toml");
-        std::fs::write(&path, example_config(port, &dir)).expect("config written");
+        std::fs::write(&path, edit(example_config(port, &dir))).expect("config written");
         let inputs = ServeInputs::load(Some(&path)).expect("the example passes check");
         assert_eq!(inputs.emulator_address().map(|a| a.port()), Some(port));
         let listeners = Listeners {

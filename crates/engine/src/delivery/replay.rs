@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityType;
 use leadwire_core::queue::SendTask;
-use leadwire_store::{NewTask, Store, StoreError};
+use leadwire_store::{ActivityQuery, NewTask, Store, StoreError};
 use uuid::Uuid;
 
 /// Why a replay was refused.
@@ -22,6 +22,10 @@ pub enum ReplayError {
         "activity entry {0} records a delivered send; only failed or aborted sends are replayed"
     )]
     Delivered(Uuid),
+    #[error(
+        "the send of activity entry {entry} was delivered by a later attempt (entry {delivered}); replaying it would send it twice"
+    )]
+    DeliveredLater { entry: Uuid, delivered: Uuid },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -33,7 +37,23 @@ pub struct Replayed {
     pub job_id: i64,
 }
 
-/// Enqueues a new send for the send recorded in entry `id`.
+/// The success entry of send `send_id`, if an attempt of it was delivered.
+async fn delivery_of(store: &dyn Store, send_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+    let query = ActivityQuery {
+        activity_type: Some(ActivityType::Success),
+        send_id: Some(send_id),
+        limit: 1,
+        ..ActivityQuery::default()
+    };
+    Ok(store
+        .activity(&query)
+        .await?
+        .entries
+        .first()
+        .map(|entry| entry.id))
+}
+
+/// Enqueues a new send for the send recorded in entry `id`, unless that send was delivered.
 pub async fn replay(
     store: &dyn Store,
     id: Uuid,
@@ -45,6 +65,12 @@ pub async fn replay(
         .ok_or(ReplayError::NotFound(id))?;
     if entry.activity_type == ActivityType::Success {
         return Err(ReplayError::Delivered(id));
+    }
+    if let Some(delivered) = delivery_of(store, entry.send_id).await? {
+        return Err(ReplayError::DeliveredLater {
+            entry: id,
+            delivered,
+        });
     }
     let properties = entry.trigger_properties.unwrap_or_default();
     let task = SendTask {

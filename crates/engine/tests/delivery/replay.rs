@@ -1,8 +1,9 @@
-//! Replaying a failed send renders it with the trigger properties of the original send.
+//! Replaying a failed send renders it with the trigger properties of the original send; a
+//! send a later attempt delivered is not replayed.
 
 use leadwire_core::activity::ActivityType;
 use leadwire_engine::delivery::DeliverySettings;
-use leadwire_engine::delivery::replay::replay;
+use leadwire_engine::delivery::replay::{ReplayError, replay};
 use serde_json::{Map, Value, json};
 
 use crate::harness::{ClockNow, start};
@@ -101,5 +102,41 @@ async fn a_replay_renders_with_the_original_trigger_properties() {
         "success entries carry no properties"
     );
     assert_eq!(harness.emulator.state().lead_count(), 2);
+    harness.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_delivered_by_a_later_attempt_is_not_replayed() {
+    let harness = start(ECHO, DeliverySettings::default()).await;
+    harness.enqueue_sends(1, "Echo Lead", false).await;
+    harness.worker.drain().await.expect("drain");
+    let delivered = harness.activity().await.remove(0);
+    assert_eq!(delivered.activity_type, ActivityType::Success);
+    // An earlier failed attempt of the same send, as a retry that then succeeded leaves.
+    let mut failed = delivered.clone();
+    failed.id = uuid::Uuid::now_v7();
+    failed.activity_type = ActivityType::WebhookError;
+    failed.status = Some(503);
+    let mut tx = harness.store.begin().await.expect("a transaction");
+    tx.record_activity(std::slice::from_ref(&failed))
+        .await
+        .expect("recorded");
+    tx.commit().await.expect("committed");
+
+    let refused = replay(
+        harness.store.as_ref(),
+        failed.id,
+        harness.clock.now_for_tests(),
+    )
+    .await;
+    match refused {
+        Err(ReplayError::DeliveredLater {
+            entry,
+            delivered: by,
+        }) => {
+            assert_eq!((entry, by), (failed.id, delivered.id));
+        }
+        other => panic!("expected DeliveredLater, got {other:?}"),
+    }
     harness.finish().await;
 }

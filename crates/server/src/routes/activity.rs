@@ -115,7 +115,9 @@ pub async fn replay_entry(
             .into_response()),
         Err(ReplayError::Store(error)) => Err(ApiError::Store(error)),
         Err(error @ ReplayError::NotFound(_)) => Ok(problem(StatusCode::NOT_FOUND, "Not Found", &error)),
-        Err(error @ ReplayError::Delivered(_)) => Ok(problem(StatusCode::CONFLICT, "Conflict", &error)),
+        Err(error @ (ReplayError::Delivered(_) | ReplayError::DeliveredLater { .. })) => {
+            Ok(problem(StatusCode::CONFLICT, "Conflict", &error))
+        }
     }
 }
 

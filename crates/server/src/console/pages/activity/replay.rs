@@ -123,7 +123,9 @@ pub async fn submit(
         Err(ReplayError::NotFound(_)) => {
             Err(ConsoleError::NotFound(format!("activity entry {id}")))
         }
-        Err(error @ ReplayError::Delivered(_)) => Err(ConsoleError::BadRequest(error.to_string())),
+        Err(error @ (ReplayError::Delivered(_) | ReplayError::DeliveredLater { .. })) => {
+            Err(ConsoleError::BadRequest(error.to_string()))
+        }
         Err(ReplayError::Store(error)) => Err(ConsoleError::Store(error)),
     }
 }
