@@ -33,7 +33,9 @@ pub(crate) fn bucket_micros(time_micros: i64) -> i64 {
 }
 
 /// Which activity counts to read: every bucket that overlaps `[since, until)`, narrowed by
-/// the filters that are set.
+/// the filters that are set (a filter set to the empty string matches nothing). The step
+/// filter is meant to go with the canvas filter; alone it matches that step name in every
+/// canvas.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActivityCountQuery {
     pub since: DateTime<Utc>,

@@ -94,7 +94,7 @@ conformance!(
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an
 /// earlier release's database).
 mod with_harness {
-    use crate::upgrade::{COUNTERS_MIGRATION, Stored};
+    use crate::upgrade::{COUNTERS_MIGRATION, HOUR_ROWS_MIGRATION, Stored, bucket_rows};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn counters_are_backfilled_from_stored_rows_on_sqlite() {
@@ -113,6 +113,24 @@ mod with_harness {
             return;
         };
         crate::upgrade::counters_are_backfilled_from_stored_rows(&harness.store, &stored).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bucket_counts_move_to_hour_rows_on_sqlite() {
+        let harness = crate::harness::sqlite_upgraded(HOUR_ROWS_MIGRATION, &bucket_rows()).await;
+        crate::upgrade::bucket_counts_move_to_hour_rows(&harness.store).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn bucket_counts_move_to_hour_rows_on_postgres() {
+        let seed = bucket_rows();
+        let Some(harness) = crate::harness::postgres_upgraded(HOUR_ROWS_MIGRATION, &seed).await
+        else {
+            return;
+        };
+        crate::upgrade::bucket_counts_move_to_hour_rows(&harness.store).await;
         harness.finish().await;
     }
 

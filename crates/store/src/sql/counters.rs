@@ -1,8 +1,12 @@
 //! The counters of [`crate::stats`] as a write transaction gathers them
 //! ([`PendingCounts`]), and the statements that add them to the counter tables when it
-//! commits: one upsert per distinct counter, in key order, each table in the same order in
-//! every transaction, so two transactions never wait on each other's counter rows in a
-//! cycle.
+//! commits: one upsert per distinct counter row, in key order, each table in the same
+//! order in every transaction, so two transactions never wait on each other's counter rows
+//! in a cycle.
+//!
+//! An activity counter row holds an hour of one key's 5-minute buckets, a column each
+//! ([`SLOT_COLUMNS`]): a read over 30 days visits 720 rows a key rather than 8,640, and
+//! the entries of one call that fall in several buckets of an hour are one upsert.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -14,16 +18,48 @@ use sqlx::{Executor, IntoArguments};
 use super::database::{Param, ParamRef, SqlDatabase};
 use super::statement;
 use crate::error::StoreResult;
-use crate::stats::bucket_micros;
+use crate::stats::ACTIVITY_BUCKET;
 
 /// Counter rows per multi-row upsert.
 const ROWS_PER_UPSERT: usize = 500;
 
-const UPSERT_ACTIVITY: &str = "INSERT INTO activity_counts \
-     (bucket, activity_type, source_kind, campaign, canvas, step, template, count) ";
-const UPSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT \
-     (bucket, activity_type, source_kind, campaign, canvas, step, template) \
-     DO UPDATE SET count = activity_counts.count + excluded.count";
+/// The columns of an activity counter row's buckets, named by the minute each starts at.
+pub(crate) const SLOT_COLUMNS: [&str; 12] = [
+    "m00", "m05", "m10", "m15", "m20", "m25", "m30", "m35", "m40", "m45", "m50", "m55",
+];
+
+/// The time an activity counter row spans, in microseconds.
+pub(crate) fn row_span() -> i64 {
+    ACTIVITY_BUCKET.num_microseconds().unwrap_or(1) * SLOT_COLUMNS.len() as i64
+}
+
+/// Where an entry at `time_micros` is counted: the start of its row's hour and the index
+/// of its bucket's column.
+pub(crate) fn row_and_slot(time_micros: i64) -> (i64, usize) {
+    let span = row_span();
+    let offset = time_micros.rem_euclid(span);
+    let slot = offset / (span / SLOT_COLUMNS.len() as i64);
+    (time_micros - offset, usize::try_from(slot).unwrap_or(0))
+}
+
+/// `INSERT INTO activity_counts (…) ` and the `ON CONFLICT` clause adding each column.
+fn activity_upsert() -> (String, String) {
+    let slots = SLOT_COLUMNS.join(", ");
+    let head = format!(
+        "INSERT INTO activity_counts \
+         (hour, activity_type, source_kind, campaign, canvas, step, template, {slots}) "
+    );
+    let sums: Vec<String> = SLOT_COLUMNS
+        .iter()
+        .map(|column| format!("{column} = activity_counts.{column} + excluded.{column}"))
+        .collect();
+    let conflict = format!(
+        " ON CONFLICT (hour, activity_type, source_kind, campaign, canvas, step, template) \
+         DO UPDATE SET {}",
+        sums.join(", ")
+    );
+    (head, conflict)
+}
 const UPSERT_STEPS: &str =
     "INSERT INTO canvas_step_counts (canvas, step, entered, present, exited) ";
 const UPSERT_STEPS_CONFLICT: &str = " ON CONFLICT (canvas, step) DO UPDATE SET \
@@ -52,11 +88,11 @@ fn source_kind(source: &MessageSource) -> &'static str {
     }
 }
 
-/// One activity counter: a bucket and what its entries share. A source without a
+/// One activity counter row: an hour and what its entries share. A source without a
 /// campaign, canvas or step counts under the empty name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct ActivityKey {
-    bucket: i64,
+    hour: i64,
     activity_type: &'static str,
     source_kind: &'static str,
     campaign: String,
@@ -66,17 +102,20 @@ struct ActivityKey {
 }
 
 impl ActivityKey {
-    fn of(entry: &ActivityEntry) -> Self {
+    /// The row counting `entry`, and the index of its bucket's column.
+    fn of(entry: &ActivityEntry) -> (Self, usize) {
         let (campaign, canvas, step) = source_columns(&entry.source);
-        Self {
-            bucket: bucket_micros(entry.time.timestamp_micros()),
+        let (hour, slot) = row_and_slot(entry.time.timestamp_micros());
+        let key = Self {
+            hour,
             activity_type: entry.activity_type.as_str(),
             source_kind: source_kind(&entry.source),
             campaign: campaign.unwrap_or_default().to_owned(),
             canvas: canvas.unwrap_or_default().to_owned(),
             step: step.unwrap_or_default().to_owned(),
             template: entry.template.clone(),
-        }
+        };
+        (key, slot)
     }
 }
 
@@ -97,7 +136,8 @@ impl StepDelta {
 /// What a transaction adds to the counters, summed by counter until it commits.
 #[derive(Debug, Default)]
 pub(crate) struct PendingCounts {
-    activity: BTreeMap<ActivityKey, i64>,
+    /// Each row's bucket counts.
+    activity: BTreeMap<ActivityKey, [i64; 12]>,
     /// By canvas and step.
     steps: BTreeMap<(String, String), StepDelta>,
     /// By canvas, step and path.
@@ -111,7 +151,8 @@ impl PendingCounts {
         entries: impl IntoIterator<Item = &'a ActivityEntry>,
     ) {
         for entry in entries {
-            *self.activity.entry(ActivityKey::of(entry)).or_default() += 1;
+            let (key, slot) = ActivityKey::of(entry);
+            self.activity.entry(key).or_default()[slot] += 1;
         }
     }
 
@@ -199,20 +240,24 @@ where
             query.execute(&mut *connection).await?;
         }
         let activity: Vec<_> = counts.activity.iter().collect();
+        let (head, conflict) = activity_upsert();
+        let columns = 7 + SLOT_COLUMNS.len();
         for chunk in activity.chunks(ROWS_PER_UPSERT) {
-            let mut sql = statement::values::<DB>(UPSERT_ACTIVITY, chunk.len(), 8);
-            sql.push_str(UPSERT_ACTIVITY_CONFLICT);
+            let mut sql = statement::values::<DB>(&head, chunk.len(), columns);
+            sql.push_str(&conflict);
             let mut query = sqlx::query(&sql);
-            for (key, count) in chunk {
+            for (key, counts) in chunk {
                 query = query
-                    .bind(key.bucket)
+                    .bind(key.hour)
                     .bind(key.activity_type)
                     .bind(key.source_kind)
                     .bind(key.campaign.as_str())
                     .bind(key.canvas.as_str())
                     .bind(key.step.as_str())
-                    .bind(key.template.as_str())
-                    .bind(**count);
+                    .bind(key.template.as_str());
+                for count in *counts {
+                    query = query.bind(*count);
+                }
             }
             query.execute(&mut *connection).await?;
         }
@@ -264,21 +309,41 @@ mod tests {
             entry(400, ActivityType::Success, campaign),
             entry(10, ActivityType::Success, MessageSource::Manual),
         ]);
-        let grouped: Vec<(i64, &str, &str, i64)> = counts
+        let grouped: Vec<(i64, &str, &str, [i64; 12])> = counts
             .activity
             .iter()
-            .map(|(key, count)| (key.bucket, key.activity_type, key.source_kind, *count))
+            .map(|(key, counts)| (key.hour, key.activity_type, key.source_kind, *counts))
             .collect();
-        let first = bucket_micros(1_800_000_000_000_000);
-        let second = first + 300_000_000;
+        // 1,800,000,000 s is on the hour: 0 and 10 s in its first bucket, 400 s in the second.
+        let hour = 1_800_000_000_000_000;
+        let slot = |index: usize, count| {
+            let mut counts = [0; 12];
+            counts[index] = count;
+            counts
+        };
+        let mut success = slot(0, 2);
+        success[1] = 1;
         assert_eq!(
             grouped,
             [
-                (first, "success", "campaign", 2),
-                (first, "success", "manual", 1),
-                (first, "webhook_error", "campaign", 1),
-                (second, "success", "campaign", 1),
+                (hour, "success", "campaign", success),
+                (hour, "success", "manual", slot(0, 1)),
+                (hour, "webhook_error", "campaign", slot(0, 1)),
             ]
+        );
+    }
+
+    #[test]
+    fn rows_start_on_the_hour_and_slots_are_five_minutes() {
+        let hour = 3_600_000_000;
+        assert_eq!(row_and_slot(0), (0, 0));
+        assert_eq!(row_and_slot(hour + 299_999_999), (hour, 0));
+        assert_eq!(row_and_slot(hour + 300_000_000), (hour, 1));
+        assert_eq!(row_and_slot(2 * hour - 1), (hour, 11));
+        assert_eq!(
+            row_and_slot(-1),
+            (-hour, 11),
+            "before the epoch rounds down too"
         );
     }
 

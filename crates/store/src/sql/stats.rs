@@ -1,13 +1,15 @@
 //! The console's reads ([`crate::stats`]) in SQL, for both databases: activity counts by
-//! bucket range through the counter table's indexes, a canvas's step and path counters by
-//! primary key, and the entries at a step through the index on (canvas, step, arrival).
+//! hour range through the counter table's indexes (each row an hour of 5-minute buckets,
+//! see [`super::counters`]), a canvas's step and path counters by primary key, and the
+//! entries at a step through the index on (canvas, step, arrival).
 
 use std::fmt::Write as _;
 use std::future::Future;
 
 use leadwire_core::activity::ActivityType;
-use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
+use sqlx::{ColumnIndex, Executor, IntoArguments, Pool, Row as _};
 
+use super::counters::{SLOT_COLUMNS, row_and_slot, row_span};
 use super::database::{Column, ParamRef, SqlDatabase};
 use super::journeys::{EntryRow, decode_entry, entries_at};
 use super::shared::matches_nothing;
@@ -67,24 +69,32 @@ where
         if texts.iter().any(|text| matches_nothing(text)) {
             return Ok(Vec::new());
         }
-        let mut statement = sqlx::query_as::<_, (i64, String, i64)>(&sql)
-            .bind(bucket_micros(to_micros(query.since)));
-        if let Some(until) = query.until {
-            statement = statement.bind(to_micros(until));
-        }
+        let first = bucket_micros(to_micros(query.since));
+        let until = query.until.map_or(i64::MAX, to_micros);
+        let mut statement = sqlx::query(&sql).bind(row_and_slot(first).0).bind(until);
         for text in texts {
             statement = statement.bind(text);
         }
-        let rows = statement.fetch_all(pool).await?;
-        rows.into_iter()
-            .map(|(bucket, kind, count)| {
-                Ok(ActivityCount {
-                    bucket: from_micros(bucket),
-                    activity_type: decode_type(kind)?,
-                    count: u64::try_from(count).unwrap_or(0),
-                })
-            })
-            .collect()
+        let wanted = |bucket: i64| bucket >= first && bucket < until;
+        let bucket_width = row_span() / SLOT_COLUMNS.len() as i64;
+        let mut counts = Vec::new();
+        for row in statement.fetch_all(pool).await? {
+            let hour: i64 = row.try_get(0)?;
+            let activity_type = decode_type(row.try_get(1)?)?;
+            for slot in 0..SLOT_COLUMNS.len() {
+                let stored: i64 = row.try_get(2 + slot)?;
+                let bucket = hour + slot as i64 * bucket_width;
+                if stored > 0 && wanted(bucket) {
+                    counts.push(ActivityCount {
+                        bucket: from_micros(bucket),
+                        activity_type,
+                        count: count(stored),
+                    });
+                }
+            }
+        }
+        counts.sort_by_key(|count| (count.bucket, count.activity_type.as_str()));
+        Ok(counts)
     }
 
     async fn canvas_counts(pool: &Pool<DB>, canvas: &str) -> StoreResult<CanvasCounts> {
@@ -154,18 +164,18 @@ fn decode_type(name: String) -> StoreResult<ActivityType> {
     })
 }
 
-/// The statement for `query`'s counts, and the text filters to bind after the bucket
-/// range ($1 the first bucket, $2 the end when there is one).
+/// The statement for `query`'s counter rows (hour, type, a sum per bucket column), and the
+/// text filters to bind after the hour range ($1 the first hour, $2 the end, which is bound
+/// even when the query has none: PostgreSQL's plan for a statement reused with any values
+/// reads a range with both ends through the index, and one with a start alone as the
+/// whole table).
 fn counts_statement(query: &ActivityCountQuery) -> (String, Vec<String>) {
-    let mut sql = String::from(
-        "SELECT bucket, activity_type, CAST(SUM(count) AS BIGINT) FROM activity_counts \
-         WHERE bucket >= $1",
-    );
-    let mut parameters = 1;
-    if query.until.is_some() {
-        parameters += 1;
-        write!(sql, " AND bucket < ${parameters}").ok();
+    let mut sql = String::from("SELECT hour, activity_type");
+    for column in SLOT_COLUMNS {
+        write!(sql, ", CAST(SUM({column}) AS BIGINT)").ok();
     }
+    sql.push_str(" FROM activity_counts WHERE hour >= $1 AND hour < $2");
+    let mut parameters = 2;
     let mut texts = Vec::new();
     for (column, value) in [
         ("campaign", &query.campaign),
@@ -175,11 +185,12 @@ fn counts_statement(query: &ActivityCountQuery) -> (String, Vec<String>) {
     ] {
         if let Some(value) = value {
             parameters += 1;
-            write!(sql, " AND {column} = ${parameters}").ok();
+            // The second term is the condition of the column's partial index.
+            write!(sql, " AND {column} = ${parameters} AND {column} <> ''").ok();
             texts.push(value.clone());
         }
     }
-    sql.push_str(" GROUP BY bucket, activity_type ORDER BY bucket, activity_type");
+    sql.push_str(" GROUP BY hour, activity_type");
     (sql, texts)
 }
 
@@ -197,14 +208,19 @@ mod tests {
             .expect("a time");
         let mut query = ActivityCountQuery::since(since);
         let (sql, texts) = counts_statement(&query);
-        assert!(sql.contains("WHERE bucket >= $1 GROUP BY"), "{sql}");
+        assert!(sql.starts_with("SELECT hour, activity_type, CAST(SUM(m00) AS BIGINT), "));
+        assert!(
+            sql.contains("WHERE hour >= $1 AND hour < $2 GROUP BY"),
+            "{sql}"
+        );
         assert!(texts.is_empty());
-        query.until = Some(since);
         query.canvas = Some("scoring".into());
         query.template = Some("Create Lead".into());
         let (sql, texts) = counts_statement(&query);
         assert!(
-            sql.contains("bucket < $2 AND canvas = $3 AND template = $4 GROUP BY"),
+            sql.contains(
+                "hour < $2 AND canvas = $3 AND canvas <> '' AND template = $4 AND template <> '' GROUP BY"
+            ),
             "{sql}"
         );
         assert_eq!(texts, ["scoring", "Create Lead"]);

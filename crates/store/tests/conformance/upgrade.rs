@@ -1,6 +1,7 @@
 //! A database from before the console's counters: the migration that adds them counts the
 //! activity entries and canvas entries already stored, as the workers would have, and the
-//! workers' later writes add to those counts.
+//! workers' later writes add to those counts. A database whose activity counters held a
+//! bucket a row keeps its counts when they move to rows of an hour.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -20,6 +21,9 @@ use crate::activity::{campaign, entry};
 
 /// The migration that adds the counters.
 pub const COUNTERS_MIGRATION: i64 = 20261206000000;
+
+/// The migration that moves activity counters to rows of an hour.
+pub const HOUR_ROWS_MIGRATION: i64 = 20261206000100;
 
 /// The rows stored before the upgrade.
 pub struct Stored {
@@ -286,4 +290,51 @@ pub async fn counters_are_backfilled_from_stored_rows(store: &Arc<dyn Store>, st
     );
     let counts = store.activity_counts(&since).await.expect("counts");
     assert_eq!(counts[0], count(0, ActivityType::Success, 2));
+}
+
+/// Activity counters of a bucket a row, as the first counters migration kept them: two
+/// buckets of one hour and one of the next, for keys whose log entries may be pruned.
+pub fn bucket_rows() -> Vec<String> {
+    let row = |minute: i64, kind: &str, count: i64| {
+        format!(
+            "INSERT INTO activity_counts (bucket, activity_type, source_kind, campaign, canvas, \
+             step, template, count) VALUES ({}, '{kind}', 'campaign', 'new_lead', '', '', \
+             'Create Lead', {count})",
+            minutes(minute).timestamp_micros()
+        )
+    };
+    vec![
+        row(0, "success", 3),
+        row(55, "success", 2),
+        row(55, "webhook_error", 1),
+        row(60, "success", 4),
+    ]
+}
+
+pub async fn bucket_counts_move_to_hour_rows(store: &Arc<dyn Store>) {
+    let count = |minute: i64, activity_type, count| ActivityCount {
+        bucket: minutes(minute),
+        activity_type,
+        count,
+    };
+    let expected = [
+        count(0, ActivityType::Success, 3),
+        count(55, ActivityType::Success, 2),
+        count(55, ActivityType::WebhookError, 1),
+        count(60, ActivityType::Success, 4),
+    ];
+    let since = ActivityCountQuery::since(start());
+    assert_eq!(
+        store.activity_counts(&since).await.expect("counts"),
+        expected
+    );
+    let lead = entry(
+        minutes(56),
+        ActivityType::Success,
+        campaign("new_lead"),
+        Uuid::now_v7(),
+    );
+    crate::activity::record(store, &[lead]).await;
+    let counts = store.activity_counts(&since).await.expect("counts");
+    assert_eq!(counts[1], count(55, ActivityType::Success, 3));
 }
