@@ -66,6 +66,10 @@ pub trait Store: JourneyReads + BatchReads + StatsReads + Send + Sync + 'static 
         since: Option<DateTime<Utc>>,
     ) -> StoreResult<Vec<EventRecord>>;
 
+    /// The user's `limit` most recent events, newest first (an index read, however many
+    /// events the user has).
+    async fn recent_events(&self, user_id: Uuid, limit: u32) -> StoreResult<Vec<EventRecord>>;
+
     /// How many times the user performed event `name` at or after `since`.
     async fn count_events_since(
         &self,

@@ -19,6 +19,9 @@ const INSERT_PURCHASES: &str = "INSERT INTO purchases \
 const EVENTS: &str = "SELECT id, profile_id, name, time, app_id, properties \
      FROM events WHERE profile_id = $1 AND ($2 IS NULL OR name = $2) AND time >= $3 \
      ORDER BY time, id";
+/// Newest first, through `events_profile_time`.
+const RECENT_EVENTS: &str = "SELECT id, profile_id, name, time, app_id, properties \
+     FROM events WHERE profile_id = $1 ORDER BY time DESC, id DESC LIMIT $2";
 const COUNT_EVENTS: &str =
     "SELECT COUNT(*) FROM events WHERE profile_id = $1 AND name = $2 AND time >= $3";
 pub(crate) const EVENT_SUMMARIES: &str = "SELECT name, MIN(time), MAX(time), COUNT(*) \
@@ -47,6 +50,13 @@ pub(crate) trait HistorySql: SqlDatabase {
         user_id: Uuid,
         name: Option<&str>,
         since: Option<DateTime<Utc>>,
+    ) -> impl Future<Output = StoreResult<Vec<EventRecord>>> + Send;
+
+    /// The user's `limit` most recent events, newest first.
+    fn recent_events(
+        pool: &Pool<Self>,
+        user_id: Uuid,
+        limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<EventRecord>>> + Send;
 
     /// How many times the user performed event `name` at or after `since`.
@@ -143,26 +153,20 @@ where
             .bind(since)
             .fetch_all(pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let id: String = row.try_get(0)?;
-                let profile_id: String = row.try_get(1)?;
-                let properties: String = row.try_get(5)?;
-                Ok(EventRecord {
-                    id: id.parse().unwrap_or_default(),
-                    user_id: profile_id.parse().unwrap_or_default(),
-                    name: row.try_get(2)?,
-                    time: from_micros(row.try_get(3)?),
-                    app_id: row.try_get(4)?,
-                    properties: serde_json::from_str(&properties).map_err(|source| {
-                        StoreError::Corrupt {
-                            what: "event properties",
-                            source,
-                        }
-                    })?,
-                })
-            })
-            .collect()
+        rows.iter().map(event_record::<DB>).collect()
+    }
+
+    async fn recent_events(
+        pool: &Pool<DB>,
+        user_id: Uuid,
+        limit: u32,
+    ) -> StoreResult<Vec<EventRecord>> {
+        let rows = sqlx::query(RECENT_EVENTS)
+            .bind(user_id.to_string())
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+        rows.iter().map(event_record::<DB>).collect()
     }
 
     async fn count_events(
@@ -203,6 +207,30 @@ where
             })
             .collect()
     }
+}
+
+/// A row of [`EVENTS`] or [`RECENT_EVENTS`].
+fn event_record<DB>(row: &DB::Row) -> StoreResult<EventRecord>
+where
+    DB: SqlDatabase,
+    usize: ColumnIndex<DB::Row>,
+    String: Column<DB>,
+    i64: Column<DB>,
+{
+    let id: String = row.try_get(0)?;
+    let profile_id: String = row.try_get(1)?;
+    let properties: String = row.try_get(5)?;
+    Ok(EventRecord {
+        id: id.parse().unwrap_or_default(),
+        user_id: profile_id.parse().unwrap_or_default(),
+        name: row.try_get(2)?,
+        time: from_micros(row.try_get(3)?),
+        app_id: row.try_get(4)?,
+        properties: serde_json::from_str(&properties).map_err(|source| StoreError::Corrupt {
+            what: "event properties",
+            source,
+        })?,
+    })
 }
 
 /// An event or purchase ready to insert: a new id, its user's id and its properties

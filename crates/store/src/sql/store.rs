@@ -106,6 +106,10 @@ impl<DB: Sql, P: Pools<Database = DB>> Store for SqlStore<P> {
         DB::events(self.pools.reader(), user_id, name, since).await
     }
 
+    async fn recent_events(&self, user_id: Uuid, limit: u32) -> StoreResult<Vec<EventRecord>> {
+        DB::recent_events(self.pools.reader(), user_id, limit).await
+    }
+
     async fn count_events_since(
         &self,
         user_id: Uuid,

@@ -336,6 +336,24 @@ pub async fn event_history_counts_and_summaries(store: Arc<dyn Store>) {
         .expect("purchases");
     assert_eq!(purchases.len(), 1);
     assert_eq!(purchases[0].count, 4);
+    let recent = store.recent_events(user.id, 3).await.expect("recent");
+    let days: Vec<_> = recent
+        .iter()
+        .map(|event| (event.name.as_str(), event.properties["days"].clone()))
+        .collect();
+    assert_eq!(
+        days,
+        [("visit", json!(1)), ("demo", json!(2)), ("visit", json!(3))],
+        "newest first, at most the limit"
+    );
+    let other = Uuid::new_v4();
+    assert!(
+        store
+            .recent_events(other, 3)
+            .await
+            .expect("none")
+            .is_empty()
+    );
 }
 
 pub async fn delete_removes_profile_aliases_and_history(store: Arc<dyn Store>) {
