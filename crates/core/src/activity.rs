@@ -54,8 +54,29 @@ pub enum MessageSource {
         canvas: String,
         step: String,
     },
-    /// A replay or test send started by a person.
+    /// A replay started by a person.
     Manual,
+    /// A test send from the console's template page (Braze's `[TEST SEND]`), started by
+    /// the holder of the API key named `operator`. It counts toward no campaign or canvas.
+    Test {
+        operator: String,
+    },
+}
+
+impl MessageSource {
+    /// What kind of source this is: `campaign`, `canvas`, `manual` or `test`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Campaign { .. } => "campaign",
+            Self::Canvas { .. } => "canvas",
+            Self::Manual => "manual",
+            Self::Test { .. } => "test",
+        }
+    }
+
+    pub fn is_test(&self) -> bool {
+        matches!(self, Self::Test { .. })
+    }
 }
 
 /// The request as it is kept: secrets already redacted.
@@ -173,5 +194,23 @@ mod tests {
             json,
             serde_json::json!({"kind": "canvas", "canvas": "lead_scoring", "step": "update_lead"})
         );
+    }
+
+    #[test]
+    fn a_test_send_is_its_own_kind() {
+        let source = MessageSource::Test {
+            operator: "operators".into(),
+        };
+        let json = serde_json::to_value(&source).expect("serializable");
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "test", "operator": "operators"})
+        );
+        assert_eq!(
+            serde_json::from_value::<MessageSource>(json).ok(),
+            Some(source.clone())
+        );
+        assert_eq!(source.kind(), "test");
+        assert!(source.is_test() && !MessageSource::Manual.is_test());
     }
 }

@@ -79,6 +79,7 @@ conformance!(
     journeys::deleting_a_profile_removes_its_journey_state,
     activity::activity_is_filtered_and_paged_newest_first,
     activity::old_activity_is_pruned,
+    activity::test_sends_round_trip_and_count_toward_no_journey,
     activity::jobs_end_in_the_transaction_that_records_them,
     batch::many_rows_are_read_and_written_per_statement,
     batch::completing_many_jobs_reports_the_lost_leases,

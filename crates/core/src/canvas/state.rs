@@ -71,6 +71,20 @@ pub enum ExitReason {
     Deduplicated,
 }
 
+impl ExitReason {
+    /// Why the user left, as a person reads it.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::PathEnded => "their path had no next step",
+            Self::ExitCriteria => "they performed an exit event",
+            Self::FailedDeliveryValidation => "they failed a Message step's delivery validations",
+            Self::StepRemoved => "their step is no longer in the canvas",
+            Self::NoSteps => "the canvas has no steps",
+            Self::Deduplicated => "an earlier entry of theirs already waited at the step",
+        }
+    }
+}
+
 /// One completed step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {

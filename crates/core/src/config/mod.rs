@@ -31,7 +31,7 @@ pub use templates::{
 use serde::Deserialize;
 
 use crate::campaign::Campaign;
-use crate::canvas::Canvas;
+use crate::canvas::{Canvas, Step};
 
 /// The whole config file. Other sections (`[server]`, `[store]`) belong to other crates and
 /// are ignored here.
@@ -74,6 +74,34 @@ impl Config {
             .iter()
             .find(|canvas| canvas.api_id() == api_id)
     }
+
+    /// The campaigns and canvas Message steps that send template `name`, in config order.
+    pub fn template_uses(&self, name: &str) -> Vec<TemplateUse<'_>> {
+        let campaigns = self
+            .campaigns
+            .iter()
+            .filter(|campaign| campaign.template == name)
+            .map(TemplateUse::Campaign);
+        let steps = self.canvases.iter().flat_map(|canvas| {
+            canvas.steps.iter().filter_map(move |step| match step {
+                Step::Message(message) if message.template == name => {
+                    Some(TemplateUse::CanvasStep {
+                        canvas,
+                        step: &message.name,
+                    })
+                }
+                _ => None,
+            })
+        });
+        campaigns.chain(steps).collect()
+    }
+}
+
+/// Something that sends a webhook template.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TemplateUse<'a> {
+    Campaign(&'a Campaign),
+    CanvasStep { canvas: &'a Canvas, step: &'a str },
 }
 
 #[cfg(test)]

@@ -55,6 +55,22 @@ fn the_example_passes_without_a_warning() {
 }
 
 #[test]
+fn template_uses_name_the_campaigns_and_message_steps_that_send_it() {
+    let config = run(EXAMPLE).into_valid_config().expect("valid");
+    let uses = config.template_uses("Create Lead");
+    assert!(
+        matches!(uses.as_slice(), [TemplateUse::Campaign(campaign)] if campaign.name == "New lead to Salesforce"),
+        "{uses:?}"
+    );
+    let uses = config.template_uses("Update Lead to MQL");
+    assert!(
+        matches!(uses.as_slice(), [TemplateUse::CanvasStep { canvas, step: "Update Lead to MQL" }] if canvas.name == "Lead Scoring Canvas"),
+        "{uses:?}"
+    );
+    assert!(config.template_uses("Nothing").is_empty());
+}
+
+#[test]
 fn the_verbatim_example_passes_with_invalid_url_warnings() {
     let report = run(VERBATIM);
     assert_eq!(report.error_count(), 0, "{:#?}", report.diagnostics);

@@ -211,7 +211,7 @@ impl Renderer {
                     .with_canvas(&object(json!({"name": canvas})))
                     .with_campaign(&object(json!({"name": step})));
             }
-            MessageSource::Manual => {}
+            MessageSource::Manual | MessageSource::Test { .. } => {}
         }
         let mut connections = Map::new();
         let mut own = None;

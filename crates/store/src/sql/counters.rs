@@ -76,15 +76,7 @@ pub(crate) fn source_columns(source: &MessageSource) -> (Option<&str>, Option<&s
     match source {
         MessageSource::Campaign { campaign } => (Some(campaign), None, None),
         MessageSource::Canvas { canvas, step } => (None, Some(canvas), Some(step)),
-        MessageSource::Manual => (None, None, None),
-    }
-}
-
-fn source_kind(source: &MessageSource) -> &'static str {
-    match source {
-        MessageSource::Campaign { .. } => "campaign",
-        MessageSource::Canvas { .. } => "canvas",
-        MessageSource::Manual => "manual",
+        MessageSource::Manual | MessageSource::Test { .. } => (None, None, None),
     }
 }
 
@@ -109,7 +101,7 @@ impl ActivityKey {
         let key = Self {
             hour,
             activity_type: entry.activity_type.as_str(),
-            source_kind: source_kind(&entry.source),
+            source_kind: entry.source.kind(),
             campaign: campaign.unwrap_or_default().to_owned(),
             canvas: canvas.unwrap_or_default().to_owned(),
             step: step.unwrap_or_default().to_owned(),

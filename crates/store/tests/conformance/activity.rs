@@ -321,3 +321,51 @@ pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>
     // The retried job counts both claims; the deferred one only its second.
     assert_eq!(attempts, vec![(jobs[1].id, 2), (jobs[2].id, 1)]);
 }
+
+pub async fn test_sends_round_trip_and_count_toward_no_journey(store: Arc<dyn Store>) {
+    let user = Uuid::new_v4();
+    let test = entry(
+        Utc::now(),
+        ActivityType::Success,
+        MessageSource::Test {
+            operator: "operators".into(),
+        },
+        user,
+    );
+    let sent = entry(
+        Utc::now(),
+        ActivityType::Success,
+        campaign("Hand-off"),
+        user,
+    );
+    record(&store, &[test.clone(), sent]).await;
+    assert_eq!(
+        store.activity_entry(test.id).await.expect("get"),
+        Some(test.clone()),
+        "the test source is kept whole"
+    );
+    let of_user = ActivityQuery {
+        user: Some(user.to_string()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.activity(&of_user).await.expect("query").entries.len(),
+        2
+    );
+    let of_send = ActivityQuery {
+        send_id: Some(test.send_id),
+        ..Default::default()
+    };
+    let found = store.activity(&of_send).await.expect("query").entries;
+    assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), [test.id]);
+    let by_campaign = ActivityQuery {
+        campaign: Some("Hand-off".into()),
+        ..Default::default()
+    };
+    let found = store.activity(&by_campaign).await.expect("query").entries;
+    assert_eq!(found.len(), 1);
+    assert!(
+        !found[0].source.is_test(),
+        "a test send counts toward no campaign"
+    );
+}

@@ -77,7 +77,10 @@ impl Names {
                 },
                 None => html! { (unknown(canvas)) " → " (step) },
             },
-            MessageSource::Manual => html! { span.muted { "manual (replay or test)" } },
+            MessageSource::Manual => html! { span.muted { "replay" } },
+            MessageSource::Test { operator } => {
+                html! { span.badge.test { "test" } " by " (operator) }
+            }
         }
     }
 }
