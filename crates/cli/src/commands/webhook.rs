@@ -1,6 +1,6 @@
 //! `leadwire webhook preview`: render one webhook template for one user and print the
-//! request it would send, like the Test tab of Braze's webhook composer. It renders with
-//! delivery's own [`Renderer`] (the same render context, URL policy and token rules):
+//! request it would send, like the Test tab of Braze's webhook composer. It renders through
+//! delivery's `preview` (as the console's template page does), with delivery's own renderer:
 //! `connected_content` calls are made for real, and `connection.access_token` /
 //! `connections.<name>.access_token` are fetched with the connection's client credentials.
 //! Exit codes: 0 rendered, 2 render error (a connection's token that cannot be had is
@@ -8,20 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use leadwire_core::activity::MessageSource;
-use leadwire_core::config::{Config, RenderedRequest};
-use leadwire_engine::delivery::DeliverySettings;
-use leadwire_engine::delivery::concurrency::InFlightLimits;
-use leadwire_engine::delivery::http::{HttpSettings, build_client};
-use leadwire_engine::delivery::render::{RenderInputs, RenderProblem, Renderer};
-use leadwire_engine::delivery::tokens::TokenRegistry;
-use leadwire_engine::delivery::url_policy::Allowlist;
-use leadwire_engine::metrics::Metrics;
+use leadwire_core::config::RenderedRequest;
+use leadwire_engine::delivery::preview::{self, BodyCheck, PreviewOutcome, standalone_renderer};
+use leadwire_engine::delivery::render::RenderInputs;
 use serde_json::{Map, Value};
 
 use super::check::load_valid_config;
@@ -64,19 +57,9 @@ pub async fn run(command: WebhookCommand) -> anyhow::Result<ExitCode> {
 async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
     let config = load_valid_config(&args.config)?;
     let settings = load_settings(Some(&args.config))?;
-    let renderer = renderer(&config, &settings.delivery)?;
-    let compiled = renderer.template(&args.template).with_context(|| {
-        let names: Vec<&str> = config
-            .webhook_templates
-            .iter()
-            .map(|t| t.name.as_str())
-            .collect();
-        format!(
-            "no webhook template named `{}`; the config has: {}",
-            args.template,
-            names.join(", ")
-        )
-    })?;
+    let env = |name: &str| std::env::var(name).ok();
+    let renderer = standalone_renderer(&config, &settings.delivery, &env)
+        .context("the template does not compile")?;
     let event = args.event.as_deref().map(read_object).transpose()?;
     let context = args.context.as_deref().map(read_object).transpose()?;
     let inputs = RenderInputs {
@@ -87,101 +70,37 @@ async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
         source: &MessageSource::Manual,
         now: chrono::Utc::now(),
     };
-    let rendered = match renderer.render(compiled, &inputs).await {
-        Ok(rendered) => rendered,
-        Err(problem) => return Ok(report(&config, problem)),
-    };
-    let mut token_failed = false;
-    for failure in &rendered.connected_content_failures {
-        match &failure.connection {
-            Some(connection) => {
-                token_failed = true;
-                eprintln!("error: {}", failure.message);
-                eprintln!("fix: {}", token_fix(&config, connection));
+    let preview = preview::preview(&renderer, &config, &args.template, &inputs).await?;
+    for warning in &preview.warnings {
+        eprintln!("warning: connected_content: {warning}");
+    }
+    Ok(report(preview.outcome))
+}
+
+/// Prints the request, or why there is none; the exit code says which.
+fn report(outcome: PreviewOutcome) -> ExitCode {
+    match outcome {
+        PreviewOutcome::Rendered(previewed) => {
+            if let BodyCheck::InvalidJson(error) = &previewed.body {
+                eprintln!("warning: the body is not valid JSON: {error}");
             }
-            None => eprintln!("warning: connected_content: {}", failure.message),
+            print!("{}", format_request(&previewed.request));
+            ExitCode::SUCCESS
         }
-    }
-    if token_failed {
-        return Ok(ExitCode::from(EXIT_RENDER_ERROR));
-    }
-    print!("{}", format_request(&rendered.request));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Delivery's renderer for this config: its `[delivery]` URL policy and CA file, a short
-/// timeout, and client secrets from the environment.
-fn renderer(config: &Config, settings: &DeliverySettings) -> anyhow::Result<Renderer> {
-    let allowlist = Arc::new(Allowlist::new(
-        settings.allowed_hosts.iter().map(String::as_str),
-    ));
-    let client = build_client(&HttpSettings {
-        timeout: Duration::from_secs(10),
-        extra_ca_file: settings.extra_ca_file.clone(),
-        allowlist: allowlist.clone(),
-    })?;
-    let tokens = Arc::new(TokenRegistry::new(
-        client.clone(),
-        Duration::from_secs(60),
-        Arc::new(Metrics::new()),
-        &config.salesforce_connections,
-    ));
-    let in_flight = Arc::new(InFlightLimits::from_settings(settings));
-    let env = |name: &str| std::env::var(name).ok();
-    Renderer::new(config, client, allowlist, tokens, in_flight, &env)
-        .context("the template does not compile")
-}
-
-/// Prints why the template did not render; the exit code says which kind of failure.
-fn report(config: &Config, problem: RenderProblem) -> ExitCode {
-    match problem {
-        RenderProblem::Aborted { field, reason } => {
+        PreviewOutcome::Aborted { field, reason } => {
             println!("aborted in {field}: {reason}");
-            return ExitCode::from(EXIT_ABORTED);
+            ExitCode::from(EXIT_ABORTED)
         }
-        RenderProblem::ConnectedContent { field, message } => {
-            eprintln!("error: {field}: {message}");
+        PreviewOutcome::Failed(problems) => {
+            for problem in problems {
+                eprintln!("error: {}", problem.message);
+                if let Some(fix) = problem.fix {
+                    eprintln!("fix: {fix}");
+                }
+            }
+            ExitCode::from(EXIT_RENDER_ERROR)
         }
-        RenderProblem::Token {
-            connection,
-            message,
-            ..
-        } => {
-            eprintln!("error: {message}");
-            eprintln!("fix: {}", token_fix(config, &connection));
-        }
-        RenderProblem::Error(message) => eprintln!("error: {message}"),
     }
-    ExitCode::from(EXIT_RENDER_ERROR)
-}
-
-/// How to get `name`'s token: set its client secret, or check its credentials.
-fn token_fix(config: &Config, name: &str) -> String {
-    let Some(connection) = config
-        .salesforce_connections
-        .iter()
-        .find(|connection| connection.name == name)
-    else {
-        return format!("check the connection `{name}` in the config");
-    };
-    let variable = connection
-        .client_secret_env
-        .as_deref()
-        .unwrap_or("the variable named by client_secret_env");
-    let app = format!(
-        "the Consumer Secret of the connected app whose Consumer Key is `{}`",
-        connection.client_id
-    );
-    if connection
-        .client_secret(&|name| std::env::var(name).ok())
-        .is_none()
-    {
-        return format!("{variable} is not set: export it with {app}");
-    }
-    format!(
-        "check that {variable} holds {app}, and that {} (login_url, or instance_url when unset) answers token requests",
-        connection.login_url()
-    )
 }
 
 /// The request as HTTP/1.1 text: request line, headers, blank line, body.

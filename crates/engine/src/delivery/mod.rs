@@ -7,7 +7,9 @@
 //!   [`redact`].
 //! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
 //!   [`tokens`] (shared token caches), [`usage`] (`Sforce-Limit-Info` readings),
-//!   [`templates`] and [`render`].
+//!   [`templates`] and [`render`]; [`preview`] renders without sending (the CLI and the
+//!   console).
+//! - Sends a person starts: [`replay`] of a failed send, [`test_send`].
 //! - The worker: [`worker::DeliveryWorker`] built from [`settings::DeliverySettings`];
 //!   `process` (`send.rs`), `record` (`record.rs`), a claimed batch recorded as its sends
 //!   finish ([`batch`]), `run_once` / `drain` / `run` (`runner.rs`), and what it knows
@@ -28,6 +30,7 @@ pub mod fetcher;
 pub mod http;
 pub mod outcome;
 pub mod policy;
+pub mod preview;
 pub mod record;
 pub mod redact;
 pub mod render;
@@ -39,6 +42,7 @@ pub mod settings;
 pub mod stages;
 pub mod status;
 pub mod templates;
+pub mod test_send;
 pub mod tokens;
 pub mod url_policy;
 pub mod usage;

@@ -207,6 +207,18 @@ impl Redactor {
         }
     }
 
+    /// This redactor, also scrubbing `secrets` (a render's live tokens) when there are any.
+    pub fn knowing(&self, secrets: &[String]) -> std::borrow::Cow<'_, Redactor> {
+        if secrets.is_empty() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut redactor = self.clone();
+        for secret in secrets {
+            redactor.add_secret_value(secret);
+        }
+        std::borrow::Cow::Owned(redactor)
+    }
+
     fn is_secret_name(&self, name: &str, built_in: &[&str]) -> bool {
         let name = name.to_ascii_lowercase();
         built_in.contains(&name.as_str()) || self.extra_names.contains(&name)
@@ -260,6 +272,20 @@ impl Redactor {
             return self.text(&self.redact_form(body));
         }
         self.text(body)
+    }
+
+    /// A template's source for header or JSON field `name`, fit to show: Liquid is shown
+    /// as written (it says where a value comes from, not what it is), but a literal value
+    /// under a secret name is redacted, and known secret values are scrubbed.
+    pub fn source(&self, name: &str, value: &str) -> String {
+        let literal = !value.contains("{{") && !value.contains("{%");
+        if literal && self.is_secret_name(name, SECRET_HEADERS) {
+            return self.header(name, value);
+        }
+        if literal && self.is_secret_name(name, SECRET_FIELDS) {
+            return REDACTED.to_owned();
+        }
+        self.text(value)
     }
 
     /// Free text (an error message, a log line) with every known secret value scrubbed.
@@ -383,6 +409,24 @@ mod tests {
         assert_eq!(
             redactor.body("<xml>00D000000000001!AQIAQtoken</xml>"),
             "<xml>[redacted]</xml>"
+        );
+    }
+
+    #[test]
+    fn template_sources_keep_liquid_and_hide_literal_secrets() {
+        let redactor = Redactor::default();
+        assert_eq!(
+            redactor.source("Authorization", "Bearer lit3ral-token"),
+            "Bearer [redacted]"
+        );
+        assert_eq!(
+            redactor.source("Authorization", "Bearer {{connection.access_token}}"),
+            "Bearer {{connection.access_token}}"
+        );
+        assert_eq!(redactor.source("password", "hunter22"), REDACTED);
+        assert_eq!(
+            redactor.source("lastName", "{{${last_name}}}"),
+            "{{${last_name}}}"
         );
     }
 

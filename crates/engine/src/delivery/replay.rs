@@ -30,7 +30,7 @@ pub enum ReplayError {
     Store(#[from] StoreError),
 }
 
-/// The send a replay enqueued.
+/// The send a replay (or a test send) enqueued.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Replayed {
     pub send_id: Uuid,
@@ -84,10 +84,20 @@ pub async fn replay(
         canvas_entry_properties: properties.canvas_entry_properties,
         follow_up: None,
     };
+    let replayed = enqueue_now(store, task, now).await?;
+    tracing::info!(entry = %id, send_id = %replayed.send_id, job_id = replayed.job_id, "send replayed");
+    Ok(replayed)
+}
+
+/// Enqueues `task` on the sends queue, due `now`, in a transaction of its own.
+pub(super) async fn enqueue_now(
+    store: &dyn Store,
+    task: SendTask,
+    now: DateTime<Utc>,
+) -> Result<Replayed, StoreError> {
     let send_id = task.send_id;
     let mut tx = store.begin().await?;
     let job_id = tx.enqueue(&NewTask::new(task, now)).await?;
     tx.commit().await?;
-    tracing::info!(entry = %id, %send_id, job_id, "send replayed");
     Ok(Replayed { send_id, job_id })
 }

@@ -27,7 +27,6 @@ use super::capture::CaptureWrite;
 use super::entry::EntryMaker;
 use super::fetcher::CallFailure;
 use super::outcome::{Ending, Next, SendResult};
-use super::redact::Redactor;
 use super::render::{RenderInputs, RenderProblem, Rendered};
 use super::stages::Sending;
 use super::verdict::Verdict;
@@ -149,9 +148,9 @@ impl DeliveryWorker {
                     return self.finish(&base, &[], verdict, now, entries);
                 }
             };
-            let redactor = self.redactor_for(&rendered);
+            let redactor = self.redactor.knowing(&rendered.secrets);
             let maker = EntryMaker {
-                redactor: redactor.as_ref().unwrap_or(&self.redactor),
+                redactor: &redactor,
                 external_id: base.external_id.clone(),
                 ..base
             };
@@ -231,17 +230,5 @@ impl DeliveryWorker {
             Next::Done(ending) => ending,
             Next::RenderAgain { .. } => unreachable!("only an attempt asks for a new token"),
         }
-    }
-
-    /// A redactor that also knows the live secrets of this render, when it used any.
-    fn redactor_for(&self, rendered: &Rendered) -> Option<Redactor> {
-        if rendered.secrets.is_empty() {
-            return None;
-        }
-        let mut redactor = self.redactor.clone();
-        for secret in &rendered.secrets {
-            redactor.add_secret_value(secret);
-        }
-        Some(redactor)
     }
 }
