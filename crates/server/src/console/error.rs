@@ -131,5 +131,6 @@ mod tests {
         }
         assert_eq!(encode("/console/log?a=b c"), "/console/log%3Fa%3Db%20c");
         assert_eq!(encode_segment("Lead/MQL step"), "Lead%2FMQL%20step");
+        assert_eq!(encode_segment("Lead Scoring/v2"), "Lead%20Scoring%2Fv2");
     }
 }

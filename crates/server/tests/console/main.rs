@@ -14,3 +14,5 @@ mod canvases;
 mod config;
 mod login;
 mod overview;
+mod templates;
+mod users;

@@ -48,6 +48,27 @@ impl Page {
         hidden(&self.body, "csrf").expect("a csrf field on the page")
     }
 
+    /// The body with maud's HTML escapes undone, to look for text such as JSON.
+    pub fn text(&self) -> String {
+        self.body
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+    }
+
+    /// Asserts the page, unescaped, shows `text`.
+    #[track_caller]
+    pub fn assert_shows(&self, text: &str) {
+        assert!(
+            self.text().contains(text),
+            "expected {text:?} shown on the page ({}):\n{}",
+            self.status,
+            self.body
+        );
+    }
+
     #[track_caller]
     pub fn assert_contains(&self, text: &str) {
         assert!(
@@ -143,6 +164,21 @@ impl ConsoleApp {
             request = request.header(COOKIE, &session.cookie);
         }
         read(request.send().await.expect("POST answered")).await
+    }
+
+    /// Posts `body` to `/users/track` with the ingest key; panics unless it is accepted.
+    pub async fn track(&self, body: serde_json::Value) {
+        let answer = self
+            .client
+            .post(format!("{}/users/track", self.base))
+            .bearer_auth(INGEST_KEY)
+            .json(&body)
+            .send()
+            .await
+            .expect("/users/track answered");
+        let status = answer.status();
+        let text = answer.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "{text}");
     }
 
     /// Logs in with `key` as a browser does; panics unless that succeeds.

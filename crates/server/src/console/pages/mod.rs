@@ -9,10 +9,11 @@ mod config;
 mod describe;
 mod outcomes;
 mod overview;
+pub mod paths;
 mod recent;
 pub mod salesforce;
 mod templates;
-mod users;
+pub mod users;
 pub mod widgets;
 
 use axum::Router;

@@ -6,13 +6,8 @@ use leadwire_core::activity::ActivityEntry;
 use maud::{Markup, html};
 
 use super::activity::short_message;
+use super::paths;
 use super::widgets::{badge, empty, when};
-use crate::console::error::encode_segment;
-
-/// A user's console page.
-pub fn user_href(user_id: uuid::Uuid) -> String {
-    format!("/console/users/{user_id}")
-}
 
 /// `entries` as a table, `all` linking to the whole filtered log; `none` says why a list
 /// may be empty and what to do.
@@ -34,10 +29,10 @@ pub fn recent_activity(
                 tbody { @for entry in entries { tr data-testid={ "activity-" (entry.id) } {
                     td { (when(entry.time, now)) }
                     td { (badge(entry.activity_type)) }
-                    td { a href=(user_href(entry.user_id)) { (entry.external_id.as_deref().map_or_else(|| entry.user_id.to_string(), str::to_owned)) } }
+                    td { a href=(paths::user(entry.user_id)) { (entry.external_id.as_deref().map_or_else(|| entry.user_id.to_string(), str::to_owned)) } }
                     td.num { @if let Some(status) = entry.status { (status) } }
                     td { (short_message(&entry.message)) }
-                    td { a href={ "/console/log/" (encode_segment(&entry.id.to_string())) } { "details" } }
+                    td { a href=(paths::activity_entry(entry.id)) { "details" } }
                 } } }
             } }
         }

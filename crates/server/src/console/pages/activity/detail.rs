@@ -11,10 +11,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::links::{self, Names, entry_path, send_log_path};
+use super::links::{self, Names};
 use super::{exchange, replay};
 use crate::console::error::ConsoleError;
 use crate::console::layout::{self, Section};
+use crate::console::pages::paths;
 use crate::console::pages::widgets::{badge, console, when};
 use crate::console::session::Operator;
 use crate::state::AppState;
@@ -63,7 +64,7 @@ pub async fn page(
         @if let Some(send_id) = replayed {
             p.notice #replayed role="status" {
                 "Replayed as the new send " code { (send_id) } ". "
-                a href=(send_log_path(send_id)) { "Follow it in the log" }
+                a href=(paths::send_activity(send_id)) { "Follow it in the log" }
             }
         }
         (facts(&entry, &names, now))
@@ -106,7 +107,7 @@ fn facts(entry: &ActivityEntry, names: &Names, now: DateTime<Utc>) -> Markup {
                 (links::user(entry))
                 @if entry.external_id.is_some() { " " span.muted { "(internal id " code { (entry.user_id) } ")" } }
             }
-            dt { "Send id" } dd { a #send-id href=(send_log_path(entry.send_id)) { code { (entry.send_id) } } }
+            dt { "Send id" } dd { a #send-id href=(paths::send_activity(entry.send_id)) { code { (entry.send_id) } } }
             dt { "Attempt" } dd { (entry.attempt) }
             dt { "Status" } dd #status { @match entry.status { Some(status) => (status), None => span.muted { "none (no request)" } } }
             dt { "Duration" } dd { (entry.duration_ms) " ms" }
@@ -128,7 +129,7 @@ fn attempt_table(entry: &ActivityEntry, attempts: &[ActivityEntry], now: DateTim
                 tbody { @for each in attempts {
                     tr data-id=(each.id) aria-current=[(each.id == entry.id).then_some("true")] {
                         td.num { (each.attempt) }
-                        td { a href=(entry_path(each.id)) { (when(each.time, now)) } }
+                        td { a href=(paths::activity_entry(each.id)) { (when(each.time, now)) } }
                         td { (badge(each.activity_type)) }
                         td.num { @if let Some(status) = each.status { (status) } }
                         td.num { (each.duration_ms) " ms" }

@@ -7,20 +7,9 @@ use std::collections::HashMap;
 use leadwire_core::activity::{ActivityEntry, MessageSource};
 use leadwire_core::config::Config;
 use maud::{Markup, html};
-use uuid::Uuid;
 
-use crate::console::error::{encode, encode_segment};
-use crate::console::pages::recent::user_href;
-
-/// The page of entry `id`.
-pub fn entry_path(id: Uuid) -> String {
-    format!("/console/log/{id}")
-}
-
-/// The log filtered to every attempt of send `send_id`.
-pub fn send_log_path(send_id: Uuid) -> String {
-    format!("/console/log?send_id={send_id}")
-}
+use crate::console::error::encode;
+use crate::console::pages::paths;
 
 /// The campaigns' and canvases' `api_id`s by name (as delivery logs them) and by `api_id`,
 /// for the links of one page.
@@ -65,15 +54,15 @@ impl Names {
         match source {
             MessageSource::Campaign { campaign } => match self.campaigns.get(campaign) {
                 Some(api_id) => html! {
-                    a.campaign href={ "/console/campaigns/" (encode_segment(api_id)) } { (campaign) }
+                    a.campaign href=(paths::campaign(api_id)) { (campaign) }
                 },
                 None => unknown(campaign),
             },
             MessageSource::Canvas { canvas, step } => match self.canvases.get(canvas) {
                 Some(api_id) => html! {
-                    a.canvas href={ "/console/canvases/" (encode_segment(api_id)) } { (canvas) }
+                    a.canvas href=(paths::canvas(api_id)) { (canvas) }
                     " → "
-                    a.step href={ "/console/canvases/" (encode_segment(api_id)) "/steps/" (encode_segment(step)) } { (step) }
+                    a.step href=(paths::canvas_step(api_id, step)) { (step) }
                 },
                 None => html! { (unknown(canvas)) " → " (step) },
             },
@@ -93,7 +82,7 @@ fn unknown(name: &str) -> Markup {
 /// The entry's user, by external id when the send had one, linking to the profile.
 pub fn user(entry: &ActivityEntry) -> Markup {
     html! {
-        a.user href=(user_href(entry.user_id)) {
+        a.user href=(paths::user(entry.user_id)) {
             @match &entry.external_id {
                 Some(external_id) => (external_id),
                 None => code { (entry.user_id) },
@@ -104,7 +93,7 @@ pub fn user(entry: &ActivityEntry) -> Markup {
 
 /// The template's page.
 pub fn template(name: &str) -> Markup {
-    html! { a.template href={ "/console/templates/" (encode_segment(name)) } { (name) } }
+    html! { a.template href=(paths::template(name)) { (name) } }
 }
 
 /// A query string of `pairs`, each value encoded.

@@ -7,7 +7,7 @@
 mod detail;
 mod exchange;
 mod form;
-mod links;
+pub mod links;
 mod list;
 mod replay;
 mod rows;

@@ -18,8 +18,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::detail::{entry_id, load};
-use super::links::{entry_path, template};
+use super::links::template;
 use crate::console::error::ConsoleError;
+use crate::console::pages::paths;
 use crate::console::pages::widgets::console;
 use crate::console::session::Operator;
 use crate::state::AppState;
@@ -74,7 +75,7 @@ pub fn section(entry: &ActivityEntry, operator: &Operator, config: &Config) -> M
                 }
             }
             @if operator.can_write {
-                form method="post" action={ (entry_path(entry.id)) "/replay" } {
+                form method="post" action={ (paths::activity_entry(entry.id)) "/replay" } {
                     input type="hidden" name="csrf" value=(operator.csrf);
                     @if lead {
                         p { label {
@@ -117,7 +118,11 @@ pub async fn submit(
     match replay(state.store.as_ref(), id, Utc::now()).await {
         Ok(replayed) => {
             tracing::info!(key = %operator.key_name, entry = %id, send_id = %replayed.send_id, "send replayed from the console");
-            let back = format!("{}?replayed={}", entry_path(id), replayed.send_id);
+            let back = format!(
+                "{}?replayed={}",
+                paths::activity_entry(id),
+                replayed.send_id
+            );
             Ok(Redirect::to(&back).into_response())
         }
         Err(ReplayError::NotFound(_)) => {

@@ -7,6 +7,7 @@ use maud::{Markup, html};
 
 use super::exchange::salesforce_summary;
 use super::links::{self, Names};
+use crate::console::pages::paths;
 use crate::console::pages::widgets::{badge, when};
 
 /// The longest message shown in a row; the entry's page has all of it.
@@ -43,7 +44,7 @@ pub fn rows(entries: &[ActivityEntry], names: &Names, now: DateTime<Utc>) -> Mar
 fn row(entry: &ActivityEntry, names: &Names, now: DateTime<Utc>) -> Markup {
     html! {
         tr data-id=(entry.id) data-testid="log-row" {
-            td { a.entry href=(links::entry_path(entry.id)) { (when(entry.time, now)) } }
+            td { a.entry href=(paths::activity_entry(entry.id)) { (when(entry.time, now)) } }
             td { (badge(entry.activity_type)) }
             td.num.status { @if let Some(status) = entry.status { (status) } }
             td { (names.source(&entry.source)) }

@@ -7,11 +7,12 @@ use leadwire_core::campaign::Campaign;
 use leadwire_store::ActivityQuery;
 use maud::{Markup, html};
 
-use super::{campaign_href, count_cells, scope, template_href, trigger};
+use super::{campaign_href, count_cells, scope, trigger};
 use crate::console::error::{ConsoleError, encode};
 use crate::console::layout::{self, Section};
 use crate::console::pages::describe;
 use crate::console::pages::outcomes::{RangeQuery, Timeline, range_links};
+use crate::console::pages::paths;
 use crate::console::pages::recent::recent_activity;
 use crate::console::pages::widgets::console;
 use crate::console::session::Operator;
@@ -75,7 +76,7 @@ fn settings(campaign: &Campaign) -> Markup {
         dl.facts data-testid="campaign-settings" {
             dt { "API id" } dd { code { (campaign.api_id()) } }
             dt { "Trigger" } dd { (trigger(campaign)) }
-            dt { "Template" } dd { a href=(template_href(&campaign.template)) { (campaign.template) } }
+            dt { "Template" } dd { a href=(paths::template(&campaign.template)) { (campaign.template) } }
             dt { "Audience" } dd { (describe::filters(&campaign.audience, "all users")) }
             dt { "Delay" } dd {
                 @match campaign.delay {

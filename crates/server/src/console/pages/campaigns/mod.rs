@@ -13,8 +13,9 @@ use maud::{Markup, html};
 
 use super::describe;
 use super::outcomes::{Outcomes, RangeQuery, Scope, Timeline, range_links};
+use super::paths;
 use super::widgets::{console, empty};
-use crate::console::error::{ConsoleError, encode_segment};
+use crate::console::error::ConsoleError;
 use crate::console::layout::{self, Section};
 use crate::console::session::Operator;
 use crate::state::AppState;
@@ -27,12 +28,7 @@ pub fn routes() -> Router<AppState> {
 
 /// A campaign's console page.
 fn campaign_href(campaign: &Campaign) -> String {
-    format!("/console/campaigns/{}", encode_segment(campaign.api_id()))
-}
-
-/// A template's console page.
-pub fn template_href(name: &str) -> String {
-    format!("/console/templates/{}", encode_segment(name))
+    paths::campaign(campaign.api_id())
 }
 
 /// Which entries are the campaign's.
@@ -96,7 +92,7 @@ async fn list(
                             @if campaign.api_id() != campaign.name { br; code.muted { (campaign.api_id()) } }
                         }
                         td { (trigger(campaign)) }
-                        td { a href=(template_href(&campaign.template)) { (campaign.template) } }
+                        td { a href=(paths::template(&campaign.template)) { (campaign.template) } }
                         (count_cells(outcomes))
                     }
                 } }

@@ -20,9 +20,10 @@ use maud::{Markup, html};
 use super::canvas_graph::{CanvasFigures, StepFigures};
 use super::describe;
 use super::outcomes::{Range, Scope, Timeline};
+use super::paths;
 use super::widgets::{console, empty};
 use crate::console::Console;
-use crate::console::error::{ConsoleError, encode_segment};
+use crate::console::error::ConsoleError;
 use crate::console::layout::{self, Section};
 use crate::console::session::Operator;
 use crate::state::AppState;
@@ -35,15 +36,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn canvas_href(canvas: &Canvas) -> String {
-    format!("/console/canvases/{}", encode_segment(canvas.api_id()))
+    paths::canvas(canvas.api_id())
 }
 
 fn step_href(canvas: &Canvas, step: &Step) -> String {
-    format!(
-        "{}/steps/{}",
-        canvas_href(canvas),
-        encode_segment(step.name())
-    )
+    paths::canvas_step(canvas.api_id(), step.name())
 }
 
 /// The configured canvas with this api id.

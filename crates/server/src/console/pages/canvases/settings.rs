@@ -6,8 +6,8 @@ use leadwire_core::canvas::{ActionPaths, AudiencePaths, Canvas, Step, UserUpdate
 use maud::{Markup, html};
 
 use super::{entry, step_href};
-use crate::console::pages::campaigns::template_href;
 use crate::console::pages::describe;
+use crate::console::pages::paths;
 
 pub fn canvas(canvas: &Canvas) -> Markup {
     html! {
@@ -50,7 +50,7 @@ pub fn step(canvas: &Canvas, step: &Step) -> Markup {
                 },
                 Step::UserUpdate(update) => (user_update(canvas, update)),
                 Step::Message(message) => {
-                    dt { "Template" } dd { a href=(template_href(&message.template)) { (message.template) } }
+                    dt { "Template" } dd { a href=(paths::template(&message.template)) { (message.template) } }
                     dt { "Delivery validations" } dd { (describe::filters(&message.delivery_validations, "none")) }
                     dt { "Next" } dd { (next(canvas, message.next.as_deref())) }
                 },

@@ -14,7 +14,8 @@ use crate::console::error::{ConsoleError, encode};
 use crate::console::layout::{self, Section};
 use crate::console::pages::canvas_graph::CanvasFigures;
 use crate::console::pages::outcomes::{RangeQuery, Timeline, range_links, totals_cards};
-use crate::console::pages::recent::{recent_activity, user_href};
+use crate::console::pages::paths;
+use crate::console::pages::recent::recent_activity;
 use crate::console::pages::widgets::{console, empty, when};
 use crate::console::session::Operator;
 use crate::state::AppState;
@@ -114,7 +115,7 @@ fn present(entries: &[CanvasEntry], now: DateTime<Utc>) -> Markup {
                 caption { "Newest arrivals first" }
                 thead { tr { th scope="col" { "User" } th scope="col" { "At this step since" } th scope="col" { "Entered the canvas" } th scope="col" { "Waiting for an action" } } }
                 tbody { @for entry in entries { tr data-testid={ "entry-" (entry.id) } {
-                    td { a href=(user_href(entry.user_id)) { (entry.user_id) } }
+                    td { a href=(paths::user(entry.user_id)) { (entry.user_id) } }
                     td { (when(entry.state.arrived_at, now)) }
                     td { (when(entry.state.entered_at, now)) }
                     td { @if entry.awaiting_action { "yes" } @else { "no" } }
