@@ -9,3 +9,4 @@ mod activity;
 mod driver;
 mod journeys;
 mod session;
+mod users_and_templates;

@@ -123,7 +123,7 @@ async fn templates_are_listed_with_their_source_and_what_sends_them() {
     assert_eq!(page.status, StatusCode::OK);
     page.assert_shows("{{${last_name}}}");
     page.assert_shows("{{event_properties.${stage}}}");
-    page.assert_contains("action=\"/console/templates/Create%20Lead/preview\"");
+    page.assert_contains("action=\"/console/templates/Create%20Lead/preview#preview-result\"");
     page.assert_contains("formaction=\"/console/templates/Create%20Lead/test\"");
     let missing = app.get("/console/templates/Nope", Some(&session)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);

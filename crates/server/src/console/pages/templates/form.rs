@@ -118,7 +118,7 @@ pub fn render(
 ) -> Markup {
     let base = paths::template(name);
     html! {
-        form.preview method="post" action={ (base) "/preview" } #preview-form {
+        form.preview method="post" action={ (base) "/preview#preview-result" } #preview-form {
             input type="hidden" name="csrf" value=(operator.csrf);
             (field(problems, "user", "User", "external_id, email, phone, label:name alias or braze_id, as on the Users page", html! {
                 input #user type="text" name="user" value=(fields.user) required
@@ -154,7 +154,7 @@ fn json_field(
         label,
         &hint,
         html! {
-            textarea id=(name) name=(name) rows="3" spellcheck="false"
+            textarea id=(name) name=(name) rows="2" spellcheck="false"
                 aria-invalid=[problems.get(name).map(|_| "true")] aria-describedby=(help) { (value) }
         },
     )
