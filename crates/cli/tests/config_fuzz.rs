@@ -24,7 +24,9 @@ const SEEDS: &[&str] = &[
 ];
 
 /// The layered sections, whose problems the loader reports.
-const SECTIONS: &[&str] = &["server", "store", "delivery", "workers", "emulator", "log"];
+const SECTIONS: &[&str] = &[
+    "server", "store", "delivery", "workers", "emulator", "log", "console",
+];
 
 /// A TOML value written as text: every type, at the edges.
 fn toml_value() -> impl Strategy<Value = String> {

@@ -48,6 +48,8 @@ pub struct BenchNode {
     pub running: Running,
     scratch: PathBuf,
     database: Option<(String, String)>,
+    /// The PostgreSQL database the node runs on, when it does.
+    postgres_url: Option<String>,
 }
 
 impl BenchNode {
@@ -73,7 +75,7 @@ impl BenchNode {
             }
             BackendChoice::Postgres => {
                 let (url, name) = create_database(server_url).await?;
-                settings.store.database_url = url;
+                settings.store.database_url = url.clone();
                 settings.store.max_connections = 16;
                 Some((server_url.to_owned(), name))
             }
@@ -91,17 +93,33 @@ impl BenchNode {
             config_warnings: Vec::new(),
             env: crate::embedded_emulator::process_environment(),
         };
+        let postgres_url = database
+            .is_some()
+            .then(|| inputs.settings.store.database_url.clone());
         let running = start(inputs, listeners).await?;
         Ok(Self {
             running,
             scratch,
             database,
+            postgres_url,
         })
     }
 
     /// `POST /users/track` on this node.
     pub fn track_url(&self) -> String {
         format!("http://{}/users/track", self.running.address)
+    }
+
+    /// On PostgreSQL, refreshes the planner's statistics, as autovacuum does within a minute
+    /// or so of a bulk load; a bench that loads and measures at once would otherwise time
+    /// plans made for empty tables.
+    pub async fn analyze(&self) -> anyhow::Result<()> {
+        if let Some(url) = &self.postgres_url {
+            let mut connection = sqlx::PgConnection::connect(url).await?;
+            sqlx::query("ANALYZE").execute(&mut connection).await?;
+            connection.close().await.ok();
+        }
+        Ok(())
     }
 
     /// Stops the node and removes its store.
