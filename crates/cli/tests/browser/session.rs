@@ -84,3 +84,45 @@ async fn every_page_of_the_navigation_opens() {
     browser.close().await;
     node.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_fits_a_phone_screen() {
+    let Some(browser) = Browser::open("every_page_fits_a_phone_screen").await else {
+        return;
+    };
+    let node = ExampleNode::start().await;
+    log_in(&browser, &node).await;
+    browser
+        .client
+        .set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    for path in [
+        "/console/",
+        "/console/log",
+        "/console/campaigns",
+        "/console/canvases/Lead%20Scoring%20Canvas",
+        "/console/users",
+        "/console/templates/Create%20Lead",
+        "/console/config",
+    ] {
+        browser.goto(&format!("{}{path}", node.api)).await;
+        browser.text("main h1").await;
+        let overflow = browser
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("the script runs");
+        assert!(
+            overflow.as_i64().is_some_and(|extra| extra <= 0),
+            "{path} is wider than a phone screen by {overflow} px (wide content belongs in a scrolling box)"
+        );
+        let name = format!("phone{}", path.replace('/', "-").replace("%20", "-"));
+        browser.screenshot(&name).await;
+    }
+    browser.close().await;
+    node.stop().await;
+}
