@@ -1,17 +1,27 @@
 //! Debian's Chromium driven through ChromeDriver (WebDriver), headless, one session per
 //! test, with a screenshot of each page saved under `target/browser-screens/`.
 //!
+//! Sessions run one at a time (a test waits in `Browser::open` for the one before it to
+//! close): several browsers at once on a small machine make every wait a race.
+//!
 //! Without `chromedriver` and `chromium` on the machine the tests say loudly that they
 //! skipped; with `LEADWIRE_REQUIRE_BROWSER=1` (set by `.ci/run`) a missing browser fails them.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// Held by the open session, so that sessions run one at a time.
+static ONE_AT_A_TIME: LazyLock<Arc<Mutex<()>>> = LazyLock::new(|| Arc::new(Mutex::new(())));
+/// The longest wait for an element: a page load or an htmx poll on a busy machine.
+const WAIT: Duration = Duration::from_secs(60);
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The browser itself, not Debian's wrapper script (which adds flags of its own).
@@ -22,6 +32,7 @@ pub struct Browser {
     pub client: Client,
     _driver: Child,
     screens: PathBuf,
+    _turn: OwnedMutexGuard<()>,
 }
 
 impl Browser {
@@ -38,6 +49,7 @@ impl Browser {
             eprintln!("\n*** {message} ***\n");
             return None;
         }
+        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
         let (driver, port) = start_driver().await;
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities())
@@ -50,6 +62,7 @@ impl Browser {
             client,
             _driver: driver,
             screens,
+            _turn: turn,
         })
     }
 
@@ -59,14 +72,26 @@ impl Browser {
 
     /// Waits for the element `css` (a page load or an htmx swap) and returns its text.
     pub async fn text(&self, css: &str) -> String {
-        let element = self
+        let found = self
             .client
             .wait()
-            .at_most(Duration::from_secs(20))
+            .at_most(WAIT)
             .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|error| panic!("no element {css}: {error}"));
-        element.text().await.expect("its text")
+            .await;
+        match found {
+            Ok(element) => element.text().await.expect("its text"),
+            Err(error) => self.missing(css, &error.to_string()).await,
+        }
+    }
+
+    /// Fails a test whose element never came, with the page it was on (also saved as the
+    /// screenshot `missing-element.png`).
+    async fn missing(&self, css: &str, error: &str) -> ! {
+        self.screenshot("missing-element").await;
+        let path = self.current_path().await;
+        let page = self.client.source().await.unwrap_or_default();
+        let excerpt: String = page.chars().take(3000).collect();
+        panic!("no element {css} on {path}: {error}\n{excerpt}");
     }
 
     pub async fn current_path(&self) -> String {
@@ -79,7 +104,7 @@ impl Browser {
 
     /// Waits until the page's path (and query) starts with `prefix`.
     pub async fn wait_for_path(&self, prefix: &str) {
-        for _ in 0..400 {
+        for _ in 0..1200 {
             if self.current_path().await.starts_with(prefix) {
                 return;
             }
@@ -96,6 +121,7 @@ impl Browser {
         let field = self
             .client
             .wait()
+            .at_most(WAIT)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no field {css}: {error}"));
@@ -107,6 +133,7 @@ impl Browser {
         let element = self
             .client
             .wait()
+            .at_most(WAIT)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("nothing to click at {css}: {error}"));

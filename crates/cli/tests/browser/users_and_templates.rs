@@ -42,9 +42,15 @@ async fn a_user_is_found_and_a_template_previewed_and_test_sent_for_them() {
     browser
         .goto(&format!("{}/console/templates", node.api))
         .await;
-    browser
-        .click("a[href='/console/templates/Update%20Lead%20to%20MQL']")
-        .await;
+    let link = browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "a[href='/console/templates/Update%20Lead%20to%20MQL']",
+        ))
+        .await
+        .expect("the template is listed");
+    let href = link.attr("href").await.expect("href").expect("a link");
+    browser.goto(&format!("{}{href}", node.api)).await;
     browser.fill("#user", EMAIL).await;
     browser.click("button[data-testid=preview]").await;
     let outcome = browser.text("[data-testid=outcome]").await;
