@@ -11,7 +11,9 @@ pub async fn log_in(browser: &Browser, node: &ExampleNode) {
     browser.wait_for_path(LOGIN).await;
     browser.fill("#key", CONSOLE_KEY).await;
     browser.click("form.login button[type=submit]").await;
-    browser.wait_for_path("/console/").await;
+    // Only a logged-in page has the logout form (the login page's own path also starts
+    // with /console/).
+    browser.text("form.logout").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,7 +36,8 @@ async fn login_logout_and_pages_without_a_session() {
     );
     browser.fill("#key", CONSOLE_KEY).await;
     browser.click("form.login button[type=submit]").await;
-    browser.wait_for_path("/console/log").await;
+    browser.text("form.logout").await;
+    assert_eq!(browser.current_path().await, "/console/log");
     browser.goto(&format!("{}/console/", node.api)).await;
     let queues = browser.text("#queues").await;
     assert!(queues.contains("sends"), "{queues}");
