@@ -9,7 +9,7 @@ use leadwire_core::queue::SendTask;
 use leadwire_engine::delivery::entry::EntryMaker;
 use leadwire_engine::delivery::http::{AttemptResult, OutboundRequest};
 use leadwire_engine::delivery::redact::Redactor;
-use leadwire_store::Queue;
+
 use reqwest::StatusCode;
 use uuid::Uuid;
 
@@ -437,15 +437,6 @@ async fn an_entry_shows_its_redacted_exchange_decoded_errors_and_attempts() {
     app.fixture.finish().await;
 }
 
-async fn pending_sends(app: &ConsoleApp) -> u64 {
-    app.fixture
-        .state
-        .store
-        .pending_jobs(Queue::Sends)
-        .await
-        .expect("pending")
-}
-
 async fn replay(
     app: &ConsoleApp,
     session: &Session,
@@ -488,7 +479,7 @@ async fn a_failed_entry_is_replayed_from_its_page() {
         .parse()
         .expect("a send id");
     assert_ne!(new_send, failed.send_id);
-    assert_eq!(pending_sends(&app).await, 1);
+    assert_eq!(app.waiting_sends().await, 1);
     let notice = app.get(answer.location(), Some(&session)).await;
     notice.assert_contains(&format!("Replayed as the new send <code>{new_send}</code>"));
     notice.assert_contains(&format!("href=\"/console/log?send_id={new_send}\""));
@@ -506,7 +497,7 @@ async fn a_failed_entry_is_replayed_from_its_page() {
 
     let unknown = replay(&app, &session, Uuid::now_v7(), &[]).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert_eq!(pending_sends(&app).await, 1, "refusals enqueue nothing");
+    assert_eq!(app.waiting_sends().await, 1, "refusals enqueue nothing");
     app.fixture.finish().await;
 }
 
@@ -535,7 +526,7 @@ async fn replay_needs_console_write_and_the_csrf_token() {
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert_eq!(pending_sends(&app).await, 0);
+    assert_eq!(app.waiting_sends().await, 0);
     app.fixture.finish().await;
 }
 
@@ -558,7 +549,7 @@ async fn a_replay_that_may_duplicate_a_lead_must_be_confirmed() {
         assert_eq!(unconfirmed.status, StatusCode::BAD_REQUEST);
         unconfirmed.assert_contains("can create a duplicate Lead");
     }
-    assert_eq!(pending_sends(&app).await, 0);
+    assert_eq!(app.waiting_sends().await, 0);
     let confirmed = replay(&app, &session, failed.id, &[("duplicate_ok", "yes")]).await;
     assert_eq!(
         confirmed.status,
@@ -566,7 +557,7 @@ async fn a_replay_that_may_duplicate_a_lead_must_be_confirmed() {
         "{}",
         confirmed.body
     );
-    assert_eq!(pending_sends(&app).await, 1);
+    assert_eq!(app.waiting_sends().await, 1);
     app.fixture.finish().await;
 }
 

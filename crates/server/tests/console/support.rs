@@ -149,6 +149,16 @@ pub struct Session {
 }
 
 impl ConsoleApp {
+    /// Send jobs waiting on the sends queue (the tests run no delivery worker).
+    pub async fn waiting_sends(&self) -> u64 {
+        self.fixture
+            .state
+            .store
+            .pending_jobs(leadwire_store::Queue::Sends)
+            .await
+            .expect("a count of waiting sends")
+    }
+
     pub async fn get(&self, path: &str, session: Option<&Session>) -> Page {
         let mut request = self.client.get(format!("{}{path}", self.base));
         if let Some(session) = session {

@@ -9,7 +9,7 @@ use axum::Router;
 use axum::http::StatusCode as ReceiverStatus;
 use axum::routing::post;
 use leadwire_engine::delivery::DeliveryWorker;
-use leadwire_store::{ActivityQuery, Queue};
+use leadwire_store::ActivityQuery;
 use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
@@ -204,16 +204,6 @@ async fn a_preview_shows_an_abort_and_a_body_that_breaks_its_json() {
     app.fixture.finish().await;
 }
 
-/// Sends jobs waiting on the sends queue.
-async fn waiting_sends(app: &ConsoleApp) -> u64 {
-    app.fixture
-        .state
-        .store
-        .pending_jobs(Queue::Sends)
-        .await
-        .expect("a count")
-}
-
 #[tokio::test]
 async fn a_test_send_goes_through_the_queue_and_is_logged_as_a_test() {
     let (app, delivery) = app_with_ada().await;
@@ -226,7 +216,7 @@ async fn a_test_send_goes_through_the_queue_and_is_logged_as_a_test() {
         .strip_prefix(&format!("{CREATE_LEAD}/tests/"))
         .and_then(|id| id.parse().ok())
         .unwrap_or_else(|| panic!("a test send page: {target}"));
-    assert_eq!(waiting_sends(&app).await, 1, "enqueued, not sent inline");
+    assert_eq!(app.waiting_sends().await, 1, "enqueued, not sent inline");
 
     delivery.drain().await.expect("delivered");
     let query = ActivityQuery {
@@ -284,7 +274,7 @@ async fn test_sends_need_console_write_and_the_csrf_token() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     forged.assert_contains("CSRF token");
-    assert_eq!(waiting_sends(&app).await, 0, "nothing was enqueued");
+    assert_eq!(app.waiting_sends().await, 0, "nothing was enqueued");
     app.fixture.finish().await;
 }
 
@@ -300,6 +290,6 @@ async fn without_a_delivery_worker_the_page_says_it_cannot_preview_or_send() {
     let refused = submit(&app, &session, CREATE_LEAD, "test", &[("user", "ada")]).await;
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     refused.assert_contains("runs no delivery worker");
-    assert_eq!(waiting_sends(&app).await, 0);
+    assert_eq!(app.waiting_sends().await, 0);
     app.fixture.finish().await;
 }
