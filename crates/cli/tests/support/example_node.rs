@@ -93,6 +93,11 @@ impl ExampleNode {
         .await
     }
 
+    /// A node running the example config with `extra` TOML appended.
+    pub async fn start_with(extra: &str) -> Self {
+        Self::start_edited(|config| format!("{config}\n{extra}\n")).await
+    }
+
     /// A node running the example config as `edit` changes it.
     async fn start_edited(edit: impl FnOnce(String) -> String) -> Self {
         let dir = std::env::temp_dir().join(format!("leadwire-walkthrough-{}", Uuid::new_v4()));

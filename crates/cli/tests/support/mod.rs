@@ -25,9 +25,8 @@ impl<'a> From<&'a leadwire_salesforce_emulator::EmulatorHandle> for Org<'a> {
     }
 }
 
-/// Every record of `soql`, following `nextRecordsUrl` pages, queried with a
-/// client-credentials token.
-pub async fn soql(http: &reqwest::Client, org: Org<'_>, soql: &str) -> Vec<Value> {
+/// A client-credentials access token of the org's connected app.
+pub async fn access_token(http: &reqwest::Client, org: &Org<'_>) -> String {
     let token: Value = http
         .post(format!("{}/services/oauth2/token", org.base_url))
         .form(&[
@@ -41,14 +40,23 @@ pub async fn soql(http: &reqwest::Client, org: Org<'_>, soql: &str) -> Vec<Value
         .json()
         .await
         .expect("a token response");
-    let token = token["access_token"].as_str().expect("an access token");
+    token["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
+}
+
+/// Every record of `soql`, following `nextRecordsUrl` pages, queried with a
+/// client-credentials token.
+pub async fn soql(http: &reqwest::Client, org: Org<'_>, soql: &str) -> Vec<Value> {
+    let token = access_token(http, &org).await;
     let mut request = http
         .get(format!("{}/services/data/v60.0/query", org.base_url))
         .query(&[("q", soql)]);
     let mut records = Vec::new();
     loop {
         let page: Value = request
-            .bearer_auth(token)
+            .bearer_auth(&token)
             .send()
             .await
             .expect("the emulator answers")
