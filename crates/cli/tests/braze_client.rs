@@ -93,11 +93,14 @@ async fn client() -> Option<(String, PathBuf)> {
                 ))
             }
         }
-        Ok(output) => refuse(format!(
-            "{} holds no braze-api: {}",
-            modules.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )),
+        Ok(output) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let why = stderr
+                .lines()
+                .find(|line| line.contains("Error"))
+                .unwrap_or(stderr.trim());
+            refuse(format!("{} holds no braze-api: {why}", modules.display()))
+        }
         Err(error) => refuse(format!("{node} cannot be run: {error}")),
     }
 }
