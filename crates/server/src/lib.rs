@@ -44,7 +44,7 @@ pub fn app(state: AppState) -> Router {
             .fallback(console::not_found),
         None => routes::router().fallback(|| async { error::ApiError::NotFound }),
     };
-    router
+    let api = router
         .method_not_allowed_fallback(error::ApiError::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -54,7 +54,38 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyTimeoutLayer::new(state.body_read_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), timeout))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    Router::new()
+        .fallback_service(api)
+        .layer(axum::middleware::map_request(fold_slashes))
+}
+
+/// Middleware, run before routing: Braze clients join their base URL and a path with `/`,
+/// so a base URL configured with a trailing `/` asks for `//users/track`. Runs of slashes
+/// in the path are folded into one, so such a client reaches the route it means.
+async fn fold_slashes(mut request: Request) -> Request {
+    let uri = request.uri();
+    if !uri.path().contains("//") {
+        return request;
+    }
+    let mut folded = String::with_capacity(uri.path().len());
+    for character in uri.path().chars() {
+        if !(character == '/' && folded.ends_with('/')) {
+            folded.push(character);
+        }
+    }
+    if let Some(query) = uri.query() {
+        folded.push('?');
+        folded.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = folded.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
 }
 
 /// Middleware: answers 408 when a request, reading its body included, takes longer than

@@ -66,6 +66,23 @@ async fn a_wrong_method_on_a_known_path_is_405_json() {
 }
 
 #[tokio::test]
+async fn a_base_url_ending_in_a_slash_still_reaches_the_route() {
+    let api = serve(config()).await;
+    let response = api
+        .client
+        .post(format!("{}//users/track", api.base))
+        .bearer_auth(TRACK_KEY)
+        .json(&json!({"attributes": [{"external_id": "slash", "first_name": "Ada"}]}))
+        .send()
+        .await
+        .expect("request");
+    let (status, _, body) = json_of(response).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["message"], "success");
+    api.fixture.finish().await;
+}
+
+#[tokio::test]
 async fn a_bad_replay_id_is_400_json() {
     let mut config = config();
     config.api_keys.push(ApiKeyConfig {
