@@ -7,6 +7,8 @@ use serde_json::{Map, Number, Value};
 
 use super::keyed::{keyed, values};
 use super::limits::{check_nested_size, check_object};
+use super::merge::deep_merge;
+use super::objects::{is_object_operation, object_array_operation};
 use super::path::Path;
 use super::sets::add_remove;
 use super::standard::{StandardUpdate, validate_standard};
@@ -21,6 +23,7 @@ pub const NON_ATTRIBUTE_KEYS: &[&str] = &[
     "user_alias",
     "braze_id",
     "_update_existing_only",
+    "_merge_objects",
     "push_token_import",
 ];
 
@@ -37,6 +40,7 @@ pub fn apply_attributes(
     now: DateTime<Utc>,
 ) -> Result<ProfileChanges, AttributeError> {
     check_object(object)?;
+    let merge = merge_objects(object)?;
     let mut updates = Vec::with_capacity(object.len());
     let mut changes = ProfileChanges::default();
     for (name, value) in object {
@@ -53,7 +57,11 @@ pub fn apply_attributes(
         }
         check_key(name, name)?;
         let current = profile.custom.get(name);
-        let new_value = custom_value(name, value, current, limits)?;
+        let new_value = match custom_value(name, value, current, limits, merge)? {
+            NewValue::Set(new_value) => Some(new_value),
+            NewValue::Unset => None,
+            NewValue::Keep => continue,
+        };
         if let Some(new_value) = &new_value
             && current != Some(new_value)
         {
@@ -99,27 +107,65 @@ impl Update<'_> {
     }
 }
 
-/// The new value of custom attribute `name`; `None` unsets it.
+/// The `_merge_objects` flag of an attributes object (default `false`).
+fn merge_objects(object: &Map<String, Value>) -> Result<bool, AttributeError> {
+    match object.get("_merge_objects") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(flag)) => Ok(*flag),
+        Some(_) => Err(AttributeError::new(
+            "_merge_objects",
+            "must be true or false",
+        )),
+    }
+}
+
+/// What an attribute becomes.
+enum NewValue {
+    Set(Value),
+    Unset,
+    /// The update is dropped and the stored value kept (an operation that would make a
+    /// nested value larger than [`MAX_NESTED_VALUE_BYTES`](super::MAX_NESTED_VALUE_BYTES)).
+    Keep,
+}
+
+/// The new value of custom attribute `name`; `merge` is `_merge_objects`.
+///
+/// A value sent whole that is over the size cap is refused with an error; an operation on
+/// the stored value (`$add`, `$update`, a merge) that would grow it past the cap is dropped
+/// silently with the attribute unchanged, as Braze drops it.
 fn custom_value(
     name: &str,
     value: &Value,
     current: Option<&Value>,
     limits: &AttributeLimits,
-) -> Result<Option<Value>, AttributeError> {
-    match value {
-        Value::Null => Ok(None),
+    merge: bool,
+) -> Result<NewValue, AttributeError> {
+    let (new_value, operation) = match value {
+        Value::Null => return Ok(NewValue::Unset),
         Value::Object(object) if is_operation(object, &["inc"]) => {
-            increment(name, object.get("inc"), current).map(Some)
+            (increment(name, object.get("inc"), current)?, false)
         }
         Value::Object(object) if is_operation(object, &["add", "remove"]) => {
-            array_operation(name, object, current, limits).map(Some)
+            (array_operation(name, object, current, limits)?, false)
         }
-        _ => normalize_top_level(name, value, limits.max_array_length()).map(Some),
+        Value::Object(object) if is_object_operation(object) => {
+            (object_array_operation(name, object, current, merge)?, true)
+        }
+        Value::Object(_) if merge => {
+            let sent = normalize_top_level(name, value, limits.max_array_length())?;
+            let stored = current.cloned().unwrap_or(Value::Null);
+            (deep_merge(stored, sent), current.is_some())
+        }
+        _ => (
+            normalize_top_level(name, value, limits.max_array_length())?,
+            false,
+        ),
+    };
+    match check_nested_size(name, &new_value) {
+        Ok(()) => Ok(NewValue::Set(new_value)),
+        Err(_) if operation => Ok(NewValue::Keep),
+        Err(error) => Err(error),
     }
-    .and_then(|new_value| match new_value {
-        Some(new_value) => check_nested_size(name, &new_value).map(|()| Some(new_value)),
-        None => Ok(None),
-    })
 }
 
 fn is_operation(object: &Map<String, Value>, keys: &[&str]) -> bool {

@@ -73,12 +73,12 @@ pub(crate) fn check_object(object: &Map<String, Value>) -> Result<(), AttributeE
     Ok(())
 }
 
-/// The array values of one attribute and their lengths: the value itself, or the `add` and
-/// `remove` of an operation (named by the operation's key).
+/// The array values of one attribute and their lengths: the value itself, or the operands
+/// of an operation (`add`, `remove`, `$add`, `$remove`, `$update`; named by their key).
 fn array_values(value: &Value) -> Vec<(Option<&'static str>, usize)> {
     match value {
         Value::Array(items) => vec![(None, items.len())],
-        Value::Object(object) => ["add", "remove"]
+        Value::Object(object) => ["add", "remove", "$add", "$remove", "$update"]
             .into_iter()
             .filter_map(|key| match object.get(key) {
                 Some(Value::Array(items)) => Some((Some(key), items.len())),

@@ -9,11 +9,17 @@
 //! - `custom_changed`: each custom attribute whose value changed, old → new. Setting `null` and
 //!   re-sending the same value record nothing; a first value (including on a new user) does.
 //!
+//! Nested objects merge at every level under `"_merge_objects": true` (module `merge`) and
+//! are replaced whole without it; arrays of objects take `$add`, `$remove` and `$update`
+//! (module `objects`).
+//!
 //! Typed times are stored as `{"$time": "2024-05-01T12:30:00.000Z"}` (see [`crate::time`]).
 
 mod apply;
 mod keyed;
 mod limits;
+mod merge;
+mod objects;
 mod path;
 mod sets;
 mod standard;

@@ -82,6 +82,9 @@ pub(crate) fn normalize_top_level(
         },
         Value::Array(items) => {
             let normalized = normalize_array_items(&path, items)?;
+            if is_array_of_objects(&normalized) {
+                return Ok(Value::Array(normalized));
+            }
             Ok(Value::Array(unique_capped(normalized, max_array_length)))
         }
         Value::Object(_) => normalize_nested(&path, value, 1),
@@ -99,6 +102,37 @@ pub(crate) fn normalize_array_items(
         .enumerate()
         .map(|(index, item)| normalize_array_item(&field.index(index), item))
         .collect()
+}
+
+/// Whether an array value is an array of objects (every element an object that is not a
+/// typed time): Braze keeps such an array as sent, with no cap on its length (only the
+/// 100 KB size cap) and no de-duplication, since it enforces no unique identifier.
+pub(crate) fn is_array_of_objects(items: &[Value]) -> bool {
+    !items.is_empty()
+        && items.iter().all(|item| {
+            item.as_object()
+                .is_some_and(|object| !object.contains_key(TIME_KEY))
+        })
+}
+
+/// An object of an array of objects (an `$add` item or a `$new_object`): an object of
+/// nested attributes, not a typed time.
+pub(crate) fn normalize_object_item(
+    field: &Path<'_>,
+    item: &Value,
+) -> Result<Value, AttributeError> {
+    let normalized = match item {
+        Value::Object(object) if !object.contains_key(TIME_KEY) => {
+            normalize_nested(field, item, 2)?
+        }
+        _ => {
+            return Err(AttributeError::new(
+                field.to_string(),
+                "must be an object of attributes (an item of an array of objects)",
+            ));
+        }
+    };
+    Ok(normalized)
 }
 
 /// An element of an array attribute: strings are kept as strings (no date detection).
