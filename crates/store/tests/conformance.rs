@@ -67,6 +67,7 @@ conformance!(
     ingest::track_writes_triggers_for_changes_only,
     ingest::a_profile_write_is_one_trigger_job_of_its_triggers_in_order,
     ingest::update_existing_only_and_identifier_rules,
+    ingest::update_existing_only_on_events_and_purchases,
     ingest::changed_identifiers_are_written_beside_unchanged_ones,
     ingest::events_and_purchases_create_users_and_history,
     group_commit::concurrent_requests_keep_their_own_outcomes_and_triggers,

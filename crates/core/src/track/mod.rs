@@ -102,9 +102,15 @@ pub fn alias(value: &Value) -> Result<UserAlias, AttributeError> {
     })
 }
 
-/// The `_update_existing_only` flag of an attributes object: `true` when given as `true`;
-/// when omitted, `true` for objects identified by `user_alias` (alias-only profiles are
-/// created only with an explicit `false`) and `false` otherwise.
+/// The `_update_existing_only` flag of an attributes, event or purchase object: `true` when
+/// given as `true`; when omitted, `true` for objects identified by `user_alias` (alias-only
+/// profiles are created only with an explicit `false`) and `false` otherwise.
+///
+/// An object whose user does not exist and whose flag is `true` creates and changes
+/// nothing and is still answered as processed, as Braze answers it (the request succeeds;
+/// Braze reports no error for it). Braze's event page says the flag is always `true` with
+/// `user_alias`, its attributes page that it is the default; leadwire follows the attributes
+/// page for all three object types, so an explicit `false` creates an alias-only user.
 pub fn update_existing_only(
     object: &Map<String, Value>,
     identifier: &UserIdentifier,

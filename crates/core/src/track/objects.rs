@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{UserIdentifier, identifier_of};
+use super::{UserIdentifier, identifier_of, update_existing_only};
 use crate::attributes::{AttributeError, MAX_STRING_LENGTH, check_no_nul};
 use crate::time::parse_date;
 
@@ -23,6 +23,8 @@ pub struct EventObject {
     pub time: DateTime<Utc>,
     pub app_id: Option<String>,
     pub properties: Map<String, Value>,
+    /// `_update_existing_only` (see [`update_existing_only`]): an unknown user is skipped.
+    pub update_existing_only: bool,
 }
 
 /// A purchase; `quantity` N means N purchases of `price` each.
@@ -36,6 +38,8 @@ pub struct PurchaseObject {
     pub time: DateTime<Utc>,
     pub app_id: Option<String>,
     pub properties: Map<String, Value>,
+    /// `_update_existing_only` (see [`update_existing_only`]): an unknown user is skipped.
+    pub update_existing_only: bool,
 }
 
 fn as_object(value: &Value) -> Result<&Map<String, Value>, AttributeError> {
@@ -128,8 +132,10 @@ fn properties(
 /// Parses one events object; `now` caps future times.
 pub fn parse_event(value: &Value, now: DateTime<Utc>) -> Result<EventObject, AttributeError> {
     let object = as_object(value)?;
+    let user = identifier_of(object)?;
     Ok(EventObject {
-        user: identifier_of(object)?,
+        update_existing_only: update_existing_only(object, &user)?,
+        user,
         name: required_string(object, "name")?,
         time: time(object, now)?,
         app_id: optional_string(object, "app_id")?,
@@ -141,6 +147,7 @@ pub fn parse_event(value: &Value, now: DateTime<Utc>) -> Result<EventObject, Att
 pub fn parse_purchase(value: &Value, now: DateTime<Utc>) -> Result<PurchaseObject, AttributeError> {
     let object = as_object(value)?;
     let user = identifier_of(object)?;
+    let existing_only = update_existing_only(object, &user)?;
     let product_id = required_string(object, "product_id")?;
     let currency = required_string(object, "currency")?;
     if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -178,6 +185,7 @@ pub fn parse_purchase(value: &Value, now: DateTime<Utc>) -> Result<PurchaseObjec
         time: time(object, now)?,
         app_id: optional_string(object, "app_id")?,
         properties: properties(object, MAX_PURCHASE_PROPERTIES_BYTES)?,
+        update_existing_only: existing_only,
     })
 }
 

@@ -8,7 +8,9 @@
 //! [`leadwire_core::track`]); a rejected object is reported and writes nothing, the valid
 //! objects of the same request are kept. Then the changed profiles, events, purchases and
 //! the trigger jobs they cause are written with a few multi-row statements and committed
-//! together. Processing order is Braze's: attributes, then events, then purchases. A
+//! together. An object whose user does not exist and that is update-only
+//! (`_update_existing_only`, the default for `user_alias`) is skipped without an error and
+//! counted as processed, as Braze answers it. Processing order is Braze's: attributes, then events, then purchases. A
 //! [`StoreError::Conflict`] (two nodes creating one user at once) retries the whole request.
 
 mod backlog;
@@ -237,9 +239,13 @@ async fn apply_request(
 
     let mut events = Vec::new();
     if let Some(values) = &request.events {
+        let mut processed = 0;
         for (index, value) in values.iter().enumerate() {
             match event_object(tx, session, value, limits, now).await {
-                Ok(event) => events.push(event),
+                Ok(event) => {
+                    processed += 1;
+                    events.extend(event);
+                }
                 Err(Failure::Invalid(error)) => {
                     outcome
                         .errors
@@ -248,14 +254,18 @@ async fn apply_request(
                 Err(Failure::Store(error)) => return Err(error),
             }
         }
-        outcome.events_processed = Some(events.len());
+        outcome.events_processed = Some(processed);
     }
 
     let mut purchases = Vec::new();
     if let Some(values) = &request.purchases {
+        let mut processed = 0;
         for (index, value) in values.iter().enumerate() {
             match purchase_object(tx, session, value, limits, now).await {
-                Ok(purchase) => purchases.push(purchase),
+                Ok(purchase) => {
+                    processed += 1;
+                    purchases.extend(purchase);
+                }
                 Err(Failure::Invalid(error)) => {
                     outcome
                         .errors
@@ -264,7 +274,7 @@ async fn apply_request(
                 Err(Failure::Store(error)) => return Err(error),
             }
         }
-        outcome.purchases_processed = Some(purchases.len());
+        outcome.purchases_processed = Some(processed);
     }
     Ok((outcome, events, purchases))
 }
@@ -337,14 +347,7 @@ async fn attributes_object(
             session.get(id).ok_or(StoreError::Conflict)?,
             ProfileChanges::default(),
         ),
-        None if existing_only => {
-            let hint = if matches!(identifier, UserIdentifier::Alias(_)) {
-                "; send \"_update_existing_only\": false to create an alias-only user"
-            } else {
-                "; \"_update_existing_only\" is true"
-            };
-            return Err(unknown_user(&identifier, hint).into());
-        }
+        None if existing_only => return Ok(()),
         None => create(&identifier, limits, now)?,
     };
     changes.merge(apply_attributes(&mut profile, object, limits, now)?);
@@ -371,24 +374,27 @@ fn create(
     Ok((profile, changes))
 }
 
-/// The user an event or purchase names, created when an external id, email or phone is new.
+/// The user an event or purchase names, created when it is new unless `existing_only`
+/// (`_update_existing_only`; the default for `user_alias`), in which case the object is
+/// skipped (`None`).
 async fn user_for_activity(
     tx: &mut dyn StoreTransaction,
     session: &mut Session,
     identifier: &UserIdentifier,
+    existing_only: bool,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
-) -> Result<uuid::Uuid, Failure> {
+) -> Result<Option<uuid::Uuid>, Failure> {
     if let Some(id) = session.resolve(tx, identifier).await? {
-        return Ok(id);
+        return Ok(Some(id));
     }
-    if let UserIdentifier::Alias(_) = identifier {
-        return Err(unknown_user(identifier, "; create it with an attributes object first").into());
+    if existing_only {
+        return Ok(None);
     }
     let (profile, changes) = create(identifier, limits, now)?;
     let id = profile.id;
     session.put(identifier, profile, changes);
-    Ok(id)
+    Ok(Some(id))
 }
 
 async fn event_object(
@@ -397,16 +403,21 @@ async fn event_object(
     value: &Value,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
-) -> Result<NewEvent, Failure> {
+) -> Result<Option<NewEvent>, Failure> {
     let event = track::parse_event(value, now)?;
-    let user_id = user_for_activity(tx, session, &event.user, limits, now).await?;
-    Ok(NewEvent {
+    let existing_only = event.update_existing_only;
+    let Some(user_id) =
+        user_for_activity(tx, session, &event.user, existing_only, limits, now).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(NewEvent {
         user_id,
         name: event.name,
         time: event.time,
         app_id: event.app_id,
         properties: event.properties,
-    })
+    }))
 }
 
 async fn purchase_object(
@@ -415,10 +426,15 @@ async fn purchase_object(
     value: &Value,
     limits: &AttributeLimits,
     now: DateTime<Utc>,
-) -> Result<NewPurchase, Failure> {
+) -> Result<Option<NewPurchase>, Failure> {
     let purchase = track::parse_purchase(value, now)?;
-    let user_id = user_for_activity(tx, session, &purchase.user, limits, now).await?;
-    Ok(NewPurchase {
+    let existing_only = purchase.update_existing_only;
+    let Some(user_id) =
+        user_for_activity(tx, session, &purchase.user, existing_only, limits, now).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(NewPurchase {
         user_id,
         product_id: purchase.product_id,
         currency: purchase.currency,
@@ -427,5 +443,5 @@ async fn purchase_object(
         time: purchase.time,
         app_id: purchase.app_id,
         properties: purchase.properties,
-    })
+    }))
 }

@@ -162,6 +162,80 @@ pub async fn a_profile_write_is_one_trigger_job_of_its_triggers_in_order(store: 
     );
 }
 
+/// Events and purchases follow the attributes' `_update_existing_only` rule: an unknown user
+/// with the flag (or named by `user_alias` without it) is skipped, counted, and not created;
+/// `false` with `user_alias` creates an alias-only user.
+pub async fn update_existing_only_on_events_and_purchases(store: Arc<dyn Store>) {
+    let alias = json!({"alias_name": "anon-2", "alias_label": "web"});
+    let event = |extra: Value| {
+        let mut event = json!({"name": "visit", "time": "2024-05-01T00:00:00Z"});
+        if let (Some(event), Some(extra)) = (event.as_object_mut(), extra.as_object()) {
+            event.extend(extra.clone());
+        }
+        event
+    };
+    let purchase = json!({"external_id": "ghost-p", "_update_existing_only": true,
+        "product_id": "p", "currency": "USD", "price": 1, "time": "2024-05-01T00:00:00Z"});
+    let outcome = send(
+        &store,
+        json!({
+            "events": [
+                event(json!({"external_id": "ghost-e", "_update_existing_only": true})),
+                event(json!({"user_alias": alias})),
+                event(json!({"external_id": "made", "_update_existing_only": false})),
+            ],
+            "purchases": [purchase],
+        }),
+    )
+    .await;
+    assert!(outcome.errors.is_empty(), "{outcome:?}");
+    assert_eq!(outcome.events_processed, Some(3));
+    assert_eq!(outcome.purchases_processed, Some(1));
+    for ghost in ["ghost-e", "ghost-p"] {
+        let found = store
+            .find_profile(&UserIdentifier::ExternalId(ghost.into()))
+            .await
+            .expect("find");
+        assert!(found.is_none(), "{ghost} was created");
+    }
+    let alias_id = UserIdentifier::Alias(UserAlias {
+        alias_name: "anon-2".into(),
+        alias_label: "web".into(),
+    });
+    assert!(store.find_profile(&alias_id).await.expect("find").is_none());
+    let made = user_id(&store, "made").await;
+    let since = Utc::now() - chrono::TimeDelta::days(3650);
+    assert_eq!(
+        store
+            .event_summaries(made, since)
+            .await
+            .expect("summaries")
+            .len(),
+        1
+    );
+
+    let outcome = send(
+        &store,
+        json!({"events": [event(json!({"user_alias": alias, "_update_existing_only": false}))]}),
+    )
+    .await;
+    assert!(outcome.errors.is_empty(), "{outcome:?}");
+    let aliased = store
+        .find_profile(&alias_id)
+        .await
+        .expect("find")
+        .expect("an alias-only user was created");
+    assert_eq!(aliased.external_id, None);
+    assert_eq!(
+        store
+            .event_summaries(aliased.id, since)
+            .await
+            .expect("summaries")[0]
+            .count,
+        1
+    );
+}
+
 pub async fn update_existing_only_and_identifier_rules(store: Arc<dyn Store>) {
     let alias = json!({"alias_name": "anon-1", "alias_label": "web"});
     let outcome = send(
@@ -183,9 +257,10 @@ pub async fn update_existing_only_and_identifier_rules(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(
         errors,
-        vec![(0, "external_id"), (1, "user_alias"), (2, "braze_id")]
+        vec![(2, "braze_id")],
+        "an update-only object for an unknown user is skipped without an error, as Braze does"
     );
-    assert_eq!(outcome.attributes_processed, Some(3));
+    assert_eq!(outcome.attributes_processed, Some(5));
     assert_eq!(custom(&store, "ghost").await, None);
     let aliased = store
         .find_profile(&UserIdentifier::Alias(UserAlias {
@@ -234,7 +309,11 @@ pub async fn events_and_purchases_create_users_and_history(store: Arc<dyn Store>
     }))
     .await;
     assert_eq!(outcome.attributes_processed, None);
-    assert_eq!(outcome.events_processed, Some(2));
+    assert_eq!(
+        outcome.events_processed,
+        Some(3),
+        "the unknown alias is update-only: skipped, counted, not an error"
+    );
     assert_eq!(outcome.purchases_processed, Some(1));
     let errors: Vec<(InputArray, usize, &str)> = outcome
         .errors
@@ -245,7 +324,6 @@ pub async fn events_and_purchases_create_users_and_history(store: Arc<dyn Store>
         errors,
         vec![
             (InputArray::Events, 2, "name"),
-            (InputArray::Events, 3, "user_alias"),
             (InputArray::Purchases, 1, "price")
         ]
     );
