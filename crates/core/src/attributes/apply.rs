@@ -12,7 +12,7 @@ use super::objects::{is_object_operation, object_array_operation};
 use super::path::Path;
 use super::sets::add_remove;
 use super::standard::{StandardUpdate, validate_standard};
-use super::value::{check_key, normalize_array_items, normalize_top_level};
+use super::value::{check_key, normalize_array_items, normalize_top_level, stored_array};
 use super::{AttributeError, AttributeLimits, CustomAttributeChange, ProfileChanges};
 use crate::profile::{Profile, is_standard_attribute};
 
@@ -211,18 +211,7 @@ fn array_operation(
     current: Option<&Value>,
     limits: &AttributeLimits,
 ) -> Result<Value, AttributeError> {
-    let current: Vec<Value> = match current {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items.clone(),
-        Some(_) => {
-            return Err(AttributeError::new(
-                name,
-                format!(
-                    "`{name}` is not an array, so `add`/`remove` cannot apply; set it to an array first"
-                ),
-            ));
-        }
-    };
+    let current = stored_array(name, current, "`add`/`remove`", "an array")?;
     let add = operand(name, operation, "add")?;
     let remove = operand(name, operation, "remove")?;
     let state = RandomState::new();

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::AttributeError;
 use super::merge::deep_merge;
 use super::path::Path;
-use super::value::{check_key, normalize_object_item};
+use super::value::{check_key, normalize_object_item, stored_array};
 
 /// The keys of an arrays-of-objects operation.
 pub(crate) const OBJECT_OPERATIONS: &[&str] = &["$add", "$remove", "$update"];
@@ -54,18 +54,12 @@ pub(crate) fn object_array_operation(
     current: Option<&Value>,
     merge: bool,
 ) -> Result<Value, AttributeError> {
-    let mut items = match current {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items.clone(),
-        Some(_) => {
-            return Err(AttributeError::new(
-                name,
-                format!(
-                    "`{name}` is not an array, so `$add`, `$remove` and `$update` cannot apply; set it to an array of objects first"
-                ),
-            ));
-        }
-    };
+    let mut items = stored_array(
+        name,
+        current,
+        "`$add`, `$remove` and `$update`",
+        "an array of objects",
+    )?;
     let root = Path::Root(name);
     let add = operand(&root, operation, "$add")?
         .iter()

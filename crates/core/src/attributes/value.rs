@@ -92,6 +92,27 @@ pub(crate) fn normalize_top_level(
     }
 }
 
+/// The stored items an array operation (`operations`, e.g. "`add`/`remove`") applies to:
+/// none when the attribute is absent; an error when it holds something other than an array,
+/// telling to set it to `kind` first.
+pub(crate) fn stored_array(
+    name: &str,
+    current: Option<&Value>,
+    operations: &str,
+    kind: &str,
+) -> Result<Vec<Value>, AttributeError> {
+    match current {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => Ok(items.clone()),
+        Some(_) => Err(AttributeError::new(
+            name,
+            format!(
+                "`{name}` is not an array, so {operations} cannot apply; set it to {kind} first"
+            ),
+        )),
+    }
+}
+
 /// The elements of an array value (or of an `add`/`remove`), each normalised.
 pub(crate) fn normalize_array_items(
     field: &Path<'_>,
