@@ -1,6 +1,8 @@
 //! The one place where errors become HTTP responses. Every error body has Braze's shape:
 //! `{"message": "<fatal error message>", "errors": [{"type": "...", ...}]}`.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
@@ -96,6 +98,13 @@ pub enum ApiError {
     FailedAuthLimited { reset: u64, retry_after: u64 },
     #[error("not found")]
     NotFound,
+    /// A Braze endpoint leadwire will never serve (`routes::unsupported`): 404 naming it,
+    /// with what to use instead, distinct from the unknown-path 404.
+    #[error("{endpoint} is not supported by leadwire")]
+    NotSupported {
+        endpoint: &'static str,
+        instead: &'static str,
+    },
     /// A known path asked with a method it does not answer.
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: Method, path: String },
@@ -153,71 +162,83 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
-        let (status, message, errors) = match self {
+        let (status, message, errors): (StatusCode, Cow<'static, str>, Vec<ErrorItem>) = match self
+        {
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                "Unauthorized",
+                "Unauthorized".into(),
                 vec![ErrorItem::new(
                     "missing or unknown REST API key; send `Authorization: Bearer YOUR_REST_API_KEY` with a key from the config's [[api_keys]], without quotes",
                 )],
             ),
             Self::Forbidden { permission } => (
                 StatusCode::FORBIDDEN,
-                "Access Denied",
+                "Access Denied".into(),
                 vec![ErrorItem::new(format!(
                     "this REST API key lacks the `{}` permission; add it to the key's `permissions` in the config's [[api_keys]]",
                     permission.as_str()
                 ))],
             ),
-            Self::BadRequest(errors) => (StatusCode::BAD_REQUEST, "Bad Request", errors),
-            Self::MaxInputLengthExceeded(errors) => {
-                (StatusCode::BAD_REQUEST, "Max Input Length Exceeded", errors)
+            Self::BadRequest(errors) => (StatusCode::BAD_REQUEST, "Bad Request".into(), errors),
+            Self::MaxInputLengthExceeded(errors) => (
+                StatusCode::BAD_REQUEST,
+                "Max Input Length Exceeded".into(),
+                errors,
+            ),
+            Self::TooManyIds { message, errors } => {
+                (StatusCode::BAD_REQUEST, message.into(), errors)
             }
-            Self::TooManyIds { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
-            Self::Fatal { message, errors } => (StatusCode::BAD_REQUEST, message, errors),
+            Self::Fatal { message, errors } => (StatusCode::BAD_REQUEST, message.into(), errors),
             Self::RateLimited { reset, retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "Rate Limited",
+                "Rate Limited".into(),
                 vec![ErrorItem::new(format!(
                     "this REST API key is over its rate limit (server.rate_limit_requests per server.rate_limit_window_seconds); retry after {retry_after} seconds, the whole budget is back at {reset} (UTC epoch seconds)"
                 ))],
             ),
             Self::FailedAuthLimited { reset, retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
-                "Rate Limited",
+                "Rate Limited".into(),
                 vec![ErrorItem::new(format!(
                     "too many requests with a missing or unknown REST API key came from this address (server.failed_auth_per_ip per server.failed_auth_window_seconds); every request from it is refused for {retry_after} seconds, and the budget is whole again at {reset} (UTC epoch seconds)"
                 ))],
             ),
+            Self::NotSupported { endpoint, instead } => (
+                StatusCode::NOT_FOUND,
+                format!("{endpoint} is not supported by leadwire").into(),
+                vec![ErrorItem::new(format!(
+                    "{endpoint} is a Braze endpoint that leadwire does not serve: {instead}"
+                ))],
+            ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,
-                "Not Found",
+                "Not Found".into(),
                 vec![ErrorItem::new("no such endpoint")],
             ),
             Self::MethodNotAllowed { method, path } => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "Method Not Allowed",
+                "Method Not Allowed".into(),
                 vec![ErrorItem::new(format!(
                     "{method} is not allowed on {path}; use one of the methods in the `Allow` header"
                 ))],
             ),
             Self::RequestTimeout { seconds } => (
                 StatusCode::REQUEST_TIMEOUT,
-                "Request Timeout",
+                "Request Timeout".into(),
                 vec![ErrorItem::new(format!(
                     "the request took longer than {seconds} seconds (server.request_timeout_seconds); send the whole body at once and retry"
                 ))],
             ),
             Self::BodyReadTimeout { seconds } => (
                 StatusCode::REQUEST_TIMEOUT,
-                "Request Timeout",
+                "Request Timeout".into(),
                 vec![ErrorItem::new(format!(
                     "no part of the request body arrived for {seconds} seconds (server.body_read_timeout_seconds); send the body without pauses and retry"
                 ))],
             ),
             Self::NotReady { components } => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Service Unavailable",
+                "Service Unavailable".into(),
                 components
                     .into_iter()
                     .map(|name| {
@@ -230,14 +251,21 @@ impl IntoResponse for ApiError {
                 tracing::error!(%error, "request failed in the store");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal Server Error",
+                    "Internal Server Error".into(),
                     vec![ErrorItem::new(
                         "the request could not be stored; retry with backoff",
                     )],
                 )
             }
         };
-        let mut response = (status, Json(Body { message, errors })).into_response();
+        let mut response = (
+            status,
+            Json(Body {
+                message: &message,
+                errors,
+            }),
+        )
+            .into_response();
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

@@ -285,7 +285,7 @@ async fn export_alias_and_delete() {
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(body, json!({"deleted": 1}));
+    assert_eq!(body, json!({"deleted": 1, "message": "success"}));
     let (status, _, body) = api
         .post(
             "/users/delete",

@@ -23,7 +23,7 @@ const ID_TYPES: &[&str] = &[
 ];
 const PRIORITIES: &[&str] = &["identified", "unidentified", "most_recently_updated"];
 
-/// Responds `202 {"deleted": N}`. Email and phone entries need a `prioritization`; the
+/// Responds `202 {"deleted": N, "message": "success"}`. Email and phone entries need a `prioritization`; the
 /// user deleted is the one Braze's duplicate rule picks (identified, then most recently updated).
 pub async fn delete_users(
     State(state): State<AppState>,
@@ -70,7 +70,10 @@ pub async fn delete_users(
         }
     }
     tx.commit().await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "deleted": deleted }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "deleted": deleted, "message": "success" })),
+    ))
 }
 
 fn identifier(key: &str, index: usize, item: &Value) -> Result<UserIdentifier, ErrorItem> {

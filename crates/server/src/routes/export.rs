@@ -1,17 +1,16 @@
 //! `POST /users/export/ids`: profiles by external ids and aliases (up to 50), or by one
-//! braze_id, email_address or phone, with `fields_to_export` choosing the fields.
+//! braze_id, email_address or phone, with `fields_to_export` choosing the fields (the user
+//! object is `routes::user_object`'s).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use chrono::{SecondsFormat, TimeDelta, Utc};
-use leadwire_core::profile::Profile;
-use leadwire_core::time::times_as_strings;
+use chrono::Utc;
 use leadwire_core::track::UserIdentifier;
-use leadwire_store::{ActivitySummary, Store, StoreError};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
+use super::user_object::{requested_fields, user_object};
 use super::{
     MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, optional_string,
     optional_strings, too_many,
@@ -21,34 +20,6 @@ use crate::error::{ApiError, ErrorItem};
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
-/// The fields a user object can hold, in output order.
-const EXPORT_FIELDS: &[&str] = &[
-    "external_id",
-    "user_aliases",
-    "braze_id",
-    "first_name",
-    "last_name",
-    "email",
-    "dob",
-    "home_city",
-    "country",
-    "phone",
-    "language",
-    "time_zone",
-    "gender",
-    "push_subscribe",
-    "email_subscribe",
-    "custom_attributes",
-    "custom_events",
-    "purchases",
-    "push_tokens",
-    "created_at",
-    "random_bucket",
-];
-
-/// Braze reports custom events and purchases of the last 90 days.
-const ACTIVITY_DAYS: i64 = 90;
-
 pub async fn export_ids(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,7 +27,7 @@ pub async fn export_ids(
 ) -> Result<Json<Value>, ApiError> {
     authorize(&state, caller, Permission::UsersExportIds)?;
     let mut object = json_object(&state, body).await?;
-    let fields = fields_to_export(&mut object)?;
+    let fields = requested_fields(optional_strings(&mut object, "fields_to_export")?)?;
     let external_ids = optional_strings(&mut object, "external_ids")?.unwrap_or_default();
     let aliases = optional_array(&mut object, "user_aliases")?.unwrap_or_default();
     let singles = [
@@ -104,12 +75,14 @@ pub async fn export_ids(
         }
     }
 
+    let config = state.journeys.as_ref().map(|journeys| journeys.config());
+    let now = Utc::now();
     let mut users = Vec::new();
     let mut invalid = Vec::new();
     for (label, identifier) in lookups {
         match state.store.find_profile(&identifier).await? {
             Some(profile) => users.push(Value::Object(
-                user_object(state.store.as_ref(), &profile, &fields).await?,
+                user_object(state.store.as_ref(), config, &profile, &fields, now).await?,
             )),
             None => invalid.push(Value::String(label)),
         }
@@ -142,95 +115,4 @@ fn single_identifier(key: &str, value: &str) -> Result<UserIdentifier, ApiError>
                 .field("device_id"),
         )),
     }
-}
-
-fn fields_to_export(object: &mut Map<String, Value>) -> Result<Vec<&'static str>, ApiError> {
-    let Some(requested) = optional_strings(object, "fields_to_export")? else {
-        return Ok(EXPORT_FIELDS.to_vec());
-    };
-    let mut fields = Vec::with_capacity(requested.len());
-    for (index, name) in requested.iter().enumerate() {
-        match EXPORT_FIELDS.iter().find(|field| **field == name) {
-            Some(field) => fields.push(*field),
-            None => {
-                return Err(ApiError::bad_request(
-                    ErrorItem::new(format!(
-                        "`{name}` is not an exportable field; use one of {}",
-                        EXPORT_FIELDS.join(", ")
-                    ))
-                    .field(format!("fields_to_export[{index}]")),
-                ));
-            }
-        }
-    }
-    Ok(fields)
-}
-
-fn summaries_json(summaries: Vec<ActivitySummary>) -> Value {
-    Value::Array(
-        summaries
-            .into_iter()
-            .map(|summary| {
-                json!({
-                    "name": summary.name,
-                    "first": summary.first.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "last": summary.last.to_rfc3339_opts(SecondsFormat::Millis, true),
-                    "count": summary.count,
-                })
-            })
-            .collect(),
-    )
-}
-
-/// One user object; null and empty fields are left out.
-async fn user_object(
-    store: &dyn Store,
-    profile: &Profile,
-    fields: &[&str],
-) -> Result<Map<String, Value>, StoreError> {
-    let since = Utc::now() - TimeDelta::days(ACTIVITY_DAYS);
-    let mut user = Map::new();
-    for field in EXPORT_FIELDS.iter().filter(|field| fields.contains(field)) {
-        let value = match *field {
-            "external_id" => profile.external_id.clone().map(Value::String),
-            "user_aliases" => serde_json::to_value(&profile.aliases).ok(),
-            "braze_id" => Some(Value::String(profile.id.to_string())),
-            "custom_attributes" => Some(Value::Object(
-                profile
-                    .custom
-                    .iter()
-                    .map(|(key, value)| (key.clone(), times_as_strings(value)))
-                    .collect(),
-            )),
-            "custom_events" => Some(summaries_json(
-                store.event_summaries(profile.id, since).await?,
-            )),
-            "purchases" => Some(summaries_json(
-                store.purchase_summaries(profile.id, since).await?,
-            )),
-            "created_at" => Some(Value::String(
-                profile
-                    .created_at
-                    .to_rfc3339_opts(SecondsFormat::Millis, true),
-            )),
-            "random_bucket" => {
-                let bytes = profile.id.as_bytes();
-                Some(Value::from(
-                    u16::from_be_bytes([bytes[14], bytes[15]]) % 10_000,
-                ))
-            }
-            standard => profile.standard.get(standard).map(times_as_strings),
-        };
-        let empty = match &value {
-            None | Some(Value::Null) => true,
-            Some(Value::Array(items)) => items.is_empty(),
-            Some(Value::Object(map)) => map.is_empty(),
-            Some(Value::String(text)) => text.is_empty(),
-            Some(_) => false,
-        };
-        if let (false, Some(value)) = (empty, value) {
-            user.insert((*field).to_owned(), value);
-        }
-    }
-    Ok(user)
 }

@@ -8,6 +8,8 @@ mod export;
 mod health;
 mod track;
 mod trigger_send;
+mod unsupported;
+pub(crate) mod user_object;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -35,7 +37,7 @@ pub(crate) fn is_open(path: &str) -> bool {
 pub(crate) const MAX_IDS_PER_REQUEST: usize = 50;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/users/track", post(track::track))
         .route("/users/export/ids", post(export::export_ids))
         .route("/users/delete", post(delete::delete_users))
@@ -52,7 +54,8 @@ pub fn router() -> Router<AppState> {
         .route(
             "/canvas/trigger/send",
             post(trigger_send::canvas_trigger_send),
-        )
+        );
+    unsupported::routes(router)
 }
 
 /// 401 unless the request presented a known key, 403 unless that key has `permission`.
