@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod canvas;
 pub mod config;
 pub mod filters;
+pub mod identity;
 pub mod permission;
 pub mod profile;
 pub mod queue;

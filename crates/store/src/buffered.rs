@@ -293,6 +293,52 @@ impl StoreTransaction for BufferedTransaction {
         self.inner.add_alias(user_id, alias).await
     }
 
+    async fn find_profiles(&mut self, identifier: &UserIdentifier) -> StoreResult<Vec<Profile>> {
+        self.inner.find_profiles(identifier).await
+    }
+
+    /// Writes what is buffered first, and forgets both users.
+    async fn merge_profiles(
+        &mut self,
+        keep: Uuid,
+        merged: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.flush().await?;
+        for user in [keep, merged] {
+            self.forget_profile(user);
+            self.receipts.retain(|(owner, _), _| *owner != user);
+            self.receipts_loaded.remove(&user);
+        }
+        self.inner.merge_profiles(keep, merged, now).await
+    }
+
+    async fn rename_alias(
+        &mut self,
+        user_id: Uuid,
+        old: &UserAlias,
+        new_name: &str,
+    ) -> StoreResult<()> {
+        self.forget_profile(user_id);
+        self.inner.rename_alias(user_id, old, new_name).await
+    }
+
+    async fn rename_external_id(&mut self, user_id: Uuid, new: &str) -> StoreResult<()> {
+        self.forget_profile(user_id);
+        self.inner.rename_external_id(user_id, new).await
+    }
+
+    async fn remove_deprecated_external_id(&mut self, external_id: &str) -> StoreResult<bool> {
+        self.inner.remove_deprecated_external_id(external_id).await
+    }
+
+    async fn deprecated_external_id_owners(
+        &mut self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<(String, Uuid)>> {
+        self.inner.deprecated_external_id_owners(ids).await
+    }
+
     async fn record_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
         self.inner.record_events(events).await
     }

@@ -154,7 +154,8 @@ pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
 
-    /// Finds the profiles with these external ids (one query; missing ids are left out).
+    /// Finds the profiles with these primary external ids (one query; missing ids are left
+    /// out; see [`Self::deprecated_external_id_owners`] for deprecated ones).
     async fn find_profiles_by_external_id(&mut self, ids: &[&str]) -> StoreResult<Vec<Profile>>;
 
     /// Inserts or updates profiles (each at most once per call), their aliases, and the
@@ -163,6 +164,46 @@ pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
 
     /// Adds an alias to a user; `AliasTaken` if it names another user.
     async fn add_alias(&mut self, user_id: Uuid, alias: &UserAlias) -> StoreResult<()>;
+
+    /// Every profile with this email or phone (at most 100, by id), for a `prioritization`
+    /// to pick from; for another identifier, the one profile it names.
+    async fn find_profiles(&mut self, identifier: &UserIdentifier) -> StoreResult<Vec<Profile>>;
+
+    /// Folds profile `merged` into `keep` at `now` and deletes it, by Braze's merge rules
+    /// (`leadwire_core::identity`): the kept profile's attributes win and its gaps are
+    /// filled; events and purchases move; canvas entries move to canvases the kept user
+    /// never entered and are dropped from the others (leaving their step counters);
+    /// re-entry marks and campaign receipts keep the later times; the merged user's pending
+    /// jobs are pointed at the kept user (see `sql::identity`). Writes no triggers.
+    /// `false` when either profile is missing or both are one.
+    async fn merge_profiles(
+        &mut self,
+        keep: Uuid,
+        merged: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Renames alias `old` of user `user_id` to `new_name` (same label); `AliasTaken` when
+    /// the new alias names another user.
+    async fn rename_alias(
+        &mut self,
+        user_id: Uuid,
+        old: &UserAlias,
+        new_name: &str,
+    ) -> StoreResult<()>;
+
+    /// Makes `new` the user's primary external id; the one it had becomes deprecated (it
+    /// still names the user until removed). The caller checks that `new` is unused.
+    async fn rename_external_id(&mut self, user_id: Uuid, new: &str) -> StoreResult<()>;
+
+    /// Drops a deprecated external id; `false` when `external_id` is not one.
+    async fn remove_deprecated_external_id(&mut self, external_id: &str) -> StoreResult<bool>;
+
+    /// Those of `ids` that are deprecated external ids, with the user each names.
+    async fn deprecated_external_id_owners(
+        &mut self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<(String, Uuid)>>;
 
     /// Records custom events and their trigger jobs.
     async fn record_events(&mut self, events: &[NewEvent]) -> StoreResult<()>;

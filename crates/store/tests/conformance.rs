@@ -9,6 +9,8 @@ mod batch;
 mod group_commit;
 #[path = "conformance/harness.rs"]
 mod harness;
+#[path = "conformance/identity.rs"]
+mod identity;
 #[path = "conformance/ingest.rs"]
 mod ingest;
 #[path = "conformance/journeys.rs"]
@@ -55,6 +57,11 @@ conformance!(
     profiles::event_history_counts_and_summaries,
     profiles::delete_removes_profile_aliases_and_history,
     profiles::aliases_belong_to_one_user,
+    identity::a_merge_folds_the_profile_its_history_and_journeys_into_the_kept_one,
+    identity::a_merge_takes_over_a_claimed_job_of_the_merged_user,
+    identity::a_renamed_external_id_names_its_user_until_removed,
+    identity::aliases_are_renamed_within_their_label,
+    identity::every_profile_sharing_an_email_is_found,
     queue::delayed_jobs_wait_for_run_at,
     queue::an_expired_lease_is_claimed_again_and_the_old_lease_is_lost,
     queue::an_extended_lease_holds_past_its_first_end,

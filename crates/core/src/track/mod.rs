@@ -69,7 +69,9 @@ pub fn identifier_of(object: &Map<String, Value>) -> Result<UserIdentifier, Attr
     ))
 }
 
-fn identifier_string(field: &str, value: &Value) -> Result<String, AttributeError> {
+/// An identifier value (external id, alias part, email, phone): a non-empty string of at
+/// most the string limit, without NUL; `field` names it in the error.
+pub fn identifier_string(field: &str, value: &Value) -> Result<String, AttributeError> {
     match value {
         Value::String(text) if text.is_empty() => {
             Err(AttributeError::new(field, "must not be empty"))

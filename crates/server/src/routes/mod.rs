@@ -2,10 +2,15 @@
 
 mod activity;
 mod alias;
+mod alias_update;
 mod body;
 mod delete;
 mod export;
+mod external_ids;
 mod health;
+mod identifiers;
+mod identify;
+mod merge;
 mod track;
 mod trigger_send;
 mod unsupported;
@@ -42,6 +47,11 @@ pub fn router() -> Router<AppState> {
         .route("/users/export/ids", post(export::export_ids))
         .route("/users/delete", post(delete::delete_users))
         .route("/users/alias/new", post(alias::new_aliases))
+        .route("/users/alias/update", post(alias_update::update_aliases))
+        .route("/users/identify", post(identify::identify_users))
+        .route("/users/merge", post(merge::merge_users))
+        .route("/users/external_ids/rename", post(external_ids::rename))
+        .route("/users/external_ids/remove", post(external_ids::remove))
         .route("/activity", get(activity::list))
         .route("/activity/{id}/replay", post(activity::replay_entry))
         .route(METRICS, get(activity::metrics))
@@ -125,6 +135,13 @@ pub(crate) fn alias_at(value: &Value, field: &str) -> Result<UserAlias, ErrorIte
         let field = error.field.replacen("user_alias", field, 1);
         ErrorItem::new(format!("{field}: {}", error.message)).field(field)
     })
+}
+
+/// An identifier string (external id, alias part, email, phone) at `field`, checked as
+/// `/users/track` checks identifiers.
+pub(crate) fn identifier_at(value: Option<&Value>, field: &str) -> Result<String, ErrorItem> {
+    leadwire_core::track::identifier_string(field, value.unwrap_or(&Value::Null))
+        .map_err(|error| ErrorItem::new(format!("{}: {}", error.field, error.message)).field(field))
 }
 
 pub(crate) fn too_many(message: &'static str, key: &str, count: usize) -> ApiError {

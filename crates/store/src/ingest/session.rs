@@ -34,7 +34,8 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    /// Loads every profile named by these external ids in one query; ids not found are
+    /// Loads every profile named by these external ids in one query (and those named by
+    /// deprecated ids in one more, when some ids were not primary ones); ids not found are
     /// remembered as absent.
     pub async fn preload(
         &mut self,
@@ -49,6 +50,21 @@ impl Session {
         }
         for profile in tx.find_profiles_by_external_id(external_ids).await? {
             self.remember(profile);
+        }
+        let unknown: Vec<&str> = external_ids
+            .iter()
+            .copied()
+            .filter(|id| matches!(self.by_external_id.get(*id), Some(None)))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        for (deprecated, owner) in tx.deprecated_external_id_owners(&unknown).await? {
+            let found = tx
+                .find_profile(&UserIdentifier::BrazeId(owner))
+                .await?
+                .map(|profile| self.remember(profile));
+            self.by_external_id.insert(deprecated, found);
         }
         Ok(())
     }

@@ -15,6 +15,7 @@ use super::activity::ActivitySql;
 use super::batch::ReceiptBatchSql;
 use super::counters::CounterSql;
 use super::history::HistorySql;
+use super::identity::IdentitySql;
 use super::journeys::JourneySql;
 use super::profiles::ProfileSql;
 use super::queue::QueueSql;
@@ -67,6 +68,7 @@ pub(crate) trait SqlDatabase: Database {
 /// implementations ([`super::SqlStore`], [`super::SqlTransaction`]) need.
 pub(crate) trait Sql:
     ProfileSql
+    + IdentitySql
     + HistorySql
     + QueueSql
     + JourneySql
@@ -79,6 +81,7 @@ pub(crate) trait Sql:
 
 impl<DB> Sql for DB where
     DB: ProfileSql
+        + IdentitySql
         + HistorySql
         + QueueSql
         + JourneySql

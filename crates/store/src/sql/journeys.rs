@@ -16,7 +16,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::journeys::{CampaignReceipt, CanvasEntry};
 use crate::model::{from_micros, to_micros};
 
-const ENTRY_COLUMNS: &str =
+pub(crate) const ENTRY_COLUMNS: &str =
     "SELECT id, profile_id, state, actions, awaiting_action FROM canvas_entries";
 fn entry_by_id() -> String {
     format!("{ENTRY_COLUMNS} WHERE id = $1")

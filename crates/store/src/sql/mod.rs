@@ -1,6 +1,6 @@
 //! The SQL backends. One implementation serves both databases: [`SqlStore`] and
 //! [`SqlTransaction`] implement the repository traits by calling statement traits, one
-//! module an area (`profiles`, `history`, `queue`, `journeys`, `batch`, `activity`,
+//! module an area (`profiles`, `identity`, `history`, `queue`, `journeys`, `batch`, `activity`,
 //! `counters`, `stats`), each
 //! implemented once for every [`sqlx::Database`] that can bind what it uses. What differs
 //! between the databases is behind `database::SqlDatabase`: the row-locking clauses (`FOR UPDATE`, `FOR UPDATE SKIP
@@ -14,6 +14,8 @@ pub(crate) mod batch;
 pub(crate) mod counters;
 pub(crate) mod database;
 pub(crate) mod history;
+pub(crate) mod identity;
+mod identity_writes;
 pub(crate) mod journeys;
 pub mod postgres;
 pub(crate) mod postgres_ingest;

@@ -1,6 +1,7 @@
 //! Profiles in SQL, for both databases: lookups by each kind of identifier (Braze's
 //! duplicate rule for emails and phones is in the statements' order), by many ids at
-//! once, alias rows, and deletion with everything the profile owns.
+//! once, alias rows, and deletion with everything the profile owns. An external id names
+//! its user whether it is the primary one or a deprecated one (`identity`).
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -16,7 +17,9 @@ use super::statement;
 use crate::error::{StoreError, StoreResult};
 use crate::repository::ProfileWrite;
 
-const PROFILE_BY_EXTERNAL_ID: &str = "SELECT document FROM profiles WHERE external_id = $1";
+/// A primary external id, or a deprecated one its user was renamed from.
+const PROFILE_BY_EXTERNAL_ID: &str = "SELECT document FROM profiles WHERE external_id = $1 \
+     OR id = (SELECT profile_id FROM deprecated_external_ids WHERE external_id = $1)";
 const PROFILE_BY_ID: &str = "SELECT document FROM profiles WHERE id = $1";
 const PROFILE_BY_ALIAS: &str = "SELECT p.document FROM profiles p \
      JOIN aliases a ON a.profile_id = p.id WHERE a.alias_label = $1 AND a.alias_name = $2";
@@ -29,8 +32,9 @@ const INSERT_ALIAS: &str = "INSERT INTO aliases (alias_label, alias_name, profil
 const ALIAS_OWNER: &str =
     "SELECT profile_id FROM aliases WHERE alias_label = $1 AND alias_name = $2";
 /// Deletes a profile's rows, the profile itself last.
-const DELETE_PROFILE: [&str; 7] = [
+const DELETE_PROFILE: [&str; 8] = [
     "DELETE FROM aliases WHERE profile_id = $1",
+    "DELETE FROM deprecated_external_ids WHERE profile_id = $1",
     "DELETE FROM events WHERE profile_id = $1",
     "DELETE FROM purchases WHERE profile_id = $1",
     "DELETE FROM canvas_entries WHERE profile_id = $1",

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use super::counters::PendingCounts;
 use super::database::Sql;
+use super::identity_writes;
 use super::queue::lease_kept;
 use super::shared::{self, TriggerRow};
 use crate::activity::JobFinish;
@@ -36,17 +37,17 @@ use crate::signals::JobSignals;
 
 /// A write transaction on one connection of database `DB`.
 pub struct SqlTransaction<DB: Database> {
-    tx: Transaction<'static, DB>,
+    pub(super) tx: Transaction<'static, DB>,
     interest: TriggerInterest,
     signals: Arc<JobSignals>,
     /// Queues this transaction enqueued into, notified after it commits.
     enqueued: Vec<Queue>,
     /// What this transaction adds to the counters, written at commit.
-    counts: PendingCounts,
+    pub(super) counts: PendingCounts,
     /// The stored state of the canvas entries this transaction read or wrote (the rows
     /// are locked on PostgreSQL), so a save finds the state it replaces without reading
     /// it again.
-    entry_states: HashMap<Uuid, CanvasUserState>,
+    pub(super) entry_states: HashMap<Uuid, CanvasUserState>,
 }
 
 impl<DB: Database> SqlTransaction<DB> {
@@ -127,6 +128,47 @@ impl<DB: Sql> StoreTransaction for SqlTransaction<DB> {
             changes: &changes,
         }])
         .await
+    }
+
+    async fn find_profiles(&mut self, identifier: &UserIdentifier) -> StoreResult<Vec<Profile>> {
+        match identifier {
+            UserIdentifier::Email(email) => DB::sharing(&mut self.tx, Some(email), None).await,
+            UserIdentifier::Phone(phone) => DB::sharing(&mut self.tx, None, Some(phone)).await,
+            other => Ok(self.find_profile(other).await?.into_iter().collect()),
+        }
+    }
+
+    async fn merge_profiles(
+        &mut self,
+        keep: Uuid,
+        merged: Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        identity_writes::merge(self, keep, merged, now).await
+    }
+
+    async fn rename_alias(
+        &mut self,
+        user_id: Uuid,
+        old: &UserAlias,
+        new_name: &str,
+    ) -> StoreResult<()> {
+        identity_writes::rename_alias_of(self, user_id, old, new_name).await
+    }
+
+    async fn rename_external_id(&mut self, user_id: Uuid, new: &str) -> StoreResult<()> {
+        identity_writes::rename_external_id_of(self, user_id, new).await
+    }
+
+    async fn remove_deprecated_external_id(&mut self, external_id: &str) -> StoreResult<bool> {
+        DB::delete_deprecated(&mut self.tx, external_id).await
+    }
+
+    async fn deprecated_external_id_owners(
+        &mut self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<(String, Uuid)>> {
+        DB::deprecated_owners(&mut self.tx, ids).await
     }
 
     async fn record_events(&mut self, events: &[NewEvent]) -> StoreResult<()> {
