@@ -318,7 +318,7 @@ pub async fn a_merge_takes_over_a_claimed_job_of_the_merged_user(store: Arc<dyn 
 
 pub async fn a_renamed_external_id_names_its_user_until_removed(store: Arc<dyn Store>) {
     let ada = profile(Some("old"));
-    save_profiles(&store, &[ada.clone()]).await;
+    save_profiles(&store, std::slice::from_ref(&ada)).await;
     let mut tx = store.begin().await.expect("begin");
     tx.rename_external_id(ada.id, "new").await.expect("rename");
     tx.commit().await.expect("commit");
