@@ -17,7 +17,20 @@ use support::example_node::{ExampleNode, KEY, eventually};
 /// The areas the test runs: a script of `tests/braze_client/` and the steps of it to run.
 const AREAS: &[Area] = &[
     Area::all("errors"),
-    Area::only("users", &["track", "export_ids", "delete", "alias_new"]),
+    Area::only(
+        "users",
+        &[
+            "track",
+            "export_ids",
+            "delete",
+            "alias_new",
+            "alias_update",
+            "identify",
+            "merge",
+            "external_ids_rename",
+            "external_ids_remove",
+        ],
+    ),
     Area::only(
         "messaging",
         &["campaigns_trigger_send", "canvas_trigger_send"],
