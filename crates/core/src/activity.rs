@@ -43,6 +43,61 @@ impl ActivityType {
     }
 }
 
+/// A count per activity type, and what the console and the REST API's data series call
+/// sent, delivered, errors and aborted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcomes([u64; 4]);
+
+fn slot(kind: ActivityType) -> usize {
+    match kind {
+        ActivityType::Success => 0,
+        ActivityType::WebhookError => 1,
+        ActivityType::ConnectedContentError => 2,
+        ActivityType::AbortedMessage => 3,
+    }
+}
+
+impl Outcomes {
+    pub fn add(&mut self, kind: ActivityType, count: u64) {
+        let total = &mut self.0[slot(kind)];
+        *total = total.saturating_add(count);
+    }
+
+    pub fn get(&self, kind: ActivityType) -> u64 {
+        self.0[slot(kind)]
+    }
+
+    pub fn delivered(&self) -> u64 {
+        self.get(ActivityType::Success)
+    }
+
+    /// Webhook and Connected Content errors.
+    pub fn errors(&self) -> u64 {
+        self.get(ActivityType::WebhookError) + self.get(ActivityType::ConnectedContentError)
+    }
+
+    pub fn aborted(&self) -> u64 {
+        self.get(ActivityType::AbortedMessage)
+    }
+
+    /// Every attempt that was sent, delivered or not (aborted messages were not sent).
+    pub fn sent(&self) -> u64 {
+        self.delivered() + self.errors()
+    }
+
+    /// Every entry of every type.
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &Outcomes) {
+        for kind in ActivityType::ALL {
+            self.add(kind, other.get(kind));
+        }
+    }
+}
+
 /// What sent the message: a campaign, or a step of a canvas.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -8,6 +8,8 @@
 //!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
 //! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
+//! - [`registry`]: when each campaign and canvas of the config was first seen and last
+//!   changed.
 //! - [`ingest`]: the `/users/track` write path; [`ingest::Ingestor`] group-commits requests.
 //! - [`config::StoreConfig`] and [`open`]: a store from configuration.
 
@@ -20,6 +22,7 @@ pub mod ingest;
 pub mod journeys;
 pub mod model;
 pub mod queue;
+pub mod registry;
 pub mod repository;
 pub mod signals;
 pub mod sql;
@@ -34,8 +37,9 @@ pub use journeys::{CampaignReceipt, CanvasEntry, JourneyReads, JourneyWrites};
 pub use leadwire_core::queue::{Queue, Task};
 pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask};
+pub use registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
 pub use signals::JobSignals;
 pub use stats::{
-    ActivityCount, ActivityCountQuery, CanvasCounts, PathCount, StatsReads, StepCounts,
+    ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, PathCount, StatsReads, StepCounts,
 };

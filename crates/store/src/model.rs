@@ -1,6 +1,6 @@
 //! Rows of the event history and the conversions between times and stored integers.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -55,4 +55,9 @@ pub(crate) fn to_micros(time: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_micros(micros: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(micros).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+/// The start of a UTC day in microseconds, the stored form of a day.
+pub(crate) fn day_micros(day: NaiveDate) -> i64 {
+    to_micros(day.and_time(NaiveTime::MIN).and_utc())
 }

@@ -19,6 +19,7 @@ use crate::error::StoreResult;
 use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
+use crate::registry::ConfigRegistry;
 use crate::signals::JobSignals;
 use crate::stats::StatsReads;
 use leadwire_core::trigger::TriggerInterest;
@@ -43,7 +44,9 @@ pub struct ProfileWrite<'a> {
 /// address, the most recently updated one that has an external_id, otherwise the most
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
-pub trait Store: JourneyReads + BatchReads + StatsReads + Send + Sync + 'static {
+pub trait Store:
+    JourneyReads + BatchReads + StatsReads + ConfigRegistry + Send + Sync + 'static
+{
     fn backend(&self) -> Backend;
 
     /// Starts a write transaction. On SQLite write transactions run one at a time.

@@ -1,7 +1,7 @@
 //! Counters the workers keep for the console, so no page counts by scanning the activity
 //! log or the canvas entries: activity entries per 5-minute bucket and per source,
-//! template and type, and per canvas step the arrivals, entries present, exits and paths
-//! taken.
+//! template and type, per canvas step the arrivals, entries present, exits and paths
+//! taken, and per canvas the entries of each day.
 //!
 //! Both are written in the transaction of the write they count: `record_activity` adds its
 //! entries (a repeated entry id, which the log ignores, is not counted), and
@@ -14,7 +14,7 @@
 //! [`StatsReads`] is a supertrait of [`Store`](crate::Store).
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use leadwire_core::activity::ActivityType;
 
 use crate::error::StoreResult;
@@ -97,7 +97,15 @@ pub struct PathCount {
     pub taken: u64,
 }
 
-/// The console's reads: counters and indexed lists, never a scan of the log.
+/// How many entries a canvas had on one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayCount {
+    pub day: NaiveDate,
+    pub count: u64,
+}
+
+/// The console's and the REST API's reads: counters and indexed lists, never a scan of the
+/// log.
 #[async_trait]
 pub trait StatsReads {
     /// Entries per bucket and type, ordered by bucket (then type name).
@@ -105,6 +113,16 @@ pub trait StatsReads {
 
     /// The counters of the canvas with this api id (empty when nothing was counted).
     async fn canvas_counts(&self, canvas: &str) -> StoreResult<CanvasCounts>;
+
+    /// Entries into the canvas with this api id per day, from `first` to `last` (UTC days,
+    /// both included), oldest first; days without entries are left out. A primary-key
+    /// range read.
+    async fn canvas_entry_days(
+        &self,
+        canvas: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> StoreResult<Vec<DayCount>>;
 
     /// The most recent entries at `step` (newest arrival first), from an index; at most
     /// `limit`, and never more than [`MAX_ENTRIES_AT`].

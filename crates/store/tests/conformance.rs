@@ -19,6 +19,8 @@ mod journeys;
 mod profiles;
 #[path = "conformance/queue.rs"]
 mod queue;
+#[path = "conformance/registry.rs"]
+mod registry;
 #[path = "conformance/stats.rs"]
 mod stats;
 #[path = "conformance/upgrade.rs"]
@@ -98,6 +100,8 @@ conformance!(
     stats::activity_is_counted_by_bucket_type_and_source,
     stats::canvas_steps_count_arrivals_presence_exits_and_paths,
     stats::entries_at_a_step_are_listed_newest_arrival_first,
+    stats::canvas_entries_are_counted_once_on_the_day_they_entered,
+    registry::config_items_keep_their_creation_edit_and_archive_times,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an

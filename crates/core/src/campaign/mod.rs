@@ -63,6 +63,12 @@ impl Campaign {
     pub fn api_id(&self) -> &str {
         self.api_id.as_deref().unwrap_or(&self.name)
     }
+
+    /// The id of the campaign's one message variation, its webhook, as the REST API's
+    /// details and data series name it.
+    pub fn message_variation_id(&self) -> String {
+        format!("{}-webhook", self.api_id())
+    }
 }
 
 #[cfg(test)]

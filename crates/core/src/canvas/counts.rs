@@ -5,9 +5,12 @@
 //! An entry's share of the counters follows from its state alone ([`step_counts`]); the
 //! store keeps the counters by applying the difference between the stored state and the
 //! saved one ([`step_count_changes`]), in the transaction of the save, so the counters
-//! equal the sum over every entry ever saved without reading the entries.
+//! equal the sum over every entry ever saved without reading the entries. Entries per day
+//! ([`new_entry_day`]) count each entry once, on the day it entered.
 
 use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
 
 use super::state::{CanvasUserState, HistoryEntry, Position};
 
@@ -63,6 +66,14 @@ pub fn step_count_changes(
     add_history(&mut counts, &new.history[shared..], 1);
     add_position(&mut counts, new, 1);
     share(&new.canvas, counts, 1)
+}
+
+/// The day (UTC) a saved entry counts as an entry into its canvas: the day it entered when
+/// it is new (nothing stored, or a state of another canvas), `None` when it was counted
+/// when first saved. The store keeps entries per canvas and day with it.
+pub fn new_entry_day(old: Option<&CanvasUserState>, new: &CanvasUserState) -> Option<NaiveDate> {
+    let same_canvas = old.is_some_and(|old| old.canvas == new.canvas);
+    (!same_canvas).then(|| new.entered_at.date_naive())
 }
 
 /// How the counters change when an entry in `state` is deleted with its user: it is no

@@ -10,7 +10,9 @@ mod steps;
 mod user_update;
 
 pub use advance::{AdvanceInput, NextAction, TimedEvent, advance};
-pub use counts::{CountChange, StepCounter, removal_changes, step_count_changes, step_counts};
+pub use counts::{
+    CountChange, StepCounter, new_entry_day, removal_changes, step_count_changes, step_counts,
+};
 pub use entry::{EntryDecision, EntrySkip};
 pub use state::{CanvasUserState, ExitReason, HistoryEntry, Position, Transition};
 pub use steps::{
@@ -65,6 +67,11 @@ pub struct Canvas {
 impl Canvas {
     pub fn api_id(&self) -> &str {
         self.api_id.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The id of the canvas's one variant, as the REST API's details and data series name it.
+    pub fn variant_id(&self) -> String {
+        format!("{}-variant", self.api_id())
     }
 
     pub fn step(&self, name: &str) -> Option<&Step> {

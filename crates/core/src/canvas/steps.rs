@@ -113,6 +113,14 @@ pub struct ActionGroup {
 /// The longest Action Paths evaluation window: 31 days.
 pub const MAX_ACTION_WINDOW_SECONDS: u64 = 31 * 86_400;
 
+impl MessageStep {
+    /// The id of the step's one message variation, its webhook, as the REST API's canvas
+    /// details name it (steps are named by their names, unique in a canvas).
+    pub fn message_variation_id(&self) -> String {
+        format!("{}-webhook", self.name)
+    }
+}
+
 fn default_window() -> Interval {
     Interval::from_seconds(86_400)
 }

@@ -1,6 +1,7 @@
 //! The counters of [`crate::stats`] as a write transaction gathers them
 //! ([`PendingCounts`]), and the statements that add them to the counter tables when it
-//! commits: one upsert per distinct counter row, in key order, each table in the same
+//! commits (activity, canvas steps and paths, canvas entries per day): one upsert per
+//! distinct counter row, in key order, each table in the same
 //! order in every transaction, so two transactions never wait on each other's counter rows
 //! in a cycle.
 //!
@@ -11,6 +12,8 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use chrono::NaiveDate;
+
 use leadwire_core::activity::{ActivityEntry, MessageSource};
 use leadwire_core::canvas::{CountChange, StepCounter};
 use sqlx::{Executor, IntoArguments};
@@ -18,6 +21,7 @@ use sqlx::{Executor, IntoArguments};
 use super::database::{Param, ParamRef, SqlDatabase};
 use super::statement;
 use crate::error::StoreResult;
+use crate::model::day_micros;
 use crate::stats::ACTIVITY_BUCKET;
 
 /// Counter rows per multi-row upsert.
@@ -66,6 +70,9 @@ const UPSERT_STEPS_CONFLICT: &str = " ON CONFLICT (canvas, step) DO UPDATE SET \
      entered = canvas_step_counts.entered + excluded.entered, \
      present = canvas_step_counts.present + excluded.present, \
      exited = canvas_step_counts.exited + excluded.exited";
+const UPSERT_ENTRY_DAYS: &str = "INSERT INTO canvas_entry_days (canvas, day, entries) ";
+const UPSERT_ENTRY_DAYS_CONFLICT: &str = " ON CONFLICT (canvas, day) DO UPDATE SET \
+     entries = canvas_entry_days.entries + excluded.entries";
 const UPSERT_PATHS: &str = "INSERT INTO canvas_path_counts (canvas, step, path, taken) ";
 const UPSERT_PATHS_CONFLICT: &str = " ON CONFLICT (canvas, step, path) DO UPDATE SET \
      taken = canvas_path_counts.taken + excluded.taken";
@@ -134,6 +141,8 @@ pub(crate) struct PendingCounts {
     steps: BTreeMap<(String, String), StepDelta>,
     /// By canvas, step and path.
     paths: BTreeMap<(String, String, String), i64>,
+    /// New entries by canvas and day (the start of the UTC day, in microseconds).
+    entry_days: BTreeMap<(String, i64), i64>,
 }
 
 impl PendingCounts {
@@ -150,6 +159,14 @@ impl PendingCounts {
 
     fn step(&mut self, canvas: String, step: String) -> &mut StepDelta {
         self.steps.entry((canvas, step)).or_default()
+    }
+
+    /// Counts a new entry into `canvas` on `day`.
+    pub(crate) fn count_entry(&mut self, canvas: &str, day: NaiveDate) {
+        *self
+            .entry_days
+            .entry((canvas.to_owned(), day_micros(day)))
+            .or_default() += 1;
     }
 
     /// Adds changes to the canvas counters.
@@ -228,6 +245,16 @@ where
                     .bind(step.as_str())
                     .bind(path.as_str())
                     .bind(**taken);
+            }
+            query.execute(&mut *connection).await?;
+        }
+        let days: Vec<_> = counts.entry_days.iter().collect();
+        for chunk in days.chunks(ROWS_PER_UPSERT) {
+            let mut sql = statement::values::<DB>(UPSERT_ENTRY_DAYS, chunk.len(), 3);
+            sql.push_str(UPSERT_ENTRY_DAYS_CONFLICT);
+            let mut query = sqlx::query(&sql);
+            for ((canvas, day), entries) in chunk {
+                query = query.bind(canvas.as_str()).bind(*day).bind(**entries);
             }
             query.execute(&mut *connection).await?;
         }

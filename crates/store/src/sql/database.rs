@@ -19,6 +19,7 @@ use super::identity::IdentitySql;
 use super::journeys::JourneySql;
 use super::profiles::ProfileSql;
 use super::queue::QueueSql;
+use super::registry::RegistrySql;
 use super::shared::{ProfileRow, TriggerRow};
 use super::stats::StatsSql;
 use crate::error::StoreResult;
@@ -76,6 +77,7 @@ pub(crate) trait Sql:
     + ActivitySql
     + CounterSql
     + StatsSql
+    + RegistrySql
 {
 }
 
@@ -89,6 +91,7 @@ impl<DB> Sql for DB where
         + ActivitySql
         + CounterSql
         + StatsSql
+        + RegistrySql
 {
 }
 

@@ -1,6 +1,7 @@
 //! The console's reads ([`crate::stats`]) in SQL, for both databases: activity counts by
 //! hour range through the counter table's indexes (each row an hour of 5-minute buckets,
-//! see [`super::counters`]), a canvas's step and path counters by primary key, and the
+//! see [`super::counters`]), a canvas's step and path counters and its entries per day by
+//! primary key, and the
 //! entries at a step through the index on (canvas, step, arrival).
 
 use std::fmt::Write as _;
@@ -25,6 +26,8 @@ use crate::stats::{
 /// collations could order them differently.
 const STEP_COUNTS: &str =
     "SELECT step, entered, present, exited FROM canvas_step_counts WHERE canvas = $1";
+const ENTRY_DAYS: &str = "SELECT day, entries FROM canvas_entry_days \
+     WHERE canvas = $1 AND day >= $2 AND day <= $3 ORDER BY day";
 const PATH_COUNTS: &str = "SELECT step, path, taken FROM canvas_path_counts WHERE canvas = $1";
 
 /// The console's read statements on database `Self`.
@@ -40,6 +43,14 @@ pub(crate) trait StatsSql: SqlDatabase {
         pool: &Pool<Self>,
         canvas: &str,
     ) -> impl Future<Output = StoreResult<CanvasCounts>> + Send;
+
+    /// The entries into `canvas` per day from `first` to `last` (day starts, microseconds).
+    fn entry_days(
+        pool: &Pool<Self>,
+        canvas: &str,
+        first: i64,
+        last: i64,
+    ) -> impl Future<Output = StoreResult<Vec<(i64, u64)>>> + Send;
 
     /// Up to `limit` entries at `step` of `canvas`, newest arrival first.
     fn entries_at(
@@ -130,6 +141,27 @@ where
                 })
                 .collect(),
         })
+    }
+
+    async fn entry_days(
+        pool: &Pool<DB>,
+        canvas: &str,
+        first: i64,
+        last: i64,
+    ) -> StoreResult<Vec<(i64, u64)>> {
+        if matches_nothing(canvas) {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, i64)> = sqlx::query_as(ENTRY_DAYS)
+            .bind(canvas)
+            .bind(first)
+            .bind(last)
+            .fetch_all(pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, entries)| (day, count(entries)))
+            .collect())
     }
 
     async fn entries_at(

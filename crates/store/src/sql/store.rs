@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::profile::Profile;
 use leadwire_core::queue::Queue;
@@ -24,11 +24,12 @@ use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, LeasedJob};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyReads};
-use crate::model::{ActivitySummary, EventRecord};
+use crate::model::{ActivitySummary, EventRecord, day_micros, from_micros, to_micros};
 use crate::queue::{ClaimedJob, FailedJob};
+use crate::registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 use crate::repository::{Backend, Store, StoreTransaction};
 use crate::signals::JobSignals;
-use crate::stats::{ActivityCount, ActivityCountQuery, CanvasCounts, StatsReads};
+use crate::stats::{ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, StatsReads};
 
 /// Profiles, events and the job queue in one database, reached through `P`.
 pub struct SqlStore<P> {
@@ -265,6 +266,23 @@ impl<DB: Sql, P: Pools<Database = DB>> StatsReads for SqlStore<P> {
         DB::canvas_counts(self.pools.reader(), canvas).await
     }
 
+    async fn canvas_entry_days(
+        &self,
+        canvas: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> StoreResult<Vec<DayCount>> {
+        let (first, last) = (day_micros(first), day_micros(last));
+        let rows = DB::entry_days(self.pools.reader(), canvas, first, last).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, count)| DayCount {
+                day: from_micros(day).date_naive(),
+                count,
+            })
+            .collect())
+    }
+
     async fn canvas_entries_at(
         &self,
         canvas: &str,
@@ -272,5 +290,19 @@ impl<DB: Sql, P: Pools<Database = DB>> StatsReads for SqlStore<P> {
         limit: u32,
     ) -> StoreResult<Vec<CanvasEntry>> {
         DB::entries_at(self.pools.reader(), canvas, step, limit).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> ConfigRegistry for SqlStore<P> {
+    async fn register_config(&self, items: &[ConfigItem], now: DateTime<Utc>) -> StoreResult<()> {
+        let mut tx = self.pools.begin_write().await?;
+        DB::register(&mut tx, items, to_micros(now)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn config_versions(&self, kind: ConfigKind) -> StoreResult<Vec<ConfigVersion>> {
+        DB::versions(self.pools.reader(), kind).await
     }
 }

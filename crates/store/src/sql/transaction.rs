@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::ActivityEntry;
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::campaign::RateWindow;
-use leadwire_core::canvas::{CanvasUserState, removal_changes, step_count_changes};
+use leadwire_core::canvas::{CanvasUserState, new_entry_day, removal_changes, step_count_changes};
 use leadwire_core::profile::{Profile, UserAlias};
 use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
@@ -275,6 +275,9 @@ impl<DB: Sql> JourneyWrites for SqlTransaction<DB> {
                 .map(|stored| stored.state),
         };
         DB::save_entry(&mut self.tx, entry).await?;
+        if let Some(day) = new_entry_day(stored.as_ref(), &entry.state) {
+            self.counts.count_entry(&entry.state.canvas, day);
+        }
         self.counts
             .apply(step_count_changes(stored.as_ref(), &entry.state));
         self.note_entries([entry]);

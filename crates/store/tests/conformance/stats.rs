@@ -1,6 +1,6 @@
 //! The console's counters: activity per 5-minute bucket and type, written with the entries
 //! and only when they commit; canvas step counters moved by saves and profile deletions;
-//! the entries at a step, newest arrival first.
+//! the entries at a step, newest arrival first; entries per canvas and day.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
 use leadwire_core::canvas::{CanvasUserState, ExitReason, HistoryEntry, Position};
 use leadwire_core::profile::Profile;
 use leadwire_store::{
-    ActivityCount, ActivityCountQuery, BufferedTransaction, CanvasCounts, CanvasEntry,
+    ActivityCount, ActivityCountQuery, BufferedTransaction, CanvasCounts, CanvasEntry, DayCount,
     JourneyWrites, PathCount, StepCounts, Store, StoreTransaction,
 };
 use serde_json::Map;
@@ -380,4 +380,69 @@ pub async fn entries_at_a_step_are_listed_newest_arrival_first(store: Arc<dyn St
         let none = store.canvas_entries_at(canvas, step, limit).await;
         assert_eq!(none.expect("entries"), []);
     }
+}
+
+fn day_count(day: DateTime<Utc>, count: u64) -> DayCount {
+    DayCount {
+        day: day.date_naive(),
+        count,
+    }
+}
+
+pub async fn canvas_entries_are_counted_once_on_the_day_they_entered(store: Arc<dyn Store>) {
+    let t = bucket_start();
+    let day = TimeDelta::days(1);
+    let users: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+    let profiles: Vec<Profile> = users.iter().map(|id| Profile::new(*id, t)).collect();
+    crate::harness::save_profiles(&store, &profiles).await;
+    let mut ada = CanvasEntry::new(users[0], state_at("A", t));
+    let bob = CanvasEntry::new(users[1], state_at("A", t + minutes(5)));
+    let cid = CanvasEntry::new(users[2], state_at("A", t + day * 2));
+    let mut tx = store.begin().await.expect("begin");
+    save(&mut *tx, &[&ada, &bob]).await;
+    tx.commit().await.expect("commit");
+
+    // A rolled-back entry counts nothing; moving on and saving again is the same entry.
+    let mut tx = store.begin().await.expect("begin");
+    save(&mut *tx, &[&cid]).await;
+    tx.rollback().await.expect("rollback");
+    go(&mut ada, "next", Some("B"), t + day);
+    let mut tx = BufferedTransaction::begin(&*store).await.expect("begin");
+    tx.canvas_entry(ada.id).await.expect("read");
+    save(&mut tx, &[&ada, &cid]).await;
+    Box::new(tx).commit().await.expect("commit");
+
+    let (first, last) = ((t - day).date_naive(), (t + day * 3).date_naive());
+    let days = |canvas: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .canvas_entry_days(canvas, first, last)
+                .await
+                .expect("entry days")
+        }
+    };
+    assert_eq!(
+        days("journey").await,
+        [day_count(t, 2), day_count(t + day * 2, 1)]
+    );
+    assert_eq!(
+        store
+            .canvas_entry_days(
+                "journey",
+                (t + day).date_naive(),
+                (t + day * 2).date_naive()
+            )
+            .await
+            .expect("entry days"),
+        [day_count(t + day * 2, 1)],
+        "both ends of the range are included"
+    );
+    // Deleting the user keeps the entry counted.
+    let mut tx = store.begin().await.expect("begin");
+    assert!(tx.delete_profile(bob.user_id).await.expect("delete"));
+    tx.commit().await.expect("commit");
+    assert_eq!(days("journey").await[0], day_count(t, 2));
+    assert!(days("unknown").await.is_empty());
+    assert!(days("journey\0").await.is_empty());
 }

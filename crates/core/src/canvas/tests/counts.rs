@@ -233,3 +233,28 @@ proptest! {
         prop_assert_eq!(counters, expected);
     }
 }
+
+#[test]
+fn an_entry_counts_on_the_day_it_entered_once() {
+    let canvas = walk_canvas();
+    let mut state = CanvasUserState::enter(&canvas, t0(), Map::new());
+    assert_eq!(new_entry_day(None, &state), Some(t0().date_naive()));
+    let entered = state.clone();
+    state.follow(
+        &canvas,
+        go("next", Some("B")),
+        t0() + chrono::TimeDelta::days(2),
+    );
+    assert_eq!(
+        new_entry_day(Some(&entered), &state),
+        None,
+        "a later save of the same entry is not an entry"
+    );
+    let mut elsewhere = entered.clone();
+    elsewhere.canvas = "other".into();
+    assert_eq!(
+        new_entry_day(Some(&elsewhere), &state),
+        Some(t0().date_naive()),
+        "a state of another canvas replaced is a new entry"
+    );
+}
