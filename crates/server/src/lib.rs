@@ -33,6 +33,7 @@ pub use auth::ApiKeys;
 pub use config::{ApiKeyConfig, ServerConfig};
 pub use error::{ApiError, ErrorItem};
 pub use readiness::Readiness;
+pub use routes::catalog::{config_items, register_config};
 pub use state::AppState;
 
 /// The API router over `state`.

@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadwire_core::attributes::AttributeLimits;
+use leadwire_engine::delivery::redact::Redactor;
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_store::Store;
@@ -40,6 +41,10 @@ pub struct AppState {
     pub readiness: Readiness,
     /// The web console under `/console/`, when it is on.
     pub console: Option<Arc<Console>>,
+    /// What the export endpoints redact from the templates they show: the delivery
+    /// worker's redactor when there is one (secret names from the settings, client secrets
+    /// by value), else the built-in secret names.
+    pub redactor: Arc<Redactor>,
 }
 
 impl AppState {
@@ -58,7 +63,14 @@ impl AppState {
             journeys: None,
             readiness: Readiness::default(),
             console: None,
+            redactor: Arc::new(Redactor::default()),
         }
+    }
+
+    /// Redacts the templates the export endpoints show with `redactor`.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = Arc::new(redactor);
+        self
     }
 
     /// Serves `metrics` at `/metrics`.

@@ -4,6 +4,7 @@ mod activity;
 mod alias;
 mod alias_update;
 mod body;
+pub(crate) mod catalog;
 mod delete;
 mod export;
 mod external_ids;
@@ -64,7 +65,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/canvas/trigger/send",
             post(trigger_send::canvas_trigger_send),
-        );
+        )
+        .route("/campaigns/list", get(catalog::campaigns_list))
+        .route("/campaigns/details", get(catalog::campaign_details))
+        .route("/campaigns/data_series", get(catalog::campaign_data_series))
+        .route("/canvas/list", get(catalog::canvas_list))
+        .route("/canvas/details", get(catalog::canvas_details))
+        .route("/canvas/data_series", get(catalog::canvas_data_series))
+        .route("/canvas/data_summary", get(catalog::canvas_data_summary));
     unsupported::routes(router)
 }
 

@@ -6,65 +6,13 @@ use leadwire_core::activity::ActivityType;
 use leadwire_store::{ActivityCount, ActivityCountQuery, Store};
 use maud::{Markup, html};
 
+pub use leadwire_core::activity::Outcomes;
 pub use range::{Range, RangeQuery, range_links};
 
 use super::chart::{self, Bar, Series, StackedBars};
 use crate::console::error::ConsoleError;
 
 mod range;
-
-/// A count per activity type.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Outcomes([u64; 4]);
-
-fn slot(kind: ActivityType) -> usize {
-    match kind {
-        ActivityType::Success => 0,
-        ActivityType::WebhookError => 1,
-        ActivityType::ConnectedContentError => 2,
-        ActivityType::AbortedMessage => 3,
-    }
-}
-
-impl Outcomes {
-    pub fn add(&mut self, kind: ActivityType, count: u64) {
-        let total = &mut self.0[slot(kind)];
-        *total = total.saturating_add(count);
-    }
-
-    pub fn get(&self, kind: ActivityType) -> u64 {
-        self.0[slot(kind)]
-    }
-
-    pub fn delivered(&self) -> u64 {
-        self.get(ActivityType::Success)
-    }
-
-    /// Webhook and Connected Content errors.
-    pub fn errors(&self) -> u64 {
-        self.get(ActivityType::WebhookError) + self.get(ActivityType::ConnectedContentError)
-    }
-
-    pub fn aborted(&self) -> u64 {
-        self.get(ActivityType::AbortedMessage)
-    }
-
-    /// Every attempt that was sent, delivered or not (aborted messages were not sent).
-    pub fn sent(&self) -> u64 {
-        self.delivered() + self.errors()
-    }
-
-    /// Every entry of every type.
-    pub fn total(&self) -> u64 {
-        self.0.iter().sum()
-    }
-
-    fn merge(&mut self, other: &Outcomes) {
-        for kind in ActivityType::ALL {
-            self.add(kind, other.get(kind));
-        }
-    }
-}
 
 /// Which entries a timeline counts: all of them, or a campaign's (by name), or a canvas's
 /// (by name), or one step's of a canvas.
