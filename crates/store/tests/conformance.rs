@@ -107,7 +107,9 @@ conformance!(
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an
 /// earlier release's database).
 mod with_harness {
-    use crate::upgrade::{COUNTERS_MIGRATION, HOUR_ROWS_MIGRATION, Stored, bucket_rows};
+    use crate::upgrade::{
+        COUNTERS_MIGRATION, ENTRY_DAYS_MIGRATION, HOUR_ROWS_MIGRATION, Stored, bucket_rows,
+    };
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn counters_are_backfilled_from_stored_rows_on_sqlite() {
@@ -126,6 +128,25 @@ mod with_harness {
             return;
         };
         crate::upgrade::counters_are_backfilled_from_stored_rows(&harness.store, &stored).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn entry_days_are_backfilled_from_stored_entries_on_sqlite() {
+        let seed = Stored::new().seed();
+        let harness = crate::harness::sqlite_upgraded(ENTRY_DAYS_MIGRATION, &seed).await;
+        crate::upgrade::entry_days_are_backfilled_from_stored_entries(&harness.store).await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn entry_days_are_backfilled_from_stored_entries_on_postgres() {
+        let seed = Stored::new().seed();
+        let Some(harness) = crate::harness::postgres_upgraded(ENTRY_DAYS_MIGRATION, &seed).await
+        else {
+            return;
+        };
+        crate::upgrade::entry_days_are_backfilled_from_stored_entries(&harness.store).await;
         harness.finish().await;
     }
 

@@ -99,7 +99,7 @@ impl ExampleNode {
     }
 
     /// A node running the example config as `edit` changes it.
-    async fn start_edited(edit: impl FnOnce(String) -> String) -> Self {
+    pub async fn start_edited(edit: impl FnOnce(String) -> String) -> Self {
         let dir = std::env::temp_dir().join(format!("leadwire-walkthrough-{}", Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("scratch directory");
         let emulator = TcpListener::bind("127.0.0.1:0").await.expect("a free port");

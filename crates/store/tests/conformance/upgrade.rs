@@ -1,7 +1,8 @@
 //! A database from before the console's counters: the migration that adds them counts the
 //! activity entries and canvas entries already stored, as the workers would have, and the
 //! workers' later writes add to those counts. A database whose activity counters held a
-//! bucket a row keeps its counts when they move to rows of an hour.
+//! bucket a row keeps its counts when they move to rows of an hour. The canvas entries
+//! stored before the entries-per-day counters are counted on the day they entered.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +13,8 @@ use leadwire_core::canvas::{
     CanvasUserState, ExitReason, HistoryEntry, Position, StepCounter, step_counts,
 };
 use leadwire_store::{
-    ActivityCount, ActivityCountQuery, CanvasCounts, CanvasEntry, PathCount, StepCounts, Store,
+    ActivityCount, ActivityCountQuery, CanvasCounts, CanvasEntry, DayCount, PathCount, StepCounts,
+    Store,
 };
 use serde_json::Map;
 use uuid::Uuid;
@@ -24,6 +26,9 @@ pub const COUNTERS_MIGRATION: i64 = 20261206000000;
 
 /// The migration that moves activity counters to rows of an hour.
 pub const HOUR_ROWS_MIGRATION: i64 = 20261206000100;
+
+/// The migration that adds the config registry and the canvas entries per day.
+pub const ENTRY_DAYS_MIGRATION: i64 = 20261207040000;
 
 /// The rows stored before the upgrade.
 pub struct Stored {
@@ -337,4 +342,19 @@ pub async fn bucket_counts_move_to_hour_rows(store: &Arc<dyn Store>) {
     crate::activity::record(store, &[lead]).await;
     let counts = store.activity_counts(&since).await.expect("counts");
     assert_eq!(counts[1], count(55, ActivityType::Success, 3));
+}
+
+/// The entries stored before the entries-per-day counters are counted on the day they
+/// entered.
+pub async fn entry_days_are_backfilled_from_stored_entries(store: &Arc<dyn Store>) {
+    let day = start().date_naive();
+    let (before, after) = (
+        day.pred_opt().expect("a day"),
+        day.succ_opt().expect("a day"),
+    );
+    let days = store
+        .canvas_entry_days("journey", before, after)
+        .await
+        .expect("entry days");
+    assert_eq!(days, [DayCount { day, count: 5 }]);
 }

@@ -174,6 +174,11 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
     } else {
         settings.store.triggers.clone()
     });
+    // The config has no dates: the store's registry keeps when each campaign and canvas was
+    // first seen and last changed, for the REST API's lists and details.
+    leadwire_server::register_config(store.as_ref(), &config, chrono::Utc::now())
+        .await
+        .context("cannot record the config's campaigns and canvases in the store")?;
     let limits = settings.store.attribute_limits()?;
     let mut state =
         AppState::new(store.clone(), &settings.server, limits).with_readiness(readiness.clone());
@@ -207,7 +212,9 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
     // The delivery worker runs when the config has webhook templates to send.
     if !config.webhook_templates.is_empty() {
         let worker = delivery_worker(&store, &config, &settings, env.clone())?;
-        state = state.with_metrics(worker.metrics().clone());
+        state = state
+            .with_metrics(worker.metrics().clone())
+            .with_redactor(worker.redactor().clone());
         console.delivery = Some(worker.clone());
         tracing::info!(
             templates = config.webhook_templates.len(),

@@ -172,5 +172,5 @@ async fn sent_span(
         .filter(|count| count.activity_type != ActivityType::AbortedMessage)
         .map(|count| count.bucket);
     let first = sent.next();
-    Ok((first, sent.last().or(first)))
+    Ok((first, sent.next_back().or(first)))
 }

@@ -150,16 +150,18 @@ pub(super) fn length(text: &str, max: u32) -> Result<u32, ApiError> {
         })
 }
 
+/// A query string of `pairs`, for tests.
+#[cfg(test)]
+pub(super) fn params(pairs: &[(&str, &str)]) -> Params {
+    pairs
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        pairs
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect()
-    }
 
     #[test]
     fn lists_default_to_the_first_page_oldest_first_without_archived() {

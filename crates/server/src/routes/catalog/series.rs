@@ -168,19 +168,13 @@ pub(super) fn webhook_stats(outcomes: &Outcomes) -> serde_json::Map<String, serd
 mod tests {
     use chrono::TimeZone;
 
+    use super::super::params::params;
     use super::*;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 12, 7, 4, 0, 0)
             .single()
             .expect("a time")
-    }
-
-    fn params(pairs: &[(&str, &str)]) -> Params {
-        pairs
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect()
     }
 
     #[test]
