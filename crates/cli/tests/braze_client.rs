@@ -35,6 +35,7 @@ const AREAS: &[Area] = &[
         "messaging",
         &["campaigns_trigger_send", "canvas_trigger_send"],
     ),
+    Area::all("campaigns_canvas"),
 ];
 
 /// A script, and the steps to run (all of them when `None`).
