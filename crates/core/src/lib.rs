@@ -5,6 +5,7 @@ pub mod attributes;
 pub mod campaign;
 pub mod canvas;
 pub mod config;
+pub mod content_block;
 pub mod filters;
 pub mod identity;
 pub mod permission;

@@ -27,6 +27,9 @@
 //!   2 s timeout, 1 MB cap, no redirects, cache TTL, retry), [`Fetcher`] (async, object-safe),
 //!   [`ResponseCache`] with [`MemoryCache`] and [`NoCache`]; the cache key is documented on
 //!   [`ConnectedRequest::cache_key`].
+//! - [`content_blocks`]: `{{content_blocks.${name}}}` expanded before parsing
+//!   ([`expand_content_blocks`] with a [`ContentBlockSource`] the caller supplies), one
+//!   level of nesting, a missing block an error naming it.
 //! - Feature `http`: `http_fetcher::ReqwestFetcher`, the real [`Fetcher`] (used by the
 //!   `leadwire liquid render` command; the delivery engine can reuse it).
 //!
@@ -42,6 +45,7 @@
 mod ast;
 mod budget;
 pub mod connected_content;
+pub mod content_blocks;
 mod engine;
 mod errors;
 mod expr;
@@ -58,6 +62,10 @@ pub mod value;
 pub use connected_content::{
     ConnectedRequest, ConnectedResponses, FetchError, FetchedResponse, Fetcher, HttpMethod,
     MemoryCache, NoCache, Recorded, ResponseCache,
+};
+pub use content_blocks::{
+    ContentBlockError, ContentBlockSource, content_block_liquid_tag, content_block_names,
+    expand_content_blocks,
 };
 pub use engine::{Engine, EngineOptions, Outcome, PartialSource, Step, Template};
 pub use errors::{Abort, AbortKind, LimitKind, ParseError, RenderError};

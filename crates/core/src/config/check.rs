@@ -2,11 +2,13 @@
 //! what `leadwire check` prints and what `serve` runs before it starts anything.
 
 use super::Config;
+use super::content_blocks::check_content_blocks;
 use super::diagnostics::{ConfigPath, Diagnostic, Locator, Severity, line_of};
 use super::graph::validate_canvases;
 use super::liquid::{LiquidChecker, liquid_fields};
 use super::placeholders::placeholder_warnings;
 use super::validate::validate;
+use crate::content_block::without_blocks;
 
 /// The outcome of checking one file.
 #[derive(Debug)]
@@ -54,6 +56,7 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
     unknown_sections(source, &mut diagnostics);
     validate(&config, &mut diagnostics);
     validate_canvases(&config, &mut diagnostics);
+    check_content_blocks(&config, &mut diagnostics);
     let fields = liquid_fields(&config);
     placeholder_warnings(&fields, &mut diagnostics);
     let locator = Locator::new(source);
@@ -62,7 +65,7 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
     }
     for field in &fields {
         let start = locator.span_start(&field.path);
-        for problem in liquid.check(field.text, &field.scope) {
+        for problem in liquid.check(&without_blocks(field.text), &field.scope) {
             let line = start.map(|offset| value_line(source, offset, problem.line));
             diagnostics.push(Diagnostic {
                 severity: problem.severity,
@@ -102,6 +105,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "webhook_templates",
     "campaigns",
     "canvases",
+    "content_blocks",
     "server",
     "store",
     "delivery",

@@ -49,7 +49,8 @@ pub struct LiquidField<'c> {
     pub scope: LiquidScope,
 }
 
-/// Every Liquid field: template URLs, header values and bodies, and User Update values.
+/// Every Liquid field: template URLs, header values and bodies, Content Blocks, and User
+/// Update values.
 pub fn liquid_fields(config: &Config) -> Vec<LiquidField<'_>> {
     let mut fields = Vec::new();
     for (index, template) in config.webhook_templates.iter().enumerate() {
@@ -80,6 +81,18 @@ pub fn liquid_fields(config: &Config) -> Vec<LiquidField<'_>> {
                 }
             }
         }
+    }
+    for (index, block) in config.content_blocks.iter().enumerate() {
+        let mut known_roots = MESSAGE_ROOTS.to_vec();
+        known_roots.extend(["connections", "connection"]);
+        fields.push(LiquidField {
+            path: ConfigPath::default()
+                .key("content_blocks")
+                .index(index)
+                .key("content"),
+            text: block.content.as_str(),
+            scope: LiquidScope { known_roots },
+        });
     }
     for (canvas_index, canvas) in config.canvases.iter().enumerate() {
         for (step_index, step) in canvas.steps.iter().enumerate() {

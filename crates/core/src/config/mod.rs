@@ -4,6 +4,7 @@
 
 mod check;
 mod connections;
+mod content_blocks;
 mod diagnostics;
 mod graph;
 mod interest;
@@ -22,6 +23,7 @@ pub use liquid::{
 };
 
 pub use connections::{ApiKey, InlineSecret, SalesforceConnection, WhenKeyUnset, is_env_var_name};
+pub use content_blocks::templates_including;
 pub use liquid_engine::EngineChecker;
 pub use request::{FieldFailure, RenderFailure, RenderedRequest};
 pub use templates::{
@@ -32,6 +34,7 @@ use serde::Deserialize;
 
 use crate::campaign::Campaign;
 use crate::canvas::{Canvas, Step};
+use crate::content_block::ConfigContentBlock;
 
 /// The whole config file. Other sections (`[server]`, `[store]`) belong to other crates and
 /// are ignored here.
@@ -48,6 +51,9 @@ pub struct Config {
     pub campaigns: Vec<Campaign>,
     #[serde(default)]
     pub canvases: Vec<Canvas>,
+    /// `[[content_blocks]]`: Content Blocks declared in the file (read-only through the API).
+    #[serde(default)]
+    pub content_blocks: Vec<ConfigContentBlock>,
 }
 
 impl Config {
@@ -73,6 +79,10 @@ impl Config {
         self.canvases
             .iter()
             .find(|canvas| canvas.api_id() == api_id)
+    }
+
+    pub fn content_block(&self, name: &str) -> Option<&ConfigContentBlock> {
+        self.content_blocks.iter().find(|block| block.name == name)
     }
 
     /// The campaigns and canvas Message steps that send template `name`, in config order.

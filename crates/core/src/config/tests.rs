@@ -311,4 +311,5 @@ fn an_unknown_section_is_a_warning() {
     );
 }
 
+mod content_blocks;
 mod robustness;
