@@ -7,6 +7,7 @@
 //! - [`batch`]: many rows per statement; [`buffered::BufferedTransaction`] handles a batch
 //!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
+//! - [`content_blocks`]: Content Blocks created through the API and their revision.
 //! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
 //! - [`registry`]: when each campaign and canvas of the config was first seen and last
 //!   changed.
@@ -17,6 +18,7 @@ pub mod activity;
 pub mod batch;
 pub mod buffered;
 pub mod config;
+pub mod content_blocks;
 pub mod error;
 pub mod ingest;
 pub mod journeys;
@@ -32,6 +34,7 @@ pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
 pub use buffered::BufferedTransaction;
 pub use config::{StoreConfig, migrate, open};
+pub use content_blocks::{ContentBlockStore, ContentBlockWrite};
 pub use error::{StoreError, StoreResult};
 pub use journeys::{CampaignReceipt, CanvasEntry, JourneyReads, JourneyWrites};
 pub use leadwire_core::queue::{Queue, Task};

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, BatchWrites, LeasedJob};
+use crate::content_blocks::ContentBlockStore;
 use crate::error::StoreResult;
 use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
@@ -45,7 +46,7 @@ pub struct ProfileWrite<'a> {
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
 pub trait Store:
-    JourneyReads + BatchReads + StatsReads + ConfigRegistry + Send + Sync + 'static
+    JourneyReads + BatchReads + StatsReads + ConfigRegistry + ContentBlockStore + Send + Sync + 'static
 {
     fn backend(&self) -> Backend;
 

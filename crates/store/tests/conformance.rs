@@ -5,6 +5,8 @@
 mod activity;
 #[path = "conformance/batch.rs"]
 mod batch;
+#[path = "conformance/content_blocks.rs"]
+mod content_blocks;
 #[path = "conformance/group_commit.rs"]
 mod group_commit;
 #[path = "conformance/harness.rs"]
@@ -102,6 +104,8 @@ conformance!(
     stats::entries_at_a_step_are_listed_newest_arrival_first,
     stats::canvas_entries_are_counted_once_on_the_day_they_entered,
     registry::config_items_keep_their_creation_edit_and_archive_times,
+    content_blocks::content_blocks_are_created_updated_and_listed,
+    content_blocks::content_block_names_are_unique_and_refusals_change_nothing,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an

@@ -13,6 +13,7 @@ use sqlx::{Database, Decode, Encode, Type};
 
 use super::activity::ActivitySql;
 use super::batch::ReceiptBatchSql;
+use super::content_blocks::ContentBlockSql;
 use super::counters::CounterSql;
 use super::history::HistorySql;
 use super::identity::IdentitySql;
@@ -78,6 +79,7 @@ pub(crate) trait Sql:
     + CounterSql
     + StatsSql
     + RegistrySql
+    + ContentBlockSql
 {
 }
 
@@ -92,6 +94,7 @@ impl<DB> Sql for DB where
         + CounterSql
         + StatsSql
         + RegistrySql
+        + ContentBlockSql
 {
 }
 

@@ -1,7 +1,7 @@
 //! The SQL backends. One implementation serves both databases: [`SqlStore`] and
 //! [`SqlTransaction`] implement the repository traits by calling statement traits, one
 //! module an area (`profiles`, `identity`, `history`, `queue`, `journeys`, `batch`, `activity`,
-//! `counters`, `stats`, `registry`), each
+//! `counters`, `stats`, `registry`, `content_blocks`), each
 //! implemented once for every [`sqlx::Database`] that can bind what it uses. What differs
 //! between the databases is behind `database::SqlDatabase`: the row-locking clauses (`FOR UPDATE`, `FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL; nothing on SQLite, where write transactions run one at a time on
@@ -11,6 +11,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod batch;
+pub(crate) mod content_blocks;
 pub(crate) mod counters;
 pub(crate) mod database;
 pub(crate) mod history;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use leadwire_core::activity::ActivityEntry;
+use leadwire_core::content_block::ContentBlock;
 use leadwire_core::profile::Profile;
 use leadwire_core::queue::Queue;
 use leadwire_core::track::UserIdentifier;
@@ -16,12 +17,14 @@ use leadwire_core::trigger::TriggerInterest;
 use sqlx::{Pool, Transaction};
 use uuid::Uuid;
 
+use super::content_blocks::ContentBlockSql as _;
 use super::database::Sql;
 use super::history::{EVENT_SUMMARIES, PURCHASE_SUMMARIES};
 use super::queue::finish_and_commit;
 use super::transaction::SqlTransaction;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, LeasedJob};
+use crate::content_blocks::{ContentBlockStore, ContentBlockWrite};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyReads};
 use crate::model::{ActivitySummary, EventRecord, day_micros, from_micros, to_micros};
@@ -305,4 +308,37 @@ impl<DB: Sql, P: Pools<Database = DB>> ConfigRegistry for SqlStore<P> {
     async fn config_versions(&self, kind: ConfigKind) -> StoreResult<Vec<ConfigVersion>> {
         DB::versions(self.pools.reader(), kind).await
     }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> ContentBlockStore for SqlStore<P> {
+    async fn content_block_revision(&self) -> StoreResult<i64> {
+        DB::revision(self.pools.reader()).await
+    }
+
+    async fn content_blocks(&self) -> StoreResult<Vec<ContentBlock>> {
+        DB::all_blocks(self.pools.reader()).await
+    }
+
+    async fn create_content_block(&self, block: &ContentBlock) -> StoreResult<ContentBlockWrite> {
+        write_content_block(&self.pools, block, true).await
+    }
+
+    async fn update_content_block(&self, block: &ContentBlock) -> StoreResult<ContentBlockWrite> {
+        write_content_block(&self.pools, block, false).await
+    }
+}
+
+/// Writes a block in a write transaction of its own, committed only when it was written.
+async fn write_content_block<P: Pools>(
+    pools: &P,
+    block: &ContentBlock,
+    create: bool,
+) -> StoreResult<ContentBlockWrite> {
+    let mut tx = pools.begin_write().await?;
+    let outcome = P::Database::write_block(&mut tx, block, create).await?;
+    if outcome == ContentBlockWrite::Written {
+        tx.commit().await?;
+    }
+    Ok(outcome)
 }
