@@ -5,6 +5,8 @@
 
 #[path = "delivery/concurrency.rs"]
 mod concurrency;
+#[path = "delivery/content_blocks.rs"]
+mod content_blocks;
 #[path = "delivery/harness.rs"]
 mod harness;
 #[path = "delivery/observability.rs"]

@@ -34,7 +34,7 @@ pub use config::{ApiKeyConfig, ServerConfig};
 pub use error::{ApiError, ErrorItem};
 pub use readiness::Readiness;
 pub use routes::catalog::{config_items, register_config};
-pub use state::AppState;
+pub use state::{AppState, DomainConfig};
 
 /// The API router over `state`.
 pub fn app(state: AppState) -> Router {

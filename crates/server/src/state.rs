@@ -1,7 +1,11 @@
 //! The state every handler shares; cheap to clone.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leadwire_core::config::Config;
 
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_engine::delivery::redact::Redactor;
@@ -45,6 +49,19 @@ pub struct AppState {
     /// worker's redactor when there is one (secret names from the settings, client secrets
     /// by value), else the built-in secret names.
     pub redactor: Arc<Redactor>,
+    /// The domain config (`[[content_blocks]]`, the templates that include them) and where
+    /// it was read from.
+    pub domain: Arc<DomainConfig>,
+}
+
+/// The checked config file the node runs, for endpoints that read it.
+#[derive(Debug, Default)]
+pub struct DomainConfig {
+    pub config: Config,
+    /// The file it was read from, when there was one.
+    pub file: Option<PathBuf>,
+    /// When it was read: the creation and edit time of its Content Blocks.
+    pub loaded_at: DateTime<Utc>,
 }
 
 impl AppState {
@@ -64,12 +81,19 @@ impl AppState {
             readiness: Readiness::default(),
             console: None,
             redactor: Arc::new(Redactor::default()),
+            domain: Arc::default(),
         }
     }
 
     /// Redacts the templates the export endpoints show with `redactor`.
     pub fn with_redactor(mut self, redactor: Redactor) -> Self {
         self.redactor = Arc::new(redactor);
+        self
+    }
+
+    /// Reads Content Blocks (and the templates including them) from `domain`.
+    pub fn with_domain(mut self, domain: DomainConfig) -> Self {
+        self.domain = Arc::new(domain);
         self
     }
 

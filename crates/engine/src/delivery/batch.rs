@@ -41,6 +41,10 @@ impl DeliveryWorker {
     /// jobs come back when their leases end.
     pub(super) async fn run_batch(&self, jobs: Vec<ClaimedJob>) -> StoreResult<RecordSummary> {
         let profiles = self.batch_profiles(&jobs).await;
+        self.renderer
+            .content_blocks()
+            .refresh_or_warn(&*self.store)
+            .await;
         let mut leases: HashMap<i64, LeasedJob> =
             jobs.iter().map(|job| (job.id, job.into())).collect();
         let mut sends: FuturesUnordered<_> = jobs

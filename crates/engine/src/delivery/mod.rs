@@ -7,7 +7,8 @@
 //!   [`redact`].
 //! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
 //!   [`tokens`] (shared token caches), [`usage`] (`Sforce-Limit-Info` readings),
-//!   [`templates`] and [`render`]; [`preview`] renders without sending (the CLI and the
+//!   [`templates`], [`blocks`] (Content Blocks, reloaded when the store's revision moves)
+//!   and [`render`]; [`preview`] renders without sending (the CLI and the
 //!   console).
 //! - Sends a person starts: [`replay`] of a failed send, [`test_send`].
 //! - The worker: [`worker::DeliveryWorker`] built from [`settings::DeliverySettings`];
@@ -21,6 +22,7 @@
 pub mod attempt;
 pub mod backoff;
 pub mod batch;
+pub mod blocks;
 pub mod breaker;
 pub mod capture;
 pub mod clock;

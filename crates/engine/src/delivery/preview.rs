@@ -157,7 +157,8 @@ pub struct UnknownTemplate {
     pub known: String,
 }
 
-/// Renders template `name` with `renderer` (built from `config`) for `inputs`.
+/// Renders template `name` with `renderer` (built from `config`) for `inputs`, with the
+/// Content Blocks the renderer last read (refresh them first).
 pub async fn preview(
     renderer: &Renderer,
     config: &Config,
@@ -236,6 +237,10 @@ impl DeliveryWorker {
         name: &str,
         inputs: &RenderInputs<'_>,
     ) -> Result<Preview, UnknownTemplate> {
+        self.renderer
+            .content_blocks()
+            .refresh_or_warn(&*self.store)
+            .await;
         preview(&self.renderer, &self.config, name, inputs).await
     }
 

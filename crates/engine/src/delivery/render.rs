@@ -1,7 +1,7 @@
 //! Rendering a webhook template: the user, the trigger's properties, and the live tokens of
 //! the connections the template reads, into the HTTP request. Delivery renders every send
 //! with a [`Renderer`] at send time, and `leadwire webhook preview` renders with one too, so
-//! both see the same render context.
+//! both see the same render context, Content Blocks included (`blocks`).
 //!
 //! Fields render in the order [`WebhookTemplate::render_request`] reads them, and the first
 //! failure stops the render: an `abort_message` aborts it, a `connected_content` error or a
@@ -19,6 +19,7 @@ use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome, RenderError};
 use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenError};
 use serde_json::{Map, Value, json};
 
+use super::blocks::ContentBlocks;
 use super::concurrency::InFlightLimits;
 use super::fetcher::{CallFailure, HttpFetcher, SendFetcher};
 use super::templates::{
@@ -87,6 +88,7 @@ pub struct Renderer {
     fetcher: HttpFetcher,
     cache: MemoryCache,
     tokens: Arc<TokenRegistry>,
+    blocks: ContentBlocks,
     connections: Vec<SalesforceConnection>,
     /// Client secrets by connection name, read from the environment at start-up.
     client_secrets: HashMap<String, String>,
@@ -120,6 +122,7 @@ impl Renderer {
             fetcher: HttpFetcher::new(client, allowlist, tokens.clone(), in_flight),
             cache: MemoryCache::default(),
             tokens,
+            blocks: ContentBlocks::new(config),
             connections: config.salesforce_connections.clone(),
             client_secrets,
         })
@@ -128,6 +131,11 @@ impl Renderer {
     /// The compiled template named `name`.
     pub fn template(&self, name: &str) -> Option<&Arc<CompiledTemplate>> {
         self.templates.get(name)
+    }
+
+    /// The Content Blocks renders include; refresh them before a batch or a preview.
+    pub fn content_blocks(&self) -> &ContentBlocks {
+        &self.blocks
     }
 
     /// The client secrets read at start-up, by connection name.
@@ -148,12 +156,16 @@ impl Renderer {
             if rendered.contains_key(source) {
                 continue;
             }
-            let Some(template) = compiled.fields.get(source) else {
-                return Err(RenderProblem::Error(format!("{field}: not compiled")));
+            let template = match compiled.fields.get(source) {
+                Some(template) => template.clone(),
+                None => self
+                    .blocks
+                    .parse(&self.engine, source)
+                    .map_err(|message| RenderProblem::Error(format!("{field}: {message}")))?,
             };
             let outcome = self
                 .engine
-                .render_async(template, &globals, &fetcher, &self.cache)
+                .render_async(&template, &globals, &fetcher, &self.cache)
                 .await;
             match outcome {
                 Ok(Outcome::Rendered(text)) => {

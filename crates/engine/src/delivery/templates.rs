@@ -1,11 +1,12 @@
-//! Webhook templates compiled once: every Liquid field parsed at start-up, and which
+//! Webhook templates compiled once: every Liquid field parsed at start-up (a field that
+//! includes Content Blocks is parsed with them at render time, see `blocks`), and which
 //! connections' live tokens each template reads.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use leadwire_core::config::{Config, WebhookBody, WebhookTemplate};
-use leadwire_liquid::{Engine, Template};
+use leadwire_liquid::{Engine, Template, content_block_names};
 
 /// A template whose fields did not parse.
 #[derive(Debug, thiserror::Error)]
@@ -20,7 +21,8 @@ pub struct TemplateCompileError {
 #[derive(Debug)]
 pub struct CompiledTemplate {
     pub template: WebhookTemplate,
-    /// Parsed Liquid by field source text (identical texts share one parse).
+    /// Parsed Liquid by field source text (identical texts share one parse); fields that
+    /// include Content Blocks are not here.
     pub fields: HashMap<String, Arc<Template>>,
     /// Connections whose access token the template reads
     /// (`connections.<name>.…` or, for its own connection, `connection.access_token`).
@@ -74,7 +76,7 @@ fn compile_one(
     let mut fields = HashMap::new();
     let mut token_connections = Vec::new();
     for (field, source) in template_fields(template) {
-        if !fields.contains_key(source) {
+        if !fields.contains_key(source) && content_block_names(source).is_empty() {
             let parsed = engine.parse(source).map_err(|error| TemplateCompileError {
                 template: template.name.clone(),
                 field: field.clone(),

@@ -5,6 +5,7 @@ mod alias;
 mod alias_update;
 mod body;
 pub(crate) mod catalog;
+mod content_blocks;
 mod delete;
 mod export;
 mod external_ids;
@@ -53,6 +54,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/merge", post(merge::merge_users))
         .route("/users/external_ids/rename", post(external_ids::rename))
         .route("/users/external_ids/remove", post(external_ids::remove))
+        .route("/content_blocks/list", get(content_blocks::list))
+        .route("/content_blocks/info", get(content_blocks::info_of))
+        .route("/content_blocks/create", post(content_blocks::create))
+        .route("/content_blocks/update", post(content_blocks::update))
         .route("/activity", get(activity::list))
         .route("/activity/{id}/replay", post(activity::replay_entry))
         .route(METRICS, get(activity::metrics))
