@@ -12,9 +12,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use leadwire_core::activity::MessageSource;
-use leadwire_core::config::RenderedRequest;
+use leadwire_core::config::{Config, RenderedRequest};
 use leadwire_engine::delivery::preview::{self, BodyCheck, PreviewOutcome, standalone_renderer};
 use leadwire_engine::delivery::render::RenderInputs;
+use leadwire_engine::delivery::templates::template_fields;
+use leadwire_liquid::content_block_names;
 use serde_json::{Map, Value};
 
 use super::check::load_valid_config;
@@ -60,6 +62,19 @@ async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
     let env = |name: &str| std::env::var(name).ok();
     let renderer = standalone_renderer(&config, &settings.delivery, &env)
         .context("the template does not compile")?;
+    if needs_stored_blocks(&config, &args.template) {
+        // Content Blocks created through the API live in the store `serve` uses.
+        match leadwire_store::open(&settings.store).await {
+            Ok(store) => {
+                renderer.content_blocks().refresh_or_warn(&*store).await;
+                store.close().await;
+            }
+            Err(error) => eprintln!(
+                "warning: the store ({}) could not be opened, so only the config's Content Blocks are rendered: {error}",
+                settings.store.describe()
+            ),
+        }
+    }
     let event = args.event.as_deref().map(read_object).transpose()?;
     let context = args.context.as_deref().map(read_object).transpose()?;
     let inputs = RenderInputs {
@@ -75,6 +90,26 @@ async fn preview(args: PreviewArgs) -> anyhow::Result<ExitCode> {
         eprintln!("warning: connected_content: {warning}");
     }
     Ok(report(preview.outcome))
+}
+
+/// Whether template `name` (or a config block) includes a Content Block the config does
+/// not declare (one created through the API), so the store must be read.
+fn needs_stored_blocks(config: &Config, name: &str) -> bool {
+    let Some(template) = config.template(name) else {
+        return false;
+    };
+    let fields = template_fields(template);
+    let texts = fields.iter().map(|(_, source)| *source).chain(
+        config
+            .content_blocks
+            .iter()
+            .map(|block| block.content.as_str()),
+    );
+    texts.into_iter().any(|text| {
+        content_block_names(text)
+            .iter()
+            .any(|block| config.content_block(block).is_none())
+    })
 }
 
 /// Prints the request, or why there is none; the exit code says which.

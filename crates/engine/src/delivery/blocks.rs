@@ -39,8 +39,11 @@ pub struct ContentBlocks {
     config: HashMap<String, String>,
     current: RwLock<Arc<BlockSet>>,
     /// Expanded and parsed field texts, for the revision they were parsed at.
-    parsed: Mutex<(Option<i64>, HashMap<String, Arc<Template>>)>,
+    parsed: Mutex<ParsedAt>,
 }
+
+/// Parsed templates by field text, and the revision they were parsed at.
+type ParsedAt = (Option<i64>, HashMap<String, Arc<Template>>);
 
 impl ContentBlocks {
     /// The config's blocks; the store's are read by the first [`Self::refresh`].

@@ -23,7 +23,7 @@ use leadwire_engine::metrics::Metrics;
 use leadwire_engine::tasks::Ended;
 use leadwire_engine::workers::Workers;
 use leadwire_server::console::{Console, ConsoleContext};
-use leadwire_server::{AppState, Readiness, app};
+use leadwire_server::{AppState, DomainConfig, Readiness, app};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
@@ -180,8 +180,13 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
         .await
         .context("cannot record the config's campaigns and canvases in the store")?;
     let limits = settings.store.attribute_limits()?;
-    let mut state =
-        AppState::new(store.clone(), &settings.server, limits).with_readiness(readiness.clone());
+    let mut state = AppState::new(store.clone(), &settings.server, limits)
+        .with_readiness(readiness.clone())
+        .with_domain(DomainConfig {
+            config: config.clone(),
+            file: config_file.clone(),
+            loaded_at: chrono::Utc::now(),
+        });
     let ingest = state.ingest.clone();
     supervisor.watch(supervisor::INGEST_WRITER, async move {
         Ended::of(ingest.writer_ended().await)
