@@ -36,6 +36,7 @@ const AREAS: &[Area] = &[
         &["campaigns_trigger_send", "canvas_trigger_send"],
     ),
     Area::all("campaigns_canvas"),
+    Area::only("content_blocks", &["create_list_info_update"]),
 ];
 
 /// A script, and the steps to run (all of them when `None`).
