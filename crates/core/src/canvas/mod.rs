@@ -2,6 +2,7 @@
 //! criteria, then a graph of steps. This module holds the declaration; `advance` decides
 //! what happens next for one user, and `state` is what the store persists per user.
 
+mod actions;
 mod advance;
 mod counts;
 mod entry;
@@ -9,6 +10,7 @@ mod state;
 mod steps;
 mod user_update;
 
+pub use actions::{ActionRouting, route_action};
 pub use advance::{AdvanceInput, NextAction, TimedEvent, advance};
 pub use counts::{
     CountChange, StepCounter, new_entry_day, removal_changes, step_count_changes, step_counts,

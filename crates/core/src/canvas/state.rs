@@ -65,9 +65,9 @@ pub enum ExitReason {
     StepRemoved,
     /// The canvas has no steps.
     NoSteps,
-    /// They reached an unranked Action Paths step where an earlier entry of theirs already
-    /// waits: Braze deduplicates re-entries there, so the earliest entry alone advances on
-    /// an action (or goes down Everyone Else when the window ends).
+    /// They waited at an unranked Action Paths step where an earlier entry of theirs also
+    /// waited, and the user performed the action: Braze deduplicates then, so the earliest
+    /// entry alone advances. (Without an action, every entry goes down Everyone Else.)
     Deduplicated,
 }
 
@@ -80,7 +80,7 @@ impl ExitReason {
             Self::FailedDeliveryValidation => "they failed a Message step's delivery validations",
             Self::StepRemoved => "their step is no longer in the canvas",
             Self::NoSteps => "the canvas has no steps",
-            Self::Deduplicated => "an earlier entry of theirs already waited at the step",
+            Self::Deduplicated => "an earlier entry of theirs at the step took the action",
         }
     }
 }

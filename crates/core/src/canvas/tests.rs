@@ -1,5 +1,6 @@
 //! Tests for canvas declarations, entry, and the step machine, driven with an explicit clock.
 
+mod actions;
 mod counts;
 mod steps;
 mod user_update;

@@ -8,14 +8,13 @@
 //! - Message enqueues a [`SendTask`] whose follow-up is a canvas task with
 //!   `message_finished`, so the user advances when the send is finished, whatever its outcome;
 //! - Delay enqueues a canvas task at the end of the delay (a durable timer);
-//! - Action Paths marks the entry as waiting for actions and enqueues the window's end;
-//!   at an unranked step where an earlier entry of the same user already waits, the later
-//!   entry is deduplicated (it exits), as Braze does with re-entries.
+//! - Action Paths marks the entry as waiting for actions and enqueues the window's end
+//!   (the trigger worker routes actions to waiting entries, see `triggers`).
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::canvas::{
-    AdvanceInput, Canvas, CanvasUserState, ExitReason, NextAction, Step, Transition,
+    AdvanceInput, Canvas, CanvasUserState, ExitReason, NextAction, Transition,
 };
 use leadwire_core::profile::Profile;
 use leadwire_core::queue::{CanvasTask, FollowUp, SendTask};
@@ -155,11 +154,6 @@ pub(crate) async fn run_entry(
             }
             NextAction::WaitForAction { until } => {
                 if !entry.awaiting_action {
-                    if waits_already(tx, canvas, entry).await? {
-                        tracing::debug!(entry = %entry.id, "an earlier entry waits at this unranked Action Paths step; deduplicated");
-                        entry.state.exit(ExitReason::Deduplicated, now);
-                        return Ok(steps);
-                    }
                     entry.awaiting_action = true;
                     enqueue_step(tx, entry, false, until).await?;
                 }
@@ -181,30 +175,6 @@ pub(crate) async fn run_entry(
             return Ok(steps);
         }
     }
-}
-
-/// Whether `entry`, arriving at an unranked Action Paths step, finds an earlier entry of
-/// the same user already waiting there (ranked steps keep every entry).
-async fn waits_already(
-    tx: &mut dyn StoreTransaction,
-    canvas: &Canvas,
-    entry: &CanvasEntry,
-) -> StoreResult<bool> {
-    let step = entry.state.current_step();
-    let unranked = matches!(
-        step.and_then(|name| canvas.step(name)),
-        Some(Step::ActionPaths(paths)) if !paths.ranked
-    );
-    if !unranked {
-        return Ok(false);
-    }
-    let active = tx.active_canvas_entries(entry.user_id).await?;
-    Ok(active.iter().any(|other| {
-        other.id != entry.id
-            && other.awaiting_action
-            && other.canvas() == entry.canvas()
-            && other.state.current_step() == step
-    }))
 }
 
 fn follow(canvas: &Canvas, entry: &mut CanvasEntry, transition: Transition, now: DateTime<Utc>) {

@@ -6,16 +6,18 @@
 //! 2. action-based campaigns whose trigger matches schedule a send (re-eligibility first,
 //!    the audience at send time);
 //! 3. canvas exit criteria mark the user's entries to exit when their step completes;
-//! 4. the action goes to entries waiting at an Action Paths step that listens for it
-//!    (unranked: the entry waiting there, which then advances at once; the canvas worker
-//!    keeps one waiting entry per user at such a step; ranked: every waiting entry,
+//! 4. the action goes to entries waiting at an Action Paths step that listens for it, as
+//!    core's `route_action` decides (unranked: the earliest entry advances at once and the
+//!    user's other entries there are deduplicated; ranked: every waiting entry records it,
 //!    decided when the window ends);
 //! 5. action-based canvases whose entry trigger matches enter the user (re-entry control,
 //!    then the audience), and a canvas task starts the journey.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::campaign::{CampaignHistory, TriggerDecision};
-use leadwire_core::canvas::{EntryDecision, Step, TimedEvent};
+use leadwire_core::canvas::{
+    ActionRouting, CanvasUserState, EntryDecision, ExitReason, Step, TimedEvent, route_action,
+};
 use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
 use leadwire_core::queue::CampaignTask;
@@ -136,7 +138,7 @@ async fn canvases_on_trigger(
                 tx.save_canvas_entry(entry).await?;
             }
         }
-        route_action(tx, canvas, &mut active, event, now).await?;
+        route_action_to(tx, canvas, &mut active, event, now).await?;
         if canvas.entry_triggers.iter().any(|t| t.matches(event)) {
             let last = tx.last_canvas_entry_at(profile.id, api_id).await?;
             let counts = event_counts(&*journeys.store, profile.id, &canvas.audience, now).await?;
@@ -174,46 +176,43 @@ fn action_paths_listen(canvas: &leadwire_core::canvas::Canvas, event: &TriggerEv
 }
 
 /// Gives the action to this canvas's entries waiting at an Action Paths step that listens
-/// for it: at an unranked step the earliest waiting entry (there is normally one, see the
-/// canvas worker's deduplication) advances at once; at a ranked step every waiting entry
-/// records it for the end of its window.
-async fn route_action(
+/// for it, as [`route_action`] decides: advance now, record for the window's end, or leave
+/// as deduplicated.
+async fn route_action_to(
     tx: &mut dyn StoreTransaction,
     canvas: &leadwire_core::canvas::Canvas,
     active: &mut [CanvasEntry],
     event: &TriggerEvent,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let mut advanced_at: Vec<String> = Vec::new();
-    for entry in active.iter_mut() {
-        if entry.canvas() != canvas.api_id() || !entry.awaiting_action {
-            continue;
+    let waiting: Vec<usize> = (0..active.len())
+        .filter(|&index| active[index].awaiting_action && active[index].canvas() == canvas.api_id())
+        .collect();
+    let states: Vec<&CanvasUserState> = waiting.iter().map(|&index| &active[index].state).collect();
+    let routes = route_action(canvas, &states, event);
+    for (&index, route) in waiting.iter().zip(routes) {
+        let entry = &mut active[index];
+        match route {
+            None => continue,
+            Some(ActionRouting::Record) => entry.actions.push(TimedEvent {
+                time: now,
+                event: event.clone(),
+            }),
+            Some(ActionRouting::Advance) => {
+                entry.actions.push(TimedEvent {
+                    time: now,
+                    event: event.clone(),
+                });
+                entry.awaiting_action = false;
+                enqueue_step(tx, entry, false, now).await?;
+            }
+            Some(ActionRouting::Deduplicate) => {
+                tracing::debug!(entry = %entry.id, "an earlier entry took the action at this unranked Action Paths step; deduplicated");
+                entry.state.exit(ExitReason::Deduplicated, now);
+                entry.awaiting_action = false;
+            }
         }
-        let Some(step) = entry.state.current_step().map(str::to_owned) else {
-            continue;
-        };
-        let Some(Step::ActionPaths(paths)) = canvas.step(&step) else {
-            continue;
-        };
-        let wanted = paths
-            .groups
-            .iter()
-            .any(|group| group.triggers.iter().any(|t| t.matches(event)));
-        if !wanted || (!paths.ranked && advanced_at.contains(&step)) {
-            continue;
-        }
-        entry.actions.push(TimedEvent {
-            time: now,
-            event: event.clone(),
-        });
-        if paths.ranked {
-            tx.save_canvas_entry(entry).await?;
-            continue;
-        }
-        entry.awaiting_action = false;
         tx.save_canvas_entry(entry).await?;
-        enqueue_step(tx, entry, false, now).await?;
-        advanced_at.push(step);
     }
     Ok(())
 }

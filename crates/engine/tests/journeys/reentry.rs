@@ -1,4 +1,5 @@
-//! Re-entry: duplicate entries at an unranked Action Paths step, and exited entries pruned
+//! Re-entry: several entries at an unranked Action Paths step (deduplicated on an action,
+//! all down Everyone Else without one), and exited entries pruned
 //! past their retention without reopening a "once" canvas.
 
 use chrono::TimeDelta;
@@ -43,31 +44,65 @@ fn exit_reason(position: &Position) -> Option<&ExitReason> {
     }
 }
 
-#[tokio::test]
-async fn a_second_entry_at_an_unranked_action_paths_step_is_deduplicated() {
+/// Two entries of `u1` waiting at the unranked step, the second a minute after the first.
+async fn two_waiting_entries() -> Harness {
     let mut h = Harness::new(&SCORING.replace("RANKED", "false")).await;
-    h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
-        .await;
-    h.run().await;
-    h.advance(TimeDelta::minutes(1));
-    h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
-        .await;
-    h.run().await;
+    for _ in 0..2 {
+        h.track(json!({"events": [{"external_id": "u1", "name": "enter"}]}))
+            .await;
+        h.run().await;
+        h.advance(TimeDelta::minutes(1));
+    }
     let entries = h.entries("u1", "Scoring").await;
     assert_eq!(entries.len(), 2);
-    assert!(entries[0].awaiting_action, "the earliest entry waits");
-    assert_eq!(
-        exit_reason(&entries[1].state.position),
-        Some(&ExitReason::Deduplicated)
+    assert!(
+        entries.iter().all(|entry| entry.awaiting_action),
+        "both entries wait: {entries:#?}"
     );
+    h
+}
 
+#[tokio::test]
+async fn an_action_at_an_unranked_action_paths_step_advances_one_entry_and_deduplicates_the_other()
+{
+    let mut h = two_waiting_entries().await;
     // One action advances the user once; the window's end sends nobody down Everyone Else.
     h.track(json!({"events": [{"external_id": "u1", "name": "webinar"}]}))
         .await;
     h.run().await;
+    let entries = h.entries("u1", "Scoring").await;
+    let reasons: Vec<_> = entries
+        .iter()
+        .map(|entry| exit_reason(&entry.state.position).cloned())
+        .collect();
+    assert_eq!(
+        reasons,
+        [Some(ExitReason::PathEnded), Some(ExitReason::Deduplicated)],
+        "the earliest entry took the action"
+    );
     h.advance(TimeDelta::hours(2));
     h.run().await;
     assert_eq!(h.profile("u1").await.custom["score"], json!(5));
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn without_an_action_every_entry_goes_down_everyone_else() {
+    let mut h = two_waiting_entries().await;
+    h.advance(TimeDelta::hours(2));
+    h.run().await;
+    assert_eq!(
+        h.profile("u1").await.custom["score"],
+        json!(-2),
+        "no deduplication without an action: both entries took Everyone Else"
+    );
+    let entries = h.entries("u1", "Scoring").await;
+    assert!(
+        entries
+            .iter()
+            .all(|entry| exit_reason(&entry.state.position) == Some(&ExitReason::PathEnded)),
+        "{entries:#?}"
+    );
     h.finish().await;
 }
 
