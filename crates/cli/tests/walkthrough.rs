@@ -1,6 +1,7 @@
 //! The README walkthrough as a test: `serve` runs `examples/salesforce-leads.toml` in-process,
 //! its REST API and built-in Salesforce emulator on port 0. A user posted by email becomes a
-//! Lead, whose id becomes the profile's external_id; demo requests push `lead_score` past 50,
+//! Lead, whose id is captured into `salesforce_lead_id` (and, as the user has none, into
+//! the external_id); demo requests push `lead_score` past 50,
 //! so the profile and the Lead become MQL; and the guide's template as printed (from
 //! `examples/salesforce-leads-verbatim.toml`) fails with "… is not a valid URL" in the
 //! activity log.
@@ -43,12 +44,14 @@ async fn the_readme_walkthrough_runs_end_to_end() {
     assert_eq!(lead["Company"], "Analytical Engines");
     let lead_id = lead["Id"].as_str().expect("an id").to_owned();
     assert_eq!(lead_id.len(), 18);
-    // Response capture: the Lead's id is the profile's external_id.
-    let profile = eventually("the captured external_id", || async {
+    // Response capture: the Lead's id is kept in `salesforce_lead_id`, and fills the
+    // external_id the user did not have.
+    let profile = eventually("the captured Lead id", || async {
         let profile = walk.profile().await;
-        (profile["external_id"] == lead_id.as_str()).then_some(profile)
+        (profile["custom_attributes"]["salesforce_lead_id"] == lead_id.as_str()).then_some(profile)
     })
     .await;
+    assert_eq!(profile["external_id"], lead_id.as_str(), "{profile}");
     let user: Uuid = profile["braze_id"]
         .as_str()
         .and_then(|id| id.parse().ok())

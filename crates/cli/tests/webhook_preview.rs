@@ -95,7 +95,7 @@ fn example() -> String {
 fn user() -> PathBuf {
     temp_file(
         "preview-user.json",
-        r#"{"external_id": "00Q5e00000AbCdEFGH", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "company": "Analytical \"Engines\""}"#,
+        r#"{"external_id": "ada-1", "salesforce_lead_id": "00Q5e00000AbCdEFGH", "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "company": "Analytical \"Engines\""}"#,
     )
 }
 

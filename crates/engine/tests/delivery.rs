@@ -3,6 +3,8 @@
 //! in-flight caps, and batches recorded as their sends finish.
 //! The clock is driven by the tests; nothing waits on wall-clock time to assert.
 
+#[path = "delivery/capture.rs"]
+mod capture;
 #[path = "delivery/concurrency.rs"]
 mod concurrency;
 #[path = "delivery/content_blocks.rs"]

@@ -18,7 +18,8 @@ async fn a_user_is_found_and_a_template_previewed_and_test_sent_for_them() {
     let node = ExampleNode::start().await;
     let user = json!({"attributes": [{"email": EMAIL, "first_name": "Ada", "last_name": "Lovelace", "company": "Analytical Engines"}]});
     assert_eq!(node.post("/users/track", user).await.0, 201);
-    // The new-lead campaign creates the Lead and keeps its id as the external_id.
+    // The new-lead campaign creates the Lead and keeps its id in `salesforce_lead_id` and,
+    // as this user has none, as the external_id.
     let lead_id = eventually("the captured Lead id", || async {
         let external_id = node.profile().await["external_id"].as_str()?.to_owned();
         external_id.starts_with("00Q").then_some(external_id)

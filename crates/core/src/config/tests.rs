@@ -50,7 +50,8 @@ fn the_example_passes_without_a_warning() {
     assert_eq!(config.canvases[0].steps.len(), 6);
     assert_eq!(
         config.template("Create Lead").map(|t| t.capture.len()),
-        Some(1)
+        Some(2),
+        "the Lead id into salesforce_lead_id, and into a missing external_id"
     );
 }
 

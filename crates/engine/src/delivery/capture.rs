@@ -1,5 +1,8 @@
 //! Response capture: fields of a delivered webhook's JSON response saved into the profile,
-//! e.g. the new Lead's `id` into `external_id`, so a later "Update Lead" can address it.
+//! e.g. the new Lead's `id` into `custom_attribute.salesforce_lead_id`, so a later "Update
+//! Lead" can address it. A capture into `external_id` fills it only when the profile has
+//! none: as in Braze, an external_id changes only through `/users/external_ids/rename`, so
+//! an existing one is kept and the send's activity entry says so.
 //! Written through the store's profile write path, in the transaction that records the send,
 //! so a captured custom attribute fires its triggers like any other change.
 
@@ -50,7 +53,8 @@ pub fn captured(captures: &[ResponseCapture], user_id: Uuid, body: &str) -> Opti
 }
 
 /// Saves a capture; returns a note when part of it could not be saved (the profile is gone,
-/// the external id belongs to another user, a value is not a valid attribute).
+/// it already has another external_id, the external id belongs to another user, a value is
+/// not a valid attribute).
 pub async fn save(
     tx: &mut dyn StoreTransaction,
     write: &CaptureWrite,
@@ -69,7 +73,13 @@ pub async fn save(
     let mut note = None;
     let mut changed = false;
     if let Some(external_id) = &write.external_id
-        && profile.external_id.as_deref() != Some(external_id)
+        && let Some(kept) = profile.external_id.as_deref()
+        && kept != external_id
+    {
+        tracing::info!(user = %profile.id, kept, captured = %external_id, "response capture: the profile keeps its external_id; not renamed");
+        note = Some(not_renamed(write, kept, external_id));
+    } else if let Some(external_id) = &write.external_id
+        && profile.external_id.is_none()
     {
         let owner = tx
             .find_profile(&UserIdentifier::ExternalId(external_id.clone()))
@@ -111,6 +121,25 @@ pub async fn save(
         .await?;
     }
     Ok(note)
+}
+
+/// Why a captured external id was not saved, and where the value went if the template
+/// also captures it into a custom attribute.
+fn not_renamed(write: &CaptureWrite, kept: &str, captured: &str) -> String {
+    let also = write.custom.iter().find(|(_, value)| match value {
+        Value::String(text) => text == captured,
+        Value::Number(number) => number.to_string() == captured,
+        _ => false,
+    });
+    let whereto = match also {
+        Some((name, _)) => format!("it is kept in custom_attribute.{name}"),
+        None => "capture it into a custom attribute, e.g. custom_attribute.salesforce_lead_id"
+            .to_owned(),
+    };
+    format!(
+        "response capture: the profile keeps external_id {kept}; {captured} was not saved as \
+         external_id (an external_id changes only through /users/external_ids/rename); {whereto}"
+    )
 }
 
 #[cfg(test)]
