@@ -1,12 +1,24 @@
 //! API-triggered entry: what `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`
 //! do once the request is authorized. Each recipient's `attributes` are applied first (in
 //! the same transaction), then the campaign sends (`trigger_properties` →
-//! `api_trigger_properties`) or the user enters the canvas (`context` →
-//! `canvas_entry_properties`). The response is `{"dispatch_id": "…", "message": "success"}`.
+//! `api_trigger_properties`) or the user enters the canvas (`canvas_entry_properties` and
+//! `context`, both read, → `canvas_entry_properties` and `context` in Liquid). The response
+//! is `{"dispatch_id": "…", "message": "success"}`.
+//!
+//! Properties: a recipient's own properties replace the request-wide ones key by key (top
+//! level keys; a nested object is replaced whole). For a canvas, when one object carries
+//! both `canvas_entry_properties` and `context`, the keys of both apply and `context`, the
+//! name on Braze's current page, wins a conflict.
+//!
+//! Recipients that resolve to the same user (the same `external_user_id`, alias or email)
+//! get one message: the first of them decides, with its properties; the later ones'
+//! `attributes` are still applied, and they count as skipped.
 //!
 //! With `broadcast: true` and no `recipients`, the audience is every profile the campaign's
 //! or canvas's own audience filters admit: the call enqueues a durable broadcast task and
 //! the `broadcast` worker pages through the profiles.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::{ProfileChanges, apply_attributes};
@@ -32,7 +44,8 @@ pub struct Recipient {
     pub user: UserIdentifier,
     /// Applied to the profile before the send or entry.
     pub attributes: Option<Map<String, Value>>,
-    /// Per-recipient `trigger_properties` / `context`, overriding the top level.
+    /// Per-recipient `trigger_properties` (campaign) or `canvas_entry_properties` and
+    /// `context` (canvas), replacing the request-wide ones key by key.
     pub properties: Option<Map<String, Value>>,
     /// When false, an unknown external id creates the user (with `attributes`).
     pub send_to_existing_only: bool,
@@ -43,7 +56,7 @@ pub struct Recipient {
 pub struct ApiTrigger {
     /// `campaign_id` or `canvas_id`.
     pub id: String,
-    /// Top-level `trigger_properties` or `context`.
+    /// Top-level `trigger_properties`, or `canvas_entry_properties` and `context`.
     pub properties: Map<String, Value>,
     /// Empty for a broadcast.
     pub recipients: Vec<Recipient>,
@@ -76,7 +89,8 @@ pub struct Dispatch {
 
 impl ApiTrigger {
     /// Parses a body; `id_key` is `campaign_id` or `canvas_id`, `properties_key` is
-    /// `trigger_properties` or `context`.
+    /// `trigger_properties`, or for a canvas `context` or `canvas_entry_properties` (either
+    /// name reads both, see the module's notes).
     pub fn parse(
         body: &Map<String, Value>,
         id_key: &str,
@@ -91,7 +105,10 @@ impl ApiTrigger {
                 )));
             }
         };
-        let properties = object_field(body, properties_key)?.unwrap_or_default();
+        let names = property_names(properties_key);
+        let properties = properties_of(body, &names)
+            .map_err(bad)?
+            .unwrap_or_default();
         if body
             .get("audience")
             .is_some_and(|audience| !audience.is_null())
@@ -144,7 +161,7 @@ impl ApiTrigger {
             .iter()
             .enumerate()
             .map(|(index, item)| {
-                recipient(item, properties_key).map_err(|e| bad(format!("recipients[{index}].{e}")))
+                recipient(item, &names).map_err(|e| bad(format!("recipients[{index}].{e}")))
             })
             .collect::<Result<_, _>>()?;
         Ok(Self {
@@ -156,20 +173,34 @@ impl ApiTrigger {
     }
 }
 
-fn object_field(
-    object: &Map<String, Value>,
-    key: &str,
-) -> Result<Option<Map<String, Value>>, ApiTriggerError> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => Ok(Some(map.clone())),
-        Some(_) => Err(ApiTriggerError::BadRequest(format!(
-            "{key} must be an object"
-        ))),
+/// The body keys read for `properties_key`, in the order they apply (a later one wins a
+/// conflicting key).
+fn property_names(properties_key: &str) -> Vec<&str> {
+    match properties_key {
+        "context" | "canvas_entry_properties" => vec!["canvas_entry_properties", "context"],
+        _ => vec![properties_key],
     }
 }
 
-fn recipient(item: &Value, properties_key: &str) -> Result<Recipient, String> {
+/// The properties under `names` in `object`, merged key by key; `None` when none is sent.
+fn properties_of(
+    object: &Map<String, Value>,
+    names: &[&str],
+) -> Result<Option<Map<String, Value>>, String> {
+    let mut merged: Option<Map<String, Value>> = None;
+    for name in names {
+        match object.get(*name) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(map)) => merged
+                .get_or_insert_with(Map::new)
+                .extend(map.iter().map(|(key, value)| (key.clone(), value.clone()))),
+            Some(_) => return Err(format!("{name} must be an object")),
+        }
+    }
+    Ok(merged)
+}
+
+fn recipient(item: &Value, property_names: &[&str]) -> Result<Recipient, String> {
     let Value::Object(object) = item else {
         return Err(" must be an object".trim_start().to_owned());
     };
@@ -216,7 +247,7 @@ fn recipient(item: &Value, properties_key: &str) -> Result<Recipient, String> {
     Ok(Recipient {
         user,
         attributes,
-        properties: field(properties_key)?,
+        properties: properties_of(object, property_names)?,
         send_to_existing_only,
     })
 }
@@ -281,11 +312,17 @@ async fn dispatch_to_recipients(
 ) -> Result<Dispatch, ApiTriggerError> {
     let mut tx = journeys.store.begin().await?;
     let mut dispatch = new_dispatch();
+    let mut reached_users = HashSet::new();
     for recipient in &request.recipients {
         let Some(profile) = recipient_profile(journeys, tx.as_mut(), recipient, now).await? else {
             dispatch.skipped += 1;
             continue;
         };
+        if !reached_users.insert(profile.id) {
+            tracing::debug!(user = %profile.id, "recipient named again in one trigger call; deduplicated");
+            dispatch.skipped += 1;
+            continue;
+        }
         let properties = properties(request, recipient);
         let reached = match target {
             ApiTarget::Campaign(campaign) => {
@@ -335,11 +372,13 @@ fn new_dispatch() -> Dispatch {
     }
 }
 
+/// The request-wide properties with the recipient's own replacing them key by key.
 fn properties(request: &ApiTrigger, recipient: &Recipient) -> Map<String, Value> {
-    recipient
-        .properties
-        .clone()
-        .unwrap_or_else(|| request.properties.clone())
+    let mut properties = request.properties.clone();
+    if let Some(own) = &recipient.properties {
+        properties.extend(own.iter().map(|(key, value)| (key.clone(), value.clone())));
+    }
+    properties
 }
 
 /// The recipient's profile with their `attributes` applied and written; `None` when the

@@ -1,7 +1,8 @@
 //! `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`: API-triggered campaign
 //! sends and canvas entries, carried out by the engine's journeys (recipients' `attributes`
-//! first, then `trigger_properties` → `api_trigger_properties` or `context` →
-//! `canvas_entry_properties`). Both answer `201 {"dispatch_id": "…", "message": "success"}`.
+//! first, then `trigger_properties` → `api_trigger_properties`, or `canvas_entry_properties`
+//! and `context` → both in Liquid; merging and recipient deduplication are described in
+//! `leadwire_engine::journeys::api`). Both answer `201 {"dispatch_id": "…", "message": "success"}`.
 
 use axum::Json;
 use axum::body::Bytes;
