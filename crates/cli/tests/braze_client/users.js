@@ -96,7 +96,8 @@ run('users', {
       [['starter-plan', 1]],
     );
     // The example's "New lead to Salesforce" campaign fires on the new email address, and
-    // its capture then makes the Lead's id the user's external_id: so the email comes last.
+    // its capture keeps the Lead's id in `salesforce_lead_id` (the user keeps `bc-track-1`:
+    // a capture never renames an external_id).
     await trackUser(braze, 'users.track (the email address)', {
       external_id: 'bc-track-1',
       email: 'track@braze-client.test',
