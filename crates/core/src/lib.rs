@@ -1,4 +1,4 @@
-//! The domain: profiles, attribute operations, filters, campaigns and canvases. Pure logic, no I/O.
+//! The domain: profiles, attribute operations, filters, segments, campaigns and canvases. Pure logic, no I/O.
 
 pub mod activity;
 pub mod attributes;

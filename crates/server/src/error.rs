@@ -105,6 +105,12 @@ pub enum ApiError {
         endpoint: &'static str,
         instead: &'static str,
     },
+    /// `POST /users/export/segment` while an export of the segment runs (Braze: 429).
+    #[error("an export of segment {segment_id} is running")]
+    ExportRunning { segment_id: String },
+    /// A segment export's bundle that is not written yet (or was removed).
+    #[error("the export is not ready")]
+    ExportNotReady,
     /// A known path asked with a method it does not answer.
     #[error("{method} is not allowed on {path}")]
     MethodNotAllowed { method: Method, path: String },
@@ -209,6 +215,21 @@ impl IntoResponse for ApiError {
                 vec![ErrorItem::new(format!(
                     "{endpoint} is a Braze endpoint that leadwire does not serve: {instead}"
                 ))],
+            ),
+            Self::ExportRunning { segment_id } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate Limited".into(),
+                vec![ErrorItem::new(format!(
+                    "an export of segment `{segment_id}` is still running; one export per segment runs at a time, so wait for its callback and retry"
+                ))
+                .field("segment_id")],
+            ),
+            Self::ExportNotReady => (
+                StatusCode::NOT_FOUND,
+                "Not Found".into(),
+                vec![ErrorItem::new(
+                    "this export is not finished yet, or its files were removed; retry after the export's callback",
+                )],
             ),
             Self::NotFound => (
                 StatusCode::NOT_FOUND,

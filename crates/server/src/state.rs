@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use leadwire_core::config::Config;
-
 use leadwire_core::attributes::AttributeLimits;
+use leadwire_core::config::Config;
+use leadwire_core::config::segment::Segment;
 use leadwire_engine::delivery::redact::Redactor;
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
@@ -52,6 +52,11 @@ pub struct AppState {
     /// The domain config (`[[content_blocks]]`, the templates that include them) and where
     /// it was read from.
     pub domain: Arc<DomainConfig>,
+    /// The config's `[[segments]]`, served by the `/segments/*` endpoints.
+    pub segments: Arc<Vec<Segment>>,
+    /// Where segment exports are written (`[store] exports_dir`), whose bundles
+    /// `GET /users/export/segment/files/…` serves.
+    pub exports_dir: PathBuf,
 }
 
 /// The checked config file the node runs, for endpoints that read it.
@@ -82,6 +87,8 @@ impl AppState {
             console: None,
             redactor: Arc::new(Redactor::default()),
             domain: Arc::default(),
+            segments: Arc::default(),
+            exports_dir: PathBuf::from("exports"),
         }
     }
 
@@ -112,6 +119,18 @@ impl AppState {
     /// Serves `/campaigns/trigger/send` and `/canvas/trigger/send` with `journeys`.
     pub fn with_journeys(mut self, journeys: Arc<Journeys>) -> Self {
         self.journeys = Some(journeys);
+        self
+    }
+
+    /// Serves segment export bundles from `dir`.
+    pub fn with_exports_dir(mut self, dir: PathBuf) -> Self {
+        self.exports_dir = dir;
+        self
+    }
+
+    /// Serves `segments` at `/segments/*`.
+    pub fn with_segments(mut self, segments: Vec<Segment>) -> Self {
+        self.segments = Arc::new(segments);
         self
     }
 

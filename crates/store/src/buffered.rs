@@ -37,6 +37,7 @@ use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, NewTask};
 use crate::repository::{ProfileWrite, Store, StoreTransaction};
+use crate::segments::SegmentExportWrites;
 
 /// A transaction that batches its reads and writes; see the module documentation.
 pub struct BufferedTransaction {
@@ -397,4 +398,29 @@ fn missing(ids: &[Uuid], known: impl Fn(&Uuid) -> bool) -> Vec<Uuid> {
     wanted.sort_unstable();
     wanted.dedup();
     wanted
+}
+
+#[async_trait]
+impl SegmentExportWrites for BufferedTransaction {
+    async fn start_segment_export(
+        &mut self,
+        segment_id: &str,
+        object_prefix: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.inner
+            .start_segment_export(segment_id, object_prefix, now, stale_before)
+            .await
+    }
+
+    async fn finish_segment_export(
+        &mut self,
+        segment_id: &str,
+        object_prefix: &str,
+    ) -> StoreResult<()> {
+        self.inner
+            .finish_segment_export(segment_id, object_prefix)
+            .await
+    }
 }

@@ -29,6 +29,8 @@ pub struct StoreConfig {
     pub max_array_length: usize,
     /// Which trigger jobs are written (see [`crate::interest`]).
     pub triggers: TriggerInterest,
+    /// Where segment exports are written; empty: `data_dir/exports`.
+    pub exports_dir: PathBuf,
 }
 
 impl Default for StoreConfig {
@@ -39,6 +41,7 @@ impl Default for StoreConfig {
             max_connections: 8,
             max_array_length: leadwire_core::attributes::DEFAULT_MAX_ARRAY_LENGTH,
             triggers: TriggerInterest::default(),
+            exports_dir: PathBuf::new(),
         }
     }
 }
@@ -51,6 +54,16 @@ pub enum Location {
 }
 
 impl StoreConfig {
+    /// The directory segment exports are written under: `exports_dir`, or beside the
+    /// database in `data_dir/exports`.
+    pub fn exports_dir(&self) -> PathBuf {
+        if self.exports_dir.as_os_str().is_empty() {
+            self.data_dir.join("exports")
+        } else {
+            self.exports_dir.clone()
+        }
+    }
+
     pub fn location(&self) -> StoreResult<Location> {
         let url = self.database_url.trim();
         if url.is_empty() {

@@ -26,6 +26,7 @@ pub mod model;
 pub mod queue;
 pub mod registry;
 pub mod repository;
+pub mod segments;
 pub mod signals;
 pub mod sql;
 pub mod stats;
@@ -42,6 +43,7 @@ pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask};
 pub use registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
+pub use segments::{SegmentExportWrites, SegmentSize, SegmentSizes};
 pub use signals::JobSignals;
 pub use stats::{
     ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, PathCount, StatsReads, StepCounts,

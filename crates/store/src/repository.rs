@@ -21,6 +21,7 @@ use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
 use crate::registry::ConfigRegistry;
+use crate::segments::{SegmentExportWrites, SegmentSizes};
 use crate::signals::JobSignals;
 use crate::stats::StatsReads;
 use leadwire_core::trigger::TriggerInterest;
@@ -46,7 +47,15 @@ pub struct ProfileWrite<'a> {
 /// recently updated one. Emails are matched case-insensitively.
 #[async_trait]
 pub trait Store:
-    JourneyReads + BatchReads + StatsReads + ConfigRegistry + ContentBlockStore + Send + Sync + 'static
+    JourneyReads
+    + BatchReads
+    + StatsReads
+    + ConfigRegistry
+    + ContentBlockStore
+    + SegmentSizes
+    + Send
+    + Sync
+    + 'static
 {
     fn backend(&self) -> Backend;
 
@@ -154,7 +163,7 @@ pub trait Store:
 /// `record_events` and `record_purchases`, from the changes they are given, filtered by the
 /// store's trigger interest. That keeps every trigger in the transaction of its cause.
 #[async_trait]
-pub trait StoreTransaction: JourneyWrites + BatchWrites + Send {
+pub trait StoreTransaction: JourneyWrites + BatchWrites + SegmentExportWrites + Send {
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
 

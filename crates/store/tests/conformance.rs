@@ -23,6 +23,8 @@ mod profiles;
 mod queue;
 #[path = "conformance/registry.rs"]
 mod registry;
+#[path = "conformance/segments.rs"]
+mod segments;
 #[path = "conformance/stats.rs"]
 mod stats;
 #[path = "conformance/upgrade.rs"]
@@ -99,6 +101,8 @@ conformance!(
     batch::a_lost_lease_rolls_the_whole_buffered_batch_back,
     batch::a_claim_inside_a_transaction_counts_only_if_it_commits,
     batch::a_rolled_back_transaction_leaves_nothing_and_releases_its_claims,
+    segments::segment_sizes_are_one_row_per_segment_and_day,
+    segments::one_export_of_a_segment_runs_at_a_time,
     stats::activity_is_counted_by_bucket_type_and_source,
     stats::canvas_steps_count_arrivals_presence_exits_and_paths,
     stats::entries_at_a_step_are_listed_newest_arrival_first,

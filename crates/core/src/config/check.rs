@@ -43,7 +43,7 @@ impl CheckReport {
 
 /// Parses and validates `source`, checking every Liquid field with `liquid`.
 pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
-    let config: Config = match toml::from_str(source) {
+    let mut config: Config = match toml::from_str(source) {
         Ok(config) => config,
         Err(error) => {
             return CheckReport {
@@ -52,9 +52,11 @@ pub fn check(source: &str, liquid: &dyn LiquidChecker) -> CheckReport {
             };
         }
     };
+    crate::config::segment::resolve(&mut config);
     let mut diagnostics = Vec::new();
     unknown_sections(source, &mut diagnostics);
     validate(&config, &mut diagnostics);
+    crate::config::segment::validate(&config, &mut diagnostics);
     validate_canvases(&config, &mut diagnostics);
     check_content_blocks(&config, &mut diagnostics);
     let fields = liquid_fields(&config);
@@ -106,6 +108,7 @@ const KNOWN_SECTIONS: &[&str] = &[
     "campaigns",
     "canvases",
     "content_blocks",
+    "segments",
     "server",
     "store",
     "delivery",

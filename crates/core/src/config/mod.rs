@@ -1,5 +1,5 @@
-//! The leadwire config file: API keys, Salesforce connections, webhook templates, campaigns
-//! and canvases in one TOML document, beside the `[server]` and `[store]` sections other crates
+//! The leadwire config file: API keys, Salesforce connections, webhook templates, campaigns,
+//! canvases and segments in one TOML document, beside the `[server]` and `[store]` sections other crates
 //! read. [`check`] parses and validates it and reports every problem with its line and a fix.
 
 mod check;
@@ -12,6 +12,7 @@ mod liquid;
 mod liquid_engine;
 mod placeholders;
 mod request;
+pub mod segment;
 mod templates;
 mod validate;
 
@@ -54,6 +55,9 @@ pub struct Config {
     /// `[[content_blocks]]`: Content Blocks declared in the file (read-only through the API).
     #[serde(default)]
     pub content_blocks: Vec<ConfigContentBlock>,
+    /// Named audiences (`[[segments]]`), usable as `{ segment = ... }` filters.
+    #[serde(default)]
+    pub segments: Vec<crate::config::segment::Segment>,
 }
 
 impl Config {

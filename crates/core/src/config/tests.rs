@@ -314,3 +314,4 @@ fn an_unknown_section_is_a_warning() {
 
 mod content_blocks;
 mod robustness;
+mod segments;

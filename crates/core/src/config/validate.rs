@@ -394,6 +394,11 @@ fn filter_reads(filter: &Filter, name: &str) -> bool {
         Filter::All(filters) | Filter::Any(filters) => {
             filters.iter().any(|inner| filter_reads(inner, name))
         }
+        Filter::Segment(segment) => segment
+            .resolved
+            .iter()
+            .flat_map(|filters| filters.iter())
+            .any(|inner| filter_reads(inner, name)),
         Filter::EmailAvailable(_) | Filter::CustomEventCount { .. } => false,
     }
 }

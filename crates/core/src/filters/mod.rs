@@ -2,15 +2,19 @@
 //! combined with AND/OR groups, evaluated over a [`Profile`] at a given time.
 //!
 //! In the config a list of filters means AND; `{ any = [...] }` and `{ all = [...] }` nest
-//! groups. Evaluation never fails: bad runtime data makes a comparison false.
+//! groups; `{ segment = "..." }` admits the users of a `[[segments]]` entry, named by id or
+//! name (see `crate::config::segment`). Evaluation never fails: bad runtime data makes a comparison
+//! false, and a segment reference that was never resolved admits nobody.
 
 mod condition;
+pub mod describe;
 mod history;
 
 pub use condition::{Condition, Operator, Pattern};
 pub use history::{EventCounts, EventHistory, EventLog, NoEvents};
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -40,6 +44,25 @@ pub enum Filter {
     All(Vec<Filter>),
     /// `{ any = [...] }`: at least one filter holds.
     Any(Vec<Filter>),
+    /// `{ segment = "Marketing qualified" }`: the user is in the segment.
+    Segment(SegmentFilter),
+}
+
+/// A reference to a `[[segments]]` entry by its id or name, and that segment's filters once
+/// `crate::config::segment::resolve` has looked them up (`None` before, or for an unknown segment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentFilter {
+    pub reference: String,
+    pub resolved: Option<Arc<Vec<Filter>>>,
+}
+
+impl SegmentFilter {
+    pub fn new(reference: impl Into<String>) -> Self {
+        Self {
+            reference: reference.into(),
+            resolved: None,
+        }
+    }
 }
 
 /// How an event count is compared.
@@ -90,6 +113,10 @@ impl Filter {
             }
             Filter::All(filters) => filters.iter().all(|filter| filter.matches(context)),
             Filter::Any(filters) => filters.iter().any(|filter| filter.matches(context)),
+            Filter::Segment(segment) => segment
+                .resolved
+                .as_deref()
+                .is_some_and(|filters| all_match(filters, context)),
         }
     }
 
@@ -107,6 +134,11 @@ impl Filter {
             }
             Filter::All(filters) | Filter::Any(filters) => {
                 for filter in filters {
+                    filter.collect_event_counts(now, needed);
+                }
+            }
+            Filter::Segment(segment) => {
+                for filter in segment.resolved.iter().flat_map(|filters| filters.iter()) {
                     filter.collect_event_counts(now, needed);
                 }
             }
@@ -155,11 +187,12 @@ struct RawFilter {
     email_available: Option<bool>,
     all: Option<Vec<Filter>>,
     any: Option<Vec<Filter>>,
+    segment: Option<String>,
 }
 
 const FILTER_SHAPES: &str = "write one of { attribute = \"name\", op = \"equals\", value = ... }, \
 { email_available = true }, { custom_event = \"name\", op = \"greater_than\", value = 2, within = \"30d\" }, \
-{ all = [...] } or { any = [...] }";
+{ segment = \"name or id\" }, { all = [...] } or { any = [...] }";
 
 impl TryFrom<RawFilter> for Filter {
     type Error = String;
@@ -171,6 +204,7 @@ impl TryFrom<RawFilter> for Filter {
             raw.email_available.is_some(),
             raw.all.is_some(),
             raw.any.is_some(),
+            raw.segment.is_some(),
         ];
         if kinds.iter().filter(|kind| **kind).count() != 1 {
             return Err(format!(
@@ -203,6 +237,9 @@ impl TryFrom<RawFilter> for Filter {
         }
         if let Some(filters) = raw.all {
             return Ok(Filter::All(filters));
+        }
+        if let Some(reference) = raw.segment {
+            return Ok(Filter::Segment(SegmentFilter::new(reference)));
         }
         Ok(Filter::Any(raw.any.unwrap_or_default()))
     }

@@ -7,7 +7,9 @@
 //!
 //! - `journeys`: canvas steps, delayed campaign sends and pages of broadcasts.
 //! - `send`: the send task, the contract between the deciding workers and delivery.
+//! - `export`: the segment export task, a file of users per job.
 
+mod export;
 mod journeys;
 mod send;
 
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+pub use export::{ExportFormat, SegmentExportTask};
 pub use journeys::{BroadcastTarget, BroadcastTask, CampaignTask, CanvasTask};
 pub use send::{FollowUp, SendTask};
 
@@ -35,15 +38,18 @@ pub enum Queue {
     Broadcasts,
     /// Webhook sends, for the delivery worker.
     Sends,
+    /// Segment exports, a file of users per job.
+    Exports,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 5] = [
+    pub const ALL: [Queue; 6] = [
         Self::Triggers,
         Self::Canvas,
         Self::Campaigns,
         Self::Broadcasts,
         Self::Sends,
+        Self::Exports,
     ];
 
     /// The queue's name as stored in the `queue` column.
@@ -54,6 +60,7 @@ impl Queue {
             Self::Campaigns => "campaigns",
             Self::Broadcasts => "broadcasts",
             Self::Sends => "sends",
+            Self::Exports => "exports",
         }
     }
 
@@ -78,6 +85,7 @@ pub enum Task {
     Campaign(CampaignTask),
     Broadcast(BroadcastTask),
     Send(SendTask),
+    SegmentExport(SegmentExportTask),
 }
 
 impl Task {
@@ -88,6 +96,7 @@ impl Task {
             Self::Campaign(_) => Queue::Campaigns,
             Self::Broadcast(_) => Queue::Broadcasts,
             Self::Send(_) => Queue::Sends,
+            Self::SegmentExport(_) => Queue::Exports,
         }
     }
 
@@ -96,7 +105,7 @@ impl Task {
         match self {
             Self::Canvas(task) => task.user_id,
             Self::Campaign(task) => Some(task.user_id),
-            Self::Broadcast(_) => None,
+            Self::Broadcast(_) | Self::SegmentExport(_) => None,
             Self::Send(task) => Some(task.user_id),
         }
     }
@@ -116,6 +125,7 @@ impl Task {
             Queue::Campaigns => Self::Campaign(read(body, "campaign task")?),
             Queue::Broadcasts => Self::Broadcast(read(body, "broadcast task")?),
             Queue::Sends => Self::Send(read(body, "send task")?),
+            Queue::Exports => Self::SegmentExport(read(body, "segment export task")?),
             Queue::Triggers => {
                 return Err(serde::de::Error::custom(
                     "the triggers queue carries trigger jobs, not tasks",
@@ -146,6 +156,12 @@ impl From<BroadcastTask> for Task {
 impl From<SendTask> for Task {
     fn from(task: SendTask) -> Self {
         Self::Send(task)
+    }
+}
+
+impl From<SegmentExportTask> for Task {
+    fn from(task: SegmentExportTask) -> Self {
+        Self::SegmentExport(task)
     }
 }
 

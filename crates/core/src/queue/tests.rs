@@ -30,7 +30,14 @@ fn queues_keep_their_stored_names() {
     let names: Vec<&str> = Queue::ALL.iter().map(|queue| queue.as_str()).collect();
     assert_eq!(
         names,
-        ["triggers", "canvas", "campaigns", "broadcasts", "sends"]
+        [
+            "triggers",
+            "canvas",
+            "campaigns",
+            "broadcasts",
+            "sends",
+            "exports"
+        ]
     );
     for queue in Queue::ALL {
         assert_eq!(Queue::parse(queue.as_str()), Some(queue));

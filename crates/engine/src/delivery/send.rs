@@ -78,7 +78,9 @@ impl DeliveryWorker {
             JobPayload::Task(Task::Send(task)) => task.clone(),
             JobPayload::Trigger(_)
             | JobPayload::Triggers(_)
-            | JobPayload::Task(Task::Canvas(_) | Task::Campaign(_) | Task::Broadcast(_)) => {
+            | JobPayload::Task(
+                Task::Canvas(_) | Task::Campaign(_) | Task::Broadcast(_) | Task::SegmentExport(_),
+            ) => {
                 let error = format!("a {} job is no send", job.queue);
                 tracing::error!(job_id = job.id, %error, "send job dropped");
                 return Processed {

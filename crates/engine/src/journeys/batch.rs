@@ -21,9 +21,9 @@ use super::error::JourneyError;
 
 impl Journeys {
     /// Whether jobs of `queue` may be handled a batch per transaction. A broadcast page
-    /// already is a batch of its own.
+    /// or a segment export file already is a batch of its own.
     pub fn handles_batches(queue: Queue) -> bool {
-        queue != Queue::Broadcasts
+        !matches!(queue, Queue::Broadcasts | Queue::Exports)
     }
 
     /// Claims up to `limit` jobs of `queue` (one that [`Self::handles_batches`]) and handles

@@ -1,6 +1,7 @@
 //! [`Journeys`]: what every journey worker shares (store, config, attribute limits, the
 //! Liquid template cache) and the event counts their filters read.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -19,15 +20,18 @@ pub struct Journeys {
     pub(crate) config: Arc<Config>,
     pub(crate) limits: AttributeLimits,
     pub(crate) liquid: TemplateCache,
+    /// Where segment exports are written (`[exports] dir`).
+    pub(crate) exports_dir: PathBuf,
 }
 
 impl Journeys {
     /// The queues the journey workers consume.
-    pub const QUEUES: [Queue; 4] = [
+    pub const QUEUES: [Queue; 5] = [
         Queue::Triggers,
         Queue::Canvas,
         Queue::Campaigns,
         Queue::Broadcasts,
+        Queue::Exports,
     ];
 
     /// The runtime over `store` and `config`. The caller sets the store's trigger interest
@@ -39,7 +43,19 @@ impl Journeys {
             config,
             limits,
             liquid: TemplateCache::default(),
+            exports_dir: PathBuf::from("exports"),
         }
+    }
+
+    /// Writes segment exports under `dir` (`exports` in the working directory otherwise).
+    pub fn with_exports_dir(mut self, dir: PathBuf) -> Self {
+        self.exports_dir = dir;
+        self
+    }
+
+    /// Where segment exports are written.
+    pub fn exports_dir(&self) -> &std::path::Path {
+        &self.exports_dir
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -1,5 +1,6 @@
 //! The dispatch of a claimed journey job to its handler: trigger jobs to `triggers`,
-//! canvas, campaign and broadcast tasks to `canvas`, `campaigns` and `broadcast`.
+//! canvas, campaign and broadcast tasks to `canvas`, `campaigns` and `broadcast`, segment
+//! exports to `segment_export`.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::queue::Task;
@@ -7,7 +8,7 @@ use leadwire_store::{ClaimedJob, JobPayload, StoreTransaction};
 
 use super::context::Journeys;
 use super::error::JourneyError;
-use super::{broadcast, campaigns, canvas, triggers};
+use super::{broadcast, campaigns, canvas, segment_export, triggers};
 
 impl Journeys {
     /// Handles one claimed job of any journey queue at `now`, completing it in the same
@@ -15,6 +16,9 @@ impl Journeys {
     pub async fn handle(&self, job: &ClaimedJob, now: DateTime<Utc>) -> Result<(), JourneyError> {
         if let JobPayload::Task(Task::Broadcast(task)) = &job.payload {
             return broadcast::handle(self, job, task, now).await;
+        }
+        if let JobPayload::Task(Task::SegmentExport(task)) = &job.payload {
+            return segment_export::handle(self, job, task, now).await;
         }
         let mut tx = self.store.begin().await?;
         self.handle_in(tx.as_mut(), job, now).await?;
@@ -44,9 +48,9 @@ impl Journeys {
             JobPayload::Task(Task::Campaign(task)) => {
                 campaigns::handle_in(self, tx, job, task, now).await
             }
-            JobPayload::Task(task @ (Task::Broadcast(_) | Task::Send(_))) => {
-                Err(JourneyError::NotInTransaction(task.queue()))
-            }
+            JobPayload::Task(
+                task @ (Task::Broadcast(_) | Task::Send(_) | Task::SegmentExport(_)),
+            ) => Err(JourneyError::NotInTransaction(task.queue())),
         }
     }
 }

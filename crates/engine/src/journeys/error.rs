@@ -13,11 +13,15 @@ pub enum JourneyError {
     /// or a send (the delivery worker's). The journey workers never claim one so.
     #[error("a task of the {0} queue is not handled inside a journey transaction")]
     NotInTransaction(Queue),
+    /// A segment export's file could not be written (a full disk, a directory without
+    /// write permission); the job is retried.
+    #[error("writing a segment export failed: {0}")]
+    Export(std::io::Error),
 }
 
 impl JourneyError {
     /// Whether running the job again may succeed.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, JourneyError::Store(_))
+        matches!(self, JourneyError::Store(_) | JourneyError::Export(_))
     }
 }

@@ -10,6 +10,8 @@
 //!   (Delay, Action Paths, Message) or exits.
 //! - [`api`]: `POST /campaigns/trigger/send` and `POST /canvas/trigger/send`; a broadcast
 //!   (no recipients) is carried out a page of profiles at a time by `broadcast`.
+//! - [`segments`]: who is in a segment, a page at a time, and its measured sizes;
+//!   `segment_export` writes a segment's users to files, a file per job.
 //! - [`receipts`]: a campaign send counts as received unless it ends without reaching the
 //!   user; delivery calls [`receipts::release`] when it records such an outcome.
 //!
@@ -30,6 +32,8 @@ mod error;
 mod liquid;
 pub mod receipts;
 mod recipient;
+pub mod segment_export;
+pub mod segments;
 pub mod triggers;
 mod user_update;
 

@@ -10,7 +10,8 @@
 //! the batch is claimed on its own and its jobs are handled one transaction each.
 //!
 //! Beside the queue loops, a housekeeping loop prunes exited canvas entries past their
-//! retention every [`WorkerOptions::housekeeping_every`].
+//! retention and measures the segments' sizes (`journeys::segments::measure_due`) every
+//! [`WorkerOptions::housekeeping_every`].
 //!
 //! [`Workers::run`] owns its loops: one that ends on its own or panics stops the others
 //! and is returned as the error, so whoever runs the workers learns which loop died.
@@ -27,7 +28,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::journeys::{JourneyError, Journeys};
+use crate::journeys::{JourneyError, Journeys, segments};
 use crate::tasks::{Ended, TaskEnd, TaskSet};
 
 mod options;
@@ -209,6 +210,14 @@ impl Workers {
                 Ok(0) => {}
                 Ok(pruned) => tracing::info!(pruned, "exited canvas entries pruned"),
                 Err(error) => tracing::warn!(%error, "pruning canvas entries failed; trying later"),
+            }
+            let config = self.journeys.config();
+            match segments::measure_due(self.journeys.store().as_ref(), config, Utc::now()).await {
+                Ok(0) => {}
+                Ok(measured) => tracing::debug!(measured, "segment sizes measured"),
+                Err(error) => {
+                    tracing::warn!(%error, "measuring segment sizes failed; trying later")
+                }
             }
             tokio::select! {
                 () = tokio::time::sleep(self.options.housekeeping_every()) => {}

@@ -8,11 +8,13 @@ pub(crate) mod catalog;
 mod content_blocks;
 mod delete;
 mod export;
+mod export_segment;
 mod external_ids;
 mod health;
 mod identifiers;
 mod identify;
 mod merge;
+mod segments;
 mod track;
 mod trigger_send;
 mod unsupported;
@@ -47,6 +49,11 @@ pub fn router() -> Router<AppState> {
     let router = Router::new()
         .route("/users/track", post(track::track))
         .route("/users/export/ids", post(export::export_ids))
+        .route("/users/export/segment", post(export_segment::start))
+        .route(
+            "/users/export/segment/files/{segment_id}/{day}/{file}",
+            get(export_segment::download),
+        )
         .route("/users/delete", post(delete::delete_users))
         .route("/users/alias/new", post(alias::new_aliases))
         .route("/users/alias/update", post(alias_update::update_aliases))
@@ -58,6 +65,9 @@ pub fn router() -> Router<AppState> {
         .route("/content_blocks/info", get(content_blocks::info_of))
         .route("/content_blocks/create", post(content_blocks::create))
         .route("/content_blocks/update", post(content_blocks::update))
+        .route("/segments/list", get(segments::list))
+        .route("/segments/details", get(segments::details))
+        .route("/segments/data_series", get(segments::data_series))
         .route("/activity", get(activity::list))
         .route("/activity/{id}/replay", post(activity::replay_entry))
         .route(METRICS, get(activity::metrics))

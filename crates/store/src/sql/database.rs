@@ -21,6 +21,7 @@ use super::journeys::JourneySql;
 use super::profiles::ProfileSql;
 use super::queue::QueueSql;
 use super::registry::RegistrySql;
+use super::segments::SegmentSql;
 use super::shared::{ProfileRow, TriggerRow};
 use super::stats::StatsSql;
 use crate::error::StoreResult;
@@ -80,6 +81,7 @@ pub(crate) trait Sql:
     + StatsSql
     + RegistrySql
     + ContentBlockSql
+    + SegmentSql
 {
 }
 
@@ -95,6 +97,7 @@ impl<DB> Sql for DB where
         + StatsSql
         + RegistrySql
         + ContentBlockSql
+        + SegmentSql
 {
 }
 

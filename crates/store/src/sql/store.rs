@@ -31,6 +31,7 @@ use crate::model::{ActivitySummary, EventRecord, day_micros, from_micros, to_mic
 use crate::queue::{ClaimedJob, FailedJob};
 use crate::registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 use crate::repository::{Backend, Store, StoreTransaction};
+use crate::segments::{SegmentSize, SegmentSizes};
 use crate::signals::JobSignals;
 use crate::stats::{ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, StatsReads};
 
@@ -341,4 +342,23 @@ async fn write_content_block<P: Pools>(
         tx.commit().await?;
     }
     Ok(outcome)
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> SegmentSizes for SqlStore<P> {
+    async fn record_segment_size(&self, size: &SegmentSize) -> StoreResult<()> {
+        let mut tx = self.pools.begin_write().await?;
+        DB::upsert_size(&mut tx, size).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn segment_sizes(
+        &self,
+        segment_id: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> StoreResult<Vec<SegmentSize>> {
+        DB::sizes(self.pools.reader(), segment_id, first, last).await
+    }
 }

@@ -33,6 +33,7 @@ use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase, to_micros};
 use crate::queue::{ClaimedJob, NewTask};
 use crate::repository::{ProfileWrite, StoreTransaction};
+use crate::segments::SegmentExportWrites;
 use crate::signals::JobSignals;
 
 /// A write transaction on one connection of database `DB`.
@@ -349,5 +350,26 @@ impl<DB: Sql> BatchWrites for SqlTransaction<DB> {
         limit: u32,
     ) -> StoreResult<Vec<ClaimedJob>> {
         DB::claim(&mut self.tx, queue, now, lease, limit).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql> SegmentExportWrites for SqlTransaction<DB> {
+    async fn start_segment_export(
+        &mut self,
+        segment_id: &str,
+        object_prefix: &str,
+        now: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        DB::mark_export(&mut self.tx, segment_id, object_prefix, now, stale_before).await
+    }
+
+    async fn finish_segment_export(
+        &mut self,
+        segment_id: &str,
+        object_prefix: &str,
+    ) -> StoreResult<()> {
+        DB::unmark_export(&mut self.tx, segment_id, object_prefix).await
     }
 }

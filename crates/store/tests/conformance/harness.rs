@@ -264,6 +264,19 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             api_trigger_properties: None,
         }
         .into(),
+        Queue::Exports => leadwire_core::queue::SegmentExportTask {
+            segment_id: format!("segment-{n}"),
+            object_prefix: format!("prefix-{n}"),
+            started_at: at,
+            fields: Vec::new(),
+            custom_attributes: None,
+            format: leadwire_core::queue::ExportFormat::Zip,
+            callback: None,
+            url: format!("http://localhost/export-{n}"),
+            after: None,
+            part: 0,
+        }
+        .into(),
         Queue::Broadcasts => BroadcastTask {
             target: BroadcastTarget::Campaign,
             id: format!("campaign-{n}"),

@@ -186,19 +186,21 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             config: config.clone(),
             file: config_file.clone(),
             loaded_at: chrono::Utc::now(),
-        });
+        })
+        .with_segments(config.segments.clone())
+        .with_exports_dir(settings.store.exports_dir());
     let ingest = state.ingest.clone();
     supervisor.watch(supervisor::INGEST_WRITER, async move {
         Ended::of(ingest.writer_ended().await)
     });
-    // The campaign and canvas workers run when the config has campaigns or canvases; the
-    // trigger interest set above makes the store write the trigger jobs they listen to.
-    if has_flows {
-        let journeys = Arc::new(Journeys::new(
-            store.clone(),
-            Arc::new(config.clone()),
-            limits,
-        ));
+    // The campaign and canvas workers run when the config has campaigns or canvases (the
+    // trigger interest set above makes the store write the trigger jobs they listen to), or
+    // segments, whose sizes their housekeeping measures.
+    if has_flows || !config.segments.is_empty() {
+        let journeys = Arc::new(
+            Journeys::new(store.clone(), Arc::new(config.clone()), limits)
+                .with_exports_dir(settings.store.exports_dir()),
+        );
         state = state.with_journeys(journeys.clone());
         tracing::info!(
             campaigns = config.campaigns.len(),

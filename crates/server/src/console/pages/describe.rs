@@ -3,11 +3,11 @@
 
 use leadwire_core::campaign::DeliveryType;
 use leadwire_core::canvas::{Step, UpdateAction};
-use leadwire_core::filters::{Condition, CountCondition, Filter};
-use leadwire_core::time::Interval;
+use leadwire_core::filters::Filter;
+pub use leadwire_core::filters::describe::interval;
+use leadwire_core::filters::describe::{condition, count};
 use leadwire_core::trigger::{PropertyFilter, Trigger};
 use maud::{Markup, html};
-use serde_json::Value;
 
 /// "Action-based" or "API-triggered".
 pub fn delivery(kind: DeliveryType) -> &'static str {
@@ -37,31 +37,6 @@ pub fn update_action(action: UpdateAction) -> &'static str {
         UpdateAction::Decrement => "decrement by",
         UpdateAction::Add => "add to the array",
         UpdateAction::Remove => "remove from the array",
-    }
-}
-
-/// "1 day 2 hours", "15 minutes", "0 seconds".
-pub fn interval(span: Interval) -> String {
-    let units = [
-        ("day", 86_400),
-        ("hour", 3_600),
-        ("minute", 60),
-        ("second", 1),
-    ];
-    let mut left = span.seconds();
-    let mut parts = Vec::new();
-    for (unit, seconds) in units {
-        let amount = left / seconds;
-        left %= seconds;
-        if amount > 0 {
-            let plural = if amount == 1 { "" } else { "s" };
-            parts.push(format!("{amount} {unit}{plural}"));
-        }
-    }
-    if parts.is_empty() {
-        "0 seconds".into()
-    } else {
-        parts.join(" ")
     }
 }
 
@@ -104,32 +79,6 @@ fn properties(filters: &[PropertyFilter]) -> String {
     format!(" where {}", each.join(" and "))
 }
 
-/// A comparison in words: "is greater than 50", "is blank".
-pub fn condition(condition: &Condition) -> String {
-    match condition {
-        Condition::Equals(value) => format!("equals {value}"),
-        Condition::NotEquals(value) => format!("does not equal {value}"),
-        Condition::GreaterThan(value) => format!("is greater than {value}"),
-        Condition::LessThan(value) => format!("is less than {value}"),
-        Condition::Exists => "exists".into(),
-        Condition::DoesNotExist => "does not exist".into(),
-        Condition::IsBlank => "is blank".into(),
-        Condition::IsNotBlank => "is not blank".into(),
-        Condition::IncludesValue(value) => format!("includes {value}"),
-        Condition::MatchesRegex(pattern) => format!("matches /{}/", pattern.as_str()),
-        Condition::IsNoneOf(values) => format!("is none of {}", Value::from(values.clone())),
-    }
-}
-
-fn count(condition: CountCondition) -> String {
-    let times = |count: u64| if count == 1 { "time" } else { "times" };
-    match condition {
-        CountCondition::MoreThan(count) => format!("more than {count} {}", times(count)),
-        CountCondition::LessThan(count) => format!("fewer than {count} {}", times(count)),
-        CountCondition::Exactly(count) => format!("exactly {count} {}", times(count)),
-    }
-}
-
 /// One filter in words; groups say "all of" / "any of" and list their members.
 fn filter(filter: &Filter) -> Markup {
     match filter {
@@ -148,6 +97,7 @@ fn filter(filter: &Filter) -> Markup {
         },
         Filter::All(members) => html! { "all of:" (filters(members, "")) },
         Filter::Any(members) => html! { "any of:" (filters(members, "")) },
+        Filter::Segment(segment) => html! { "is in segment " code { (segment.reference) } },
     }
 }
 
@@ -189,10 +139,22 @@ mod tests {
 
     #[test]
     fn durations_read_in_words() {
-        assert_eq!(interval(Interval::from_seconds(0)), "0 seconds");
-        assert_eq!(interval(Interval::from_seconds(900)), "15 minutes");
-        assert_eq!(interval(Interval::from_seconds(93_600)), "1 day 2 hours");
-        assert_eq!(interval(Interval::from_seconds(61)), "1 minute 1 second");
+        assert_eq!(
+            interval(leadwire_core::time::Interval::from_seconds(0)),
+            "0 seconds"
+        );
+        assert_eq!(
+            interval(leadwire_core::time::Interval::from_seconds(900)),
+            "15 minutes"
+        );
+        assert_eq!(
+            interval(leadwire_core::time::Interval::from_seconds(93_600)),
+            "1 day 2 hours"
+        );
+        assert_eq!(
+            interval(leadwire_core::time::Interval::from_seconds(61)),
+            "1 minute 1 second"
+        );
     }
 
     #[test]
