@@ -63,7 +63,7 @@ pub(crate) async fn handle(
         tracing::warn!(segment = %task.segment_id, "a segment export names a segment no longer in the config; stopped");
         return finish(journeys, job, task).await;
     };
-    let fields = ExportFields::named(&task.fields, task.custom_attributes.clone())
+    let fields = ExportFields::named(Some(&task.fields), task.custom_attributes.clone())
         .unwrap_or_else(|_| ExportFields::all());
     let mut lines = Vec::new();
     let mut after = task.after;
@@ -72,7 +72,8 @@ pub(crate) async fn handle(
         let room = u32::try_from(USERS_PER_FILE - lines.len()).unwrap_or(PAGE_SIZE);
         let page = members_after(store, segment, after, room.min(PAGE_SIZE), now).await?;
         for profile in &page.members {
-            let user = user_object(store, profile, &fields, now).await?;
+            let user =
+                user_object(store, Some(journeys.config.as_ref()), profile, &fields, now).await?;
             lines.push(Value::Object(user).to_string());
         }
         match page.next {

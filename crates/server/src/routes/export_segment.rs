@@ -16,10 +16,11 @@ use leadwire_core::config::segment::is_id;
 use leadwire_core::permission::Permission;
 use leadwire_core::queue::{ExportFormat, SegmentExportTask};
 use leadwire_engine::journeys::segment_export::{bundle_path, export_day};
-use leadwire_engine::user_export::{EXPORT_FIELDS, ExportFields};
+use leadwire_engine::user_export::ExportFields;
 use leadwire_store::NewTask;
 use serde_json::{Map, Value, json};
 
+use super::export::requested_fields;
 use super::{authorize, json_object, optional_string, optional_strings};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
@@ -196,23 +197,6 @@ fn fields_to_export(
     object: &mut Map<String, Value>,
     custom_attributes: Option<Vec<String>>,
 ) -> Result<ExportFields, ApiError> {
-    let Some(requested) = optional_strings(object, "fields_to_export")? else {
-        return Ok(ExportFields {
-            custom_attributes,
-            ..ExportFields::all()
-        });
-    };
-    ExportFields::named(&requested, custom_attributes).map_err(|name| {
-        let index = requested
-            .iter()
-            .position(|field| *field == name)
-            .unwrap_or(0);
-        bad(
-            &format!("fields_to_export[{index}]"),
-            format!(
-                "`{name}` is not an exportable field; use one of {}",
-                EXPORT_FIELDS.join(", ")
-            ),
-        )
-    })
+    let requested = optional_strings(object, "fields_to_export")?;
+    requested_fields(requested.as_deref(), custom_attributes)
 }

@@ -18,7 +18,6 @@ mod segments;
 mod track;
 mod trigger_send;
 mod unsupported;
-pub(crate) mod user_object;
 
 use axum::Router;
 use axum::routing::{get, post};
