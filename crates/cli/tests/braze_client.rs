@@ -29,6 +29,7 @@ const AREAS: &[Area] = &[
             "merge",
             "external_ids_rename",
             "external_ids_remove",
+            "export_segment",
         ],
     ),
     Area::only(
@@ -37,6 +38,9 @@ const AREAS: &[Area] = &[
     ),
     Area::all("campaigns_canvas"),
     Area::only("content_blocks", &["create_list_info_update"]),
+    // `details` is left out: the client's script expects `created_at` / `updated_at`, which
+    // a segment from the config does not have (see the README's `/segments/details` row).
+    Area::only("segments", &["list", "data_series"]),
 ];
 
 /// A script, and the steps to run (all of them when `None`).
@@ -120,9 +124,10 @@ async fn client() -> Option<(String, PathBuf)> {
     }
 }
 
-/// What the test adds to the example config: a key with every REST permission, and an
+/// What the test adds to the example config: a key with every REST permission, an
 /// API-triggered campaign and canvas whose webhooks create a Lead named by the user's last
-/// name, its company taken from `trigger_properties` / the canvas entry properties.
+/// name, its company taken from `trigger_properties` / the canvas entry properties, and a
+/// segment of every user (for the `segments` area and `users.export.segment`).
 fn extra_config() -> String {
     let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -153,7 +158,9 @@ fn extra_config() -> String {
          delivery = \"api_triggered\"\ntemplate = \"Lead from trigger properties\"\n\n\
          [[canvases]]\nname = \"Braze client canvas\"\napi_id = \"braze-client-canvas\"\n\
          entry_schedule = \"api_triggered\"\n\n[[canvases.steps]]\nname = \"Create Lead\"\n\
-         type = \"message\"\ntemplate = \"Lead from entry properties\"\n",
+         type = \"message\"\ntemplate = \"Lead from entry properties\"\n\n\
+         [[segments]]\nid = \"braze-client-everyone\"\nname = \"Braze client everyone\"\n\
+         description = \"Every user\"\n",
         permissions.join(", "),
         template(
             "Lead from trigger properties",
