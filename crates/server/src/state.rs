@@ -7,7 +7,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
-use leadwire_core::config::segment::Segment;
 use leadwire_engine::delivery::redact::Redactor;
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
@@ -49,11 +48,9 @@ pub struct AppState {
     /// worker's redactor when there is one (secret names from the settings, client secrets
     /// by value), else the built-in secret names.
     pub redactor: Arc<Redactor>,
-    /// The domain config (`[[content_blocks]]`, the templates that include them) and where
-    /// it was read from.
+    /// The domain config (`[[content_blocks]]` and the templates that include them,
+    /// `[[segments]]`) and where it was read from.
     pub domain: Arc<DomainConfig>,
-    /// The config's `[[segments]]`, served by the `/segments/*` endpoints.
-    pub segments: Arc<Vec<Segment>>,
     /// Where segment exports are written (`[store] exports_dir`), whose bundles
     /// `GET /users/export/segment/files/…` serves.
     pub exports_dir: PathBuf,
@@ -87,7 +84,6 @@ impl AppState {
             console: None,
             redactor: Arc::new(Redactor::default()),
             domain: Arc::default(),
-            segments: Arc::default(),
             exports_dir: PathBuf::from("exports"),
         }
     }
@@ -125,12 +121,6 @@ impl AppState {
     /// Serves segment export bundles from `dir`.
     pub fn with_exports_dir(mut self, dir: PathBuf) -> Self {
         self.exports_dir = dir;
-        self
-    }
-
-    /// Serves `segments` at `/segments/*`.
-    pub fn with_segments(mut self, segments: Vec<Segment>) -> Self {
-        self.segments = Arc::new(segments);
         self
     }
 

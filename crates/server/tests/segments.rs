@@ -73,7 +73,7 @@ async fn get(base: &str, path: &str, key: &str) -> (StatusCode, Value) {
 async fn segments_are_listed_a_hundred_a_page_in_either_order() {
     let fixture = fixture(server_config()).await;
     let config = segments_config(150);
-    let state = fixture.state.clone().with_segments(config.segments);
+    let state = fixture.state.clone().with_domain(domain(config));
     let base = format!("http://{}", listen(state).await);
 
     let (status, body) = get(&base, "/segments/list", SEGMENT_KEY).await;
@@ -106,7 +106,7 @@ async fn details_describe_the_filters_and_carry_the_description() {
     let state = fixture
         .state
         .clone()
-        .with_segments(segments_config(0).segments);
+        .with_domain(domain(segments_config(0)));
     let base = format!("http://{}", listen(state).await);
 
     let (status, body) = get(&base, "/segments/details?segment_id=seg_mql", SEGMENT_KEY).await;
@@ -133,7 +133,7 @@ async fn details_describe_the_filters_and_carry_the_description() {
 async fn data_series_answers_the_measured_days() {
     let fixture = fixture(server_config()).await;
     let config = segments_config(0);
-    let state = fixture.state.clone().with_segments(config.segments.clone());
+    let state = fixture.state.clone().with_domain(domain(config.clone()));
     let base = format!("http://{}", listen(state.clone()).await);
     let track = json!({"attributes": [
         {"external_id": "ada", "lead_stage": "Lead", "lead_score": 60},
@@ -256,7 +256,7 @@ async fn a_segment_export_writes_files_serves_the_bundle_and_calls_back() {
     let state = fixture
         .state
         .clone()
-        .with_segments(config.segments.clone())
+        .with_domain(domain(config.clone()))
         .with_exports_dir(exports.clone())
         .with_journeys(journeys.clone());
     let base = format!("http://{}", listen(state).await);
@@ -402,4 +402,12 @@ async fn a_segment_export_writes_files_serves_the_bundle_and_calls_back() {
     );
     let _ = std::fs::remove_dir_all(&exports);
     fixture.finish().await;
+}
+
+/// The node's domain config, as `serve` hands it to the server.
+fn domain(config: leadwire_core::config::Config) -> leadwire_server::state::DomainConfig {
+    leadwire_server::state::DomainConfig {
+        config,
+        ..Default::default()
+    }
 }

@@ -51,6 +51,8 @@ pub async fn start(
         )
     })?;
     if !state
+        .domain
+        .config
         .segments
         .iter()
         .any(|segment| segment.id == segment_id)

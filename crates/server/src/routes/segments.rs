@@ -59,7 +59,7 @@ pub async fn list(
             ));
         }
     };
-    let mut ordered: Vec<&Segment> = state.segments.iter().collect();
+    let mut ordered: Vec<&Segment> = state.domain.config.segments.iter().collect();
     if descending {
         ordered.reverse();
     }
@@ -94,6 +94,8 @@ fn segment<'s>(state: &'s AppState, segment_id: Option<&str>) -> Result<&'s Segm
         ));
     };
     state
+        .domain
+        .config
         .segments
         .iter()
         .find(|segment| segment.id == id)

@@ -187,7 +187,6 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             file: config_file.clone(),
             loaded_at: chrono::Utc::now(),
         })
-        .with_segments(config.segments.clone())
         .with_exports_dir(settings.store.exports_dir());
     let ingest = state.ingest.clone();
     supervisor.watch(supervisor::INGEST_WRITER, async move {
