@@ -38,9 +38,7 @@ const AREAS: &[Area] = &[
     ),
     Area::all("campaigns_canvas"),
     Area::only("content_blocks", &["create_list_info_update"]),
-    // `details` is left out: the client's script expects `created_at` / `updated_at`, which
-    // a segment from the config does not have (see the README's `/segments/details` row).
-    Area::only("segments", &["list", "data_series"]),
+    Area::all("segments"),
 ];
 
 /// A script, and the steps to run (all of them when `None`).

@@ -107,10 +107,18 @@ async fn details_describe_the_filters_and_carry_the_description() {
         .state
         .clone()
         .with_domain(domain(segments_config(0)));
+    let registered = chrono::DateTime::parse_from_rfc3339("2026-12-01T09:30:00Z")
+        .expect("a time")
+        .to_utc();
+    leadwire_server::register_config(state.store.as_ref(), &segments_config(0), registered)
+        .await
+        .expect("registered");
     let base = format!("http://{}", listen(state).await);
 
     let (status, body) = get(&base, "/segments/details?segment_id=seg_mql", SEGMENT_KEY).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["created_at"], "2026-12-01T09:30:00+00:00", "{body}");
+    assert_eq!(body["updated_at"], "2026-12-01T09:30:00+00:00", "{body}");
     assert_eq!(body["name"], "Marketing qualified");
     assert_eq!(
         body["description"],

@@ -16,19 +16,23 @@ use crate::error::StoreResult;
 pub enum ConfigKind {
     Campaign,
     Canvas,
+    Segment,
 }
 
 impl ConfigKind {
+    pub const ALL: [ConfigKind; 3] = [Self::Campaign, Self::Canvas, Self::Segment];
+
     /// As stored.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Campaign => "campaign",
             Self::Canvas => "canvas",
+            Self::Segment => "segment",
         }
     }
 }
 
-/// One campaign or canvas of the loaded config.
+/// One campaign, canvas or segment of the loaded config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigItem {
     pub kind: ConfigKind,

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use leadwire_core::config::segment::Segment;
 use leadwire_core::filters::describe;
 use leadwire_core::permission::Permission;
+use leadwire_store::ConfigKind;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -118,8 +119,12 @@ pub async fn details(
     authorize(&state, caller, Permission::SegmentsDetails)?;
     let params = query(params, "segment_id")?;
     let segment = segment(&state, params.segment_id.as_deref())?;
+    let (created_at, updated_at) =
+        super::catalog::version(state.store.as_ref(), ConfigKind::Segment, &segment.id).await?;
     Ok(Json(json!({
         "message": "success",
+        "created_at": super::catalog::iso(created_at),
+        "updated_at": super::catalog::iso(updated_at),
         "name": segment.name,
         "description": describe::filters(&segment.filters),
         "text_description": segment.description.clone().unwrap_or_default(),

@@ -58,7 +58,7 @@ where
         items: &[ConfigItem],
         now: i64,
     ) -> StoreResult<()> {
-        for kind in [ConfigKind::Campaign, ConfigKind::Canvas] {
+        for kind in ConfigKind::ALL {
             let present: Vec<(String,)> = sqlx::query_as(PRESENT)
                 .bind(kind.as_str())
                 .fetch_all(&mut *connection)

@@ -29,12 +29,12 @@ fn config(state: &AppState) -> Option<&Config> {
 }
 
 /// A time as Braze writes one: `2026-12-07T04:00:00+00:00`.
-fn iso(time: DateTime<Utc>) -> String {
+pub(crate) fn iso(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// When the item was created and last edited (the epoch when the registry has no record).
-async fn version(
+pub(crate) async fn version(
     store: &dyn Store,
     kind: ConfigKind,
     api_id: &str,

@@ -1,5 +1,5 @@
-//! What the config registry records of the loaded config: each campaign and canvas by api
-//! id, with a fingerprint of its definition and of the templates it sends (SHA-256 of
+//! What the config registry records of the loaded config: each campaign, canvas and segment
+//! by api id, with a fingerprint of its definition and of the templates it sends (SHA-256 of
 //! their parsed form), so editing a campaign, a canvas or one of their templates moves its
 //! `last_edited`. `serve` registers the config at start-up; a leadwire upgrade that changes
 //! how a definition is parsed moves the dates once, as an edit would.
@@ -12,7 +12,7 @@ use leadwire_core::config::Config;
 use leadwire_store::{ConfigItem, ConfigKind, Store, StoreResult};
 use sha2::{Digest, Sha256};
 
-/// The campaigns and canvases of `config`, as the registry records them.
+/// The campaigns, canvases and segments of `config`, as the registry records them.
 pub fn config_items(config: &Config) -> Vec<ConfigItem> {
     let campaigns = config.campaigns.iter().map(|campaign| ConfigItem {
         kind: ConfigKind::Campaign,
@@ -37,7 +37,13 @@ pub fn config_items(config: &Config) -> Vec<ConfigItem> {
             fingerprint: fingerprint(&definition),
         }
     });
-    campaigns.chain(canvases).collect()
+    let segments = config.segments.iter().map(|segment| ConfigItem {
+        kind: ConfigKind::Segment,
+        api_id: segment.id.clone(),
+        name: segment.name.clone(),
+        fingerprint: fingerprint(&format!("{segment:?}")),
+    });
+    campaigns.chain(canvases).chain(segments).collect()
 }
 
 /// Records `config`'s campaigns and canvases in the store's registry at `now`.
