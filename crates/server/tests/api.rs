@@ -310,6 +310,55 @@ async fn export_alias_and_delete() {
 }
 
 #[tokio::test]
+async fn delete_by_email_deletes_the_one_user_its_prioritization_picks() {
+    let api = serve(config()).await;
+    for attributes in [
+        json!({"email": "dup@example.com", "first_name": "Anon"}),
+        json!({"external_id": "dup-known", "email": "dup@example.com"}),
+    ] {
+        let (status, _, body) = api
+            .post(
+                "/users/track",
+                Some(FULL_KEY),
+                &json!({"attributes": [attributes]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let delete = |prioritization: Value| json!({"email_addresses": [{"email": "dup@example.com", "prioritization": prioritization}]});
+    let (status, _, body) = api
+        .post(
+            "/users/delete",
+            Some(FULL_KEY),
+            &delete(json!(["identified", "unidentified"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _, body) = api
+        .post(
+            "/users/delete",
+            Some(FULL_KEY),
+            &delete(json!(["unidentified"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(body, json!({"deleted": 1, "message": "success"}));
+    let (_, _, body) = api
+        .post(
+            "/users/export/ids",
+            Some(FULL_KEY),
+            &json!({"email_address": "dup@example.com", "fields_to_export": ["external_id", "first_name"]}),
+        )
+        .await;
+    assert_eq!(
+        body["users"],
+        json!([{"external_id": "dup-known"}]),
+        "{body}"
+    );
+    api.fixture.finish().await;
+}
+
+#[tokio::test]
 async fn reserved_names_control_characters_and_oversized_arrays_are_per_object_errors() {
     let api = serve(config()).await;
     let too_many: Vec<usize> = (0..=leadwire_core::attributes::MAX_ARRAY_VALUE_ITEMS).collect();

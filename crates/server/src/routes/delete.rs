@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use leadwire_core::track::UserIdentifier;
 use serde_json::{Value, json};
 
+use super::identifiers::{Named, find_named, shared_at};
 use super::{MAX_IDS_PER_REQUEST, alias_at, authorize, json_object, optional_array, too_many};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
@@ -21,10 +22,9 @@ const ID_TYPES: &[&str] = &[
     "email_addresses",
     "phone_numbers",
 ];
-const PRIORITIES: &[&str] = &["identified", "unidentified", "most_recently_updated"];
-
-/// Responds `202 {"deleted": N, "message": "success"}`. Email and phone entries need a `prioritization`; the
-/// user deleted is the one Braze's duplicate rule picks (identified, then most recently updated).
+/// Responds `202 {"deleted": N, "message": "success"}`. Email and phone entries need a
+/// `prioritization`, which picks the one user deleted among those sharing the address (none
+/// when it leaves several, as in `/users/merge`).
 pub async fn delete_users(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,8 +62,8 @@ pub async fn delete_users(
         .map_err(ApiError::bad_request)?;
     let mut tx = state.store.begin().await?;
     let mut deleted = 0;
-    for identifier in &identifiers {
-        if let Some(profile) = tx.find_profile(identifier).await?
+    for named in &identifiers {
+        if let Some(profile) = find_named(tx.as_mut(), named).await?
             && tx.delete_profile(profile.id).await?
         {
             deleted += 1;
@@ -76,48 +76,33 @@ pub async fn delete_users(
     ))
 }
 
-fn identifier(key: &str, index: usize, item: &Value) -> Result<UserIdentifier, ErrorItem> {
+fn identifier(key: &str, index: usize, item: &Value) -> Result<Named, ErrorItem> {
     let field = format!("{key}[{index}]");
     let text = |value: Option<&Value>, field: &str| match value {
         Some(Value::String(text)) if !text.is_empty() => Ok(text.clone()),
         _ => Err(ErrorItem::new(format!("{field} must be a non-empty string")).field(field)),
     };
+    let one = |identifier| Ok(Named::One(identifier));
     match key {
-        "external_ids" => text(Some(item), &field).map(UserIdentifier::ExternalId),
+        "external_ids" => one(UserIdentifier::ExternalId(text(Some(item), &field)?)),
         "braze_ids" => {
             let id = text(Some(item), &field)?;
-            uuid::Uuid::parse_str(&id)
-                .map(UserIdentifier::BrazeId)
-                .map_err(|_| {
-                    ErrorItem::new(format!(
-                        "{field}: `{id}` is not a braze_id issued by leadwire"
-                    ))
-                    .field(field)
-                })
-        }
-        "user_aliases" => alias_at(item, &field).map(UserIdentifier::Alias),
-        _ => {
-            let (name, make): (&str, fn(String) -> UserIdentifier) = if key == "email_addresses" {
-                ("email", UserIdentifier::Email)
-            } else {
-                ("phone", UserIdentifier::Phone)
-            };
-            let value = text(item.get(name), &format!("{field}.{name}"))?;
-            let priorities = item.get("prioritization").and_then(Value::as_array);
-            let valid = priorities.is_some_and(|list| {
-                !list.is_empty()
-                    && list
-                        .iter()
-                        .all(|p| p.as_str().is_some_and(|p| PRIORITIES.contains(&p)))
-            });
-            if !valid {
-                return Err(ErrorItem::new(format!(
-                    "{field}.prioritization must be a non-empty array of {}",
-                    PRIORITIES.join(", ")
+            match uuid::Uuid::parse_str(&id) {
+                Ok(id) => one(UserIdentifier::BrazeId(id)),
+                Err(_) => Err(ErrorItem::new(format!(
+                    "{field}: `{id}` is not a braze_id issued by leadwire"
                 ))
-                .field(format!("{field}.prioritization")));
+                .field(field)),
             }
-            Ok(make(value))
+        }
+        "user_aliases" => one(UserIdentifier::Alias(alias_at(item, &field)?)),
+        _ => {
+            let kind = if key == "email_addresses" {
+                "email"
+            } else {
+                "phone"
+            };
+            shared_at(item.get(kind), item.get("prioritization"), kind, &field)
         }
     }
 }
