@@ -111,6 +111,8 @@ pub enum MessageSource {
     },
     /// A replay started by a person.
     Manual,
+    /// A `POST /messages/send` that names no campaign.
+    Api,
     /// A test send from the console's template page (Braze's `[TEST SEND]`), started by
     /// the holder of the API key named `operator`. It counts toward no campaign or canvas.
     Test {
@@ -119,12 +121,13 @@ pub enum MessageSource {
 }
 
 impl MessageSource {
-    /// What kind of source this is: `campaign`, `canvas`, `manual` or `test`.
+    /// What kind of source this is: `campaign`, `canvas`, `manual`, `api` or `test`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Campaign { .. } => "campaign",
             Self::Canvas { .. } => "canvas",
             Self::Manual => "manual",
+            Self::Api => "api",
             Self::Test { .. } => "test",
         }
     }

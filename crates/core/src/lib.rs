@@ -11,6 +11,7 @@ pub mod identity;
 pub mod permission;
 pub mod profile;
 pub mod queue;
+pub mod schedule;
 pub mod time;
 pub mod track;
 pub mod trigger;

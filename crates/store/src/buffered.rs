@@ -37,6 +37,7 @@ use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, NewTask};
 use crate::repository::{ProfileWrite, Store, StoreTransaction};
+use crate::schedules::{ApiSchedule, ScheduleWrites};
 use crate::segments::SegmentExportWrites;
 
 /// A transaction that batches its reads and writes; see the module documentation.
@@ -422,5 +423,20 @@ impl SegmentExportWrites for BufferedTransaction {
         self.inner
             .finish_segment_export(segment_id, object_prefix)
             .await
+    }
+}
+
+#[async_trait]
+impl ScheduleWrites for BufferedTransaction {
+    async fn schedule(&mut self, id: &str) -> StoreResult<Option<ApiSchedule>> {
+        self.inner.schedule(id).await
+    }
+
+    async fn save_schedule(&mut self, schedule: &ApiSchedule) -> StoreResult<()> {
+        self.inner.save_schedule(schedule).await
+    }
+
+    async fn delete_schedule(&mut self, id: &str) -> StoreResult<bool> {
+        self.inner.delete_schedule(id).await
     }
 }

@@ -8,6 +8,7 @@
 //!   of jobs in one transaction with few round trips.
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
 //! - [`content_blocks`]: Content Blocks created through the API and their revision.
+//! - [`schedules`]: scheduled API sends, each a row beside its jobs.
 //! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
 //! - [`registry`]: when each campaign and canvas of the config was first seen and last
 //!   changed.
@@ -26,6 +27,7 @@ pub mod model;
 pub mod queue;
 pub mod registry;
 pub mod repository;
+pub mod schedules;
 pub mod segments;
 pub mod signals;
 pub mod sql;
@@ -43,6 +45,7 @@ pub use model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 pub use queue::{ClaimedJob, FailedJob, JobPayload, NewTask};
 pub use registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
+pub use schedules::{ApiSchedule, ScheduleKind, ScheduleReads, ScheduleWrites};
 pub use segments::{SegmentExportWrites, SegmentSize, SegmentSizes};
 pub use signals::JobSignals;
 pub use stats::{

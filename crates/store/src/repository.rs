@@ -21,6 +21,7 @@ use crate::journeys::{JourneyReads, JourneyWrites};
 use crate::model::{ActivitySummary, EventRecord, NewEvent, NewPurchase};
 use crate::queue::{ClaimedJob, FailedJob, NewTask};
 use crate::registry::ConfigRegistry;
+use crate::schedules::{ScheduleReads, ScheduleWrites};
 use crate::segments::{SegmentExportWrites, SegmentSizes};
 use crate::signals::JobSignals;
 use crate::stats::StatsReads;
@@ -53,6 +54,7 @@ pub trait Store:
     + ConfigRegistry
     + ContentBlockStore
     + SegmentSizes
+    + ScheduleReads
     + Send
     + Sync
     + 'static
@@ -163,7 +165,9 @@ pub trait Store:
 /// `record_events` and `record_purchases`, from the changes they are given, filtered by the
 /// store's trigger interest. That keeps every trigger in the transaction of its cause.
 #[async_trait]
-pub trait StoreTransaction: JourneyWrites + BatchWrites + SegmentExportWrites + Send {
+pub trait StoreTransaction:
+    JourneyWrites + BatchWrites + SegmentExportWrites + ScheduleWrites + Send
+{
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;
 

@@ -23,6 +23,8 @@ mod profiles;
 mod queue;
 #[path = "conformance/registry.rs"]
 mod registry;
+#[path = "conformance/schedules.rs"]
+mod schedules;
 #[path = "conformance/segments.rs"]
 mod segments;
 #[path = "conformance/stats.rs"]
@@ -110,6 +112,8 @@ conformance!(
     registry::config_items_keep_their_creation_edit_and_archive_times,
     content_blocks::content_blocks_are_created_updated_and_listed,
     content_blocks::content_block_names_are_unique_and_refusals_change_nothing,
+    schedules::schedules_round_trip_are_replaced_listed_and_deleted,
+    schedules::a_schedule_and_its_job_commit_or_roll_back_together,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an

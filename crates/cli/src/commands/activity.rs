@@ -241,6 +241,7 @@ fn row(entry: &ActivityEntry) -> String {
         MessageSource::Campaign { campaign } => campaign.clone(),
         MessageSource::Canvas { canvas, step } => format!("{canvas} / {step}"),
         MessageSource::Manual => "manual".to_owned(),
+        MessageSource::Api => "/messages/send".to_owned(),
         MessageSource::Test { operator } => format!("test by {operator}"),
     };
     let user = entry

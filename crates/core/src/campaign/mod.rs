@@ -56,6 +56,10 @@ pub enum DeliveryType {
     #[default]
     ActionBased,
     ApiTriggered,
+    /// An API campaign (campaigns only): sent by `POST /messages/send` naming it in
+    /// `campaign_id`, with the message given in the request. Its `template` names its one
+    /// message variant, the `message_variation_id` the request gives.
+    Api,
 }
 
 impl Campaign {

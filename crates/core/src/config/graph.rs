@@ -8,6 +8,7 @@ use super::diagnostics::{ConfigPath, Diagnostic};
 use super::validate::{
     entry_triggers, known, trigger_attribute_in_audience, triggers, unknown_template,
 };
+use crate::campaign::DeliveryType;
 use crate::canvas::{
     Canvas, MAX_ACTION_WINDOW_SECONDS, MAX_AUDIENCE_GROUPS, MAX_COMPOSER_CHARS, MAX_STEPS, Step,
 };
@@ -32,6 +33,13 @@ fn validate_canvas(
     config: &Config,
     problems: &mut Vec<Diagnostic>,
 ) {
+    if canvas.entry_schedule == DeliveryType::Api {
+        problems.push(Diagnostic::error(
+            path.key("entry_schedule"),
+            "a canvas has no API-campaign entry; \"api\" is for campaigns",
+            "use entry_schedule = \"api_triggered\" or \"action_based\"",
+        ));
+    }
     entry_triggers(
         path,
         "entry_triggers",

@@ -311,11 +311,13 @@ pub(super) fn entry_triggers(
             "an action-based entry needs at least one trigger",
             format!("add {field} = [{{ type = \"add_email_address\" }}] or another trigger action"),
         )),
-        DeliveryType::ApiTriggered if !list.is_empty() => problems.push(Diagnostic::error(
-            path.key(field),
-            "an API-triggered entry takes no trigger actions",
-            format!("remove {field}, or make it action-based"),
-        )),
+        DeliveryType::ApiTriggered | DeliveryType::Api if !list.is_empty() => {
+            problems.push(Diagnostic::error(
+                path.key(field),
+                "an API-triggered entry or API campaign takes no trigger actions",
+                format!("remove {field}, or make it action-based"),
+            ));
+        }
         _ => {}
     }
     triggers(&path.key(field), list, problems);

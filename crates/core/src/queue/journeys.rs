@@ -1,10 +1,12 @@
 //! The tasks the journey workers enqueue for themselves: canvas steps, delayed campaign
-//! sends and pages of broadcast sends.
+//! sends, pages of broadcast sends and scheduled API sends.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+
+use super::message::AdHocMessage;
 
 /// Advance one canvas entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +48,8 @@ pub struct CampaignTask {
 pub enum BroadcastTarget {
     Campaign,
     Canvas,
+    /// A `POST /messages/send` broadcast: [`BroadcastTask::message`] to every profile.
+    Message,
 }
 
 /// One page of a broadcast (`broadcast: true`, no recipients): the campaign sends to, or
@@ -64,4 +68,21 @@ pub struct BroadcastTask {
     /// The last profile id of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Uuid>,
+    /// What a [`BroadcastTarget::Message`] broadcast sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<AdHocMessage>,
+}
+
+/// A scheduled API send (`/campaigns/trigger/schedule/create` and friends) coming due.
+/// The schedule itself is a row of its own; a task whose `version` is not the row's (the
+/// schedule was replaced since) or whose row is gone (deleted, or sent) does nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleTask {
+    pub schedule_id: String,
+    pub version: i64,
+    /// A local-time schedule's part: the indices of the recipients due at this job's
+    /// time. Absent: the schedule's first job, which sends to everyone due and enqueues a
+    /// part for each later instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipients: Option<Vec<usize>>,
 }

@@ -5,12 +5,14 @@
 //! own; [`Task::from_body`] reads it back from the two. Trigger jobs are no tasks: they are
 //! written by the store from profile writes, events and purchases ([`crate::trigger`]).
 //!
-//! - `journeys`: canvas steps, delayed campaign sends and pages of broadcasts.
+//! - `journeys`: canvas steps, delayed campaign sends, pages of broadcasts and scheduled
+//!   API sends.
 //! - `send`: the send task, the contract between the deciding workers and delivery.
 //! - `export`: the segment export task, a file of users per job.
 
 mod export;
 mod journeys;
+mod message;
 mod send;
 
 use std::fmt;
@@ -20,7 +22,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use export::{ExportFormat, SegmentExportTask};
-pub use journeys::{BroadcastTarget, BroadcastTask, CampaignTask, CanvasTask};
+pub use journeys::{BroadcastTarget, BroadcastTask, CampaignTask, CanvasTask, ScheduleTask};
+pub use message::{AdHocMessage, AdHocWebhook};
 pub use send::{FollowUp, SendTask};
 
 /// A durable queue; [`Queue::as_str`] is its name in the database.
@@ -36,6 +39,8 @@ pub enum Queue {
     Campaigns,
     /// Broadcast API triggers, one page of profiles per job.
     Broadcasts,
+    /// Scheduled API sends (`/…/schedule/create`), each due at its time.
+    Schedules,
     /// Webhook sends, for the delivery worker.
     Sends,
     /// Segment exports, a file of users per job.
@@ -43,11 +48,12 @@ pub enum Queue {
 }
 
 impl Queue {
-    pub const ALL: [Queue; 6] = [
+    pub const ALL: [Queue; 7] = [
         Self::Triggers,
         Self::Canvas,
         Self::Campaigns,
         Self::Broadcasts,
+        Self::Schedules,
         Self::Sends,
         Self::Exports,
     ];
@@ -59,6 +65,7 @@ impl Queue {
             Self::Canvas => "canvas",
             Self::Campaigns => "campaigns",
             Self::Broadcasts => "broadcasts",
+            Self::Schedules => "schedules",
             Self::Sends => "sends",
             Self::Exports => "exports",
         }
@@ -84,6 +91,7 @@ pub enum Task {
     Canvas(CanvasTask),
     Campaign(CampaignTask),
     Broadcast(BroadcastTask),
+    Schedule(ScheduleTask),
     Send(SendTask),
     SegmentExport(SegmentExportTask),
 }
@@ -95,6 +103,7 @@ impl Task {
             Self::Canvas(_) => Queue::Canvas,
             Self::Campaign(_) => Queue::Campaigns,
             Self::Broadcast(_) => Queue::Broadcasts,
+            Self::Schedule(_) => Queue::Schedules,
             Self::Send(_) => Queue::Sends,
             Self::SegmentExport(_) => Queue::Exports,
         }
@@ -105,7 +114,7 @@ impl Task {
         match self {
             Self::Canvas(task) => task.user_id,
             Self::Campaign(task) => Some(task.user_id),
-            Self::Broadcast(_) | Self::SegmentExport(_) => None,
+            Self::Broadcast(_) | Self::SegmentExport(_) | Self::Schedule(_) => None,
             Self::Send(task) => Some(task.user_id),
         }
     }
@@ -124,6 +133,7 @@ impl Task {
             Queue::Canvas => Self::Canvas(read(body, "canvas task")?),
             Queue::Campaigns => Self::Campaign(read(body, "campaign task")?),
             Queue::Broadcasts => Self::Broadcast(read(body, "broadcast task")?),
+            Queue::Schedules => Self::Schedule(read(body, "schedule task")?),
             Queue::Sends => Self::Send(read(body, "send task")?),
             Queue::Exports => Self::SegmentExport(read(body, "segment export task")?),
             Queue::Triggers => {
@@ -150,6 +160,12 @@ impl From<CampaignTask> for Task {
 impl From<BroadcastTask> for Task {
     fn from(task: BroadcastTask) -> Self {
         Self::Broadcast(task)
+    }
+}
+
+impl From<ScheduleTask> for Task {
+    fn from(task: ScheduleTask) -> Self {
+        Self::Schedule(task)
     }
 }
 

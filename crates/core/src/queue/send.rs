@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::message::AdHocWebhook;
 use super::{Queue, Task};
 use crate::activity::MessageSource;
 
@@ -84,4 +85,8 @@ pub struct SendTask {
     /// failed for good, or aborted), e.g. the canvas step that follows a Message step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up: Option<FollowUp>,
+    /// The webhook itself, when the request gave it (`POST /messages/send`) rather than a
+    /// template of the config; `template` then only labels the send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<AdHocWebhook>,
 }

@@ -150,6 +150,7 @@ fn a_send_task_round_trips_through_json() {
             seq: 1,
             message_finished: true,
         })),
+        webhook: None,
     };
     let json = serde_json::to_value(&task).expect("serializable");
     assert!(json.get("event_properties").is_none());

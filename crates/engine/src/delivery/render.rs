@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::config::{Config, FieldFailure, RenderedRequest, SalesforceConnection};
 use leadwire_core::profile::Profile;
-use leadwire_core::queue::SendTask;
+use leadwire_core::queue::{AdHocWebhook, SendTask};
 use leadwire_liquid::{Engine, Globals, MemoryCache, Outcome, RenderError};
 use leadwire_salesforce::token_client::{AccessToken, ClientCredentials, TokenError};
 use serde_json::{Map, Value, json};
@@ -23,7 +23,7 @@ use super::blocks::ContentBlocks;
 use super::concurrency::InFlightLimits;
 use super::fetcher::{CallFailure, HttpFetcher, SendFetcher};
 use super::templates::{
-    CompiledTemplate, CompiledTemplates, TemplateCompileError, template_fields,
+    CompiledTemplate, CompiledTemplates, TemplateCompileError, compile_ad_hoc, template_fields,
 };
 use super::tokens::{TokenRegistry, token_url};
 use super::url_policy::Allowlist;
@@ -138,6 +138,15 @@ impl Renderer {
         &self.blocks
     }
 
+    /// A send's own webhook (`POST /messages/send`), compiled for that send.
+    pub fn compile_ad_hoc(
+        &self,
+        name: &str,
+        webhook: &AdHocWebhook,
+    ) -> Result<Arc<CompiledTemplate>, TemplateCompileError> {
+        compile_ad_hoc(&self.engine, name, webhook).map(Arc::new)
+    }
+
     /// The client secrets read at start-up, by connection name.
     pub fn client_secrets(&self) -> &HashMap<String, String> {
         &self.client_secrets
@@ -223,7 +232,7 @@ impl Renderer {
                     .with_canvas(&object(json!({"name": canvas})))
                     .with_campaign(&object(json!({"name": step})));
             }
-            MessageSource::Manual | MessageSource::Test { .. } => {}
+            MessageSource::Manual | MessageSource::Api | MessageSource::Test { .. } => {}
         }
         let mut connections = Map::new();
         let mut own = None;

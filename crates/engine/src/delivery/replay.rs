@@ -83,6 +83,7 @@ pub async fn replay(
         api_trigger_properties: properties.api_trigger_properties,
         canvas_entry_properties: properties.canvas_entry_properties,
         follow_up: None,
+        webhook: None,
     };
     let replayed = enqueue_now(store, task, now).await?;
     tracing::info!(entry = %id, send_id = %replayed.send_id, job_id = replayed.job_id, "send replayed");

@@ -79,7 +79,11 @@ impl DeliveryWorker {
             JobPayload::Trigger(_)
             | JobPayload::Triggers(_)
             | JobPayload::Task(
-                Task::Canvas(_) | Task::Campaign(_) | Task::Broadcast(_) | Task::SegmentExport(_),
+                Task::Canvas(_)
+                | Task::Campaign(_)
+                | Task::Broadcast(_)
+                | Task::SegmentExport(_)
+                | Task::Schedule(_),
             ) => {
                 let error = format!("a {} job is no send", job.queue);
                 tracing::error!(job_id = job.id, %error, "send job dropped");
@@ -184,9 +188,19 @@ impl DeliveryWorker {
         attempt: u32,
         now: DateTime<Utc>,
     ) -> Result<Sending<'a>, Verdict> {
-        let Some(compiled) = self.renderer.template(&task.template) else {
-            let message = format!("webhook template `{}` is not in the config", task.template);
-            return Err(Verdict::Unrenderable(message));
+        let compiled = match &task.webhook {
+            Some(webhook) => self
+                .renderer
+                .compile_ad_hoc(&task.template, webhook)
+                .map_err(|error| Verdict::Unrenderable(error.to_string()))?,
+            None => match self.renderer.template(&task.template) {
+                Some(compiled) => compiled.clone(),
+                None => {
+                    let message =
+                        format!("webhook template `{}` is not in the config", task.template);
+                    return Err(Verdict::Unrenderable(message));
+                }
+            },
         };
         let profile = match profiles.as_ref().map(|found| found.get(&task.user_id)) {
             Ok(Some(profile)) => profile,
@@ -216,7 +230,7 @@ impl DeliveryWorker {
         now: DateTime<Utc>,
     ) -> Result<Rendered, RenderProblem> {
         let inputs = RenderInputs::of_send(sending.task, sending.profile, now);
-        self.renderer.render(sending.compiled, &inputs).await
+        self.renderer.render(&sending.compiled, &inputs).await
     }
 
     /// Records a verdict that ends the send.

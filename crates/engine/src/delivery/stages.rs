@@ -3,6 +3,8 @@
 //! result ([`Attempted`]). The render stage's value is [`super::render::Rendered`], the
 //! verdict stage's [`super::verdict::Verdict`].
 
+use std::sync::Arc;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +17,8 @@ use super::templates::CompiledTemplate;
 /// What every stage of one send reads.
 pub struct Sending<'a> {
     pub task: &'a SendTask,
-    pub compiled: &'a CompiledTemplate,
+    /// The config's template, or the send's own webhook compiled for it.
+    pub compiled: Arc<CompiledTemplate>,
     pub profile: &'a Profile,
     /// The try this is, from 1.
     pub attempt: u32,

@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use leadwire_core::config::{Config, WebhookBody, WebhookTemplate};
+use leadwire_core::config::{Config, HttpMethod, OrderedPairs, WebhookBody, WebhookTemplate};
+use leadwire_core::queue::AdHocWebhook;
 use leadwire_liquid::{Engine, Template, content_block_names};
 
 /// A template whose fields did not parse.
@@ -66,6 +67,42 @@ pub fn template_fields(template: &WebhookTemplate) -> Vec<(String, &str)> {
         }
     }
     fields
+}
+
+/// A webhook given in a request, compiled like a template named `name`. It reads no
+/// connection (none is offered to it).
+pub fn compile_ad_hoc(
+    engine: &Engine,
+    name: &str,
+    webhook: &AdHocWebhook,
+) -> Result<CompiledTemplate, TemplateCompileError> {
+    let method = match webhook.method.to_ascii_uppercase().as_str() {
+        "GET" => HttpMethod::GET,
+        "PUT" => HttpMethod::PUT,
+        "PATCH" => HttpMethod::PATCH,
+        "DELETE" => HttpMethod::DELETE,
+        "POST" => HttpMethod::POST,
+        other => {
+            return Err(TemplateCompileError {
+                template: name.to_owned(),
+                field: "request_method".into(),
+                message: format!("`{other}` is not POST, PUT, PATCH, DELETE or GET"),
+            });
+        }
+    };
+    let template = WebhookTemplate {
+        name: name.to_owned(),
+        url: webhook.url.clone(),
+        method,
+        connection: None,
+        headers: OrderedPairs(webhook.headers.clone()),
+        body: webhook
+            .body
+            .clone()
+            .map_or(WebhookBody::None, WebhookBody::Raw),
+        capture: Vec::new(),
+    };
+    compile_one(engine, &Config::default(), &template)
 }
 
 fn compile_one(

@@ -44,6 +44,7 @@ pub async fn send_test(
         api_trigger_properties: test.api_trigger_properties,
         canvas_entry_properties: test.canvas_entry_properties,
         follow_up: None,
+        webhook: None,
     };
     let template = task.template.clone();
     let enqueued = enqueue_now(store, task, now).await?;

@@ -258,20 +258,7 @@ pub async fn trigger_campaign(
     request: &ApiTrigger,
     now: DateTime<Utc>,
 ) -> Result<Dispatch, ApiTriggerError> {
-    let campaign = journeys
-        .config
-        .campaign_by_api_id(&request.id)
-        .filter(|campaign| campaign.delivery == DeliveryType::ApiTriggered)
-        .ok_or_else(|| {
-            ApiTriggerError::InvalidId(format!(
-                "campaign_id `{}` names no API-triggered campaign",
-                request.id
-            ))
-        })?;
-    if request.broadcast {
-        return start_broadcast(journeys, BroadcastTarget::Campaign, request, now).await;
-    }
-    dispatch_to_recipients(journeys, ApiTarget::Campaign(campaign), request, now).await
+    trigger(journeys, ApiKind::Campaign, request, now).await
 }
 
 /// `POST /canvas/trigger/send`.
@@ -280,41 +267,95 @@ pub async fn trigger_canvas(
     request: &ApiTrigger,
     now: DateTime<Utc>,
 ) -> Result<Dispatch, ApiTriggerError> {
-    let canvas = journeys
-        .config
-        .canvas_by_api_id(&request.id)
-        .filter(|canvas| canvas.entry_schedule == DeliveryType::ApiTriggered)
-        .ok_or_else(|| {
-            ApiTriggerError::InvalidId(format!(
-                "canvas_id `{}` names no API-triggered canvas",
-                request.id
-            ))
-        })?;
-    if request.broadcast {
-        return start_broadcast(journeys, BroadcastTarget::Canvas, request, now).await;
-    }
-    dispatch_to_recipients(journeys, ApiTarget::Canvas(canvas), request, now).await
+    trigger(journeys, ApiKind::Canvas, request, now).await
 }
 
-/// What an API trigger with recipients reaches.
+/// Which trigger endpoint a request names: a campaign or a canvas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKind {
+    Campaign,
+    Canvas,
+}
+
+/// What an API trigger reaches.
 #[derive(Clone, Copy)]
-enum ApiTarget<'a> {
+pub(crate) enum ApiTarget<'a> {
     Campaign(&'a Campaign),
     Canvas(&'a Canvas),
 }
 
-/// Sends the campaign to, or enters the canvas for, each recipient in one transaction.
-async fn dispatch_to_recipients(
+/// The API-triggered campaign or canvas `id` names; `InvalidId` when there is none.
+pub(crate) fn target<'a>(
+    journeys: &'a Journeys,
+    kind: ApiKind,
+    id: &str,
+) -> Result<ApiTarget<'a>, ApiTriggerError> {
+    let config = &journeys.config;
+    let found = match kind {
+        ApiKind::Campaign => config
+            .campaign_by_api_id(id)
+            .filter(|campaign| campaign.delivery == DeliveryType::ApiTriggered)
+            .map(ApiTarget::Campaign),
+        ApiKind::Canvas => config
+            .canvas_by_api_id(id)
+            .filter(|canvas| canvas.entry_schedule == DeliveryType::ApiTriggered)
+            .map(ApiTarget::Canvas),
+    };
+    found.ok_or_else(|| {
+        let (key, what) = match kind {
+            ApiKind::Campaign => ("campaign_id", "campaign"),
+            ApiKind::Canvas => ("canvas_id", "canvas"),
+        };
+        ApiTriggerError::InvalidId(format!("{key} `{id}` names no API-triggered {what}"))
+    })
+}
+
+/// Checks the target, then dispatches in a transaction of its own.
+async fn trigger(
     journeys: &Journeys,
-    target: ApiTarget<'_>,
+    kind: ApiKind,
     request: &ApiTrigger,
     now: DateTime<Utc>,
 ) -> Result<Dispatch, ApiTriggerError> {
-    let mut tx = journeys.store.begin().await?;
+    let target = target(journeys, kind, &request.id)?;
     let mut dispatch = new_dispatch();
+    let mut tx = journeys.store.begin().await?;
+    dispatch_in(journeys, tx.as_mut(), target, request, &mut dispatch, now).await?;
+    tx.commit().await?;
+    Ok(dispatch)
+}
+
+/// Carries out `request` inside `tx`: a broadcast enqueues its first page, durably;
+/// otherwise the campaign sends to, or the canvas enters, each recipient. Counts what it
+/// did into `dispatch`. Scheduled sends call this from their own job's transaction.
+pub(crate) async fn dispatch_in(
+    journeys: &Journeys,
+    tx: &mut dyn StoreTransaction,
+    target: ApiTarget<'_>,
+    request: &ApiTrigger,
+    dispatch: &mut Dispatch,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    if request.broadcast {
+        let target = match target {
+            ApiTarget::Campaign(_) => BroadcastTarget::Campaign,
+            ApiTarget::Canvas(_) => BroadcastTarget::Canvas,
+        };
+        let task = BroadcastTask {
+            target,
+            id: request.id.clone(),
+            dispatch_id: dispatch.dispatch_id.clone(),
+            properties: request.properties.clone(),
+            after: None,
+            message: None,
+        };
+        broadcast::enqueue_page(tx, &task, now).await?;
+        tracing::info!(dispatch_id = %dispatch.dispatch_id, id = %request.id, ?target, "broadcast started");
+        return Ok(());
+    }
     let mut reached_users = HashSet::new();
     for recipient in &request.recipients {
-        let Some(profile) = recipient_profile(journeys, tx.as_mut(), recipient, now).await? else {
+        let Some(profile) = recipient_profile(journeys, tx, recipient, now).await? else {
             dispatch.skipped += 1;
             continue;
         };
@@ -326,10 +367,10 @@ async fn dispatch_to_recipients(
         let properties = properties(request, recipient);
         let reached = match target {
             ApiTarget::Campaign(campaign) => {
-                send_campaign(journeys, tx.as_mut(), campaign, &profile, properties, now).await?
+                send_campaign(journeys, tx, campaign, &profile, properties, now).await?
             }
             ApiTarget::Canvas(canvas) => {
-                enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await?
+                enter_canvas(journeys, tx, canvas, &profile, properties, now).await?
             }
         };
         if reached {
@@ -338,33 +379,10 @@ async fn dispatch_to_recipients(
             dispatch.skipped += 1;
         }
     }
-    tx.commit().await?;
-    Ok(dispatch)
+    Ok(())
 }
 
-/// Enqueues the first page of a broadcast, durably, and answers at once.
-async fn start_broadcast(
-    journeys: &Journeys,
-    target: BroadcastTarget,
-    request: &ApiTrigger,
-    now: DateTime<Utc>,
-) -> Result<Dispatch, ApiTriggerError> {
-    let dispatch = new_dispatch();
-    let task = BroadcastTask {
-        target,
-        id: request.id.clone(),
-        dispatch_id: dispatch.dispatch_id.clone(),
-        properties: request.properties.clone(),
-        after: None,
-    };
-    let mut tx = journeys.store.begin().await?;
-    broadcast::enqueue_page(tx.as_mut(), &task, now).await?;
-    tx.commit().await?;
-    tracing::info!(dispatch_id = %dispatch.dispatch_id, id = %request.id, ?target, "broadcast started");
-    Ok(dispatch)
-}
-
-fn new_dispatch() -> Dispatch {
+pub(crate) fn new_dispatch() -> Dispatch {
     Dispatch {
         dispatch_id: Uuid::now_v7().simple().to_string(),
         accepted: 0,

@@ -21,9 +21,9 @@ use super::error::JourneyError;
 
 impl Journeys {
     /// Whether jobs of `queue` may be handled a batch per transaction. A broadcast page
-    /// or a segment export file already is a batch of its own.
+    /// or a segment export file already is a batch of its own, and so is a schedule's send.
     pub fn handles_batches(queue: Queue) -> bool {
-        !matches!(queue, Queue::Broadcasts | Queue::Exports)
+        !matches!(queue, Queue::Broadcasts | Queue::Exports | Queue::Schedules)
     }
 
     /// Claims up to `limit` jobs of `queue` (one that [`Self::handles_batches`]) and handles

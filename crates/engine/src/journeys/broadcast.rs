@@ -1,7 +1,8 @@
-//! The broadcast worker: `broadcast: true` API triggers, carried out one page of profiles
-//! per job. Each page reads the next profile ids (in id order, after the previous page's
-//! last), sends the campaign to or enters the canvas each profile its audience admits
-//! (re-eligibility and re-entry as for a listed recipient), and enqueues the next page, all
+//! The broadcast worker: `broadcast: true` API triggers and `POST /messages/send`
+//! broadcasts, carried out one page of profiles per job. Each page reads the next profile
+//! ids (in id order, after the previous page's last), sends the campaign to or enters the
+//! canvas each profile its audience admits (re-eligibility and re-entry as for a listed
+//! recipient) or sends the message to each, and enqueues the next page, all
 //! in one transaction with the job's completion: a restart resumes at the page it was on,
 //! and no profile is handled twice. The transaction is a [`BufferedTransaction`]: the
 //! page's profiles and receipts are read up front and its writes go out at commit.
@@ -9,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use leadwire_core::campaign::{Campaign, DeliveryType};
 use leadwire_core::canvas::Canvas;
-use leadwire_core::queue::{BroadcastTarget, BroadcastTask};
+use leadwire_core::queue::{AdHocMessage, BroadcastTarget, BroadcastTask};
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{
     BufferedTransaction, ClaimedJob, JourneyWrites, NewTask, StoreResult, StoreTransaction,
@@ -17,6 +18,7 @@ use leadwire_store::{
 
 use super::context::Journeys;
 use super::error::JourneyError;
+use super::messages;
 use super::recipient::{enter_canvas, send_campaign};
 
 /// Profiles per broadcast job.
@@ -36,9 +38,11 @@ pub(crate) async fn enqueue_page(
 enum Target<'a> {
     Campaign(&'a Campaign),
     Canvas(&'a Canvas),
+    /// A `POST /messages/send` broadcast's message, to every profile.
+    Message(&'a AdHocMessage),
 }
 
-fn target<'a>(journeys: &'a Journeys, task: &BroadcastTask) -> Option<Target<'a>> {
+fn target<'a>(journeys: &'a Journeys, task: &'a BroadcastTask) -> Option<Target<'a>> {
     let config = &journeys.config;
     match task.target {
         BroadcastTarget::Campaign => config
@@ -49,6 +53,7 @@ fn target<'a>(journeys: &'a Journeys, task: &BroadcastTask) -> Option<Target<'a>
             .canvas_by_api_id(&task.id)
             .filter(|canvas| canvas.entry_schedule == DeliveryType::ApiTriggered)
             .map(Target::Canvas),
+        BroadcastTarget::Message => task.message.as_ref().map(Target::Message),
     }
 }
 
@@ -86,6 +91,10 @@ pub(crate) async fn handle(
             }
             Target::Canvas(canvas) => {
                 enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await?
+            }
+            Target::Message(message) => {
+                messages::enqueue_send(tx.as_mut(), message, profile.id, now).await?;
+                true
             }
         };
         accepted += usize::from(done);

@@ -135,6 +135,7 @@ pub(crate) async fn decide(
         api_trigger_properties: task.api_trigger_properties.clone(),
         canvas_entry_properties: None,
         follow_up: None,
+        webhook: None,
     };
     enqueue_send(tx, &send, now).await?;
     hold(&mut receipt, send.send_id, now);

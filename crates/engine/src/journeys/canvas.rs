@@ -204,6 +204,7 @@ async fn send_message(
         api_trigger_properties: None,
         canvas_entry_properties: Some(entry.state.entry_properties.clone()),
         follow_up: Some(FollowUp::new(step_task(entry, true))),
+        webhook: None,
     };
     enqueue_send(tx, &send, now).await
 }

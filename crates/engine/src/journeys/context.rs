@@ -26,12 +26,13 @@ pub struct Journeys {
 
 impl Journeys {
     /// The queues the journey workers consume.
-    pub const QUEUES: [Queue; 5] = [
+    pub const QUEUES: [Queue; 6] = [
         Queue::Triggers,
         Queue::Canvas,
         Queue::Campaigns,
         Queue::Broadcasts,
         Queue::Exports,
+        Queue::Schedules,
     ];
 
     /// The runtime over `store` and `config`. The caller sets the store's trigger interest

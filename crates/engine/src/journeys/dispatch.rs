@@ -1,6 +1,6 @@
 //! The dispatch of a claimed journey job to its handler: trigger jobs to `triggers`,
-//! canvas, campaign and broadcast tasks to `canvas`, `campaigns` and `broadcast`, segment
-//! exports to `segment_export`.
+//! canvas, campaign, broadcast and schedule tasks to `canvas`, `campaigns`, `broadcast` and
+//! `schedules`, segment exports to `segment_export`.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::queue::Task;
@@ -8,7 +8,7 @@ use leadwire_store::{ClaimedJob, JobPayload, StoreTransaction};
 
 use super::context::Journeys;
 use super::error::JourneyError;
-use super::{broadcast, campaigns, canvas, segment_export, triggers};
+use super::{broadcast, campaigns, canvas, schedules, segment_export, triggers};
 
 impl Journeys {
     /// Handles one claimed job of any journey queue at `now`, completing it in the same
@@ -19,6 +19,9 @@ impl Journeys {
         }
         if let JobPayload::Task(Task::SegmentExport(task)) = &job.payload {
             return segment_export::handle(self, job, task, now).await;
+        }
+        if let JobPayload::Task(Task::Schedule(task)) = &job.payload {
+            return schedules::handle(self, job, task, now).await;
         }
         let mut tx = self.store.begin().await?;
         self.handle_in(tx.as_mut(), job, now).await?;
@@ -49,7 +52,10 @@ impl Journeys {
                 campaigns::handle_in(self, tx, job, task, now).await
             }
             JobPayload::Task(
-                task @ (Task::Broadcast(_) | Task::Send(_) | Task::SegmentExport(_)),
+                task @ (Task::Broadcast(_)
+                | Task::Schedule(_)
+                | Task::Send(_)
+                | Task::SegmentExport(_)),
             ) => Err(JourneyError::NotInTransaction(task.queue())),
         }
     }

@@ -8,9 +8,9 @@ pub enum JourneyError {
     /// The database failed or a concurrent write conflicted; the job is retried.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A task that is not handled inside a caller's transaction: a broadcast page (it
-    /// commits a transaction of its own, see [`Journeys::handle`](super::Journeys::handle))
-    /// or a send (the delivery worker's). The journey workers never claim one so.
+    /// A task that is not handled inside a caller's transaction: a broadcast page or a
+    /// schedule (each commits a transaction of its own, see
+    /// [`Journeys::handle`](super::Journeys::handle)) or a send (the delivery worker's). The journey workers never claim one so.
     #[error("a task of the {0} queue is not handled inside a journey transaction")]
     NotInTransaction(Queue),
     /// A segment export's file could not be written (a full disk, a directory without

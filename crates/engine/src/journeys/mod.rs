@@ -12,6 +12,8 @@
 //!   (no recipients) is carried out a page of profiles at a time by `broadcast`.
 //! - [`segments`]: who is in a segment, a page at a time, and its measured sizes;
 //!   `segment_export` writes a segment's users to files, a file per job.
+//! - [`messages`]: `POST /messages/send`, a webhook given in the request.
+//! - [`schedules`]: the schedule endpoints; a due schedule runs through `api`.
 //! - [`receipts`]: a campaign send counts as received unless it ends without reaching the
 //!   user; delivery calls [`receipts::release`] when it records such an outcome.
 //!
@@ -30,8 +32,10 @@ mod context;
 mod dispatch;
 mod error;
 mod liquid;
+pub mod messages;
 pub mod receipts;
 mod recipient;
+pub mod schedules;
 pub mod segment_export;
 pub mod segments;
 pub mod triggers;

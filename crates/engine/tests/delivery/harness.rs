@@ -236,6 +236,7 @@ impl Harness {
                         message_finished: true,
                     })
                 }),
+                webhook: None,
             };
             adjust(&mut task);
             tx.enqueue(&NewTask::new(task, now)).await.expect("enqueue");

@@ -14,6 +14,8 @@ mod health;
 mod identifiers;
 mod identify;
 mod merge;
+mod messages;
+mod schedule;
 mod segments;
 mod track;
 mod trigger_send;
@@ -86,7 +88,36 @@ pub fn router() -> Router<AppState> {
         .route("/canvas/list", get(catalog::canvas_list))
         .route("/canvas/details", get(catalog::canvas_details))
         .route("/canvas/data_series", get(catalog::canvas_data_series))
-        .route("/canvas/data_summary", get(catalog::canvas_data_summary));
+        .route("/canvas/data_summary", get(catalog::canvas_data_summary))
+        .route(
+            "/campaigns/trigger/schedule/create",
+            post(schedule::campaigns_create),
+        )
+        .route(
+            "/campaigns/trigger/schedule/update",
+            post(schedule::campaigns_update),
+        )
+        .route(
+            "/campaigns/trigger/schedule/delete",
+            post(schedule::campaigns_delete),
+        )
+        .route(
+            "/canvas/trigger/schedule/create",
+            post(schedule::canvas_create),
+        )
+        .route(
+            "/canvas/trigger/schedule/update",
+            post(schedule::canvas_update),
+        )
+        .route(
+            "/canvas/trigger/schedule/delete",
+            post(schedule::canvas_delete),
+        )
+        .route("/messages/send", post(messages::messages_send))
+        .route(
+            "/messages/scheduled_broadcasts",
+            get(schedule::scheduled_broadcasts),
+        );
     unsupported::routes(router)
 }
 

@@ -70,7 +70,7 @@ fn success(dispatch: &Dispatch) -> (StatusCode, Json<Value>) {
     )
 }
 
-fn api_error(error: ApiTriggerError, invalid_id: &'static str) -> ApiError {
+pub(super) fn api_error(error: ApiTriggerError, invalid_id: &'static str) -> ApiError {
     match error {
         ApiTriggerError::BadRequest(message) => ApiError::bad_request(ErrorItem::new(message)),
         ApiTriggerError::InvalidId(message) => ApiError::Fatal {
@@ -81,7 +81,7 @@ fn api_error(error: ApiTriggerError, invalid_id: &'static str) -> ApiError {
     }
 }
 
-fn no_journeys(field: &str, invalid_id: &'static str) -> ApiError {
+pub(super) fn no_journeys(field: &str, invalid_id: &'static str) -> ApiError {
     ApiError::Fatal {
         message: invalid_id,
         errors: vec![

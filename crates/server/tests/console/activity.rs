@@ -367,6 +367,7 @@ fn create_lead_task() -> SendTask {
         api_trigger_properties: None,
         canvas_entry_properties: None,
         follow_up: None,
+        webhook: None,
     }
 }
 

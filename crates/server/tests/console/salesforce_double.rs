@@ -171,6 +171,7 @@ pub async fn send_one(worker: &DeliveryWorker, template: &str) {
         api_trigger_properties: None,
         canvas_entry_properties: None,
         follow_up: None,
+        webhook: None,
     };
     tx.enqueue(&NewTask::new(task, now)).await.expect("enqueue");
     tx.commit().await.expect("commit");

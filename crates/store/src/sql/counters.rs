@@ -83,7 +83,9 @@ pub(crate) fn source_columns(source: &MessageSource) -> (Option<&str>, Option<&s
     match source {
         MessageSource::Campaign { campaign } => (Some(campaign), None, None),
         MessageSource::Canvas { canvas, step } => (None, Some(canvas), Some(step)),
-        MessageSource::Manual | MessageSource::Test { .. } => (None, None, None),
+        MessageSource::Manual | MessageSource::Api | MessageSource::Test { .. } => {
+            (None, None, None)
+        }
     }
 }
 

@@ -21,6 +21,7 @@ use super::journeys::JourneySql;
 use super::profiles::ProfileSql;
 use super::queue::QueueSql;
 use super::registry::RegistrySql;
+use super::schedules::ScheduleSql;
 use super::segments::SegmentSql;
 use super::shared::{ProfileRow, TriggerRow};
 use super::stats::StatsSql;
@@ -82,6 +83,7 @@ pub(crate) trait Sql:
     + RegistrySql
     + ContentBlockSql
     + SegmentSql
+    + ScheduleSql
 {
 }
 
@@ -98,6 +100,7 @@ impl<DB> Sql for DB where
         + RegistrySql
         + ContentBlockSql
         + SegmentSql
+        + ScheduleSql
 {
 }
 

@@ -31,6 +31,7 @@ use crate::model::{ActivitySummary, EventRecord, day_micros, from_micros, to_mic
 use crate::queue::{ClaimedJob, FailedJob};
 use crate::registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 use crate::repository::{Backend, Store, StoreTransaction};
+use crate::schedules::{ApiSchedule, ScheduleReads};
 use crate::segments::{SegmentSize, SegmentSizes};
 use crate::signals::JobSignals;
 use crate::stats::{ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, StatsReads};
@@ -360,5 +361,16 @@ impl<DB: Sql, P: Pools<Database = DB>> SegmentSizes for SqlStore<P> {
         last: NaiveDate,
     ) -> StoreResult<Vec<SegmentSize>> {
         DB::sizes(self.pools.reader(), segment_id, first, last).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> ScheduleReads for SqlStore<P> {
+    async fn schedules_due_by(
+        &self,
+        end: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<ApiSchedule>> {
+        DB::schedules_due_by(self.pools.reader(), end, limit).await
     }
 }

@@ -33,6 +33,7 @@ use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase, to_micros};
 use crate::queue::{ClaimedJob, NewTask};
 use crate::repository::{ProfileWrite, StoreTransaction};
+use crate::schedules::{ApiSchedule, ScheduleWrites};
 use crate::segments::SegmentExportWrites;
 use crate::signals::JobSignals;
 
@@ -371,5 +372,20 @@ impl<DB: Sql> SegmentExportWrites for SqlTransaction<DB> {
         object_prefix: &str,
     ) -> StoreResult<()> {
         DB::unmark_export(&mut self.tx, segment_id, object_prefix).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql> ScheduleWrites for SqlTransaction<DB> {
+    async fn schedule(&mut self, id: &str) -> StoreResult<Option<ApiSchedule>> {
+        DB::schedule(&mut self.tx, id).await
+    }
+
+    async fn save_schedule(&mut self, schedule: &ApiSchedule) -> StoreResult<()> {
+        DB::save_schedule(&mut self.tx, schedule).await
+    }
+
+    async fn delete_schedule(&mut self, id: &str) -> StoreResult<bool> {
+        DB::delete_schedule(&mut self.tx, id).await
     }
 }

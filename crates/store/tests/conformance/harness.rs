@@ -283,6 +283,13 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             dispatch_id: format!("dispatch-{n}"),
             properties: serde_json::Map::new(),
             after: None,
+            message: None,
+        }
+        .into(),
+        Queue::Schedules => leadwire_core::queue::ScheduleTask {
+            schedule_id: format!("schedule-{n}"),
+            version: i64::from(n),
+            recipients: None,
         }
         .into(),
         Queue::Sends => leadwire_core::queue::SendTask {
@@ -295,6 +302,7 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             api_trigger_properties: None,
             canvas_entry_properties: None,
             follow_up: None,
+            webhook: None,
         }
         .into(),
         Queue::Triggers => panic!("the trigger queue carries trigger jobs, not tasks"),

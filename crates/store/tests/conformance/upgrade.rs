@@ -150,7 +150,9 @@ impl Stored {
             let (campaign, canvas, step) = match &logged.source {
                 MessageSource::Campaign { campaign } => (Some(campaign), None, None),
                 MessageSource::Canvas { canvas, step } => (None, Some(canvas), Some(step)),
-                MessageSource::Manual | MessageSource::Test { .. } => (None, None, None),
+                MessageSource::Manual | MessageSource::Api | MessageSource::Test { .. } => {
+                    (None, None, None)
+                }
             };
             let optional = |value: Option<&String>| value.map_or("NULL".into(), |v| text(v));
             format!(

@@ -102,6 +102,7 @@ fn task() -> SendTask {
         api_trigger_properties: None,
         canvas_entry_properties: None,
         follow_up: None,
+        webhook: None,
     }
 }
 

@@ -9,11 +9,12 @@ use leadwire_core::filters::describe::{condition, count};
 use leadwire_core::trigger::{PropertyFilter, Trigger};
 use maud::{Markup, html};
 
-/// "Action-based" or "API-triggered".
+/// "Action-based", "API-triggered" or "API campaign".
 pub fn delivery(kind: DeliveryType) -> &'static str {
     match kind {
         DeliveryType::ActionBased => "Action-based",
         DeliveryType::ApiTriggered => "API-triggered",
+        DeliveryType::Api => "API campaign",
     }
 }
 

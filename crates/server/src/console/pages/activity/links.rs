@@ -67,6 +67,7 @@ impl Names {
                 None => html! { (unknown(canvas)) " → " (step) },
             },
             MessageSource::Manual => html! { span.muted { "replay" } },
+            MessageSource::Api => html! { span.muted { "POST /messages/send" } },
             MessageSource::Test { operator } => {
                 html! { span.badge.test { "test" } " by " (operator) }
             }

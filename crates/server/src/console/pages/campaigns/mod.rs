@@ -45,6 +45,7 @@ fn trigger(campaign: &Campaign) -> Markup {
         (describe::delivery(campaign.delivery))
         @match campaign.delivery {
             DeliveryType::ApiTriggered => span.muted { ": sent by POST /campaigns/trigger/send" },
+            DeliveryType::Api => span.muted { ": sent by POST /messages/send with its campaign_id" },
             DeliveryType::ActionBased => { ", when a user does any of:" (describe::triggers(&campaign.triggers)) },
         }
     }

@@ -59,7 +59,7 @@ fn entry(canvas: &Canvas) -> Markup {
     html! {
         (describe::delivery(canvas.entry_schedule))
         @match canvas.entry_schedule {
-            DeliveryType::ApiTriggered => span.muted { ": entered by POST /canvas/trigger/send" },
+            DeliveryType::ApiTriggered | DeliveryType::Api => span.muted { ": entered by POST /canvas/trigger/send" },
             DeliveryType::ActionBased => { ", when a user does any of:" (describe::triggers(&canvas.entry_triggers)) },
         }
     }

@@ -218,6 +218,7 @@ fn delivery(kind: DeliveryType) -> &'static str {
     match kind {
         DeliveryType::ActionBased => "action-based",
         DeliveryType::ApiTriggered => "API-triggered",
+        DeliveryType::Api => "API campaign",
     }
 }
 

@@ -1,0 +1,262 @@
+//! `POST /messages/send` with the `webhook` messaging object over a real socket: the body
+//! is rendered per user with Liquid, delivered by the delivery worker to a local receiver
+//! and logged in the activity log; the documented 400s; other channels refused.
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use chrono::Utc;
+use common::{config, fixture, listen, with_journeys};
+use leadwire_core::activity::{ActivityType, MessageSource};
+use leadwire_core::permission::Permission;
+use leadwire_core::profile::Profile;
+use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
+use leadwire_engine::metrics::Metrics;
+use leadwire_server::ApiKeyConfig;
+use leadwire_store::{ActivityQuery, ProfileWrite, Queue, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const SEND_KEY: &str = "lw-messages-key-000000000000005";
+
+/// An API campaign beside the API-triggered ones.
+const JOURNEYS: &str = r#"
+[[webhook_templates]]
+name = "Hook"
+url = "https://example.com/hook"
+method = "POST"
+
+[[campaigns]]
+name = "Welcome"
+template = "Hook"
+delivery = "api_triggered"
+
+[[campaigns]]
+name = "Newsletter"
+api_id = "newsletter"
+template = "Hook"
+delivery = "api"
+"#;
+
+type Received = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A receiver on port 0 keeping each request's content type and body.
+async fn receiver() -> (String, Received) {
+    let received: Received = Arc::default();
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(seen): State<Received>, headers: HeaderMap, body: Bytes| async move {
+                    let content_type = headers
+                        .get("content-type")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let body = String::from_utf8_lossy(&body).into_owned();
+                    seen.lock().expect("lock").push((content_type, body));
+                    "ok"
+                },
+            ),
+        )
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{address}/hook"), received)
+}
+
+async fn add_user(store: &Arc<dyn Store>, external_id: &str, first_name: &str) {
+    let mut profile = Profile::new(Uuid::now_v7(), Utc::now());
+    profile.external_id = Some(external_id.into());
+    profile
+        .standard
+        .insert("first_name".into(), json!(first_name));
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_profiles(&[ProfileWrite {
+        profile: &profile,
+        changes: &Default::default(),
+    }])
+    .await
+    .expect("save");
+    tx.commit().await.expect("commit");
+}
+
+#[tokio::test]
+async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
+    let mut server_config = config();
+    server_config.api_keys.push(ApiKeyConfig {
+        name: "messages".into(),
+        key: SEND_KEY.into(),
+        permissions: vec![Permission::MessagesSend],
+    });
+    let fixture = fixture(server_config).await;
+    let state = with_journeys(&fixture.state, JOURNEYS);
+    let store = state.store.clone();
+    let journeys = state.journeys.clone().expect("journeys");
+    let base = format!("http://{}", listen(state).await);
+    let client = reqwest::Client::new();
+    let post = |body: Value| {
+        let request = client
+            .post(format!("{base}/messages/send"))
+            .bearer_auth(SEND_KEY)
+            .json(&body);
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status();
+            (status, response.json::<Value>().await.expect("JSON"))
+        }
+    };
+    add_user(&store, "ada", "Ada").await;
+    add_user(&store, "grace", "Grace").await;
+    let (url, received) = receiver().await;
+
+    let webhook = json!({"url": url, "request_method": "POST",
+                         "body": {"greeting": "Hello {{${first_name}}}"}});
+    let (status, body) = post(json!({
+        "external_user_ids": ["ada", "grace", "nobody"],
+        "messages": {"webhook": webhook.clone()}
+    }))
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["message"], "success");
+    assert!(
+        body["dispatch_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 2);
+
+    let worker = DeliveryWorker::new(WorkerInputs {
+        store: store.clone(),
+        config: Arc::new(journeys.config().clone()),
+        settings: DeliverySettings {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            ..DeliverySettings::default()
+        },
+        metrics: Arc::new(Metrics::new()),
+        clock: Arc::new(SystemClock),
+        env: Box::new(|_| None),
+    })
+    .expect("the delivery worker builds");
+    worker.drain().await.expect("delivered");
+    let mut bodies: Vec<(String, String)> = received.lock().expect("lock").clone();
+    bodies.sort();
+    assert_eq!(
+        bodies,
+        [
+            (
+                "application/json".to_owned(),
+                r#"{"greeting":"Hello Ada"}"#.to_owned()
+            ),
+            (
+                "application/json".to_owned(),
+                r#"{"greeting":"Hello Grace"}"#.to_owned()
+            ),
+        ]
+    );
+    let logged = store
+        .activity(&ActivityQuery::default())
+        .await
+        .expect("activity");
+    assert_eq!(logged.entries.len(), 2);
+    for entry in &logged.entries {
+        assert_eq!(entry.activity_type, ActivityType::Success);
+        assert_eq!(entry.source, MessageSource::Api);
+        assert_eq!(entry.template, "messages/send");
+    }
+
+    // An API campaign: its variant is its template; the sends count under it.
+    let mut with_variant = webhook.clone();
+    with_variant["message_variation_id"] = json!("Hook");
+    let (status, body) = post(
+        json!({"campaign_id": "newsletter", "external_user_ids": ["ada"],
+                                     "messages": {"webhook": with_variant}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    worker.drain().await.expect("delivered");
+    let logged = store
+        .activity(&ActivityQuery::default())
+        .await
+        .expect("activity");
+    assert_eq!(
+        logged.entries[0].source,
+        MessageSource::Campaign {
+            campaign: "Newsletter".into()
+        }
+    );
+
+    let refused: [(Value, &str); 8] = [
+        (
+            json!({"campaign_id": "Welcome", "external_user_ids": ["ada"], "messages": {"webhook": webhook}}),
+            "Invalid Campaign ID",
+        ),
+        (
+            json!({"campaign_id": "newsletter", "external_user_ids": ["ada"], "messages": {"webhook": webhook}}),
+            "Message Variant Unspecified",
+        ),
+        (
+            json!({"campaign_id": "newsletter", "external_user_ids": ["ada"],
+                "messages": {"webhook": {"url": url, "request_method": "POST", "message_variation_id": "other"}}}),
+            "Invalid Message Variant",
+        ),
+        (json!({"messages": {"webhook": webhook}}), "No Recipients"),
+        (json!({"external_user_ids": ["ada"]}), "No message to send"),
+        (
+            json!({"external_user_ids": ["ada"], "messages": {"email": {"subject": "hi"}}}),
+            "Bad Request",
+        ),
+        (
+            json!({"segment_id": "s", "messages": {"webhook": webhook}}),
+            "Bad Request",
+        ),
+        (
+            json!({"external_user_ids": ["ada"], "messages": {"webhook": {"url": url, "request_method": "POST", "body": [1]}}}),
+            "Bad Request",
+        ),
+    ];
+    for (body, message) in refused {
+        let (status, answer) = post(body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(answer["message"], message, "{body}: {answer}");
+    }
+    let (_, answer) = post(json!({"external_user_ids": ["ada"], "messages": {"sms": {}}})).await;
+    assert!(answer.to_string().contains("webhooks only"), "{answer}");
+    let many: Vec<String> = (0..51).map(|n| format!("user-{n}")).collect();
+    let (status, answer) =
+        post(json!({"external_user_ids": many, "messages": {"webhook": webhook}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer["message"],
+        "The max number of external_ids and aliases per request was exceeded"
+    );
+
+    // A broadcast goes to every profile through the broadcast worker.
+    let (status, body) = post(json!({"broadcast": true, "messages": {"webhook": webhook}})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let jobs = store
+        .claim(
+            Queue::Broadcasts,
+            Utc::now(),
+            std::time::Duration::from_secs(60),
+            10,
+        )
+        .await
+        .expect("claim");
+    assert_eq!(jobs.len(), 1);
+    journeys.handle(&jobs[0], Utc::now()).await.expect("page");
+    assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 2);
+    let _ = HashMap::<(), ()>::new();
+    fixture.finish().await;
+}
