@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -13,17 +12,15 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use chrono::Utc;
-use common::{config, fixture, listen, with_journeys};
+use common::{config, fixture, listen, save_user, with_journeys};
 use leadwire_core::activity::{ActivityType, MessageSource};
 use leadwire_core::permission::Permission;
-use leadwire_core::profile::Profile;
 use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
 use leadwire_engine::metrics::Metrics;
 use leadwire_server::ApiKeyConfig;
-use leadwire_store::{ActivityQuery, ProfileWrite, Queue, Store};
+use leadwire_store::{ActivityQuery, Queue};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 const SEND_KEY: &str = "lw-messages-key-000000000000005";
 
@@ -76,22 +73,6 @@ async fn receiver() -> (String, Received) {
     (format!("http://{address}/hook"), received)
 }
 
-async fn add_user(store: &Arc<dyn Store>, external_id: &str, first_name: &str) {
-    let mut profile = Profile::new(Uuid::now_v7(), Utc::now());
-    profile.external_id = Some(external_id.into());
-    profile
-        .standard
-        .insert("first_name".into(), json!(first_name));
-    let mut tx = store.begin().await.expect("begin");
-    tx.save_profiles(&[ProfileWrite {
-        profile: &profile,
-        changes: &Default::default(),
-    }])
-    .await
-    .expect("save");
-    tx.commit().await.expect("commit");
-}
-
 #[tokio::test]
 async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
     let mut server_config = config();
@@ -117,8 +98,8 @@ async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
             (status, response.json::<Value>().await.expect("JSON"))
         }
     };
-    add_user(&store, "ada", "Ada").await;
-    add_user(&store, "grace", "Grace").await;
+    save_user(&store, "ada", json!({"first_name": "Ada"})).await;
+    save_user(&store, "grace", json!({"first_name": "Grace"})).await;
     let (url, received) = receiver().await;
 
     let webhook = json!({"url": url, "request_method": "POST",
@@ -257,6 +238,5 @@ async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
     assert_eq!(jobs.len(), 1);
     journeys.handle(&jobs[0], Utc::now()).await.expect("page");
     assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 2);
-    let _ = HashMap::<(), ()>::new();
     fixture.finish().await;
 }

@@ -9,14 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use common::{API_TRIGGERED_JOURNEYS, config, fixture, listen, with_journeys};
+use common::{API_TRIGGERED_JOURNEYS, config, fixture, listen, save_user, with_journeys};
 use leadwire_core::permission::Permission;
-use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::journeys::Journeys;
 use leadwire_server::{ApiKeyConfig, AppState, ServerConfig};
 use leadwire_store::sql::sqlite::SqliteStore;
-use leadwire_store::{ProfileWrite, Queue, Store};
+use leadwire_store::{Queue, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -101,23 +100,6 @@ async fn sends(store: &Arc<dyn Store>) -> u64 {
     store.pending_jobs(Queue::Sends).await.expect("pending")
 }
 
-async fn add_user(store: &Arc<dyn Store>, external_id: &str, zone: Option<&str>) {
-    let now = Utc::now();
-    let mut profile = Profile::new(Uuid::now_v7(), now);
-    profile.external_id = Some(external_id.into());
-    if let Some(zone) = zone {
-        profile.standard.insert("time_zone".into(), json!(zone));
-    }
-    let mut tx = store.begin().await.expect("begin");
-    tx.save_profiles(&[ProfileWrite {
-        profile: &profile,
-        changes: &Default::default(),
-    }])
-    .await
-    .expect("save");
-    tx.commit().await.expect("commit");
-}
-
 fn journeys_of(state: &AppState) -> Arc<Journeys> {
     state.journeys.clone().expect("journeys")
 }
@@ -129,7 +111,7 @@ async fn a_campaign_schedule_sends_at_its_time_once_and_checks_its_input() {
     let journeys = journeys_of(&state);
     let store = state.store.clone();
     let api = Api::new(state).await;
-    add_user(&store, "ada", None).await;
+    save_user(&store, "ada", json!({})).await;
     let body = json!({
         "campaign_id": "Welcome",
         "trigger_properties": {"coupon": "LATER"},
@@ -215,7 +197,7 @@ async fn an_update_replaces_the_schedule_and_a_delete_cancels_it() {
     let journeys = journeys_of(&state);
     let store = state.store.clone();
     let api = Api::new(state).await;
-    add_user(&store, "ada", Some("Asia/Tokyo")).await;
+    save_user(&store, "ada", json!({"time_zone": "Asia/Tokyo"})).await;
     let create = json!({
         "canvas_id": "onboarding",
         "canvas_entry_properties": {"source": "schedule"},
@@ -302,8 +284,8 @@ async fn local_time_reaches_each_user_at_the_time_in_their_zone() {
     let journeys = journeys_of(&state);
     let store = state.store.clone();
     let api = Api::new(state).await;
-    add_user(&store, "tokyo", Some("Asia/Tokyo")).await;
-    add_user(&store, "nowhere", None).await;
+    save_user(&store, "tokyo", json!({"time_zone": "Asia/Tokyo"})).await;
+    save_user(&store, "nowhere", json!({})).await;
     let body = json!({
         "campaign_id": "Welcome",
         "recipients": [{"external_user_id": "tokyo"}, {"external_user_id": "nowhere"},
@@ -350,7 +332,7 @@ async fn a_schedule_survives_a_restart_and_is_sent_exactly_once() {
         with_journeys(&state, API_TRIGGERED_JOURNEYS)
     };
     let state = open().await;
-    add_user(&state.store, "ada", None).await;
+    save_user(&state.store, "ada", json!({})).await;
     let api = Api::new(state.clone()).await;
     let body = json!({"campaign_id": "Welcome", "recipients": [{"external_user_id": "ada"}],
                       "schedule": {"time": "2031-03-01T10:00:00Z"}});

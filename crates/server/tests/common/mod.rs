@@ -154,3 +154,26 @@ pub async fn listen(state: AppState) -> SocketAddr {
     tokio::spawn(async move { axum::serve(listener, service).await });
     address
 }
+
+/// Saves a new profile with `external_id` and the standard attributes of `standard` (an
+/// object such as `{"time_zone": "Asia/Tokyo"}`).
+pub async fn save_user(
+    store: &Arc<dyn leadwire_store::Store>,
+    external_id: &str,
+    standard: serde_json::Value,
+) {
+    let mut profile =
+        leadwire_core::profile::Profile::new(uuid::Uuid::now_v7(), chrono::Utc::now());
+    profile.external_id = Some(external_id.into());
+    if let serde_json::Value::Object(standard) = standard {
+        profile.standard = standard;
+    }
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_profiles(&[leadwire_store::ProfileWrite {
+        profile: &profile,
+        changes: &Default::default(),
+    }])
+    .await
+    .expect("save");
+    tx.commit().await.expect("commit");
+}
