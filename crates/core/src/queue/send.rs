@@ -88,5 +88,5 @@ pub struct SendTask {
     /// The webhook itself, when the request gave it (`POST /messages/send`) rather than a
     /// template of the config; `template` then only labels the send.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub webhook: Option<AdHocWebhook>,
+    pub webhook: Option<Box<AdHocWebhook>>,
 }

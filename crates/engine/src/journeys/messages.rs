@@ -358,7 +358,7 @@ pub(crate) async fn enqueue_send(
         api_trigger_properties: None,
         canvas_entry_properties: None,
         follow_up: None,
-        webhook: Some(message.webhook.clone()),
+        webhook: Some(Box::new(message.webhook.clone())),
     };
     tx.enqueue(&NewTask::new(task, now)).await?;
     Ok(())
