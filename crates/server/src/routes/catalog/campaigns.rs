@@ -40,9 +40,12 @@ pub(crate) async fn campaigns_list(
     let listed: Vec<Value> = page(&configured, &versions, &query)
         .into_iter()
         .map(|item| {
-            let api = item
-                .configured
-                .is_some_and(|index| campaigns[index].delivery == DeliveryType::ApiTriggered);
+            let api = item.configured.is_some_and(|index| {
+                matches!(
+                    campaigns[index].delivery,
+                    DeliveryType::ApiTriggered | DeliveryType::Api
+                )
+            });
             json!({
                 "id": item.api_id,
                 "last_edited": iso(item.last_edited),
@@ -130,6 +133,7 @@ pub(super) fn schedule_type(delivery: DeliveryType) -> &'static str {
     match delivery {
         DeliveryType::ActionBased => "action_based",
         DeliveryType::ApiTriggered => "api_triggered",
+        DeliveryType::Api => "api_campaign",
     }
 }
 
