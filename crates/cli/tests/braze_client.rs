@@ -34,7 +34,15 @@ const AREAS: &[Area] = &[
     ),
     Area::only(
         "messaging",
-        &["campaigns_trigger_send", "canvas_trigger_send"],
+        &[
+            "campaigns_trigger_send",
+            "canvas_trigger_send",
+            "canvas_trigger_send_entry_properties",
+            "messages_send",
+            "campaigns_trigger_schedule",
+            "canvas_trigger_schedule",
+            "scheduled_broadcasts",
+        ],
     ),
     Area::all("campaigns_canvas"),
     Area::only("content_blocks", &["create_list_info_update"]),
