@@ -12,13 +12,14 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use chrono::Utc;
-use common::{config, fixture, listen, save_user, with_journeys};
+use common::{Fixture, config, fixture, listen, save_user, with_journeys};
 use leadwire_core::activity::{ActivityType, MessageSource};
 use leadwire_core::permission::Permission;
 use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
+use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_server::ApiKeyConfig;
-use leadwire_store::{ActivityQuery, Queue};
+use leadwire_store::{ActivityQuery, Queue, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -41,6 +42,10 @@ name = "Newsletter"
 api_id = "newsletter"
 template = "Hook"
 delivery = "api"
+
+[[content_blocks]]
+name = "signature"
+content = "from {{${first_name}}}'s team"
 "#;
 
 type Received = Arc<Mutex<Vec<(String, String)>>>;
@@ -73,8 +78,9 @@ async fn receiver() -> (String, Received) {
     (format!("http://{address}/hook"), received)
 }
 
-#[tokio::test]
-async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
+/// The server with [`JOURNEYS`] and a key allowed to send messages, on port 0: the
+/// fixture, its store, its journeys and its base URL.
+async fn serve() -> (Fixture, Arc<dyn Store>, Arc<Journeys>, String) {
     let mut server_config = config();
     server_config.api_keys.push(ApiKeyConfig {
         name: "messages".into(),
@@ -86,6 +92,28 @@ async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
     let store = state.store.clone();
     let journeys = state.journeys.clone().expect("journeys");
     let base = format!("http://{}", listen(state).await);
+    (fixture, store, journeys, base)
+}
+
+/// A delivery worker allowed to reach the local receiver.
+fn delivery_worker(store: &Arc<dyn Store>, journeys: &Journeys) -> DeliveryWorker {
+    DeliveryWorker::new(WorkerInputs {
+        store: store.clone(),
+        config: Arc::new(journeys.config().clone()),
+        settings: DeliverySettings {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            ..DeliverySettings::default()
+        },
+        metrics: Arc::new(Metrics::new()),
+        clock: Arc::new(SystemClock),
+        env: Box::new(|_| None),
+    })
+    .expect("the delivery worker builds")
+}
+
+#[tokio::test]
+async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
+    let (fixture, store, journeys, base) = serve().await;
     let client = reqwest::Client::new();
     let post = |body: Value| {
         let request = client
@@ -118,18 +146,7 @@ async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
     );
     assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 2);
 
-    let worker = DeliveryWorker::new(WorkerInputs {
-        store: store.clone(),
-        config: Arc::new(journeys.config().clone()),
-        settings: DeliverySettings {
-            allowed_hosts: vec!["127.0.0.1".into()],
-            ..DeliverySettings::default()
-        },
-        metrics: Arc::new(Metrics::new()),
-        clock: Arc::new(SystemClock),
-        env: Box::new(|_| None),
-    })
-    .expect("the delivery worker builds");
+    let worker = delivery_worker(&store, &journeys);
     worker.drain().await.expect("delivered");
     let mut bodies: Vec<(String, String)> = received.lock().expect("lock").clone();
     bodies.sort();
@@ -238,5 +255,54 @@ async fn a_webhook_message_is_rendered_per_user_delivered_and_logged() {
     assert_eq!(jobs.len(), 1);
     journeys.handle(&jobs[0], Utc::now()).await.expect("page");
     assert_eq!(store.pending_jobs(Queue::Sends).await.expect("pending"), 2);
+    fixture.finish().await;
+}
+
+#[tokio::test]
+async fn a_webhook_message_includes_content_blocks() {
+    let (fixture, store, journeys, base) = serve().await;
+    save_user(&store, "ada", json!({"first_name": "Ada"})).await;
+    let (url, received) = receiver().await;
+    let send = |body: &str| {
+        let webhook = json!({"url": url, "request_method": "POST", "body": body});
+        reqwest::Client::new()
+            .post(format!("{base}/messages/send"))
+            .bearer_auth(SEND_KEY)
+            .json(&json!({"external_user_ids": ["ada"], "messages": {"webhook": webhook}}))
+            .send()
+    };
+    let response = send("Hello {{content_blocks.${signature}}}")
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let response = send("Hello {{content_blocks.${missing}}}")
+        .await
+        .expect("request");
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let worker = delivery_worker(&store, &journeys);
+    worker.drain().await.expect("delivered");
+    let bodies: Vec<String> = received
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, body)| body.clone())
+        .collect();
+    assert_eq!(bodies, ["Hello from Ada's team"]);
+    let logged = store
+        .activity(&ActivityQuery::default())
+        .await
+        .expect("activity");
+    let failed: Vec<_> = logged
+        .entries
+        .iter()
+        .filter(|entry| entry.activity_type != ActivityType::Success)
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", logged.entries);
+    assert!(
+        failed[0].message.contains("Content Block `missing`"),
+        "{:?}",
+        failed[0]
+    );
     fixture.finish().await;
 }

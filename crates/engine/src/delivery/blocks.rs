@@ -42,6 +42,11 @@ pub struct ContentBlocks {
     parsed: Mutex<ParsedAt>,
 }
 
+/// The most parsed texts kept at once. Webhooks given in `POST /messages/send` requests
+/// bring texts of their own, so the cache is emptied when it holds this many, rather than
+/// growing until the revision moves.
+const MAX_PARSED: usize = 1024;
+
 /// Parsed templates by field text, and the revision they were parsed at.
 type ParsedAt = (Option<i64>, HashMap<String, Arc<Template>>);
 
@@ -113,7 +118,7 @@ impl ContentBlocks {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        if parsed.0 != blocks.revision {
+        if parsed.0 != blocks.revision || parsed.1.len() >= MAX_PARSED {
             *parsed = (blocks.revision, HashMap::new());
         }
         if let Some(template) = parsed.1.get(source) {
