@@ -35,6 +35,7 @@ fn queues_keep_their_stored_names() {
             "canvas",
             "campaigns",
             "broadcasts",
+            "schedules",
             "sends",
             "exports"
         ]
