@@ -6,15 +6,18 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::Response;
+use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode, header::HOST};
 use serde_json::json;
 
 use super::body::check_json_content_type;
 use super::describe::{describe, describe_global};
 use super::discovery::{NEWEST_VERSION, OLDEST_VERSION, limits, resource_map, versions};
+use super::families::ApiFamily;
 use super::faults::FaultAction;
 use super::reply::{Answer, DropConnection, Outcome, add_limit_info, into_response, json_response};
 use super::state::EmulatorState;
+use super::stats::Writes;
 use super::{admin, composite, oauth, query, sobjects};
 use leadwire_salesforce::errors::{ApiError, ApiErrorItem};
 
@@ -30,6 +33,8 @@ pub struct Call<'a> {
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
     pub body: &'a [u8],
+    /// What the call wrote, for the counters of its API family.
+    pub writes: &'a Writes,
 }
 
 /// The value of a query-string parameter, percent-decoded.
@@ -51,44 +56,56 @@ async fn handle(State(state): State<EmulatorState>, request: Request) -> Respons
         return admin::handle(&state, &parts, body).await;
     }
     let endpoint = endpoint_label(&parts.method, path);
+    let family = ApiFamily::of_path(path);
     let (latency, action) = state.inner.faults.decide();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    let writes = Writes::default();
     let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            state.inner.stats.record(&endpoint, None);
+            state.inner.stats.record(&endpoint, family, None, &writes);
             let error =
                 ApiError::json_parser("The request body could not be read or is larger than 8 MB.");
             return finish(&state, into_response(Err(error), false));
         }
     };
-    let pretty = parts
-        .headers
-        .get("x-prettyprint")
-        .is_some_and(|v| v.as_bytes() == b"1");
+    let incoming = Incoming {
+        parts: &parts,
+        body: &bytes,
+        pretty: parts
+            .headers
+            .get("x-prettyprint")
+            .is_some_and(|v| v.as_bytes() == b"1"),
+        family,
+        writes: &writes,
+    };
     let (token, response) = match action {
         FaultAction::Drop => {
             tracing::debug!(%endpoint, "fault: dropping the connection");
-            state.inner.stats.record(&endpoint, None);
+            state.inner.stats.record(&endpoint, family, None, &writes);
             let mut response = Response::new(Body::empty());
             response.extensions_mut().insert(DropConnection);
             return response;
         }
-        FaultAction::Fail(status) => (None, injected_error(status, pretty)),
-        FaultAction::Serve => serve(
-            &state,
-            &parts.method,
-            parts.uri.path(),
-            parts.uri.query(),
-            &parts.headers,
-            &bytes,
-            pretty,
-        ),
+        FaultAction::Fail(status) => (None, injected_error(status, incoming.pretty)),
+        FaultAction::Serve => serve(&state, &incoming),
     };
-    state.inner.stats.record(&endpoint, token.as_deref());
+    state
+        .inner
+        .stats
+        .record(&endpoint, family, token.as_deref(), &writes);
     finish(&state, response)
+}
+
+/// A request past the fault stage, as the router sees it.
+struct Incoming<'a> {
+    parts: &'a Parts,
+    body: &'a [u8],
+    pretty: bool,
+    family: ApiFamily,
+    writes: &'a Writes,
 }
 
 fn finish(state: &EmulatorState, mut response: Response) -> Response {
@@ -151,16 +168,21 @@ fn instance_url(state: &EmulatorState, headers: &HeaderMap) -> String {
 }
 
 /// Serves a request that no fault intercepted; returns the accepted token, if any.
-fn serve(
-    state: &EmulatorState,
-    method: &Method,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
-    pretty: bool,
-) -> (Option<String>, Response) {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+fn serve(state: &EmulatorState, incoming: &Incoming) -> (Option<String>, Response) {
+    let (method, headers, body, pretty) = (
+        &incoming.parts.method,
+        &incoming.parts.headers,
+        incoming.body,
+        incoming.pretty,
+    );
+    let query = incoming.parts.uri.query();
+    let segments: Vec<&str> = incoming
+        .parts
+        .uri
+        .path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match segments.as_slice() {
         ["services", "oauth2", endpoint] => {
             let base = instance_url(state, headers);
@@ -197,7 +219,7 @@ fn serve(
             ),
         ),
         ["services", "data", version, rest @ ..] => {
-            let (token, outcome) = versioned(state, method, version, rest, query, headers, body);
+            let (token, outcome) = versioned(state, incoming, version, rest);
             (token, into_response(outcome, pretty))
         }
         _ => (
@@ -218,13 +240,11 @@ pub(crate) fn parse_version(segment: &str) -> Option<(u32, &str)> {
 
 fn versioned(
     state: &EmulatorState,
-    method: &Method,
+    incoming: &Incoming,
     version_segment: &str,
     rest: &[&str],
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &[u8],
 ) -> (Option<String>, Outcome) {
+    let headers = &incoming.parts.headers;
     let Some((major, version)) = parse_version(version_segment) else {
         return (None, Err(ApiError::resource_not_found()));
     };
@@ -243,12 +263,10 @@ fn versioned(
     let Some(token) = oauth::authenticate(state, headers) else {
         return (None, Err(ApiError::invalid_session()));
     };
-    let limit = state.config().daily_api_limit;
-    if state.inner.faults.limit_exceeded() || state.inner.api_usage.load(Ordering::Relaxed) >= limit
-    {
+    if !state.charge_api_call(incoming.family) {
         return (Some(token), Err(ApiError::request_limit_exceeded()));
     }
-    state.inner.api_usage.fetch_add(1, Ordering::Relaxed);
+    let method = &incoming.parts.method;
     if matches!(*method, Method::POST | Method::PATCH | Method::PUT)
         && let Err(unsupported) = check_json_content_type(headers)
     {
@@ -258,9 +276,10 @@ fn versioned(
         state,
         method,
         version,
-        query,
+        query: incoming.parts.uri.query(),
         headers,
-        body,
+        body: incoming.body,
+        writes: incoming.writes,
     };
     (Some(token), rest_resource(&call, rest))
 }

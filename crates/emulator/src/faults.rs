@@ -1,4 +1,6 @@
-//! Fault injection: added latency, deterministic "next N" failures and drops, seeded random shares of 5xx answers and dropped connections, and a forced request-limit state.
+//! Fault injection: added latency, deterministic "next N" failures and drops, seeded random shares of 5xx answers and dropped connections, a forced request-limit state, and failed records inside sObject Collections (`records`).
+
+mod records;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -7,6 +9,10 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub use records::RecordFault;
+use records::RecordFaults;
 
 /// Fault settings, as given at start (`[faults]` in the TOML file) or through
 /// `PUT /__emulator/faults`.
@@ -29,6 +35,12 @@ pub struct FaultSettings {
     pub fail_next: u32,
     /// The next N requests have their connection dropped.
     pub drop_next: u32,
+    /// Share (0.0–1.0) of sObject Collections records answered with a per-record
+    /// `UNABLE_TO_LOCK_ROW` and not written (seeded by `seed`).
+    pub record_error_rate: f64,
+    /// sObject Collections records answered with `UNABLE_TO_LOCK_ROW`, chosen by a field value
+    /// or by position.
+    pub fail_records: Vec<RecordFault>,
 }
 
 impl Default for FaultSettings {
@@ -42,6 +54,8 @@ impl Default for FaultSettings {
             limit_exceeded: false,
             fail_next: 0,
             drop_next: 0,
+            record_error_rate: 0.0,
+            fail_records: Vec::new(),
         }
     }
 }
@@ -53,6 +67,8 @@ pub enum FaultSettingsError {
     Status(u16),
     #[error("{0} must be between 0.0 and 1.0, not {1}")]
     Share(&'static str, f64),
+    #[error("fail_records[{0}] must name `field` and `value`, or `index` (or both)")]
+    RecordMatcher(usize),
 }
 
 impl FaultSettings {
@@ -64,10 +80,14 @@ impl FaultSettings {
         for (name, share) in [
             ("error_rate", self.error_rate),
             ("drop_rate", self.drop_rate),
+            ("record_error_rate", self.record_error_rate),
         ] {
             if !(0.0..=1.0).contains(&share) {
                 return Err(FaultSettingsError::Share(name, share));
             }
+        }
+        for (position, matcher) in self.fail_records.iter().enumerate() {
+            matcher.validate(position)?;
         }
         Ok(())
     }
@@ -89,6 +109,7 @@ pub struct Faults {
     rng: Mutex<StdRng>,
     fail_next: AtomicU32,
     drop_next: AtomicU32,
+    records: RecordFaults,
 }
 
 impl Faults {
@@ -100,6 +121,7 @@ impl Faults {
             rng: Mutex::new(StdRng::seed_from_u64(0)),
             fail_next: AtomicU32::new(0),
             drop_next: AtomicU32::new(0),
+            records: RecordFaults::default(),
         };
         faults.replace(settings);
         faults
@@ -110,6 +132,7 @@ impl Faults {
         self.fail_next.store(settings.fail_next, Ordering::SeqCst);
         self.drop_next.store(settings.drop_next, Ordering::SeqCst);
         *lock(&self.rng) = StdRng::seed_from_u64(settings.seed);
+        self.records.replace(&settings);
         *lock(&self.settings) = settings;
         self.refresh();
     }
@@ -119,7 +142,14 @@ impl Faults {
         let mut settings = lock(&self.settings).clone();
         settings.fail_next = self.fail_next.load(Ordering::SeqCst);
         settings.drop_next = self.drop_next.load(Ordering::SeqCst);
+        settings.fail_records = self.records.matchers();
         settings
+    }
+
+    /// Whether the record at `index` of a collection request is to fail with
+    /// `UNABLE_TO_LOCK_ROW` (deciding uses up a counted matcher or a random draw).
+    pub fn record_fails(&self, index: usize, record: &Map<String, Value>) -> bool {
+        self.records.fails(index, record)
     }
 
     /// Makes the next `count` requests fail with `status`.

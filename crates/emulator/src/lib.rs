@@ -28,6 +28,7 @@ mod config;
 mod describe;
 mod discovery;
 mod dispatch;
+mod families;
 mod faults;
 mod leads;
 mod oauth;
@@ -47,10 +48,11 @@ mod validate;
 pub use config::{DuplicateAction, DuplicateRule, EmulatorConfig, ORG_ID, USER_ID};
 pub use discovery::{NEWEST_VERSION, OLDEST_VERSION};
 pub use dispatch::router;
-pub use faults::{FaultSettings, FaultSettingsError};
+pub use families::ApiFamily;
+pub use faults::{FaultSettings, FaultSettingsError, RecordFault};
 pub use serve::{EmulatorHandle, ServeOptions, spawn};
 pub use state::{EmulatorError, EmulatorState};
-pub use stats::StatsSnapshot;
+pub use stats::{FamilyStats, StatsSnapshot};
 pub use tls::SelfSignedCert;
 
 /// Opens `path` as the lead database, loads what it holds into `state`, and saves every

@@ -9,6 +9,7 @@ use super::dispatch::{Call, query_param};
 use super::leads::{self, UpsertOutcome};
 use super::record::{lead_url, render};
 use super::reply::{Answer, Outcome};
+use super::stats::Written;
 use leadwire_salesforce::errors::ApiError;
 use leadwire_salesforce::ids::RecordId;
 
@@ -42,6 +43,7 @@ pub fn collection(call: &Call) -> Outcome {
         Method::POST => {
             let object = object_body(call)?;
             let id = leads::create(call.state, &object, call.body, call.headers)?;
+            call.writes.add(Written::Created);
             let mut answer = Answer::with_status(StatusCode::CREATED, save_result(&id));
             answer.location = Some(lead_url(call.version, id.as_str()));
             Ok(answer)
@@ -90,10 +92,12 @@ pub fn row(call: &Call, segment: &str) -> Outcome {
         Method::PATCH => {
             let object = object_body(call)?;
             leads::update(call.state, segment, &object, call.body, call.headers)?;
+            call.writes.add(Written::Updated);
             Ok(Answer::no_content())
         }
         Method::DELETE => {
             leads::delete(call.state, segment)?;
+            call.writes.add(Written::Deleted);
             Ok(Answer::no_content())
         }
         _ => Err(ApiError::method_not_allowed(
@@ -144,7 +148,14 @@ pub fn by_external_id(call: &Call, field: &str, raw_value: &str) -> Outcome {
         }
         Method::PATCH => {
             let object = object_body(call)?;
-            match leads::upsert(call.state, field, &value, &object, call.body, call.headers)? {
+            let outcome =
+                leads::upsert(call.state, field, &value, &object, call.body, call.headers)?;
+            match &outcome {
+                UpsertOutcome::Created(_) => call.writes.add(Written::Created),
+                UpsertOutcome::Updated(_) => call.writes.add(Written::Updated),
+                UpsertOutcome::Ambiguous(_) => {}
+            }
+            match outcome {
                 UpsertOutcome::Created(id) => {
                     let mut answer = Answer::with_status(
                         StatusCode::CREATED,
@@ -168,6 +179,7 @@ pub fn by_external_id(call: &Call, field: &str, raw_value: &str) -> Outcome {
                 [] => Err(ApiError::resource_not_found()),
                 [only] => {
                     leads::delete(call.state, only.as_str())?;
+                    call.writes.add(Written::Deleted);
                     Ok(Answer::no_content())
                 }
                 many => Ok(multiple_choices(call, many)),

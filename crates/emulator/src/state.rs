@@ -8,6 +8,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::config::EmulatorConfig;
+use super::families::ApiFamily;
 use super::faults::{FaultSettings, FaultSettingsError, Faults};
 use super::persist::PersistHandle;
 use super::stats::{Stats, StatsSnapshot};
@@ -123,6 +124,26 @@ impl EmulatorState {
         self.inner
             .stats
             .snapshot(self.inner.api_usage.load(Ordering::Relaxed))
+    }
+
+    /// Charges one call of `family` to the daily API allocation; `false` (nothing charged)
+    /// when the allocation is used up or the limit fault is on.
+    pub(crate) fn charge_api_call(&self, family: ApiFamily) -> bool {
+        if self.inner.faults.limit_exceeded() {
+            return false;
+        }
+        let limit = self.inner.config.daily_api_limit;
+        let charged = self
+            .inner
+            .api_usage
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                (used < limit).then_some(used + 1)
+            })
+            .is_ok();
+        if charged {
+            self.inner.stats.charge(family);
+        }
+        charged
     }
 
     /// The current fault settings.

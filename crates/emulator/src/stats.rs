@@ -1,10 +1,13 @@
-//! Request counters by endpoint and by access token, read through `GET /__emulator/stats`.
+//! Request counters by endpoint, by access token and by API family (requests, API calls charged, records written), read through `GET /__emulator/stats`.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
+
+use super::families::ApiFamily;
 
 /// Counters, cheap to bump from many connections at once.
 #[derive(Debug, Default)]
@@ -12,6 +15,75 @@ pub struct Stats {
     total: AtomicU64,
     by_endpoint: RwLock<HashMap<String, AtomicU64>>,
     by_token: RwLock<HashMap<String, AtomicU64>>,
+    by_api: [FamilyCounters; ApiFamily::ALL.len()],
+}
+
+#[derive(Debug, Default)]
+struct FamilyCounters {
+    requests: AtomicU64,
+    api_calls: AtomicU64,
+    created: AtomicU64,
+    updated: AtomicU64,
+    deleted: AtomicU64,
+    record_errors: AtomicU64,
+}
+
+/// One API family's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FamilyStats {
+    /// HTTP requests received, whatever their answer (injected faults included).
+    pub requests: u64,
+    /// Requests charged to the daily API allocation (`DailyApiRequests`, `Sforce-Limit-Info`).
+    pub api_calls: u64,
+    /// Leads created, updated and deleted by the family's requests (rolled-back writes excluded).
+    pub created: u64,
+    pub updated: u64,
+    pub deleted: u64,
+    /// Per-record failures answered inside a 200 (sObject Collections), injected ones included.
+    pub record_errors: u64,
+}
+
+/// What a successful record write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Updated,
+    Deleted,
+}
+
+/// The writes of one request, gathered while it runs and added to its family at the end.
+#[derive(Debug, Default)]
+pub struct Writes {
+    counts: Cell<[u64; 4]>,
+}
+
+impl Writes {
+    /// Counts one successful write.
+    pub fn add(&self, written: Written) {
+        self.bump(written as usize);
+    }
+
+    /// Counts one per-record failure.
+    pub fn add_record_error(&self) {
+        self.bump(3);
+    }
+
+    fn bump(&self, slot: usize) {
+        let mut counts = self.counts.get();
+        counts[slot] += 1;
+        self.counts.set(counts);
+    }
+
+    /// The counts so far, to put back with [`Writes::restore`] when writes are rolled back.
+    pub fn mark(&self) -> [u64; 4] {
+        self.counts.get()
+    }
+
+    /// Forgets what was counted since `mark`.
+    pub fn restore(&self, mark: [u64; 4]) {
+        self.counts.set(mark);
+    }
 }
 
 /// A copy of the counters.
@@ -26,12 +98,19 @@ pub struct StatsSnapshot {
     pub by_token: BTreeMap<String, u64>,
     /// Calls counted against the daily API limit.
     pub api_usage: u64,
+    /// Counters by API family; every family is listed.
+    pub by_api: BTreeMap<ApiFamily, FamilyStats>,
 }
 
 impl StatsSnapshot {
     /// The count for one endpoint label (0 when never hit).
     pub fn endpoint(&self, label: &str) -> u64 {
         self.by_endpoint.get(label).copied().unwrap_or(0)
+    }
+
+    /// The counters of one API family.
+    pub fn api(&self, family: ApiFamily) -> FamilyStats {
+        self.by_api.get(&family).copied().unwrap_or_default()
     }
 }
 
@@ -55,13 +134,30 @@ fn bump(map: &RwLock<HashMap<String, AtomicU64>>, key: &str) {
 }
 
 impl Stats {
-    /// Counts one request to `endpoint`, made with `token` when it carried an accepted one.
-    pub fn record(&self, endpoint: &str, token: Option<&str>) {
+    /// Counts one request to `endpoint` of `family`, made with `token` when it carried an
+    /// accepted one, and what it wrote.
+    pub fn record(&self, endpoint: &str, family: ApiFamily, token: Option<&str>, writes: &Writes) {
         self.total.fetch_add(1, Ordering::Relaxed);
+        let counters = &self.by_api[family.index()];
+        counters.requests.fetch_add(1, Ordering::Relaxed);
+        let [created, updated, deleted, record_errors] = writes.mark();
+        counters.created.fetch_add(created, Ordering::Relaxed);
+        counters.updated.fetch_add(updated, Ordering::Relaxed);
+        counters.deleted.fetch_add(deleted, Ordering::Relaxed);
+        counters
+            .record_errors
+            .fetch_add(record_errors, Ordering::Relaxed);
         bump(&self.by_endpoint, endpoint);
         if let Some(token) = token {
             bump(&self.by_token, token);
         }
+    }
+
+    /// Counts one call charged to the daily API allocation.
+    pub fn charge(&self, family: ApiFamily) {
+        self.by_api[family.index()]
+            .api_calls
+            .fetch_add(1, Ordering::Relaxed);
     }
 
     /// A copy of the counters.
@@ -81,6 +177,10 @@ impl Stats {
             by_endpoint,
             by_token,
             api_usage,
+            by_api: ApiFamily::ALL
+                .iter()
+                .map(|family| (*family, self.by_api[family.index()].read()))
+                .collect(),
         }
     }
 
@@ -95,6 +195,35 @@ impl Stats {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clear();
+        for counters in &self.by_api {
+            counters.clear();
+        }
+    }
+}
+
+impl FamilyCounters {
+    fn read(&self) -> FamilyStats {
+        FamilyStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            api_calls: self.api_calls.load(Ordering::Relaxed),
+            created: self.created.load(Ordering::Relaxed),
+            updated: self.updated.load(Ordering::Relaxed),
+            deleted: self.deleted.load(Ordering::Relaxed),
+            record_errors: self.record_errors.load(Ordering::Relaxed),
+        }
+    }
+
+    fn clear(&self) {
+        for counter in [
+            &self.requests,
+            &self.api_calls,
+            &self.created,
+            &self.updated,
+            &self.deleted,
+            &self.record_errors,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
     }
 }
 

@@ -34,10 +34,7 @@ pub fn prepare_object(
             continue;
         }
         let Some(index) = catalog.index_of(key) else {
-            return Err(ApiError::bad_request(
-                "INVALID_FIELD",
-                format!("No such column '{key}' on sobject of type Lead"),
-            ));
+            return Err(unknown_field(key));
         };
         resolved.push((key.as_str(), index, value));
     }
@@ -51,13 +48,8 @@ pub fn prepare_object(
                 "The Id field should not be specified in the sobject data.",
             ));
         }
-        let normalised = coerce(field, value).map_err(|token| {
-            let (line, column) = value_position(raw, key);
-            ApiError::json_parser(format!(
-                "Cannot deserialize instance of {} from {token} or request may be missing a required field at [line:{line}, column:{column}]",
-                field.field_type.parser_name()
-            ))
-        })?;
+        let normalised =
+            coerce(field, value).map_err(|token| type_error(field, raw, key, &token))?;
         let allowed = match mode {
             WriteMode::Create => field.createable,
             WriteMode::Update => field.updateable,
@@ -92,6 +84,42 @@ pub fn prepare_object(
         });
     }
     Ok(changes)
+}
+
+/// The checks made while a request body is read, before any record is written: every key
+/// names a Lead field and every value reads as its field's type. sObject Collections run them
+/// on every record first, so one unreadable record fails the whole request with 400.
+pub fn check_readable(
+    catalog: &LeadCatalog,
+    object: &Map<String, Value>,
+    raw: &[u8],
+) -> Result<(), ApiError> {
+    for (key, value) in object {
+        if key == "attributes" {
+            continue;
+        }
+        let Some(index) = catalog.index_of(key) else {
+            return Err(unknown_field(key));
+        };
+        let field = catalog.at(index);
+        coerce(field, value).map_err(|token| type_error(field, raw, key, &token))?;
+    }
+    Ok(())
+}
+
+fn unknown_field(key: &str) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_FIELD",
+        format!("No such column '{key}' on sobject of type Lead"),
+    )
+}
+
+fn type_error(field: &FieldDef, raw: &[u8], key: &str, token: &str) -> ApiError {
+    let (line, column) = value_position(raw, key);
+    ApiError::json_parser(format!(
+        "Cannot deserialize instance of {} from {token} or request may be missing a required field at [line:{line}, column:{column}]",
+        field.field_type.parser_name()
+    ))
 }
 
 /// REQUIRED_FIELD_MISSING for required fields the record lacks after a write: absent, null,

@@ -67,6 +67,9 @@ pub struct EmulatorArgs {
     /// Fault: seed for the random shares.
     #[arg(long)]
     fault_seed: Option<u64>,
+    /// Fault: share (0.0-1.0) of sObject Collections records answered UNABLE_TO_LOCK_ROW, not written.
+    #[arg(long)]
+    record_error_rate: Option<f64>,
     /// Fault: answer every REST call with 403 REQUEST_LIMIT_EXCEEDED.
     #[arg(long)]
     limit_exceeded: bool,
@@ -158,6 +161,7 @@ fn build_config(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {
     faults.error_status = args.error_status.unwrap_or(faults.error_status);
     faults.drop_rate = args.drop_rate.unwrap_or(faults.drop_rate);
     faults.seed = args.fault_seed.unwrap_or(faults.seed);
+    faults.record_error_rate = args.record_error_rate.unwrap_or(faults.record_error_rate);
     faults.limit_exceeded |= args.limit_exceeded;
     Ok(config.with_generated_credentials())
 }

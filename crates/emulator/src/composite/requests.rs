@@ -143,6 +143,7 @@ fn run_one(call: &Call, sub: &Subrequest, url: &str, body: Option<&str>) -> Outc
         query,
         headers: call.headers,
         body: body.unwrap_or_default().as_bytes(),
+        writes: call.writes,
     };
     rest_resource(&sub_call, rest)
 }
@@ -158,7 +159,7 @@ pub fn composite(call: &Call) -> Outcome {
         .and_then(Value::as_bool)
         .unwrap_or(false);
     let requests = subrequests(&body)?;
-    let snapshot = all_or_none.then(|| Snapshot::take(call.state));
+    let snapshot = all_or_none.then(|| Snapshot::take(call));
     let mut outputs: HashMap<String, Option<Value>> = HashMap::new();
     let mut responses: Vec<(bool, Value)> = Vec::with_capacity(requests.len());
     let mut failed = false;
@@ -214,7 +215,7 @@ pub fn composite(call: &Call) -> Outcome {
     if let Some(snapshot) = snapshot
         && failed
     {
-        snapshot.restore(call.state);
+        snapshot.restore(call);
         for ((is_failure, response), sub) in responses.iter_mut().zip(&requests) {
             if !*is_failure {
                 *response = halted(&sub.reference_id, HALTED);

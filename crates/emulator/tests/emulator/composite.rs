@@ -94,7 +94,7 @@ async fn collection_update_and_delete() {
     );
     assert_eq!(
         reply.json[1],
-        json!({"success": false, "errors": [{"statusCode": "MALFORMED_ID", "message": "malformed id bad-id", "fields": []}]})
+        json!({"success": false, "errors": [{"statusCode": "MALFORMED_ID", "message": "Lead ID: id value of incorrect type: bad-id", "fields": ["Id"]}]})
     );
     let deleted = emulator
         .call(

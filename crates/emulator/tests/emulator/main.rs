@@ -3,6 +3,8 @@
 mod harness;
 
 mod admin_faults;
+mod collection_faults;
+mod collections;
 mod composite;
 mod discovery;
 mod lead_errors;
