@@ -144,6 +144,23 @@ try:
 except SalesforceResourceNotFound as error:
     check(error.content[0]["errorCode"] == "NOT_FOUND", "unknown lead is 404")
 
+# sObject Collections through simple-salesforce's generic REST call (it has no helper for
+# them): per-record results with `statusCode`, upsert `created` flags, one API call each.
+calls_before = stats()["byApi"]["collections"]["apiCalls"]
+created = sf.restful("composite/sobjects", method="POST", json={"allOrNone": False, "records": [
+    {"attributes": {"type": "Lead"}, "LastName": "Batch1", "Company": "Batch"},
+    {"attributes": {"type": "Lead"}, "LastName": "Batch2"},
+]})
+check(created[0]["success"] is True and created[0]["id"].startswith("00Q"), f"collection create {created}")
+check(created[1]["errors"][0]["statusCode"] == "REQUIRED_FIELD_MISSING", "a per-record statusCode")
+upserted = sf.restful("composite/sobjects/Lead/Ext_Id__c", method="PATCH", json={"records": [
+    {"attributes": {"type": "Lead"}, "Ext_Id__c": "batch-1", "LastName": "B1", "Company": "Batch"},
+    {"attributes": {"type": "Lead"}, "Ext_Id__c": "batch-1", "LastName": "B1", "Company": "Batch"},
+]})
+check([r["errors"][0]["statusCode"] for r in upserted] == ["DUPLICATE_VALUE"] * 2, f"repeated key {upserted}")
+check(stats()["byApi"]["collections"]["apiCalls"] == calls_before + 2, "one API call per collection request")
+check(sf.api_usage["api-usage"].used == stats()["apiUsage"], "Sforce-Limit-Info matches the counters")
+
 # Session refresh: force every token to expire; the next call gets 401 INVALID_SESSION_ID,
 # simple-salesforce logs in again through the token endpoint and retries.
 old_token = sf.session_id
