@@ -71,6 +71,32 @@ pub fn value_position(body: &[u8], key: &str) -> (usize, usize) {
     (line, column)
 }
 
+/// Reads a body keeping at most `keep` bytes and draining (not keeping) the rest, so an
+/// oversized upload is still answered; `Err` when it cannot be read or passes `cap` bytes.
+pub async fn read_keeping(
+    body: axum::body::Body,
+    keep: usize,
+    cap: usize,
+) -> Result<bytes::Bytes, ()> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| ())?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen > cap {
+            return Err(());
+        }
+        let room = keep.saturating_sub(kept.len());
+        kept.extend_from_slice(&data[..data.len().min(room)]);
+    }
+    Ok(kept.freeze())
+}
+
 /// 415 when a write carries a Content-Type other than JSON (a missing one is taken as JSON).
 pub fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(value) = headers.get(CONTENT_TYPE) else {

@@ -1,4 +1,4 @@
-//! The emulator's settings: credentials, token lifetime, custom fields, duplicate rules, the daily API limit and start-up faults.
+//! The emulator's settings: credentials, token lifetime, custom fields, duplicate rules, the daily API and Bulk batch limits and start-up faults.
 
 use std::time::Duration;
 
@@ -49,6 +49,9 @@ pub struct EmulatorConfig {
     pub duplicate_rules: Vec<DuplicateRule>,
     /// The daily API request allocation (`DailyApiRequests.Max`).
     pub daily_api_limit: u64,
+    /// Bulk API batches a day (`DailyBulkApiBatches.Max`); an ingest job uses one per
+    /// 10,000 records.
+    pub daily_bulk_batch_limit: u64,
     /// Records per query page unless `Sforce-Query-Options: batchSize=` says otherwise.
     pub query_batch_size: usize,
     /// When set, `/__emulator/` requires `Authorization: Bearer <admin_token>`.
@@ -66,6 +69,7 @@ impl Default for EmulatorConfig {
             custom_fields: Vec::new(),
             duplicate_rules: Vec::new(),
             daily_api_limit: 15_000,
+            daily_bulk_batch_limit: 15_000,
             query_batch_size: 2000,
             admin_token: None,
             faults: FaultSettings::default(),

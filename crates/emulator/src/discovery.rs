@@ -91,15 +91,15 @@ pub fn resource_map(version: &str, instance_url: &str) -> Value {
     Value::Object(map)
 }
 
-/// `GET …/limits`.
-pub fn limits(max: u64, used: u64) -> Value {
+/// `GET …/limits`, each counted allocation given as (max, used).
+pub fn limits((max, used): (u64, u64), (batch_max, batches_used): (u64, u64)) -> Value {
     let pair = |max: u64, remaining: u64| json!({"Max": max, "Remaining": remaining});
     json!({
         "ConcurrentAsyncGetReportInstances": pair(200, 200),
         "ConcurrentSyncReportRuns": pair(20, 20),
         "DailyApiRequests": pair(max, max.saturating_sub(used)),
         "DailyAsyncApexExecutions": pair(250_000, 250_000),
-        "DailyBulkApiBatches": pair(15_000, 15_000),
+        "DailyBulkApiBatches": pair(batch_max, batch_max.saturating_sub(batches_used)),
         "DailyBulkV2QueryJobs": pair(10_000, 10_000),
         "DailyGenericStreamingApiEvents": pair(10_000, 10_000),
         "DailyStreamingApiEvents": pair(10_000, 10_000),

@@ -10,7 +10,7 @@ use http::request::Parts;
 use http::{HeaderMap, Method, StatusCode, header::HOST};
 use serde_json::json;
 
-use super::body::check_json_content_type;
+use super::body::{self, check_json_content_type};
 use super::describe::{describe, describe_global};
 use super::discovery::{NEWEST_VERSION, OLDEST_VERSION, limits, resource_map, versions};
 use super::families::ApiFamily;
@@ -18,11 +18,14 @@ use super::faults::FaultAction;
 use super::reply::{Answer, DropConnection, Outcome, add_limit_info, into_response, json_response};
 use super::state::EmulatorState;
 use super::stats::Writes;
-use super::{admin, composite, oauth, query, sobjects};
+use super::{admin, bulk, composite, oauth, query, sobjects};
 use leadwire_salesforce::errors::{ApiError, ApiErrorItem};
 
 /// Largest request body accepted (composite requests with 200 records fit easily).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+/// Largest Bulk upload read to its end; past the kept limit its bytes are only drained, so
+/// an oversized upload still gets Salesforce's answer.
+const MAX_UPLOAD_DRAIN_BYTES: usize = 1024 * 1024 * 1024;
 
 /// One authenticated REST call, as the resource handlers see it.
 pub struct Call<'a> {
@@ -62,9 +65,16 @@ async fn handle(State(state): State<EmulatorState>, request: Request) -> Respons
         tokio::time::sleep(latency).await;
     }
     let writes = Writes::default();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let read = if bulk::is_upload(path) {
+        body::read_keeping(body, bulk::MAX_UPLOAD_BYTES + 1, MAX_UPLOAD_DRAIN_BYTES).await
+    } else {
+        axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ())
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
-        Err(_) => {
+        Err(()) => {
             state.inner.stats.record(&endpoint, family, None, &writes);
             let error =
                 ApiError::json_parser("The request body could not be read or is larger than 8 MB.");
@@ -150,6 +160,9 @@ pub fn endpoint_label(method: &Method, path: &str) -> String {
             ["sobjects", object, _] => format!("/sobjects/{object}/{{id}}"),
             ["sobjects", object, field, _] => format!("/sobjects/{object}/{field}/{{value}}"),
             ["query" | "queryAll", _] => format!("/{}/{{locator}}", rest[0]),
+            ["jobs", ..] => {
+                bulk::endpoint_shape(rest).unwrap_or_else(|| format!("/{}", rest.join("/")))
+            }
             other => format!("/{}", other.join("/")),
         },
         _ => "other".to_owned(),
@@ -267,7 +280,9 @@ fn versioned(
         return (Some(token), Err(ApiError::request_limit_exceeded()));
     }
     let method = &incoming.parts.method;
+    let upload = matches!(rest, ["jobs", "ingest", _, _]) && *method == Method::PUT;
     if matches!(*method, Method::POST | Method::PATCH | Method::PUT)
+        && !upload
         && let Err(unsupported) = check_json_content_type(headers)
     {
         return (Some(token), Err(unsupported));
@@ -306,8 +321,14 @@ pub fn rest_resource(call: &Call, rest: &[&str]) -> Outcome {
         }),
         ["limits"] => read_only(call, || {
             Answer::ok(limits(
-                state.config().daily_api_limit,
-                state.inner.api_usage.load(Ordering::Relaxed),
+                (
+                    state.config().daily_api_limit,
+                    state.inner.api_usage.load(Ordering::Relaxed),
+                ),
+                (
+                    state.config().daily_bulk_batch_limit,
+                    state.inner.stats.bulk.batches_used(),
+                ),
             ))
         }),
         ["sobjects"] => read_only(call, || Answer::ok(describe_global(call.version))),
@@ -330,6 +351,7 @@ pub fn rest_resource(call: &Call, rest: &[&str]) -> Outcome {
         ["composite", "sobjects", object, field] if object.eq_ignore_ascii_case("Lead") => {
             composite::upsert(call, field)
         }
+        ["jobs", "ingest", rest @ ..] => bulk::ingest(call, rest),
         _ => Err(ApiError::resource_not_found()),
     }
 }

@@ -1,4 +1,4 @@
-//! Fault injection: added latency, deterministic "next N" failures and drops, seeded random shares of 5xx answers and dropped connections, a forced request-limit state, and failed records inside sObject Collections (`records`).
+//! Fault injection: added latency, deterministic "next N" failures and drops, seeded random shares of 5xx answers and dropped connections, a forced request-limit state, failed records inside sObject Collections (`records`), and a seeded share of Bulk API rows that fail.
 
 mod records;
 
@@ -41,6 +41,10 @@ pub struct FaultSettings {
     /// sObject Collections records answered with `UNABLE_TO_LOCK_ROW`, chosen by a field value
     /// or by position.
     pub fail_records: Vec<RecordFault>,
+    /// Share (0.0–1.0) of Bulk API 2.0 ingest rows that fail with `UNABLE_TO_LOCK_ROW`
+    /// (drawn from `seed`, in processing order), so a client's retry of failed rows can be
+    /// tested.
+    pub bulk_row_failure_rate: f64,
 }
 
 impl Default for FaultSettings {
@@ -56,6 +60,7 @@ impl Default for FaultSettings {
             drop_next: 0,
             record_error_rate: 0.0,
             fail_records: Vec::new(),
+            bulk_row_failure_rate: 0.0,
         }
     }
 }
@@ -81,6 +86,7 @@ impl FaultSettings {
             ("error_rate", self.error_rate),
             ("drop_rate", self.drop_rate),
             ("record_error_rate", self.record_error_rate),
+            ("bulk_row_failure_rate", self.bulk_row_failure_rate),
         ] {
             if !(0.0..=1.0).contains(&share) {
                 return Err(FaultSettingsError::Share(name, share));
@@ -107,6 +113,8 @@ pub struct Faults {
     any: AtomicBool,
     settings: Mutex<FaultSettings>,
     rng: Mutex<StdRng>,
+    /// A generator of its own, so Bulk row failures repeat whatever the request traffic.
+    bulk_rng: Mutex<StdRng>,
     fail_next: AtomicU32,
     drop_next: AtomicU32,
     records: RecordFaults,
@@ -119,6 +127,7 @@ impl Faults {
             any: AtomicBool::new(false),
             settings: Mutex::new(FaultSettings::default()),
             rng: Mutex::new(StdRng::seed_from_u64(0)),
+            bulk_rng: Mutex::new(StdRng::seed_from_u64(0)),
             fail_next: AtomicU32::new(0),
             drop_next: AtomicU32::new(0),
             records: RecordFaults::default(),
@@ -132,6 +141,7 @@ impl Faults {
         self.fail_next.store(settings.fail_next, Ordering::SeqCst);
         self.drop_next.store(settings.drop_next, Ordering::SeqCst);
         *lock(&self.rng) = StdRng::seed_from_u64(settings.seed);
+        *lock(&self.bulk_rng) = StdRng::seed_from_u64(settings.seed);
         self.records.replace(&settings);
         *lock(&self.settings) = settings;
         self.refresh();
@@ -168,6 +178,12 @@ impl Faults {
     /// Whether REST calls are forced to 403 REQUEST_LIMIT_EXCEEDED.
     pub fn limit_exceeded(&self) -> bool {
         self.any.load(Ordering::Relaxed) && lock(&self.settings).limit_exceeded
+    }
+
+    /// Whether the next Bulk ingest row is made to fail.
+    pub fn bulk_row_fails(&self) -> bool {
+        let rate = lock(&self.settings).bulk_row_failure_rate;
+        rate > 0.0 && lock(&self.bulk_rng).random_bool(rate)
     }
 
     /// Decides the latency and fate of one request.

@@ -183,6 +183,20 @@ pub fn upsert(
     }
 }
 
+/// The per-record error of an upsert whose external id matched several leads (a batch
+/// write's counterpart of the single-record 300).
+pub fn duplicate_external_id(ids: &[RecordId]) -> ApiErrorItem {
+    let listed: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    ApiErrorItem::with_fields(
+        "DUPLICATE_EXTERNAL_ID",
+        format!(
+            "Lead: more than one record found for external id field: [{}]",
+            listed.join(", ")
+        ),
+        Vec::new(),
+    )
+}
+
 fn gate(state: &EmulatorState) -> Option<std::sync::MutexGuard<'_, ()>> {
     if state.inner.duplicate_rule_fields.is_empty() {
         return None;

@@ -23,6 +23,7 @@
 mod admin;
 pub mod bench;
 mod body;
+mod bulk;
 mod composite;
 mod config;
 mod describe;
@@ -45,6 +46,7 @@ mod tls;
 mod tokens;
 mod validate;
 
+pub use bulk::BulkStats;
 pub use config::{DuplicateAction, DuplicateRule, EmulatorConfig, ORG_ID, USER_ID};
 pub use discovery::{NEWEST_VERSION, OLDEST_VERSION};
 pub use dispatch::router;

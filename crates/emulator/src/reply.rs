@@ -21,6 +21,8 @@ pub struct Answer {
     pub status: StatusCode,
     pub body: Option<Value>,
     pub location: Option<String>,
+    /// A CSV body (Bulk API 2.0 results), sent instead of `body` when set.
+    pub csv: Option<String>,
 }
 
 impl Answer {
@@ -35,16 +37,33 @@ impl Answer {
             status,
             body: Some(body),
             location: None,
+            csv: None,
+        }
+    }
+
+    /// 200 with a `text/csv` body.
+    pub fn csv(text: String) -> Self {
+        Self {
+            status: StatusCode::OK,
+            body: None,
+            location: None,
+            csv: Some(text),
+        }
+    }
+
+    /// A status with no body (e.g. 201 after an upload).
+    pub fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            body: None,
+            location: None,
+            csv: None,
         }
     }
 
     /// 204 No Content.
     pub fn no_content() -> Self {
-        Self {
-            status: StatusCode::NO_CONTENT,
-            body: None,
-            location: None,
-        }
+        Self::empty(StatusCode::NO_CONTENT)
     }
 }
 
@@ -58,6 +77,11 @@ pub struct DropConnection;
 /// Builds the HTTP response for an outcome.
 pub fn into_response(outcome: Outcome, pretty: bool) -> Response {
     match outcome {
+        Ok(Answer {
+            status,
+            csv: Some(text),
+            ..
+        }) => csv_response(status, text),
         Ok(answer) => {
             let mut response = json_response(answer.status, answer.body.as_ref(), pretty);
             if let Some(location) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
@@ -89,6 +113,19 @@ pub fn json_response(status: StatusCode, body: Option<&Value>, pretty: bool) -> 
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("no-cache,must-revalidate,max-age=0,no-store,private"),
+    );
+    response
+}
+
+/// A `text/csv` response with the standard headers.
+fn csv_response(status: StatusCode, text: String) -> Response {
+    let mut response = Response::new(Body::from(text));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/csv"));
     headers.insert(
         CACHE_CONTROL,
         HeaderValue::from_static("no-cache,must-revalidate,max-age=0,no-store,private"),

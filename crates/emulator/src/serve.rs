@@ -1,4 +1,5 @@
 //! Serving the router on a TCP listener, as plain HTTP or HTTPS, with graceful shutdown; a request marked [`DropConnection`] closes its connection unanswered.
+//! The server's task also runs the Bulk API processing task, stopped by the same shutdown.
 //! The accept loop owns its connections' tasks, and [`EmulatorHandle::stopped`] tells an
 //! embedding process when the loop has ended, however it ended.
 
@@ -128,9 +129,12 @@ pub async fn spawn(
     let stopped = CancellationToken::new();
     let ended = stopped.clone();
     let serving = accept_loop(listener, acceptor, router(state.clone()), shutdown.clone());
+    let processing_state = state.clone();
+    let processing_stop = shutdown.clone();
     let task = tokio::spawn(async move {
         let _ended = ended.drop_guard();
-        serving.await;
+        let processing = processing_state.process_bulk_jobs(processing_stop);
+        tokio::join!(serving, processing);
     });
     tracing::info!(%base_url, "Salesforce emulator listening");
     Ok(EmulatorHandle {

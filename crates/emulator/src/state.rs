@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::Utc;
 use serde_json::Value;
 
+use super::bulk::BulkJobs;
 use super::config::EmulatorConfig;
 use super::families::ApiFamily;
 use super::faults::{FaultSettings, FaultSettingsError, Faults};
@@ -59,6 +60,8 @@ pub(crate) struct Inner {
     pub write_gate: Mutex<()>,
     pub cursors: Mutex<HashMap<String, QueryCursor>>,
     pub next_cursor: AtomicU64,
+    /// Bulk API 2.0 ingest jobs (kept in memory only, never in `--data`).
+    pub bulk: BulkJobs,
 }
 
 /// The emulator's state; cheap to clone, shared by every connection.
@@ -109,6 +112,7 @@ impl EmulatorState {
                 write_gate: Mutex::new(()),
                 cursors: Mutex::new(HashMap::new()),
                 next_cursor: AtomicU64::new(1),
+                bulk: BulkJobs::default(),
                 config,
             }),
         })
@@ -177,9 +181,10 @@ impl EmulatorState {
         self.inner.tokens.expire_all(Utc::now())
     }
 
-    /// Forgets leads, tokens, counters, cursors and faults, and zeroes API usage.
+    /// Forgets leads, tokens, counters, cursors, Bulk jobs and faults, and zeroes API usage.
     pub fn reset(&self) {
         self.inner.leads.clear();
+        self.inner.bulk.clear();
         self.inner.tokens.clear();
         self.inner.stats.clear();
         self.inner.faults.replace(FaultSettings::default());
@@ -191,6 +196,15 @@ impl EmulatorState {
             .clear();
         if let Some(persist) = self.persist_handle() {
             persist.clear();
+        }
+    }
+
+    /// Runs closed Bulk API ingest jobs until `stop` is cancelled; [`super::spawn`] starts
+    /// it. Only one may run: a second call returns at once.
+    pub async fn process_bulk_jobs(&self, stop: tokio_util::sync::CancellationToken) {
+        match self.inner.bulk.take_queue() {
+            Some(queue) => super::bulk::run_processing(self.clone(), queue, stop).await,
+            None => tracing::warn!("the Bulk processing task is already running"),
         }
     }
 

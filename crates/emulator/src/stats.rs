@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::bulk::{BulkCounters, BulkStats};
 use super::families::ApiFamily;
 
 /// Counters, cheap to bump from many connections at once.
@@ -16,6 +17,8 @@ pub struct Stats {
     by_endpoint: RwLock<HashMap<String, AtomicU64>>,
     by_token: RwLock<HashMap<String, AtomicU64>>,
     by_api: [FamilyCounters; ApiFamily::ALL.len()],
+    /// Bulk API 2.0 ingest jobs, uploads, batches and rows.
+    pub bulk: BulkCounters,
 }
 
 #[derive(Debug, Default)]
@@ -100,6 +103,8 @@ pub struct StatsSnapshot {
     pub api_usage: u64,
     /// Counters by API family; every family is listed.
     pub by_api: BTreeMap<ApiFamily, FamilyStats>,
+    /// Bulk API 2.0 ingest counters.
+    pub bulk: BulkStats,
 }
 
 impl StatsSnapshot {
@@ -153,6 +158,19 @@ impl Stats {
         }
     }
 
+    /// Adds writes made outside any request (Bulk API rows, run by the processing task) to
+    /// `family`.
+    pub fn add_writes(&self, family: ApiFamily, writes: &Writes) {
+        let counters = &self.by_api[family.index()];
+        let [created, updated, deleted, record_errors] = writes.mark();
+        counters.created.fetch_add(created, Ordering::Relaxed);
+        counters.updated.fetch_add(updated, Ordering::Relaxed);
+        counters.deleted.fetch_add(deleted, Ordering::Relaxed);
+        counters
+            .record_errors
+            .fetch_add(record_errors, Ordering::Relaxed);
+    }
+
     /// Counts one call charged to the daily API allocation.
     pub fn charge(&self, family: ApiFamily) {
         self.by_api[family.index()]
@@ -181,12 +199,14 @@ impl Stats {
                 .iter()
                 .map(|family| (*family, self.by_api[family.index()].read()))
                 .collect(),
+            bulk: self.bulk.snapshot(),
         }
     }
 
     /// Zeroes every counter.
     pub fn clear(&self) {
         self.total.store(0, Ordering::Relaxed);
+        self.bulk.clear();
         self.by_endpoint
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -111,5 +111,13 @@ async fn simple_salesforce_drives_the_emulator_over_https() {
         stats.endpoint("GET /query/{locator}") >= 3,
         "paging used nextRecordsUrl"
     );
+    assert_eq!(
+        stats.bulk.jobs_completed, 2,
+        "sf.bulk2 insert and upsert ran"
+    );
+    assert!(
+        stats.endpoint("GET /jobs/ingest/{id}") >= 4,
+        "sf.bulk2 polled the jobs"
+    );
     emulator.shutdown().await;
 }

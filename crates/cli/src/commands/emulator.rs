@@ -49,6 +49,9 @@ pub struct EmulatorArgs {
     /// The daily API request allocation (default 15000).
     #[arg(long)]
     daily_api_limit: Option<u64>,
+    /// The daily Bulk API batch allocation (default 15000; one batch per 10,000 rows).
+    #[arg(long)]
+    daily_bulk_batch_limit: Option<u64>,
     /// Require `Authorization: Bearer TOKEN` on /__emulator/ admin endpoints.
     #[arg(long)]
     admin_token: Option<String>,
@@ -73,6 +76,9 @@ pub struct EmulatorArgs {
     /// Fault: answer every REST call with 403 REQUEST_LIMIT_EXCEEDED.
     #[arg(long)]
     limit_exceeded: bool,
+    /// Fault: share (0.0-1.0) of Bulk API rows failing with UNABLE_TO_LOCK_ROW.
+    #[arg(long)]
+    bulk_row_failure_rate: Option<f64>,
 }
 
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<ExitCode> {
@@ -146,6 +152,9 @@ fn build_config(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {
     if let Some(limit) = args.daily_api_limit {
         config.daily_api_limit = limit;
     }
+    if let Some(limit) = args.daily_bulk_batch_limit {
+        config.daily_bulk_batch_limit = limit;
+    }
     if args.admin_token.is_some() {
         config.admin_token.clone_from(&args.admin_token);
     }
@@ -163,6 +172,9 @@ fn build_config(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {
     faults.seed = args.fault_seed.unwrap_or(faults.seed);
     faults.record_error_rate = args.record_error_rate.unwrap_or(faults.record_error_rate);
     faults.limit_exceeded |= args.limit_exceeded;
+    faults.bulk_row_failure_rate = args
+        .bulk_row_failure_rate
+        .unwrap_or(faults.bulk_row_failure_rate);
     Ok(config.with_generated_credentials())
 }
 

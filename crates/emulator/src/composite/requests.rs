@@ -193,6 +193,7 @@ pub fn composite(call: &Call) -> Outcome {
                 status,
                 body,
                 location,
+                ..
             }) => (true, status, body.unwrap_or(Value::Null), location),
             Err(error) => (false, error.status, error.body(), None),
         };

@@ -73,16 +73,7 @@ pub fn upsert(call: &Call, field: &str) -> Outcome {
                 Ok(UpsertOutcome::Created(id)) => RecordResult::ok(id, Written::Created),
                 Ok(UpsertOutcome::Updated(id)) => RecordResult::ok(id, Written::Updated),
                 Ok(UpsertOutcome::Ambiguous(ids)) => {
-                    let listed: Vec<String> = ids.iter().map(ToString::to_string).collect();
-                    let error = ApiErrorItem::with_fields(
-                        "DUPLICATE_EXTERNAL_ID",
-                        format!(
-                            "Lead: more than one record found for external id field: [{}]",
-                            listed.join(", ")
-                        ),
-                        Vec::new(),
-                    );
-                    RecordResult::failed(None, error)
+                    RecordResult::failed(None, leads::duplicate_external_id(&ids))
                 }
                 Err(error) => RecordResult::from_error(None, error),
             }

@@ -3,6 +3,7 @@
 mod harness;
 
 mod admin_faults;
+mod bulk;
 mod collection_faults;
 mod collections;
 mod composite;

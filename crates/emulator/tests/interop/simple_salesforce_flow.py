@@ -161,6 +161,36 @@ check([r["errors"][0]["statusCode"] for r in upserted] == ["DUPLICATE_VALUE"] * 
 check(stats()["byApi"]["collections"]["apiCalls"] == calls_before + 2, "one API call per collection request")
 check(sf.api_usage["api-usage"].used == stats()["apiUsage"], "Sforce-Limit-Info matches the counters")
 
+# Bulk API 2.0 ingest through sf.bulk2, unchanged: insert, then upsert by external id.
+import csv as _csv  # noqa: E402
+
+leads_in = [{"LastName": f"Bulk{n:02d}", "Company": "Bulk Co", "Ext_Id__c": f"bk-{n}"} for n in range(40)]
+leads_in.append({"LastName": "NoCompany", "Ext_Id__c": "bk-bad"})
+[inserted] = sf.bulk2.Lead.insert(records=leads_in, wait=0.2)
+check(inserted["numberRecordsProcessed"] == 41 and inserted["numberRecordsFailed"] == 1, f"bulk insert {inserted}")
+check(inserted["job_id"].startswith("750"), "ingest job id")
+created = list(_csv.DictReader(sf.bulk2.Lead.get_successful_records(inserted["job_id"]).splitlines()))
+check(len(created) == 40 and all(row["sf__Created"] == "true" for row in created), "successful results")
+check(all(row["sf__Id"].startswith("00Q") for row in created), "results carry lead ids")
+failed = list(_csv.DictReader(sf.bulk2.Lead.get_failed_records(inserted["job_id"]).splitlines()))
+check(len(failed) == 1 and failed[0]["LastName"] == "NoCompany", f"failed results {failed}")
+check(failed[0]["sf__Error"] == "REQUIRED_FIELD_MISSING:Required fields are missing: [Company]:Company --", failed[0]["sf__Error"])
+everything = sf.bulk2.Lead.get_all_ingest_records(inserted["job_id"])
+check(everything["unprocessedRecords"] == [] and len(everything["successfulRecords"]) == 40, "get_all_ingest_records")
+[upserted] = sf.bulk2.Lead.upsert(
+    records=[{"Ext_Id__c": "bk-1", "LastName": "Changed"}, {"Ext_Id__c": "bk-new", "LastName": "New", "Company": "C"}],
+    external_id_field="Ext_Id__c",
+    wait=0.2,
+)
+check(upserted["numberRecordsProcessed"] == 2 and upserted["numberRecordsFailed"] == 0, f"bulk upsert {upserted}")
+outcome = {row["Ext_Id__c"]: row["sf__Created"] for row in _csv.DictReader(sf.bulk2.Lead.get_successful_records(upserted["job_id"]).splitlines())}
+check(outcome == {"bk-1": "false", "bk-new": "true"}, f"upsert created/updated {outcome}")
+check(sf.Lead.get_by_custom_id("Ext_Id__c", "bk-1")["LastName"] == "Changed", "the upsert updated bk-1")
+check(stats()["bulk"]["jobsCreated"] == 2, "the emulator counted both jobs")
+bulk_family = stats()["byApi"]["bulkIngest"]
+check(bulk_family["created"] == 41 and bulk_family["updated"] == 1, f"bulk writes by family {bulk_family}")
+check(bulk_family["recordErrors"] == 1, "the failed row counted")
+
 # Session refresh: force every token to expire; the next call gets 401 INVALID_SESSION_ID,
 # simple-salesforce logs in again through the token endpoint and retries.
 old_token = sf.session_id
