@@ -8,7 +8,7 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use leadwire_salesforce::fields::CustomFieldConfig;
 use leadwire_salesforce::ids::RecordId;
-use leadwire_salesforce_emulator::{EmulatorConfig, FaultSettings};
+use leadwire_salesforce_emulator::{ApiFamily, EmulatorConfig, FaultSettings};
 use serde_json::{Value, json};
 
 use crate::harness::{Emulator, Reply, config, read, start, start_with};
@@ -179,6 +179,12 @@ async fn a_job_runs_through_its_lifecycle_at_1_5000_and_25000_rows() {
         let stats = emulator.handle.stats();
         assert_eq!(stats.bulk.batches, batches as u64);
         assert_eq!(stats.bulk.records_processed, leads as u64);
+        let family = stats.api(ApiFamily::BulkIngest);
+        assert_eq!(
+            family.created, leads as u64,
+            "rows count in the Bulk family"
+        );
+        assert_eq!(family.record_errors, 0);
         assert_eq!(emulator.handle.state().lead_count(), leads);
     }
     let stats = emulator.handle.stats();
@@ -193,7 +199,19 @@ async fn a_job_runs_through_its_lifecycle_at_1_5000_and_25000_rows() {
         json!({"Max": 15000, "Remaining": 15000 - batches})
     );
     // Every Bulk call counted toward the daily API usage, as the header reports.
-    let used = emulator.handle.stats().api_usage;
+    let stats = emulator.handle.stats();
+    let used = stats.api_usage;
+    assert_eq!(
+        stats.api(ApiFamily::BulkIngest).api_calls,
+        stats.endpoint("POST /jobs/ingest")
+            + stats.endpoint("PUT /jobs/ingest/{id}/batches")
+            + stats.endpoint("PATCH /jobs/ingest/{id}")
+            + stats.endpoint("GET /jobs/ingest/{id}")
+            + stats.endpoint("GET /jobs/ingest/{id}/successfulResults")
+            + stats.endpoint("GET /jobs/ingest/{id}/failedResults")
+            + stats.endpoint("GET /jobs/ingest/{id}/unprocessedrecords"),
+        "each Bulk request is one API call"
+    );
     assert_eq!(
         limits.header("sforce-limit-info"),
         format!("api-usage={used}/15000")
