@@ -38,6 +38,7 @@ fn entry(kind: ActivityType, message: &str) -> ActivityEntry {
         response: None,
         send_id: Uuid::new_v4(),
         trigger_properties: None,
+        tracking_send_id: None,
     }
 }
 

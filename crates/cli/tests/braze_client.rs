@@ -47,6 +47,7 @@ const AREAS: &[Area] = &[
     Area::all("campaigns_canvas"),
     Area::only("content_blocks", &["create_list_info_update"]),
     Area::all("segments"),
+    Area::all("sends"),
 ];
 
 /// A script, and the steps to run (all of them when `None`).
@@ -132,8 +133,9 @@ async fn client() -> Option<(String, PathBuf)> {
 
 /// What the test adds to the example config: a key with every REST permission, an
 /// API-triggered campaign and canvas whose webhooks create a Lead named by the user's last
-/// name, its company taken from `trigger_properties` / the canvas entry properties, and a
-/// segment of every user (for the `segments` area and `users.export.segment`).
+/// name, its company taken from `trigger_properties` / the canvas entry properties, an API
+/// campaign (for `/messages/send` and the `sends` area), and a segment of every user (for
+/// the `segments` area and `users.export.segment`).
 fn extra_config() -> String {
     let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -162,6 +164,8 @@ fn extra_config() -> String {
         "[[api_keys]]\nname = \"braze-client\"\nkey = \"{CLIENT_KEY}\"\npermissions = [{}]\n\n{}\n{}\n\
          [[campaigns]]\nname = \"Braze client campaign\"\napi_id = \"braze-client-campaign\"\n\
          delivery = \"api_triggered\"\ntemplate = \"Lead from trigger properties\"\n\n\
+         [[campaigns]]\nname = \"Braze client API campaign\"\napi_id = \"braze-client-api-campaign\"\n\
+         delivery = \"api\"\ntemplate = \"Lead from trigger properties\"\n\n\
          [[canvases]]\nname = \"Braze client canvas\"\napi_id = \"braze-client-canvas\"\n\
          entry_schedule = \"api_triggered\"\n\n[[canvases.steps]]\nname = \"Create Lead\"\n\
          type = \"message\"\ntemplate = \"Lead from entry properties\"\n\n\

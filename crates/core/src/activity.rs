@@ -41,6 +41,12 @@ impl ActivityType {
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.as_str() == name)
     }
+
+    /// Whether an entry of this type is a message that went out, delivered or not (an
+    /// aborted message was not sent): what [`Outcomes::sent`] counts.
+    pub fn counts_as_sent(self) -> bool {
+        self != Self::AbortedMessage
+    }
 }
 
 /// A count per activity type, and what the console and the REST API's data series call
@@ -82,7 +88,11 @@ impl Outcomes {
 
     /// Every attempt that was sent, delivered or not (aborted messages were not sent).
     pub fn sent(&self) -> u64 {
-        self.delivered() + self.errors()
+        ActivityType::ALL
+            .into_iter()
+            .filter(|kind| kind.counts_as_sent())
+            .map(|kind| self.get(kind))
+            .sum()
     }
 
     /// Every entry of every type.
@@ -202,6 +212,9 @@ pub struct ActivityEntry {
     pub response: Option<RecordedResponse>,
     /// The send this attempt belongs to; every attempt of one send shares it.
     pub send_id: Uuid,
+    /// Braze's `send_id` the send is tracked under (`/sends/data_series`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_send_id: Option<String>,
     /// The send's trigger properties, on entries of sends that did not succeed (what a
     /// replay needs); `None` on success entries and for sends without properties.
     #[serde(default, skip_serializing_if = "Option::is_none")]

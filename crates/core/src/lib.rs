@@ -12,6 +12,7 @@ pub mod permission;
 pub mod profile;
 pub mod queue;
 pub mod schedule;
+pub mod send_id;
 pub mod time;
 pub mod track;
 pub mod trigger;

@@ -92,6 +92,10 @@ pub enum ApiError {
     /// is full again (UTC epoch seconds), `retry_after` how many seconds until one request passes.
     #[error("rate limited")]
     RateLimited { reset: u64, retry_after: u64 },
+    /// `POST /sends/id/create` past its daily number of new send ids; `reset` is the next
+    /// UTC midnight (epoch seconds), `retry_after` the seconds until then.
+    #[error("the daily send id limit is reached")]
+    SendIdLimit { reset: u64, retry_after: u64 },
     /// The client's address sent too many requests with a missing or unknown key
     /// (`server.failed_auth_per_ip`); every request from it is refused for `retry_after` s.
     #[error("too many failed authentications")]
@@ -163,9 +167,13 @@ struct Body<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
-            Self::RateLimited { retry_after, .. } | Self::FailedAuthLimited { retry_after, .. } => {
-                Some(*retry_after)
-            }
+            Self::RateLimited { retry_after, .. }
+            | Self::FailedAuthLimited { retry_after, .. }
+            | Self::SendIdLimit { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let daily_budget = match &self {
+            Self::SendIdLimit { reset, .. } => Some(*reset),
             _ => None,
         };
         let (status, message, errors): (StatusCode, Cow<'static, str>, Vec<ErrorItem>) = match self
@@ -200,6 +208,14 @@ impl IntoResponse for ApiError {
                 "Rate Limited".into(),
                 vec![ErrorItem::new(format!(
                     "this REST API key is over its rate limit (server.rate_limit_requests per server.rate_limit_window_seconds); retry after {retry_after} seconds, the whole budget is back at {reset} (UTC epoch seconds)"
+                ))],
+            ),
+            Self::SendIdLimit { reset, retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate Limited".into(),
+                vec![ErrorItem::new(format!(
+                    "{} new send ids (campaign_id and send_id pairs) were created today, the most Braze allows a day; reuse one of them, or retry after {retry_after} seconds, at {reset} (UTC epoch seconds, the next UTC midnight)",
+                    leadwire_core::send_id::DAILY_LIMIT
                 ))],
             ),
             Self::FailedAuthLimited { reset, retry_after } => (
@@ -291,6 +307,18 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(reset) = daily_budget {
+            let limit = u64::from(leadwire_core::send_id::DAILY_LIMIT);
+            for (name, value) in [
+                ("x-ratelimit-limit", limit),
+                ("x-ratelimit-remaining", 0),
+                ("x-ratelimit-reset", reset),
+            ] {
+                response
+                    .headers_mut()
+                    .insert(name, HeaderValue::from(value));
+            }
         }
         response
     }

@@ -39,6 +39,7 @@ fn entry(kind: ActivityType, campaign: &str, minutes_ago: i64) -> ActivityEntry 
         response: None,
         send_id: Uuid::new_v4(),
         trigger_properties: None,
+        tracking_send_id: None,
     }
 }
 

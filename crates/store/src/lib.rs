@@ -9,6 +9,7 @@
 //! - [`journeys`]: canvas entries, campaign receipts and rate windows for the workers.
 //! - [`content_blocks`]: Content Blocks created through the API and their revision.
 //! - [`schedules`]: scheduled API sends, each a row beside its jobs.
+//! - [`send_ids`]: Braze's send ids, registered and read back per day.
 //! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
 //! - [`registry`]: when each campaign and canvas of the config was first seen and last
 //!   changed.
@@ -29,6 +30,7 @@ pub mod registry;
 pub mod repository;
 pub mod schedules;
 pub mod segments;
+pub mod send_ids;
 pub mod signals;
 pub mod sql;
 pub mod stats;
@@ -47,6 +49,10 @@ pub use registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 pub use repository::{Backend, ProfileWrite, Store, StoreTransaction};
 pub use schedules::{ApiSchedule, ScheduleKind, ScheduleReads, ScheduleWrites};
 pub use segments::{SegmentExportWrites, SegmentSize, SegmentSizes};
+pub use send_ids::{
+    SendIdOutcome, SendIdRegistration, SendIdStore, TrackedSendCount, TrackedSendQuery,
+    TrackedSendSeries,
+};
 pub use signals::JobSignals;
 pub use stats::{
     ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, PathCount, StatsReads, StepCounts,

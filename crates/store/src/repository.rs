@@ -23,6 +23,7 @@ use crate::queue::{ClaimedJob, FailedJob, NewTask};
 use crate::registry::ConfigRegistry;
 use crate::schedules::{ScheduleReads, ScheduleWrites};
 use crate::segments::{SegmentExportWrites, SegmentSizes};
+use crate::send_ids::SendIdStore;
 use crate::signals::JobSignals;
 use crate::stats::StatsReads;
 use leadwire_core::trigger::TriggerInterest;
@@ -55,6 +56,7 @@ pub trait Store:
     + ContentBlockStore
     + SegmentSizes
     + ScheduleReads
+    + SendIdStore
     + Send
     + Sync
     + 'static

@@ -27,6 +27,8 @@ mod registry;
 mod schedules;
 #[path = "conformance/segments.rs"]
 mod segments;
+#[path = "conformance/send_ids.rs"]
+mod send_ids;
 #[path = "conformance/stats.rs"]
 mod stats;
 #[path = "conformance/upgrade.rs"]
@@ -114,6 +116,9 @@ conformance!(
     content_blocks::content_block_names_are_unique_and_refusals_change_nothing,
     schedules::schedules_round_trip_are_replaced_listed_and_deleted,
     schedules::a_schedule_and_its_job_commit_or_roll_back_together,
+    send_ids::send_ids_are_registered_up_to_a_daily_limit,
+    send_ids::concurrent_registrations_never_pass_the_limit,
+    send_ids::a_tracked_send_is_counted_per_day,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an

@@ -236,13 +236,23 @@ fn cut(text: &str, width: usize) -> String {
     short
 }
 
-fn row(entry: &ActivityEntry) -> String {
-    let source = match &entry.source {
+/// What sent the message, as the SOURCE column shows it.
+fn source_name(source: &MessageSource) -> String {
+    match source {
         MessageSource::Campaign { campaign } => campaign.clone(),
         MessageSource::Canvas { canvas, step } => format!("{canvas} / {step}"),
         MessageSource::Manual => "manual".to_owned(),
         MessageSource::Api => "/messages/send".to_owned(),
         MessageSource::Test { operator } => format!("test by {operator}"),
+    }
+}
+
+fn row(entry: &ActivityEntry) -> String {
+    let source = match (&entry.source, &entry.tracking_send_id) {
+        (MessageSource::Campaign { campaign }, Some(send_id)) => {
+            format!("{campaign} (send_id {send_id})")
+        }
+        (source, _) => source_name(source),
     };
     let user = entry
         .external_id

@@ -33,6 +33,9 @@ const requestLayer = require(path.join(modules, 'braze-api', 'cjs', 'common', 'r
 /** The API-triggered campaign and canvas the test's config adds (see braze_client.rs). */
 const CAMPAIGN = 'braze-client-campaign';
 const CANVAS = 'braze-client-canvas';
+/** The API campaign (`delivery = "api"`) it adds, and its one message variation. */
+const API_CAMPAIGN = 'braze-client-api-campaign';
+const API_CAMPAIGN_VARIANT = 'Lead from trigger properties';
 
 const url = need('LEADWIRE_URL');
 const apiKey = need('LEADWIRE_API_KEY');
@@ -205,6 +208,8 @@ async function unknownIds(braze, name, externalIds) {
 }
 
 module.exports = {
+  API_CAMPAIGN,
+  API_CAMPAIGN_VARIANT,
   CAMPAIGN,
   CANVAS,
   assert,

@@ -40,6 +40,9 @@ pub struct CampaignTask {
     pub event_properties: Option<Map<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_trigger_properties: Option<Map<String, Value>>,
+    /// Braze's `send_id` the send is tracked under, if the trigger gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_send_id: Option<String>,
 }
 
 /// What a broadcast triggers.
@@ -71,6 +74,9 @@ pub struct BroadcastTask {
     /// What a [`BroadcastTarget::Message`] broadcast sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<AdHocMessage>,
+    /// Braze's `send_id` every send of a campaign broadcast is tracked under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_send_id: Option<String>,
 }
 
 /// A scheduled API send (`/campaigns/trigger/schedule/create` and friends) coming due.

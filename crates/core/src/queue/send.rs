@@ -65,6 +65,10 @@ impl Serialize for FollowUp {
 pub struct SendTask {
     /// Stable across every attempt of this send.
     pub send_id: Uuid,
+    /// Braze's `send_id` the send is tracked under (an API campaign's, for
+    /// `/sends/data_series`); not this send's own id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_send_id: Option<String>,
     /// The profile's internal id.
     pub user_id: Uuid,
     /// The webhook template's name in config.

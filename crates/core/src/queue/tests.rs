@@ -152,6 +152,7 @@ fn a_send_task_round_trips_through_json() {
             message_finished: true,
         })),
         webhook: None,
+        tracking_send_id: None,
     };
     let json = serde_json::to_value(&task).expect("serializable");
     assert!(json.get("event_properties").is_none());

@@ -96,6 +96,7 @@ impl EntryMaker<'_> {
             request: None,
             response: None,
             send_id: self.task.send_id,
+            tracking_send_id: self.task.tracking_send_id.clone(),
             trigger_properties: self.trigger_properties(kind),
         }
     }

@@ -75,6 +75,7 @@ pub async fn replay(
     let properties = entry.trigger_properties.unwrap_or_default();
     let task = SendTask {
         send_id: Uuid::new_v4(),
+        tracking_send_id: entry.tracking_send_id,
         user_id: entry.user_id,
         template: entry.template,
         source: entry.source,

@@ -34,6 +34,7 @@ pub async fn send_test(
 ) -> Result<Replayed, StoreError> {
     let task = SendTask {
         send_id: Uuid::now_v7(),
+        tracking_send_id: None,
         user_id: test.user_id,
         template: test.template,
         source: MessageSource::Test {

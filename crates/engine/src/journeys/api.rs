@@ -17,6 +17,9 @@
 //! With `broadcast: true` and no `recipients`, the audience is every profile the campaign's
 //! or canvas's own audience filters admit: the call enqueues a durable broadcast task and
 //! the `broadcast` worker pages through the profiles.
+//!
+//! A campaign's `send_id` is carried to each send and its activity entries (Braze's send
+//! tracking); a campaign broadcast without one gets a new one, which the answer names.
 
 use std::collections::HashSet;
 
@@ -34,6 +37,7 @@ use uuid::Uuid;
 use super::broadcast;
 use super::context::Journeys;
 use super::recipient::{enter_canvas, send_campaign};
+use super::send_ids;
 
 /// At most this many recipients per request.
 pub const MAX_RECIPIENTS: usize = 50;
@@ -62,6 +66,8 @@ pub struct ApiTrigger {
     pub recipients: Vec<Recipient>,
     /// `broadcast: true`: every profile in the campaign's or canvas's audience.
     pub broadcast: bool,
+    /// A campaign's `send_id`, the Braze send id its sends are tracked under.
+    pub send_id: Option<String>,
 }
 
 /// Why a request is refused, with the message for the response.
@@ -85,6 +91,8 @@ pub struct Dispatch {
     pub accepted: usize,
     /// Recipients that were unknown, not eligible or outside the audience.
     pub skipped: usize,
+    /// The send id a campaign broadcast is tracked under (the request's, or a new one).
+    pub send_id: Option<String>,
 }
 
 impl ApiTrigger {
@@ -109,6 +117,11 @@ impl ApiTrigger {
         let properties = properties_of(body, &names)
             .map_err(bad)?
             .unwrap_or_default();
+        let send_id = match id_key {
+            "campaign_id" => leadwire_core::send_id::from_body(body.get("send_id"))
+                .map_err(|error| bad(error.to_string()))?,
+            _ => None,
+        };
         if body
             .get("audience")
             .is_some_and(|audience| !audience.is_null())
@@ -129,6 +142,7 @@ impl ApiTrigger {
                     properties,
                     recipients: Vec::new(),
                     broadcast,
+                    send_id,
                 });
             }
             None | Some(Value::Null) => {
@@ -169,6 +183,7 @@ impl ApiTrigger {
             properties,
             recipients,
             broadcast,
+            send_id,
         })
     }
 }
@@ -341,6 +356,9 @@ pub(crate) async fn dispatch_in(
             ApiTarget::Campaign(_) => BroadcastTarget::Campaign,
             ApiTarget::Canvas(_) => BroadcastTarget::Canvas,
         };
+        if target == BroadcastTarget::Campaign {
+            dispatch.send_id = Some(send_ids::for_broadcast(request.send_id.as_deref()));
+        }
         let task = BroadcastTask {
             target,
             id: request.id.clone(),
@@ -348,6 +366,7 @@ pub(crate) async fn dispatch_in(
             properties: request.properties.clone(),
             after: None,
             message: None,
+            tracking_send_id: dispatch.send_id.clone(),
         };
         broadcast::enqueue_page(tx, &task, now).await?;
         tracing::info!(dispatch_id = %dispatch.dispatch_id, id = %request.id, ?target, "broadcast started");
@@ -367,7 +386,8 @@ pub(crate) async fn dispatch_in(
         let properties = properties(request, recipient);
         let reached = match target {
             ApiTarget::Campaign(campaign) => {
-                send_campaign(journeys, tx, campaign, &profile, properties, now).await?
+                let tracking = request.send_id.as_deref();
+                send_campaign(journeys, tx, campaign, &profile, properties, tracking, now).await?
             }
             ApiTarget::Canvas(canvas) => {
                 enter_canvas(journeys, tx, canvas, &profile, properties, now).await?
@@ -387,6 +407,7 @@ pub(crate) fn new_dispatch() -> Dispatch {
         dispatch_id: Uuid::now_v7().simple().to_string(),
         accepted: 0,
         skipped: 0,
+        send_id: None,
     }
 }
 

@@ -87,13 +87,24 @@ pub(crate) async fn handle(
         let properties = task.properties.clone();
         let done = match target {
             Target::Campaign(campaign) => {
-                send_campaign(journeys, tx.as_mut(), campaign, &profile, properties, now).await?
+                let tracking = task.tracking_send_id.as_deref();
+                send_campaign(
+                    journeys,
+                    tx.as_mut(),
+                    campaign,
+                    &profile,
+                    properties,
+                    tracking,
+                    now,
+                )
+                .await?
             }
             Target::Canvas(canvas) => {
                 enter_canvas(journeys, tx.as_mut(), canvas, &profile, properties, now).await?
             }
             Target::Message(message) => {
-                messages::enqueue_send(tx.as_mut(), message, profile.id, now).await?;
+                let tracking = task.tracking_send_id.as_deref();
+                messages::enqueue_send(tx.as_mut(), message, tracking, profile.id, now).await?;
                 true
             }
         };

@@ -125,6 +125,7 @@ pub(crate) async fn decide(
     }
     let send = SendTask {
         send_id: Uuid::now_v7(),
+        tracking_send_id: task.tracking_send_id.clone(),
         user_id: profile.id,
         template: campaign.template.clone(),
         source: MessageSource::Campaign {

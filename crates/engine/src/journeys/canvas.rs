@@ -193,6 +193,7 @@ async fn send_message(
     let step = entry.state.current_step().unwrap_or_default().to_owned();
     let send = SendTask {
         send_id: Uuid::now_v7(),
+        tracking_send_id: None,
         user_id: entry.user_id,
         template: template.to_owned(),
         source: MessageSource::Canvas {

@@ -7,6 +7,10 @@
 //! webhook's `message_variation_id` its variant, the name of its `template`; the sends are
 //! logged under the campaign. Without one, they are logged as `api` sends. leadwire sends
 //! webhooks only: any other channel is refused.
+//!
+//! `send_id` (with `campaign_id` only) tracks the sends for `/sends/data_series`: each send
+//! task and its activity entries carry it. A broadcast of a campaign without one gets a
+//! new one ([`send_ids`]), which the answer names.
 
 use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
@@ -17,6 +21,8 @@ use leadwire_core::track::UserIdentifier;
 use leadwire_store::{NewTask, Store, StoreError, StoreTransaction};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+
+use super::send_ids;
 
 /// What the sends of a message without `campaign_id` are logged as (their template).
 pub const AD_HOC_TEMPLATE: &str = "messages/send";
@@ -30,7 +36,7 @@ pub struct MessageSend {
     pub users: Vec<UserIdentifier>,
     pub broadcast: bool,
     pub message: AdHocMessage,
-    /// `send_id`, checked (ASCII, at most 64 characters) but not yet counted.
+    /// `send_id`: Braze's send id the sends are tracked under (with a `campaign_id` only).
     pub send_id: Option<String>,
 }
 
@@ -60,6 +66,8 @@ pub struct Sent {
     pub accepted: usize,
     /// Users not found.
     pub skipped: usize,
+    /// The send id a campaign broadcast is tracked under (the request's, or a new one).
+    pub send_id: Option<String>,
 }
 
 fn bad(message: impl Into<String>) -> MessageError {
@@ -108,13 +116,8 @@ impl MessageSend {
         }
         let webhook = webhook_object(body)?;
         let message = message(body, webhook, config)?;
-        let send_id = match body.get("send_id") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(id)) if id.is_ascii() && !id.is_empty() && id.len() <= 64 => {
-                Some(id.clone())
-            }
-            Some(_) => return Err(bad("send_id must be an ASCII string of 1 to 64 characters")),
-        };
+        let send_id = leadwire_core::send_id::from_body(body.get("send_id"))
+            .map_err(|error| bad(error.to_string()))?;
         if send_id.is_some() && body.get("campaign_id").is_none_or(Value::is_null) {
             return Err(bad(
                 "send_id counts the sends of a campaign; give its campaign_id too",
@@ -315,9 +318,12 @@ pub async fn send(
         dispatch_id: Uuid::now_v7().simple().to_string(),
         accepted: 0,
         skipped: 0,
+        send_id: None,
     };
     let mut tx = store.begin().await?;
     if request.broadcast {
+        let tracked = matches!(request.message.source, MessageSource::Campaign { .. });
+        sent.send_id = tracked.then(|| send_ids::for_broadcast(request.send_id.as_deref()));
         let task = BroadcastTask {
             target: BroadcastTarget::Message,
             id: request.message.template.clone(),
@@ -325,13 +331,15 @@ pub async fn send(
             properties: Map::new(),
             after: None,
             message: Some(request.message.clone()),
+            tracking_send_id: sent.send_id.clone(),
         };
         tx.enqueue(&NewTask::new(task, now)).await?;
     }
     for user in &request.users {
         match tx.find_profile(user).await? {
             Some(profile) => {
-                enqueue_send(tx.as_mut(), &request.message, profile.id, now).await?;
+                let tracking = request.send_id.as_deref();
+                enqueue_send(tx.as_mut(), &request.message, tracking, profile.id, now).await?;
                 sent.accepted += 1;
             }
             None => sent.skipped += 1,
@@ -341,15 +349,17 @@ pub async fn send(
     Ok(sent)
 }
 
-/// Enqueues `message` for the user `user_id`, due now.
+/// Enqueues `message` for the user `user_id`, due now, tracked under `tracking_send_id`.
 pub(crate) async fn enqueue_send(
     tx: &mut dyn StoreTransaction,
     message: &AdHocMessage,
+    tracking_send_id: Option<&str>,
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let task = SendTask {
         send_id: Uuid::now_v7(),
+        tracking_send_id: tracking_send_id.map(str::to_owned),
         user_id,
         template: message.template.clone(),
         source: message.source.clone(),

@@ -14,6 +14,7 @@
 //!   `segment_export` writes a segment's users to files, a file per job.
 //! - [`messages`]: `POST /messages/send`, a webhook given in the request.
 //! - [`schedules`]: the schedule endpoints; a due schedule runs through `api`.
+//! - [`send_ids`]: the Braze send ids leadwire makes (a campaign broadcast without one).
 //! - [`receipts`]: a campaign send counts as received unless it ends without reaching the
 //!   user; delivery calls [`receipts::release`] when it records such an outcome.
 //!
@@ -38,6 +39,7 @@ mod recipient;
 pub mod schedules;
 pub mod segment_export;
 pub mod segments;
+pub mod send_ids;
 pub mod triggers;
 mod user_update;
 

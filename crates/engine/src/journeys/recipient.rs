@@ -16,13 +16,14 @@ use super::canvas::enter;
 use super::context::{Journeys, event_counts};
 
 /// An API-triggered campaign for one user: re-eligibility, then the send-time decision.
-/// Whether a send was enqueued (now or for later).
+/// Whether a send was enqueued (now or for later), tracked under `tracking_send_id`.
 pub(crate) async fn send_campaign(
     journeys: &Journeys,
     tx: &mut dyn StoreTransaction,
     campaign: &Campaign,
     profile: &Profile,
     properties: Map<String, Value>,
+    tracking_send_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let receipt = tx.campaign_receipt(profile.id, campaign.api_id()).await?;
@@ -39,6 +40,7 @@ pub(crate) async fn send_campaign(
         scheduled_at: send_at,
         event_properties: None,
         api_trigger_properties: Some(properties),
+        tracking_send_id: tracking_send_id.map(str::to_owned),
     };
     let outcome = campaigns::schedule(journeys, tx, campaign, profile, task, now).await?;
     Ok(matches!(

@@ -89,17 +89,12 @@ pub async fn create(
             "schedule: a broadcast is sent at one instant; in_local_time and at_optimal_time need recipients",
         ));
     }
-    let send_id = match body.get("send_id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id.clone()),
-        Some(_) => return Err(bad("send_id must be a string")),
-    };
     let row = ApiSchedule {
         id: Uuid::now_v7().simple().to_string(),
         kind: store_kind(kind),
         target: Some(request.id.clone()),
         dispatch_id: new_dispatch().dispatch_id,
-        send_id,
+        send_id: request.send_id.clone(),
         body: request_body,
         schedule,
         version: 1,
@@ -253,6 +248,7 @@ async fn run(
         dispatch_id: row.dispatch_id.clone(),
         accepted: 0,
         skipped: 0,
+        send_id: None,
     };
     let due = match (&task.recipients, row.schedule.is_local()) {
         (_, false) => request,

@@ -101,6 +101,7 @@ async fn campaigns_on_trigger(
                     scheduled_at: send_at,
                     event_properties: event.event_properties().cloned(),
                     api_trigger_properties: None,
+                    tracking_send_id: None,
                 };
                 let outcome =
                     campaigns::schedule(journeys, tx, campaign, profile, task, now).await?;

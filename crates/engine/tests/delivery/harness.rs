@@ -237,6 +237,7 @@ impl Harness {
                     })
                 }),
                 webhook: None,
+                tracking_send_id: None,
             };
             adjust(&mut task);
             tx.enqueue(&NewTask::new(task, now)).await.expect("enqueue");

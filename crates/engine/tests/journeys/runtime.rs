@@ -107,6 +107,7 @@ async fn a_failing_job_sends_its_batch_one_job_per_transaction() {
         scheduled_at: h.now,
         event_properties: None,
         api_trigger_properties: None,
+        tracking_send_id: None,
     };
     let tasks = [
         send_to(h.profile("ada").await.id),

@@ -14,7 +14,8 @@
 //!
 //! Every answer but the open paths' (`/healthz`, `/readyz`, `/metrics`) carries
 //! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (UTC epoch seconds)
-//! of the budget the request counted against; a 429 also has `Retry-After`.
+//! of the budget the request counted against (a handler with a budget of its own sets them
+//! itself); a 429 also has `Retry-After`.
 
 mod budget;
 mod client;
@@ -101,8 +102,12 @@ fn refusal(key: Option<KeyId>, budget: &Budget) -> Response {
     .into_response()
 }
 
+/// `response` with the headers of `budget`, unless its handler set its own (an endpoint
+/// with a budget of its own, such as `/sends/id/create`'s daily one).
 fn stamped(mut response: Response, budget: &Budget) -> Response {
-    set_headers(response.headers_mut(), budget);
+    if !response.headers().contains_key("x-ratelimit-limit") {
+        set_headers(response.headers_mut(), budget);
+    }
     response
 }
 

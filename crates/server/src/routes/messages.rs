@@ -1,5 +1,6 @@
 //! `POST /messages/send` with the `webhook` messaging object (leadwire sends webhooks
-//! only). The engine's `journeys::messages` checks the body and enqueues the sends.
+//! only). The engine's `journeys::messages` checks the body and enqueues the sends. The
+//! answer names the `send_id` of a campaign broadcast, the send id it is tracked under.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -42,10 +43,11 @@ pub async fn messages_send(
         .await
         .map_err(api_error)?;
     tracing::info!(dispatch_id = %sent.dispatch_id, accepted = sent.accepted, skipped = sent.skipped, "message sent");
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"dispatch_id": sent.dispatch_id, "message": "success"})),
-    ))
+    let mut answer = json!({"dispatch_id": sent.dispatch_id, "message": "success"});
+    if let Some(send_id) = sent.send_id {
+        answer["send_id"] = Value::String(send_id);
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 fn api_error(error: MessageError) -> ApiError {

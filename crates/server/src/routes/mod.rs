@@ -17,6 +17,7 @@ mod merge;
 mod messages;
 mod schedule;
 mod segments;
+mod sends;
 mod track;
 mod trigger_send;
 mod unsupported;
@@ -114,6 +115,8 @@ pub fn router() -> Router<AppState> {
             post(schedule::canvas_delete),
         )
         .route("/messages/send", post(messages::messages_send))
+        .route("/sends/id/create", post(sends::create))
+        .route("/sends/data_series", get(catalog::send_data_series))
         .route(
             "/messages/scheduled_broadcasts",
             get(schedule::scheduled_broadcasts),

@@ -2,7 +2,8 @@
 //! sends and canvas entries, carried out by the engine's journeys (recipients' `attributes`
 //! first, then `trigger_properties` → `api_trigger_properties`, or `canvas_entry_properties`
 //! and `context` → both in Liquid; merging and recipient deduplication are described in
-//! `leadwire_engine::journeys::api`). Both answer `201 {"dispatch_id": "…", "message": "success"}`.
+//! `leadwire_engine::journeys::api`). Both answer `201 {"dispatch_id": "…", "message": "success"}`,
+//! plus `send_id` for a campaign broadcast (the send id it is tracked under).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -64,10 +65,11 @@ fn success(dispatch: &Dispatch) -> (StatusCode, Json<Value>) {
         skipped = dispatch.skipped,
         "API trigger dispatched"
     );
-    (
-        StatusCode::CREATED,
-        Json(json!({"dispatch_id": dispatch.dispatch_id, "message": "success"})),
-    )
+    let mut answer = json!({"dispatch_id": dispatch.dispatch_id, "message": "success"});
+    if let Some(send_id) = &dispatch.send_id {
+        answer["send_id"] = Value::String(send_id.clone());
+    }
+    (StatusCode::CREATED, Json(answer))
 }
 
 pub(super) fn api_error(error: ApiTriggerError, invalid_id: &'static str) -> ApiError {

@@ -90,6 +90,7 @@ fn entry(seconds: i64, kind: ActivityType, source: MessageSource) -> ActivityEnt
         response: None,
         send_id: Uuid::now_v7(),
         trigger_properties: None,
+        tracking_send_id: None,
     }
 }
 
@@ -368,6 +369,7 @@ fn create_lead_task() -> SendTask {
         canvas_entry_properties: None,
         follow_up: None,
         webhook: None,
+        tracking_send_id: None,
     }
 }
 

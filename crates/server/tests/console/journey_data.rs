@@ -130,6 +130,7 @@ pub fn entry(time: DateTime<Utc>, kind: ActivityType, source: MessageSource) -> 
         response: None,
         send_id: Uuid::now_v7(),
         trigger_properties: None,
+        tracking_send_id: None,
     }
 }
 

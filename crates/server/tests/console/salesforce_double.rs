@@ -172,6 +172,7 @@ pub async fn send_one(worker: &DeliveryWorker, template: &str) {
         canvas_entry_properties: None,
         follow_up: None,
         webhook: None,
+        tracking_send_id: None,
     };
     tx.enqueue(&NewTask::new(task, now)).await.expect("enqueue");
     tx.commit().await.expect("commit");

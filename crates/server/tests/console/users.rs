@@ -207,6 +207,7 @@ async fn seed_journeys(store: &dyn Store, user: Uuid) -> Uuid {
         response: None,
         send_id: Uuid::new_v4(),
         trigger_properties: None,
+        tracking_send_id: None,
     };
     let mut tx = store.begin().await.expect("begin");
     for state in [exited, waiting] {

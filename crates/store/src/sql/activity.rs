@@ -18,7 +18,8 @@ use crate::activity::{ActivityCursor, ActivityPage, ActivityQuery};
 use crate::error::{StoreError, StoreResult};
 
 const INSERT_ACTIVITY: &str = "INSERT INTO activity_log \
-     (id, time, activity_type, campaign, canvas, step, user_id, external_id, status, send_id, entry) ";
+     (id, time, activity_type, campaign, canvas, step, user_id, external_id, status, send_id, \
+      tracking_send_id, entry) ";
 const INSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT (id) DO NOTHING RETURNING id";
 const SELECT_ACTIVITY: &str = "SELECT entry FROM activity_log WHERE 1 = 1";
 const ACTIVITY_BY_ID: &str = "SELECT entry FROM activity_log WHERE id = $1";
@@ -36,6 +37,7 @@ struct ActivityRow {
     external_id: Option<String>,
     status: Option<i32>,
     send_id: String,
+    tracking_send_id: Option<String>,
     entry: String,
 }
 
@@ -53,6 +55,7 @@ impl ActivityRow {
             external_id: entry.external_id.clone(),
             status: entry.status.map(i32::from),
             send_id: entry.send_id.to_string(),
+            tracking_send_id: entry.tracking_send_id.clone(),
             entry: super::shared::encode("activity entry", entry)?,
         })
     }
@@ -120,7 +123,7 @@ where
             .collect::<StoreResult<Vec<_>>>()?;
         let mut inserted = HashSet::with_capacity(rows.len());
         for chunk in rows.chunks(ENTRIES_PER_INSERT) {
-            let mut sql = statement::values::<DB>(INSERT_ACTIVITY, chunk.len(), 11);
+            let mut sql = statement::values::<DB>(INSERT_ACTIVITY, chunk.len(), 12);
             sql.push_str(INSERT_ACTIVITY_CONFLICT);
             let mut query = sqlx::query_scalar::<_, String>(&sql);
             for row in chunk {
@@ -135,6 +138,7 @@ where
                     .bind(row.external_id.as_deref())
                     .bind(row.status)
                     .bind(row.send_id.as_str())
+                    .bind(row.tracking_send_id.as_deref())
                     .bind(row.entry.as_str());
             }
             let ids = query.fetch_all(&mut *connection).await?;

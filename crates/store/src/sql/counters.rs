@@ -314,6 +314,7 @@ mod tests {
             response: None,
             send_id: Uuid::nil(),
             trigger_properties: None,
+            tracking_send_id: None,
         }
     }
 

@@ -23,6 +23,7 @@ use super::queue::QueueSql;
 use super::registry::RegistrySql;
 use super::schedules::ScheduleSql;
 use super::segments::SegmentSql;
+use super::send_ids::SendIdSql;
 use super::shared::{ProfileRow, TriggerRow};
 use super::stats::StatsSql;
 use crate::error::StoreResult;
@@ -84,6 +85,7 @@ pub(crate) trait Sql:
     + ContentBlockSql
     + SegmentSql
     + ScheduleSql
+    + SendIdSql
 {
 }
 
@@ -101,6 +103,7 @@ impl<DB> Sql for DB where
         + ContentBlockSql
         + SegmentSql
         + ScheduleSql
+        + SendIdSql
 {
 }
 

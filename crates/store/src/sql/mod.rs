@@ -1,7 +1,7 @@
 //! The SQL backends. One implementation serves both databases: [`SqlStore`] and
 //! [`SqlTransaction`] implement the repository traits by calling statement traits, one
 //! module an area (`profiles`, `identity`, `history`, `queue`, `journeys`, `batch`, `activity`,
-//! `counters`, `stats`, `registry`, `content_blocks`, `segments`, `schedules`), each
+//! `counters`, `stats`, `registry`, `content_blocks`, `segments`, `schedules`, `send_ids`), each
 //! implemented once for every [`sqlx::Database`] that can bind what it uses. What differs
 //! between the databases is behind `database::SqlDatabase`: the row-locking clauses (`FOR UPDATE`, `FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL; nothing on SQLite, where write transactions run one at a time on
@@ -25,6 +25,7 @@ pub(crate) mod queue;
 pub(crate) mod registry;
 pub(crate) mod schedules;
 pub(crate) mod segments;
+pub(crate) mod send_ids;
 pub(crate) mod shared;
 pub mod sqlite;
 pub(crate) mod sqlite_ingest;

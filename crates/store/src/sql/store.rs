@@ -33,6 +33,9 @@ use crate::registry::{ConfigItem, ConfigKind, ConfigRegistry, ConfigVersion};
 use crate::repository::{Backend, Store, StoreTransaction};
 use crate::schedules::{ApiSchedule, ScheduleReads};
 use crate::segments::{SegmentSize, SegmentSizes};
+use crate::send_ids::{
+    SendIdOutcome, SendIdRegistration, SendIdStore, TrackedSendQuery, TrackedSendSeries,
+};
 use crate::signals::JobSignals;
 use crate::stats::{ActivityCount, ActivityCountQuery, CanvasCounts, DayCount, StatsReads};
 
@@ -372,5 +375,33 @@ impl<DB: Sql, P: Pools<Database = DB>> ScheduleReads for SqlStore<P> {
         limit: u32,
     ) -> StoreResult<Vec<ApiSchedule>> {
         DB::schedules_due_by(self.pools.reader(), end, limit).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> SendIdStore for SqlStore<P> {
+    async fn register_send_id(
+        &self,
+        campaign_id: &str,
+        send_id: &str,
+        daily_limit: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SendIdRegistration> {
+        let mut tx = self.pools.begin_write().await?;
+        let registration =
+            DB::register_pair(&mut tx, campaign_id, send_id, daily_limit, now).await?;
+        if registration.outcome == SendIdOutcome::OverDailyLimit {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(registration)
+    }
+
+    async fn tracked_send_series(
+        &self,
+        query: &TrackedSendQuery,
+    ) -> StoreResult<TrackedSendSeries> {
+        DB::tracked_series(self.pools.reader(), query).await
     }
 }

@@ -39,6 +39,7 @@ pub fn entry(
         }),
         send_id: Uuid::new_v4(),
         trigger_properties: None,
+        tracking_send_id: None,
     }
 }
 

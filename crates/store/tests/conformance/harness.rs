@@ -262,6 +262,7 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             scheduled_at: at,
             event_properties: None,
             api_trigger_properties: None,
+            tracking_send_id: None,
         }
         .into(),
         Queue::Exports => leadwire_core::queue::SegmentExportTask {
@@ -284,6 +285,7 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             properties: serde_json::Map::new(),
             after: None,
             message: None,
+            tracking_send_id: None,
         }
         .into(),
         Queue::Schedules => leadwire_core::queue::ScheduleTask {
@@ -303,6 +305,7 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             canvas_entry_properties: None,
             follow_up: None,
             webhook: None,
+            tracking_send_id: None,
         }
         .into(),
         Queue::Triggers => panic!("the trigger queue carries trigger jobs, not tasks"),

@@ -137,6 +137,7 @@ pub async fn a_merge_folds_the_profile_its_history_and_journeys_into_the_kept_on
         scheduled_at: t,
         event_properties: None,
         api_trigger_properties: None,
+        tracking_send_id: None,
     };
     tx.enqueue(&NewTask::new(task, t)).await.expect("enqueue");
     tx.commit().await.expect("commit");
@@ -284,6 +285,7 @@ pub async fn a_merge_takes_over_a_claimed_job_of_the_merged_user(store: Arc<dyn 
         scheduled_at: now,
         event_properties: None,
         api_trigger_properties: None,
+        tracking_send_id: None,
     };
     let mut tx = store.begin().await.expect("begin");
     tx.enqueue(&NewTask::new(task, now)).await.expect("enqueue");

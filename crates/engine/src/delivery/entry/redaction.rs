@@ -103,6 +103,7 @@ fn task() -> SendTask {
         canvas_entry_properties: None,
         follow_up: None,
         webhook: None,
+        tracking_send_id: None,
     }
 }
 

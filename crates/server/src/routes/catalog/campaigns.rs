@@ -153,6 +153,29 @@ fn find<'a>(state: &'a AppState, params: &Params) -> Result<&'a Campaign, ApiErr
         .ok_or_else(|| invalid(api_id))
 }
 
+/// The API campaign (`delivery = "api"`) with api id `api_id`; 400 `Invalid Campaign ID`
+/// when there is none, as Braze answers for a campaign that is not an API campaign.
+pub(crate) fn api_campaign<'a>(
+    state: &'a AppState,
+    api_id: &str,
+) -> Result<&'a Campaign, ApiError> {
+    let campaign = config(state)
+        .and_then(|config| config.campaign_by_api_id(api_id))
+        .ok_or_else(|| invalid(api_id))?;
+    if campaign.delivery != DeliveryType::Api {
+        return Err(ApiError::Fatal {
+            message: "Invalid Campaign ID",
+            errors: vec![
+                ErrorItem::new(format!(
+                    "campaign `{api_id}` is not an API campaign; send ids track the sends of a campaign with delivery = \"api\""
+                ))
+                .field("campaign_id"),
+            ],
+        });
+    }
+    Ok(campaign)
+}
+
 fn invalid(api_id: &str) -> ApiError {
     ApiError::Fatal {
         message: "Invalid Campaign ID",

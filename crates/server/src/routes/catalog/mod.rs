@@ -1,21 +1,24 @@
 //! The config read back through Braze's export endpoints: `GET /campaigns/list`,
 //! `/campaigns/details`, `/campaigns/data_series`, `/canvas/list`, `/canvas/details`,
-//! `/canvas/data_series` and `/canvas/data_summary`. Ids are api ids (a campaign or canvas
-//! without `api_id` is named by its name, as `/campaigns/trigger/send` and the console name
-//! it); dates come from the store's config registry ([`registry`]); numbers from the
-//! counters the console reads ([`series`]).
+//! `/canvas/data_series`, `/canvas/data_summary` and `/sends/data_series`. Ids are api ids
+//! (a campaign or canvas without `api_id` is named by its name, as
+//! `/campaigns/trigger/send` and the console name it); dates come from the store's config
+//! registry ([`registry`]); numbers from the counters the console reads ([`series`]), a
+//! tracked send's from the activity log ([`sends`]).
 
 mod campaigns;
 mod canvases;
 mod listing;
 mod params;
 mod registry;
+mod sends;
 mod series;
 mod webhook;
 
-pub(crate) use campaigns::{campaign_data_series, campaign_details, campaigns_list};
+pub(crate) use campaigns::{api_campaign, campaign_data_series, campaign_details, campaigns_list};
 pub(crate) use canvases::{canvas_data_series, canvas_data_summary, canvas_details, canvas_list};
 pub use registry::{config_items, register_config};
+pub(crate) use sends::send_data_series;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use leadwire_core::config::Config;

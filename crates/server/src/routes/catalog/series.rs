@@ -34,18 +34,18 @@ impl DayRange {
     }
 
     /// Which day of the range `day` is.
-    fn index(&self, day: NaiveDate) -> Option<usize> {
+    pub fn index(&self, day: NaiveDate) -> Option<usize> {
         (self.first..=self.last)
             .contains(&day)
             .then(|| usize::try_from((day - self.first).num_days()).ok())
             .flatten()
     }
 
-    fn start(&self) -> DateTime<Utc> {
+    pub fn start(&self) -> DateTime<Utc> {
         self.first.and_time(NaiveTime::MIN).and_utc()
     }
 
-    fn end(&self) -> DateTime<Utc> {
+    pub fn end(&self) -> DateTime<Utc> {
         self.last
             .succ_opt()
             .unwrap_or(self.last)
@@ -53,7 +53,7 @@ impl DayRange {
             .and_utc()
     }
 
-    fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.index(self.last).map_or(0, |index| index + 1)
     }
 }

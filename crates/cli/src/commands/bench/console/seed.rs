@@ -247,5 +247,6 @@ fn entry(
         }),
         send_id: Uuid::new_v4(),
         trigger_properties: None,
+        tracking_send_id: None,
     }
 }
