@@ -181,6 +181,13 @@ impl EmulatorState {
         self.inner.tokens.expire_all(Utc::now())
     }
 
+    /// Sets the API requests counted today (`/limits` and `Sforce-Limit-Info` report it
+    /// against `daily_api_limit`; at the limit every call gets `REQUEST_LIMIT_EXCEEDED`),
+    /// e.g. to bring an org near its limit or give it room again.
+    pub fn set_api_usage(&self, used: u64) {
+        self.inner.api_usage.store(used, Ordering::Relaxed);
+    }
+
     /// Forgets leads, tokens, counters, cursors, Bulk jobs and faults, and zeroes API usage.
     pub fn reset(&self) {
         self.inner.leads.clear();

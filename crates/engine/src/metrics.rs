@@ -1,5 +1,5 @@
-//! Prometheus metrics: sends, retries, aborts, queue depth, latency, token fetches and
-//! Salesforce API usage. `/metrics` serves [`Metrics::encode`].
+//! Prometheus metrics: sends, retries, aborts, queue depth, latency, token fetches,
+//! Salesforce API usage and the API budget floor. `/metrics` serves [`Metrics::encode`].
 //!
 //! Label values are bounded: a send's `outcome` is one of the activity log's entry types
 //! (`success`, `webhook_error`, `connected_content_error`, `aborted_message`), status
@@ -44,6 +44,10 @@ pub struct Metrics {
     send_latency: Histogram,
     salesforce_api_used: Family<ConnectionLabels, Gauge>,
     salesforce_api_limit: Family<ConnectionLabels, Gauge>,
+    salesforce_api_remaining: Family<ConnectionLabels, Gauge>,
+    salesforce_api_floor: Family<ConnectionLabels, Gauge>,
+    salesforce_budget_paused: Family<ConnectionLabels, Gauge>,
+    salesforce_budget_deferred: Family<ConnectionLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -111,6 +115,30 @@ impl Metrics {
             "Daily API request limit, from Sforce-Limit-Info",
             salesforce_api_limit.clone(),
         );
+        let salesforce_api_remaining = Family::<ConnectionLabels, Gauge>::default();
+        registry.register(
+            "salesforce_api_remaining",
+            "API requests left today, from the newest of Sforce-Limit-Info and /limits",
+            salesforce_api_remaining.clone(),
+        );
+        let salesforce_api_floor = Family::<ConnectionLabels, Gauge>::default();
+        registry.register(
+            "salesforce_api_floor",
+            "API requests kept for urgent sends (api_floor of the newest reading's limit)",
+            salesforce_api_floor.clone(),
+        );
+        let salesforce_budget_paused = Family::<ConnectionLabels, Gauge>::default();
+        registry.register(
+            "salesforce_budget_paused",
+            "1 while a connection is at its API budget floor and its non-urgent sends wait",
+            salesforce_budget_paused.clone(),
+        );
+        let salesforce_budget_deferred = Family::<ConnectionLabels, Counter>::default();
+        registry.register(
+            "salesforce_budget_deferred_sends",
+            "Sends deferred by a connection's API budget floor (each counted once)",
+            salesforce_budget_deferred.clone(),
+        );
         Self {
             registry,
             sends,
@@ -122,6 +150,10 @@ impl Metrics {
             send_latency,
             salesforce_api_used,
             salesforce_api_limit,
+            salesforce_api_remaining,
+            salesforce_api_floor,
+            salesforce_budget_paused,
+            salesforce_budget_deferred,
         }
     }
 
@@ -168,13 +200,32 @@ impl Metrics {
             .set(oldest_age_seconds);
     }
 
-    /// A connection's API usage as `Sforce-Limit-Info` last reported it.
+    /// A connection's API usage as its newest reading (`Sforce-Limit-Info` or `/limits`)
+    /// reports it.
     pub fn record_salesforce_api_usage(&self, connection: &str, used: i64, limit: i64) {
-        let labels = ConnectionLabels {
-            connection: connection.to_owned(),
-        };
+        let labels = connection_labels(connection);
         self.salesforce_api_used.get_or_create(&labels).set(used);
         self.salesforce_api_limit.get_or_create(&labels).set(limit);
+        let remaining = (limit - used).max(0);
+        self.salesforce_api_remaining
+            .get_or_create(&labels)
+            .set(remaining);
+    }
+
+    /// A connection's budget floor in requests, and whether its non-urgent sends wait.
+    pub fn set_salesforce_budget(&self, connection: &str, floor: i64, paused: bool) {
+        let labels = connection_labels(connection);
+        self.salesforce_api_floor.get_or_create(&labels).set(floor);
+        self.salesforce_budget_paused
+            .get_or_create(&labels)
+            .set(i64::from(paused));
+    }
+
+    /// A send deferred by a connection's budget floor (once per send).
+    pub fn record_budget_deferral(&self, connection: &str) {
+        self.salesforce_budget_deferred
+            .get_or_create(&connection_labels(connection))
+            .inc();
     }
 
     /// The Prometheus text exposition of every metric.
@@ -183,6 +234,12 @@ impl Metrics {
         // Writing into a String cannot fail.
         let _ = encode(&mut text, &self.registry);
         text
+    }
+}
+
+fn connection_labels(connection: &str) -> ConnectionLabels {
+    ConnectionLabels {
+        connection: connection.to_owned(),
     }
 }
 
@@ -228,7 +285,17 @@ mod tests {
     fn api_usage_is_exported() {
         let metrics = Metrics::new();
         metrics.record_salesforce_api_usage("sales", 7, 15000);
+        metrics.set_salesforce_budget("sales", 1500, true);
+        metrics.record_budget_deferral("sales");
         let text = metrics.encode();
+        for line in [
+            r#"leadwire_salesforce_api_remaining{connection="sales"} 14993"#,
+            r#"leadwire_salesforce_api_floor{connection="sales"} 1500"#,
+            r#"leadwire_salesforce_budget_paused{connection="sales"} 1"#,
+            r#"leadwire_salesforce_budget_deferred_sends_total{connection="sales"} 1"#,
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
+        }
         assert!(
             text.contains(r#"leadwire_salesforce_api_usage_used{connection="sales"} 7"#),
             "{text}"

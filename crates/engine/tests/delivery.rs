@@ -1,8 +1,10 @@
 //! Delivery against the Salesforce emulator over real sockets: token caching, retries under
 //! fault injection, upserts without duplicates, crash recovery, the activity log, secrets,
-//! in-flight caps, and batches recorded as their sends finish.
+//! in-flight caps, batches recorded as their sends finish, and the API budget floor.
 //! The clock is driven by the tests; nothing waits on wall-clock time to assert.
 
+#[path = "delivery/budget.rs"]
+mod budget;
 #[path = "delivery/capture.rs"]
 mod capture;
 #[path = "delivery/concurrency.rs"]

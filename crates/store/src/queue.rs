@@ -121,6 +121,8 @@ pub struct ClaimedJob {
     /// Proves the lease in `complete`/`fail`/`retry_at`.
     pub lease_token: Uuid,
     pub lease_until: DateTime<Utc>,
+    /// What the job's previous ending noted: a retry's error or a deferral's reason.
+    pub last_note: Option<String>,
 }
 
 /// A job that failed for good, for inspection.

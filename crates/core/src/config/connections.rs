@@ -6,6 +6,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny};
 
+use super::api_floor::ApiFloor;
+
 /// A REST API key and what it may call (`users.track`, `campaigns.trigger.send`, …).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +74,11 @@ pub struct SalesforceConnection {
     /// Present only to reject an inline secret with a clear error; its value is dropped.
     #[serde(default, rename = "client_secret")]
     pub inline_client_secret: Option<InlineSecret>,
+    /// The daily API requests kept for urgent sends and the org's other users: when no
+    /// more than this many are left, sends of templates that are not `priority = "urgent"`
+    /// wait. 10 % of the daily limit by default.
+    #[serde(default)]
+    pub api_floor: ApiFloor,
 }
 
 impl SalesforceConnection {

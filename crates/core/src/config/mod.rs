@@ -2,6 +2,7 @@
 //! canvases and segments in one TOML document, beside the `[server]` and `[store]` sections other crates
 //! read. [`check`] parses and validates it and reports every problem with its line and a fix.
 
+mod api_floor;
 mod check;
 mod connections;
 mod content_blocks;
@@ -16,6 +17,7 @@ pub mod segment;
 mod templates;
 mod validate;
 
+pub use api_floor::ApiFloor;
 pub use check::{CheckReport, check};
 pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};
 pub use liquid::{
@@ -28,7 +30,8 @@ pub use content_blocks::templates_including;
 pub use liquid_engine::EngineChecker;
 pub use request::{FieldFailure, RenderFailure, RenderedRequest};
 pub use templates::{
-    CaptureTarget, HttpMethod, OrderedPairs, ResponseCapture, WebhookBody, WebhookTemplate,
+    CaptureTarget, HttpMethod, OrderedPairs, ResponseCapture, SendPriority, WebhookBody,
+    WebhookTemplate,
 };
 
 use serde::Deserialize;

@@ -26,6 +26,20 @@ pub struct WebhookTemplate {
     /// Response fields to save into the profile after a successful send.
     #[serde(default)]
     pub capture: Vec<ResponseCapture>,
+    /// Whether its sends may use the API requests a connection's `api_floor` keeps.
+    #[serde(default)]
+    pub priority: SendPriority,
+}
+
+/// How a template's sends treat its connection's API budget floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendPriority {
+    /// Waits while the connection is at its `api_floor` (the default).
+    #[default]
+    Normal,
+    /// Goes out whatever the floor; only Salesforce's own `REQUEST_LIMIT_EXCEEDED` stops it.
+    Urgent,
 }
 
 /// The HTTP methods the composer offers.

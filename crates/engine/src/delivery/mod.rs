@@ -2,7 +2,8 @@
 //! Salesforce-aware rules, and record every attempt in the message activity log.
 //!
 //! - Policies: [`retry`] (verdicts and the schedule), [`breaker`] (per-host pauses, 598),
-//!   [`backoff`] (connection rests after `REQUEST_LIMIT_EXCEEDED`), [`concurrency`]
+//!   [`backoff`] (connection rests after `REQUEST_LIMIT_EXCEEDED`), [`budget`] (the API
+//!   budget floor, fed by [`usage`] readings and the [`limits`] poller), [`concurrency`]
 //!   (requests in flight per connection and per host), [`url_policy`],
 //!   [`redact`].
 //! - Plumbing: [`http`] (the one client, one attempt), [`fetcher`] (`connected_content`),
@@ -24,12 +25,14 @@ pub mod backoff;
 pub mod batch;
 pub mod blocks;
 pub mod breaker;
+pub mod budget;
 pub mod capture;
 pub mod clock;
 pub mod concurrency;
 pub mod entry;
 pub mod fetcher;
 pub mod http;
+pub mod limits;
 pub mod outcome;
 pub mod policy;
 pub mod preview;

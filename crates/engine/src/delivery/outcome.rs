@@ -73,7 +73,12 @@ impl DeliveryWorker {
             entries.push(maker.note(ActivityType::ConnectedContentError, &note.message, now));
         }
         let entry = entry(maker, &verdict, now);
-        let has_entry = entry.is_some();
+        // A budget deferral gets no INFO line per send: budget.rs logs a WARN line when a
+        // connection reaches its floor and when it has room again.
+        let has_entry = entry.is_some() && !matches!(verdict, Verdict::OverBudget { .. });
+        if let (Verdict::OverBudget { connection, .. }, Some(_)) = (&verdict, &entry) {
+            self.metrics.record_budget_deferral(connection);
+        }
         entries.extend(entry);
         for recorded in &entries[first..] {
             self.metrics
@@ -84,12 +89,7 @@ impl DeliveryWorker {
                 .record_attempt_duration(attempted.result.duration.as_secs_f64());
             let limit_info = attempted.result.header(LIMIT_INFO_HEADER);
             if let Some(usage) = limit_info.and_then(|info| ApiUsage::parse(info, attempted.at)) {
-                self.metrics.record_salesforce_api_usage(
-                    &attempted.connection,
-                    usage.used,
-                    usage.limit,
-                );
-                self.api_usage.record(&attempted.connection, usage);
+                self.budget.observe(&attempted.connection, usage);
             }
         }
         if tries_again(&verdict) {
@@ -144,6 +144,9 @@ fn entry(maker: &EntryMaker<'_>, verdict: &Verdict, now: DateTime<Utc>) -> Optio
             attempted.at,
         )),
         Verdict::Refused(message) => note(ActivityType::WebhookError, message),
+        Verdict::OverBudget { reason, noted, .. } => {
+            (!noted).then(|| maker.note(ActivityType::WebhookError, reason, now))
+        }
         Verdict::Deferred { .. } => None,
         Verdict::ConnectedContent { message, .. } => {
             note(ActivityType::ConnectedContentError, message)
@@ -204,7 +207,7 @@ fn next(verdict: Verdict, attempt: u32, now: DateTime<Utc>) -> Next {
             let error = format!("HTTP {}: not retried", attempted.result.status);
             fail(error, attempted.at)
         }
-        Verdict::Deferred { until, reason } => {
+        Verdict::Deferred { until, reason } | Verdict::OverBudget { until, reason, .. } => {
             Ending::new(SendResult::Deferred, JobFinish::Defer { at: until, reason })
         }
         Verdict::ConnectedContent {

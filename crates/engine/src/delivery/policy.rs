@@ -1,10 +1,15 @@
-//! The policy stage: may a rendered request go out now? The outbound URL policy, the
+//! The policy stage: may a request go out now? Before the render, the connection's API
+//! budget floor (for sends that are not urgent: a held send renders nothing, so spends no
+//! `connected_content` call); then, on the rendered request, the outbound URL policy, the
 //! connection's rest after `REQUEST_LIMIT_EXCEEDED`, and the host's circuit breaker.
 
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+use leadwire_core::config::SendPriority;
+
+use super::budget::BUDGET_DEFERRAL;
 use super::concurrency::host_key;
 use super::http::{AttemptResult, OutboundRequest};
 use super::render::Rendered;
@@ -63,6 +68,35 @@ impl DeliveryWorker {
             host,
             connection,
             in_flight,
+        })
+    }
+}
+
+impl DeliveryWorker {
+    /// Holds a send that is not urgent while its template's connection is at its API
+    /// budget floor. A template's `priority = "urgent"` and a test send (a person waits for
+    /// it) go out.
+    pub(super) fn check_budget(
+        &self,
+        sending: &Sending<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Blocked> {
+        let Some(connection) = sending.compiled.template.connection.as_deref() else {
+            return Ok(());
+        };
+        let urgent = sending.compiled.template.priority == SendPriority::Urgent
+            || sending.task.source.is_test();
+        let Some(held) = self.budget.hold(connection, urgent) else {
+            return Ok(());
+        };
+        let noted = sending
+            .last_note
+            .is_some_and(|note| note.starts_with(BUDGET_DEFERRAL));
+        Err(Blocked::OverBudget {
+            connection: connection.to_owned(),
+            until: now + self.settings.api_limits_every.as_delta(),
+            reason: held.reason(connection),
+            noted,
         })
     }
 }

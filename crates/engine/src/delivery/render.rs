@@ -268,6 +268,15 @@ impl Renderer {
         Ok(globals.with_variables(&variables))
     }
 
+    /// A token of `connection`, from the shared cache (the `/limits` poller's).
+    pub async fn connection_token(
+        &self,
+        connection: &SalesforceConnection,
+    ) -> Result<AccessToken, RenderProblem> {
+        let secret = self.client_secrets.get(&connection.name);
+        self.token(connection, secret).await
+    }
+
     async fn token(
         &self,
         connection: &SalesforceConnection,

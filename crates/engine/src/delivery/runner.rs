@@ -2,8 +2,9 @@
 //! as they finish (`batch.rs`). Several lanes run at once so HTTP waits overlap the
 //! database writes.
 //! Housekeeping runs beside them: activity-log pruning and the queue gauges (depth and the
-//! age of the oldest due, unclaimed job, for the send queue and the journey queues).
-//! [`DeliveryWorker::run`] owns the lanes and housekeeping: one that ends before shutdown,
+//! age of the oldest due, unclaimed job, for the send queue and the journey queues), and so
+//! does the `/limits` poller (`limits.rs`) when a template sends through a connection.
+//! [`DeliveryWorker::run`] owns the lanes, housekeeping and the poller: one that ends before shutdown,
 //! or panics, stops the others and is returned as the error.
 
 use std::sync::Arc;
@@ -85,6 +86,13 @@ impl DeliveryWorker {
         tasks.spawn("the delivery housekeeping loop", async move {
             worker.housekeeping(housekeeping).await
         });
+        if !self.budgeted_connections().is_empty() {
+            let worker = self.clone();
+            let polling = stop.clone();
+            tasks.spawn("the Salesforce /limits poller", async move {
+                worker.poll_limits_until(polling).await;
+            });
+        }
         tasks.supervise(stop).await
     }
 

@@ -1,8 +1,8 @@
 //! One claimed send job, end to end, without writing to the database, as typed stages:
-//! render (`render.rs`, into [`Rendered`]) → policy (`policy.rs`: URL policy, back-off,
-//! breaker, into `Cleared`) → attempt (`attempt.rs`, into `Attempted`) → verdict
-//! (`verdict.rs`, one `Verdict`) → record (`outcome.rs`: entries, metrics, log line,
-//! ending). The batch is written by `record.rs`.
+//! the budget floor (`policy.rs`, before anything is rendered) → render (`render.rs`, into
+//! [`Rendered`]) → policy (`policy.rs`: URL policy, back-off, breaker, into `Cleared`) →
+//! attempt (`attempt.rs`, into `Attempted`) → verdict (`verdict.rs`, one `Verdict`) →
+//! record (`outcome.rs`: entries, metrics, log line, ending). The batch is written by `record.rs`.
 //!
 //! | verdict | what happens | job |
 //! |---|---|---|
@@ -11,6 +11,7 @@
 //! | 403 `REQUEST_LIMIT_EXCEEDED` | the connection rests (doubling) | deferred to the end of the rest, not counted |
 //! | 408, 429, 5xx, 599 | retry schedule, `Retry-After` within bounds | retry at, or failed when retries are used up |
 //! | host paused by the breaker | entry with 598 | retry at the end of the pause (counted, as Braze does) |
+//! | connection at its API budget floor, send not urgent | one entry per send (no status) | deferred by `api_limits_every`, not counted |
 //! | 3xx, other 4xx, refused URL, render error | error entry | failed |
 //! | `abort_message` | aborted entry | complete |
 
@@ -140,10 +141,17 @@ impl DeliveryWorker {
             redactor: &self.redactor,
         };
         let sending = match self.sending(task, profiles, base.attempt, now) {
-            Ok(sending) => sending,
+            Ok(sending) => Sending {
+                last_note: job.last_note.as_deref(),
+                ..sending
+            },
             Err(verdict) => return self.finish(&base, &[], verdict, now, entries),
         };
         base.external_id = sending.profile.external_id.clone();
+        if let Err(held) = self.check_budget(&sending, now) {
+            let verdict = self.judge_blocked(held, sending.attempt, now);
+            return self.finish(&base, &[], verdict, now, entries);
+        }
         let mut refreshed = false;
         loop {
             let now = self.clock.now();
@@ -220,6 +228,7 @@ impl DeliveryWorker {
             compiled,
             profile,
             attempt,
+            last_note: None,
         })
     }
 

@@ -47,6 +47,9 @@ pub struct DeliverySettings {
     /// limit persists, up to `connection_backoff_max`.
     pub connection_backoff: Interval,
     pub connection_backoff_max: Interval,
+    /// How often each connection's `/limits` is read for its API budget (also at start-up),
+    /// and how long a send held by the budget floor waits before it is looked at again.
+    pub api_limits_every: Interval,
     /// How long activity-log entries are kept.
     pub activity_retention: Interval,
     /// Header or field names whose values are secret, besides the built-in ones.
@@ -89,6 +92,7 @@ impl Default for DeliverySettings {
             token_ttl: Interval::from_seconds(3600),
             connection_backoff: Interval::from_seconds(300),
             connection_backoff_max: Interval::from_seconds(3600),
+            api_limits_every: Interval::from_seconds(300),
             activity_retention: Interval::from_seconds(7 * 86_400),
             secret_names: Vec::new(),
             batch_size: 256,
@@ -127,6 +131,9 @@ impl DeliverySettings {
         ];
         if let Some((key, _)) = counts.iter().find(|(_, value)| *value == 0) {
             return Err(format!("delivery.{key} must be at least 1"));
+        }
+        if self.api_limits_every.seconds() == 0 {
+            return Err("delivery.api_limits_every must be at least 1s".into());
         }
         if self.timeout.seconds() == 0 {
             return Err("delivery.timeout must be at least 1s".into());
@@ -196,6 +203,8 @@ mod tests {
         assert!(jitter.contains("retry_jitter"), "{jitter}");
         let host = parse("max_in_flight_per_host = 0\n").expect_err("host cap");
         assert!(host.contains("delivery.max_in_flight_per_host"), "{host}");
+        let every = parse("api_limits_every = 0\n").expect_err("poll interval");
+        assert!(every.contains("delivery.api_limits_every"), "{every}");
         let lease = parse("lease = \"1m\"\n").expect_err("lease");
         assert!(lease.contains("delivery.lease"), "{lease}");
     }

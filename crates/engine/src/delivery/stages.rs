@@ -22,6 +22,8 @@ pub struct Sending<'a> {
     pub profile: &'a Profile,
     /// The try this is, from 1.
     pub attempt: u32,
+    /// What the job's previous ending noted (a retry's error, a deferral's reason).
+    pub last_note: Option<&'a str>,
 }
 
 /// A request the policies let through.
@@ -54,6 +56,14 @@ pub enum Blocked {
     Resting {
         until: DateTime<Utc>,
         reason: String,
+    },
+    /// The connection is at its API budget floor and the send is not urgent; `noted` when
+    /// an earlier deferral of this send already wrote its activity entry.
+    OverBudget {
+        connection: String,
+        until: DateTime<Utc>,
+        reason: String,
+        noted: bool,
     },
     /// The breaker pauses the host: an attempt recorded as 598 without going out, and how
     /// long the pause lasts.

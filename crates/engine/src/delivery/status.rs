@@ -1,13 +1,13 @@
 //! The delivery worker's live state, read without waiting for any send: per Salesforce
-//! connection of the config its token, the API usage Salesforce last reported and its rest
-//! after `REQUEST_LIMIT_EXCEEDED`; per host its circuit breaker. It holds no secret: no
+//! connection of the config its token, the API usage Salesforce last reported, its budget
+//! floor and its rest after `REQUEST_LIMIT_EXCEEDED`; per host its circuit breaker. It holds no secret: no
 //! token, no client secret, and token errors pass through the redactor.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Instant, SystemTime};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use leadwire_core::config::SalesforceConnection;
+use leadwire_core::config::{ApiFloor, SalesforceConnection};
 use leadwire_salesforce::token_client::TokenCacheStatus;
 
 use super::backoff::ConnectionBackoffs;
@@ -36,13 +36,23 @@ pub struct ConnectionStatus {
     /// Where its tokens are asked for.
     pub token_url: String,
     pub token: TokenStatus,
-    /// The latest `Sforce-Limit-Info` reading of its sends.
+    /// The newest API usage reading: `Sforce-Limit-Info` of its sends or its `/limits`.
     pub api_usage: Option<ApiUsage>,
+    /// Its API budget floor and whether non-urgent sends wait at it.
+    pub budget: ConnectionBudget,
     /// While it rests after `REQUEST_LIMIT_EXCEEDED`: when sends to it resume.
     pub resting_until: Option<DateTime<Utc>>,
     /// The breakers of the hosts its URLs name: the instance's, then the login host's when
     /// it differs.
     pub hosts: Vec<HostStatus>,
+}
+
+/// A connection's API budget floor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionBudget {
+    pub api_floor: ApiFloor,
+    /// Whether the newest reading is at the floor, so sends not marked urgent wait.
+    pub paused: bool,
 }
 
 /// Whether a connection has a token to send with.
@@ -144,7 +154,11 @@ impl DeliveryWorker {
                 instance_url: connection.instance_url.clone(),
                 token_url: token_url(connection.login_url()),
                 token: TokenStatus::of(self.tokens.status_of(&connection.name), at, &self.redactor),
-                api_usage: self.api_usage.latest(&connection.name),
+                api_usage: self.budget.latest(&connection.name),
+                budget: ConnectionBudget {
+                    api_floor: connection.api_floor,
+                    paused: self.budget.is_paused(&connection.name),
+                },
                 resting_until: hosts.rest_of(&connection.name),
                 hosts: hosts_of(connection)
                     .iter()

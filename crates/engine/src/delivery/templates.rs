@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use leadwire_core::config::{Config, HttpMethod, OrderedPairs, WebhookBody, WebhookTemplate};
+use leadwire_core::config::{
+    Config, HttpMethod, OrderedPairs, SendPriority, WebhookBody, WebhookTemplate,
+};
 use leadwire_core::queue::AdHocWebhook;
 use leadwire_liquid::{Engine, Template, content_block_names};
 
@@ -101,6 +103,7 @@ pub fn compile_ad_hoc(
             .clone()
             .map_or(WebhookBody::None, WebhookBody::Raw),
         capture: Vec::new(),
+        priority: SendPriority::default(),
     };
     compile_one(engine, &Config::default(), &template)
 }

@@ -1,6 +1,7 @@
 //! Salesforce's API usage as its responses report it: `Sforce-Limit-Info: api-usage=25/15000`
-//! is parsed here and nowhere else, and the latest reading of each connection is kept for
-//! the status snapshot (the metrics export the same numbers).
+//! is parsed here and nowhere else, and so is the `DailyApiRequests` entry of the `/limits`
+//! resource; the latest reading of each connection, whichever carried it, is kept for the
+//! budget floor (`budget`) and the status snapshot (the metrics export the same numbers).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +37,28 @@ impl ApiUsage {
         })
     }
 
+    /// Requests left today (never below 0).
+    pub fn remaining(&self) -> i64 {
+        (self.limit - self.used).max(0)
+    }
+
+    /// The reading in a `/limits` answer: `{"DailyApiRequests": {"Max": 15000,
+    /// "Remaining": 14975}, …}`.
+    pub fn from_limits(body: &serde_json::Value, seen_at: DateTime<Utc>) -> Option<Self> {
+        let daily = body.get("DailyApiRequests")?;
+        // Numbers in current versions; very old ones sent strings.
+        let count = |key: &str| match daily.get(key)? {
+            serde_json::Value::String(text) => text.trim().parse::<i64>().ok(),
+            value => value.as_i64(),
+        };
+        let (limit, remaining) = (count("Max")?, count("Remaining")?);
+        Some(Self {
+            used: limit.saturating_sub(remaining).max(0),
+            limit,
+            seen_at,
+        })
+    }
+
     /// The share of the allowance used, in percent (0 when the limit is 0).
     pub fn percent(&self) -> f64 {
         if self.limit <= 0 {
@@ -55,13 +78,15 @@ pub struct ApiUsageReadings {
 
 impl ApiUsageReadings {
     /// Keeps `usage` as `connection`'s reading unless a later one is already kept (sends
-    /// finish out of order); of two seen at once, the higher usage.
-    pub fn record(&self, connection: &str, usage: ApiUsage) {
+    /// finish out of order); of two seen at once, the higher usage. Says whether it was kept.
+    pub fn record(&self, connection: &str, usage: ApiUsage) -> bool {
         let mut latest = self.lock();
         let newer = |kept: &ApiUsage| (usage.seen_at, usage.used) > (kept.seen_at, kept.used);
-        if latest.get(connection).is_none_or(newer) {
+        let kept = latest.get(connection).is_none_or(newer);
+        if kept {
             latest.insert(connection.to_owned(), usage);
         }
+        kept
     }
 
     /// The latest reading of `connection`.
@@ -97,6 +122,26 @@ mod tests {
         assert!((usage.percent() - 0.166_666).abs() < 0.001);
         let none = ApiUsage { limit: 0, ..usage };
         assert!(none.percent().abs() < f64::EPSILON);
+        assert_eq!((usage.remaining(), none.remaining()), (14975, 0));
+    }
+
+    #[test]
+    fn limits_answers_are_read() {
+        let body = serde_json::json!({
+            "DailyApiRequests": {"Max": 100_000, "Remaining": 1_420},
+            "DataStorageMB": {"Max": 5, "Remaining": 5}
+        });
+        let usage = ApiUsage::from_limits(&body, at(0)).expect("a reading");
+        assert_eq!(
+            (usage.used, usage.limit, usage.remaining()),
+            (98_580, 100_000, 1_420)
+        );
+        let old = serde_json::json!({"DailyApiRequests": {"Max": "15000", "Remaining": "14998"}});
+        let usage = ApiUsage::from_limits(&old, at(0)).map(|usage| (usage.used, usage.limit));
+        assert_eq!(usage, Some((2, 15000)));
+        let missing = serde_json::json!({"DailyApiRequests": {"Max": 5}});
+        assert_eq!(ApiUsage::from_limits(&missing, at(0)), None);
+        assert_eq!(ApiUsage::from_limits(&serde_json::json!([]), at(0)), None);
     }
 
     #[test]
@@ -106,8 +151,8 @@ mod tests {
         let first = ApiUsage::parse("api-usage=5/100", at(10)).expect("a reading");
         let earlier = ApiUsage::parse("api-usage=4/100", at(10) - TimeDelta::seconds(1));
         let later = ApiUsage::parse("api-usage=6/100", at(11)).expect("a reading");
-        readings.record("sales", first);
-        readings.record("sales", earlier.expect("a reading"));
+        assert!(readings.record("sales", first));
+        assert!(!readings.record("sales", earlier.expect("a reading")));
         assert_eq!(readings.latest("sales"), Some(first));
         let same_time_lower = ApiUsage { used: 1, ..first };
         readings.record("sales", same_time_lower);

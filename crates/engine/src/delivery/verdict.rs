@@ -42,6 +42,15 @@ pub enum Verdict {
     Rejected(Box<Attempted>),
     /// The outbound URL policy refused the URL: failed.
     Refused(String),
+    /// The connection is at its API budget floor: nothing was attempted; the send's first
+    /// deferral writes an entry (`noted` is false), and the job waits until `until`
+    /// without using up a retry.
+    OverBudget {
+        connection: String,
+        until: DateTime<Utc>,
+        reason: String,
+        noted: bool,
+    },
     /// Nothing was attempted and nothing is logged: the job waits until `until`.
     Deferred {
         until: DateTime<Utc>,
@@ -107,6 +116,17 @@ impl DeliveryWorker {
         match blocked {
             Blocked::Refused(message) => Verdict::Refused(message),
             Blocked::Resting { until, reason } => Verdict::Deferred { until, reason },
+            Blocked::OverBudget {
+                connection,
+                until,
+                reason,
+                noted,
+            } => Verdict::OverBudget {
+                connection,
+                until,
+                reason,
+                noted,
+            },
             Blocked::Paused { attempted, wait } => Verdict::Transient {
                 retry_at: self.retry_at(attempt, Some(wait), now),
                 attempted,

@@ -15,6 +15,7 @@ use leadwire_store::Store;
 
 use super::backoff::ConnectionBackoffs;
 use super::breaker::CircuitBreakers;
+use super::budget::ApiBudget;
 use super::clock::Clock;
 use super::concurrency::InFlightLimits;
 use super::http::{ClientBuildError, HttpSettings, build_client};
@@ -25,7 +26,6 @@ use super::settings::DeliverySettings;
 use super::templates::TemplateCompileError;
 use super::tokens::TokenRegistry;
 use super::url_policy::Allowlist;
-use super::usage::ApiUsageReadings;
 use crate::metrics::Metrics;
 
 /// Why the worker could not start.
@@ -66,8 +66,9 @@ pub struct DeliveryWorker {
     pub(super) tokens: Arc<TokenRegistry>,
     pub(super) breakers: CircuitBreakers,
     pub(super) backoffs: ConnectionBackoffs,
-    /// The latest `Sforce-Limit-Info` reading per connection.
-    pub(super) api_usage: ApiUsageReadings,
+    /// The newest API usage reading per connection (`Sforce-Limit-Info` or `/limits`) and
+    /// the budget floors.
+    pub(super) budget: ApiBudget,
     pub(super) in_flight: Arc<InFlightLimits>,
     pub(super) schedule: RetrySchedule,
     pub(super) redactor: Redactor,
@@ -121,7 +122,7 @@ impl DeliveryWorker {
                 settings.connection_backoff.as_delta(),
                 settings.connection_backoff_max.as_delta(),
             ),
-            api_usage: ApiUsageReadings::default(),
+            budget: ApiBudget::new(&config.salesforce_connections, metrics.clone()),
             schedule: settings.retry_schedule(),
             in_flight,
             store,

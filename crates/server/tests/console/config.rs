@@ -134,6 +134,7 @@ async fn a_real_send_shows_the_api_usage_and_the_token_on_config_and_overview() 
             r#"<meter min="0" max="15000" value="25""#,
             r#"<span class="badge fresh">fresh</span> fetched "#,
             "1 request since start",
+            r#"<span class="badge closed">sending</span> · floor 10% (1500 requests)"#,
             r#"data-host="127.0.0.1""#,
             r#"<span class="badge closed">closed</span>"#,
         ] {

@@ -28,7 +28,7 @@ const INSERT_JOB: &str = "INSERT INTO jobs (queue, payload, run_at, created_at) 
 const CLAIM: &str = "UPDATE jobs SET attempts = attempts + 1, lease_token = $1, \
      lease_until = $2 WHERE id IN (SELECT id FROM jobs WHERE queue = $3 AND failed_at IS NULL \
      AND run_at <= $4 AND (lease_until IS NULL OR lease_until <= $4) ORDER BY run_at, id \
-     LIMIT $5{lock}) RETURNING id, payload, attempts, run_at";
+     LIMIT $5{lock}) RETURNING id, payload, attempts, run_at, last_error";
 const COMPLETE: &str = "DELETE FROM jobs WHERE id = $1 AND lease_token = $2";
 const FAIL: &str = "UPDATE jobs SET failed_at = $3, last_error = $4, \
      lease_token = NULL, lease_until = NULL WHERE id = $1 AND lease_token = $2";
@@ -176,6 +176,7 @@ where
                     run_at: from_micros(row.try_get(3)?),
                     lease_token: token,
                     lease_until,
+                    last_note: row.try_get(4)?,
                 }),
                 Err(error) => {
                     tracing::error!(job_id = id, %error, "job payload is unreadable; marking it failed");

@@ -1,4 +1,5 @@
-//! The Salesforce card: per connection the API usage Salesforce last reported, the token
+//! The Salesforce card: per connection the API usage Salesforce last reported, its API
+//! budget floor (and whether non-urgent sends wait at it), the token
 //! (fresh, expired or failing, and when it was fetched) and the circuit breaker of each of
 //! its hosts, from the delivery worker's status. The overview and the configuration page
 //! show it. It never shows a token or a secret: the status holds none.
@@ -54,6 +55,7 @@ fn connection_card(connection: &ConnectionStatus, now: DateTime<Utc>) -> Markup 
                 dt { "Instance" } dd { code { (connection.instance_url) } }
                 dt { "Token URL" } dd { code { (connection.token_url) } }
                 dt { "API usage" } dd data-testid="api-usage" { (usage(connection.api_usage.as_ref(), now)) }
+                dt { "API budget" } dd data-testid="api-budget" { (budget(connection)) }
                 dt { "Token" } dd data-testid="token" { (token(&connection.token, now)) }
                 @if let Some(until) = connection.resting_until {
                     dt { "Rest" }
@@ -74,6 +76,23 @@ fn usage(usage: Option<&ApiUsage>, now: DateTime<Utc>) -> Markup {
             (usage.used) " of " (usage.limit)
         }
         " " span.usage { (usage.used) " / " (usage.limit) } " (" (format!("{:.1}", usage.percent())) " %), seen " (when(usage.seen_at, now))
+    }
+}
+
+fn budget(connection: &ConnectionStatus) -> Markup {
+    let floor = connection.budget.api_floor;
+    let requests = connection
+        .api_usage
+        .and_then(|usage| u64::try_from(usage.limit).ok())
+        .map(|limit| floor.requests(limit));
+    html! {
+        @if connection.budget.paused {
+            (tag("paused", "paused")) " at the floor: sends of templates not marked urgent wait"
+        } @else {
+            (tag("closed", "sending"))
+        }
+        " · floor " (floor.to_string())
+        @if let Some(requests) = requests { " (" (requests) " requests)" }
     }
 }
 
