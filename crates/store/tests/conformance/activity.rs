@@ -321,6 +321,20 @@ pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>
     attempts.sort();
     // The retried job counts both claims; the deferred one only its second.
     assert_eq!(attempts, vec![(jobs[1].id, 2), (jobs[2].id, 1)]);
+    // Each claim hands back what the previous ending noted.
+    let mut notes: Vec<(i64, Option<&str>)> = again
+        .iter()
+        .map(|job| (job.id, job.last_note.as_deref()))
+        .collect();
+    notes.sort();
+    assert_eq!(
+        notes,
+        vec![
+            (jobs[1].id, Some("HTTP 503")),
+            (jobs[2].id, Some("host paused"))
+        ]
+    );
+    assert!(jobs.iter().all(|job| job.last_note.is_none()), "{jobs:?}");
 }
 
 pub async fn test_sends_round_trip_and_count_toward_no_journey(store: Arc<dyn Store>) {
