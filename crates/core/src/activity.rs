@@ -17,14 +17,18 @@ pub enum ActivityType {
     ConnectedContentError,
     /// The message was aborted by `abort_message` or could not be rendered.
     AbortedMessage,
+    /// The message is waiting, not sent: e.g. held at a connection's Salesforce API budget
+    /// floor. It is neither sent nor an error; its send gets its own entry when it goes out.
+    Deferred,
 }
 
 impl ActivityType {
-    pub const ALL: [ActivityType; 4] = [
+    pub const ALL: [ActivityType; 5] = [
         Self::Success,
         Self::WebhookError,
         Self::ConnectedContentError,
         Self::AbortedMessage,
+        Self::Deferred,
     ];
 
     /// The stable name used in the API, the CLI and the database.
@@ -34,6 +38,7 @@ impl ActivityType {
             Self::WebhookError => "webhook_error",
             Self::ConnectedContentError => "connected_content_error",
             Self::AbortedMessage => "aborted_message",
+            Self::Deferred => "deferred",
         }
     }
 
@@ -43,16 +48,16 @@ impl ActivityType {
     }
 
     /// Whether an entry of this type is a message that went out, delivered or not (an
-    /// aborted message was not sent): what [`Outcomes::sent`] counts.
+    /// aborted or deferred message was not sent): what [`Outcomes::sent`] counts.
     pub fn counts_as_sent(self) -> bool {
-        self != Self::AbortedMessage
+        !matches!(self, Self::AbortedMessage | Self::Deferred)
     }
 }
 
 /// A count per activity type, and what the console and the REST API's data series call
 /// sent, delivered, errors and aborted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Outcomes([u64; 4]);
+pub struct Outcomes([u64; 5]);
 
 fn slot(kind: ActivityType) -> usize {
     match kind {
@@ -60,6 +65,7 @@ fn slot(kind: ActivityType) -> usize {
         ActivityType::WebhookError => 1,
         ActivityType::ConnectedContentError => 2,
         ActivityType::AbortedMessage => 3,
+        ActivityType::Deferred => 4,
     }
 }
 

@@ -50,7 +50,7 @@ struct ListArgs {
     /// LEADWIRE_STORE__* variables).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// success, webhook_error, connected_content_error or aborted_message.
+    /// success, webhook_error, connected_content_error, aborted_message or deferred.
     #[arg(long = "type", value_name = "TYPE")]
     kind: Option<String>,
     /// Only the sends of this campaign (its name).

@@ -145,7 +145,7 @@ fn entry(maker: &EntryMaker<'_>, verdict: &Verdict, now: DateTime<Utc>) -> Optio
         )),
         Verdict::Refused(message) => note(ActivityType::WebhookError, message),
         Verdict::OverBudget { reason, noted, .. } => {
-            (!noted).then(|| maker.note(ActivityType::WebhookError, reason, now))
+            (!noted).then(|| maker.note(ActivityType::Deferred, reason, now))
         }
         Verdict::Deferred { .. } => None,
         Verdict::ConnectedContent { message, .. } => {

@@ -75,7 +75,7 @@ async fn at_the_floor_normal_sends_wait_urgent_ones_go_and_room_again_delivers_e
     assert_eq!(deferrals.len(), 3, "{activity:#?}");
     for entry in &deferrals {
         assert_eq!(entry.template, "Upsert Lead");
-        assert_eq!(entry.activity_type, ActivityType::WebhookError);
+        assert_eq!(entry.activity_type, ActivityType::Deferred);
         assert_eq!(entry.status, None, "nothing was sent");
         assert!(waiting.contains(&entry.user_id));
         assert!(

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
-use leadwire_core::activity::ActivityType;
 use leadwire_core::campaign::{Campaign, DeliveryType};
 use leadwire_core::permission::Permission;
 use leadwire_store::{ActivityCountQuery, ConfigKind, Store, StoreResult};
@@ -196,7 +195,7 @@ async fn sent_span(
     let counts = store.activity_counts(&scope(campaign)).await?;
     let mut sent = counts
         .iter()
-        .filter(|count| count.activity_type != ActivityType::AbortedMessage)
+        .filter(|count| count.activity_type.counts_as_sent())
         .map(|count| count.bucket);
     let first = sent.next();
     Ok((first, sent.next_back().or(first)))

@@ -36,7 +36,7 @@ impl Scope {
 }
 
 /// The CSS class and label of each outcome in a chart, in stacking order.
-const SERIES: [Series<'static>; 4] = [
+const SERIES: [Series<'static>; 5] = [
     Series {
         label: "success",
         class: "ok",
@@ -52,6 +52,10 @@ const SERIES: [Series<'static>; 4] = [
     Series {
         label: "aborted_message",
         class: "abort",
+    },
+    Series {
+        label: "deferred",
+        class: "wait",
     },
 ];
 
