@@ -39,6 +39,7 @@ const AREAS: &[Area] = &[
             "canvas_trigger_send",
             "canvas_trigger_send_entry_properties",
             "messages_send",
+            "messages_schedule",
             "campaigns_trigger_schedule",
             "canvas_trigger_schedule",
             "scheduled_broadcasts",

@@ -11,6 +11,8 @@ mod harness;
 mod reentry;
 #[path = "journeys/runtime.rs"]
 mod runtime;
+#[path = "journeys/scheduled_messages.rs"]
+mod scheduled_messages;
 #[path = "journeys/seed.rs"]
 mod seed;
 #[path = "journeys/steps.rs"]

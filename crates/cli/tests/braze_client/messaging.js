@@ -138,6 +138,33 @@ run('messaging', {
     await callFails('messages.send (no recipients)', 400, () =>
       braze.messages.send({ messages: { webhook: leadWebhook(salesforce(), 'Nobody') } }),
     );
+
+    // A connected audience: every profile it admits, paged by the workers.
+    await trackUsers(braze, [['bc-message-2', 'MessageAudience']]);
+    const audience = await call('messages.send (audience)', () =>
+      braze.messages.send({
+        audience: {
+          AND: [
+            {
+              custom_attribute: {
+                custom_attribute_name: 'last_name',
+                comparison: 'equals',
+                value: 'MessageAudience',
+              },
+            },
+          ],
+        },
+        messages: { webhook: leadWebhook(salesforce(), 'Braze Client Audience') },
+      }),
+    );
+    assertDispatched('messages.send (audience)', audience);
+    expectLead({ LastName: 'MessageAudience', Company: 'Braze Client Audience' });
+    await callFails('messages.send (unsupported audience filter)', 400, () =>
+      braze.messages.send({
+        audience: { last_used_app: { comparison: 'after', value: inSeconds(-86_400) } },
+        messages: { webhook: leadWebhook(salesforce(), 'Nobody') },
+      }),
+    );
   },
 
   async messages_schedule({ braze, salesforce }) {

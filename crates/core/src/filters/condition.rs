@@ -64,6 +64,12 @@ pub enum Condition {
     IncludesValue(Value),
     MatchesRegex(Pattern),
     IsNoneOf(Vec<Value>),
+    /// Not a config operator: a connected audience's `does_not_match_regex`. Holds for a
+    /// missing value, and for a value that is not a string.
+    DoesNotMatchRegex(Pattern),
+    /// Not a config operator: a connected audience's `does_not_include_value`. Holds for
+    /// a missing value, and for a value that is not an array.
+    DoesNotIncludeValue(Value),
 }
 
 impl fmt::Display for Operator {
@@ -150,6 +156,12 @@ impl Condition {
             },
             Condition::IsNoneOf(values) => !actual
                 .is_some_and(|value| values.iter().any(|candidate| same_value(value, candidate))),
+            Condition::DoesNotMatchRegex(pattern) => {
+                !Condition::MatchesRegex(pattern.clone()).holds_for(actual)
+            }
+            Condition::DoesNotIncludeValue(item) => {
+                !Condition::IncludesValue(item.clone()).holds_for(actual)
+            }
         }
     }
 }

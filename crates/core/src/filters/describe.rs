@@ -59,6 +59,8 @@ pub fn condition(condition: &Condition) -> String {
         Condition::IncludesValue(value) => format!("includes {value}"),
         Condition::MatchesRegex(pattern) => format!("matches /{}/", pattern.as_str()),
         Condition::IsNoneOf(values) => format!("is none of {}", Value::from(values.clone())),
+        Condition::DoesNotMatchRegex(pattern) => format!("does not match /{}/", pattern.as_str()),
+        Condition::DoesNotIncludeValue(value) => format!("does not include {value}"),
     }
 }
 

@@ -6,6 +6,7 @@
 //! name (see `crate::config::segment`). Evaluation never fails: bad runtime data makes a comparison
 //! false, and a segment reference that was never resolved admits nobody.
 
+pub mod audience;
 mod condition;
 pub mod describe;
 mod history;

@@ -7,6 +7,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::message::AdHocMessage;
+use crate::filters::audience::RequestAudience;
+use crate::schedule::Schedule;
 
 /// Advance one canvas entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,6 +61,9 @@ pub enum BroadcastTarget {
 /// the canvas enters, every profile after `after` (in id order) that its audience admits.
 /// A full page enqueues the next one in the same transaction, so a broadcast over any
 /// number of profiles resumes where it was after a restart.
+///
+/// With `local`, the page reaches each profile at its own instant of that schedule: those
+/// due already now, the others through a part (`users`) enqueued for each later instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BroadcastTask {
     pub target: BroadcastTarget,
@@ -77,6 +82,16 @@ pub struct BroadcastTask {
     /// Braze's `send_id` every send of a campaign broadcast is tracked under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_send_id: Option<String>,
+    /// The request's `segment_id` and `audience`: only the profiles they admit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<RequestAudience>,
+    /// A local-time schedule (`in_local_time`, `at_optimal_time`) the page follows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<Schedule>,
+    /// A part of a local-time broadcast: exactly these profiles, due at this job's time,
+    /// instead of a page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<Uuid>>,
 }
 
 /// A scheduled API send (`/campaigns/trigger/schedule/create` and friends) coming due.
@@ -86,8 +101,8 @@ pub struct BroadcastTask {
 pub struct ScheduleTask {
     pub schedule_id: String,
     pub version: i64,
-    /// A local-time schedule's part: the indices of the recipients due at this job's
-    /// time. Absent: the schedule's first job, which sends to everyone due and enqueues a
+    /// A local-time schedule's part: the indices of the recipients (a message's users)
+    /// due at this job's time. Absent: the schedule's first job, which sends to everyone due and enqueues a
     /// part for each later instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<usize>>,

@@ -16,7 +16,9 @@
 //!
 //! With `broadcast: true` and no `recipients`, the audience is every profile the campaign's
 //! or canvas's own audience filters admit: the call enqueues a durable broadcast task and
-//! the `broadcast` worker pages through the profiles.
+//! the `broadcast` worker pages through the profiles. An `audience` (a connected audience
+//! object, `leadwire_core::filters::audience`) narrows it further: without `recipients` it
+//! is a broadcast to the profiles it admits, with them it keeps only those it admits.
 //!
 //! A campaign's `send_id` is carried to each send and its activity entries (Braze's send
 //! tracking); a campaign broadcast without one gets a new one, which the answer names.
@@ -27,8 +29,11 @@ use chrono::{DateTime, Utc};
 use leadwire_core::attributes::{ProfileChanges, apply_attributes};
 use leadwire_core::campaign::{Campaign, DeliveryType};
 use leadwire_core::canvas::Canvas;
+use leadwire_core::filters::Filter;
+use leadwire_core::filters::audience::{RequestAudience, check_connected_audience};
 use leadwire_core::profile::Profile;
 use leadwire_core::queue::{BroadcastTarget, BroadcastTask};
+use leadwire_core::schedule::Schedule;
 use leadwire_core::track::{self, UserIdentifier};
 use leadwire_store::{ProfileWrite, StoreError, StoreTransaction};
 use serde_json::{Map, Value};
@@ -37,6 +42,7 @@ use uuid::Uuid;
 use super::broadcast;
 use super::context::Journeys;
 use super::recipient::{enter_canvas, send_campaign};
+use super::segments::admits;
 use super::send_ids;
 
 /// At most this many recipients per request.
@@ -64,10 +70,13 @@ pub struct ApiTrigger {
     pub properties: Map<String, Value>,
     /// Empty for a broadcast.
     pub recipients: Vec<Recipient>,
-    /// `broadcast: true`: every profile in the campaign's or canvas's audience.
+    /// `broadcast: true`, or an `audience` without recipients: every profile in the
+    /// campaign's or canvas's audience (and the request's).
     pub broadcast: bool,
     /// A campaign's `send_id`, the Braze send id its sends are tracked under.
     pub send_id: Option<String>,
+    /// The request's connected `audience`.
+    pub audience: Option<RequestAudience>,
 }
 
 /// Why a request is refused, with the message for the response.
@@ -122,27 +131,30 @@ impl ApiTrigger {
                 .map_err(|error| bad(error.to_string()))?,
             _ => None,
         };
-        if body
-            .get("audience")
-            .is_some_and(|audience| !audience.is_null())
-        {
-            return Err(bad(
-                "audience: connected audience objects are not supported; the audience filters in the config apply".into(),
-            ));
-        }
+        let audience = match body.get("audience") {
+            None | Some(Value::Null) => None,
+            Some(audience) => {
+                check_connected_audience(audience).map_err(bad)?;
+                Some(RequestAudience {
+                    segment_id: None,
+                    audience: Some(audience.clone()),
+                })
+            }
+        };
         let broadcast = match body.get("broadcast") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(flag)) => *flag,
             Some(_) => return Err(bad("broadcast must be true or false".into())),
         };
         let items = match body.get("recipients") {
-            None | Some(Value::Null) if broadcast => {
+            None | Some(Value::Null) if broadcast || audience.is_some() => {
                 return Ok(Self {
                     id,
                     properties,
                     recipients: Vec::new(),
-                    broadcast,
+                    broadcast: true,
                     send_id,
+                    audience,
                 });
             }
             None | Some(Value::Null) => {
@@ -184,6 +196,7 @@ impl ApiTrigger {
             recipients,
             broadcast,
             send_id,
+            audience,
         })
     }
 }
@@ -335,20 +348,31 @@ async fn trigger(
     let target = target(journeys, kind, &request.id)?;
     let mut dispatch = new_dispatch();
     let mut tx = journeys.store.begin().await?;
-    dispatch_in(journeys, tx.as_mut(), target, request, &mut dispatch, now).await?;
+    dispatch_in(
+        journeys,
+        tx.as_mut(),
+        target,
+        request,
+        &mut dispatch,
+        None,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(dispatch)
 }
 
-/// Carries out `request` inside `tx`: a broadcast enqueues its first page, durably;
-/// otherwise the campaign sends to, or the canvas enters, each recipient. Counts what it
-/// did into `dispatch`. Scheduled sends call this from their own job's transaction.
+/// Carries out `request` inside `tx`: a broadcast enqueues its first page, durably (to
+/// follow `local`, a local-time schedule, if given); otherwise the campaign sends to, or
+/// the canvas enters, each recipient the request's audience admits. Counts what it did
+/// into `dispatch`. Scheduled sends call this from their own job's transaction.
 pub(crate) async fn dispatch_in(
     journeys: &Journeys,
     tx: &mut dyn StoreTransaction,
     target: ApiTarget<'_>,
     request: &ApiTrigger,
     dispatch: &mut Dispatch,
+    local: Option<Schedule>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if request.broadcast {
@@ -367,17 +391,32 @@ pub(crate) async fn dispatch_in(
             after: None,
             message: None,
             tracking_send_id: dispatch.send_id.clone(),
+            audience: request.audience.clone(),
+            local,
+            users: None,
         };
         broadcast::enqueue_page(tx, &task, now).await?;
         tracing::info!(dispatch_id = %dispatch.dispatch_id, id = %request.id, ?target, "broadcast started");
         return Ok(());
     }
+    let filters = request
+        .audience
+        .as_ref()
+        .map_or(Ok(Vec::new()), |audience| audience.filters(&journeys.config, now))
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "an API trigger's audience cannot be evaluated; it admits nobody");
+            vec![Filter::Any(Vec::new())]
+        });
     let mut reached_users = HashSet::new();
     for recipient in &request.recipients {
         let Some(profile) = recipient_profile(journeys, tx, recipient, now).await? else {
             dispatch.skipped += 1;
             continue;
         };
+        if !admits(&*journeys.store, &filters, &profile, now).await? {
+            dispatch.skipped += 1;
+            continue;
+        }
         if !reached_users.insert(profile.id) {
             tracing::debug!(user = %profile.id, "recipient named again in one trigger call; deduplicated");
             dispatch.skipped += 1;

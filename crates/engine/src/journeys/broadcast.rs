@@ -4,8 +4,12 @@
 //! canvas each profile its audience admits (re-eligibility and re-entry as for a listed
 //! recipient) or sends the message to each, and enqueues the next page, all
 //! in one transaction with the job's completion: a restart resumes at the page it was on,
-//! and no profile is handled twice. The transaction is a [`BufferedTransaction`]: the
+//! and no profile is handled twice. A request's `segment_id` and `audience` narrow every
+//! page; a local-time broadcast's page enqueues, for each later instant, a part holding
+//! the page's profiles due then, so memory stays one page whatever the audience. The transaction is a [`BufferedTransaction`]: the
 //! page's profiles and receipts are read up front and its writes go out at commit.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use leadwire_core::campaign::{Campaign, DeliveryType};
@@ -15,11 +19,13 @@ use leadwire_core::track::UserIdentifier;
 use leadwire_store::{
     BufferedTransaction, ClaimedJob, JourneyWrites, NewTask, StoreResult, StoreTransaction,
 };
+use uuid::Uuid;
 
 use super::context::Journeys;
 use super::error::JourneyError;
 use super::messages;
 use super::recipient::{enter_canvas, send_campaign};
+use super::segments::admits;
 
 /// Profiles per broadcast job.
 pub(crate) const PAGE_SIZE: u32 = 250;
@@ -64,26 +70,44 @@ pub(crate) async fn handle(
     now: DateTime<Utc>,
 ) -> Result<(), JourneyError> {
     let mut tx = Box::new(BufferedTransaction::begin(&*journeys.store).await?);
-    let Some(target) = target(journeys, task) else {
-        tracing::warn!(id = %task.id, dispatch_id = %task.dispatch_id, "a broadcast names a campaign or canvas no longer in the config; stopped");
+    let filters = task.audience.as_ref().map_or(Ok(Vec::new()), |audience| {
+        audience.filters(&journeys.config, now)
+    });
+    let (Some(target), Ok(filters)) = (target(journeys, task), filters) else {
+        tracing::warn!(id = %task.id, dispatch_id = %task.dispatch_id, "a broadcast names a campaign, canvas or segment no longer in the config; stopped");
         tx.complete_job(job).await?;
         tx.commit().await?;
         return Ok(());
     };
-    let ids = journeys
-        .store
-        .profile_ids_after(task.after, PAGE_SIZE)
-        .await?;
+    let ids = match &task.users {
+        Some(users) => users.clone(),
+        None => {
+            journeys
+                .store
+                .profile_ids_after(task.after, PAGE_SIZE)
+                .await?
+        }
+    };
     // The page's profiles (and campaign receipts) in a statement or two, not one per user.
     tx.preload_profiles(&ids).await?;
     if let Target::Campaign(_) = target {
         tx.preload_receipts(&ids).await?;
     }
     let mut accepted = 0;
+    let mut later: BTreeMap<DateTime<Utc>, Vec<Uuid>> = BTreeMap::new();
     for id in &ids {
         let Some(profile) = tx.find_profile(&UserIdentifier::BrazeId(*id)).await? else {
             continue;
         };
+        if !admits(&*journeys.store, &filters, &profile, now).await? {
+            continue;
+        }
+        if let Some(at) = task.local.map(|local| local.instant_for(&profile)) {
+            if at > now {
+                later.entry(at).or_default().push(*id);
+                continue;
+            }
+        }
         let properties = task.properties.clone();
         let done = match target {
             Target::Campaign(campaign) => {
@@ -110,7 +134,17 @@ pub(crate) async fn handle(
         };
         accepted += usize::from(done);
     }
-    let full_page = u32::try_from(ids.len()).is_ok_and(|len| len == PAGE_SIZE);
+    for (at, users) in later {
+        let part = BroadcastTask {
+            after: None,
+            local: None,
+            users: Some(users),
+            ..task.clone()
+        };
+        tx.enqueue(&NewTask::new(part, at)).await?;
+    }
+    let full_page =
+        task.users.is_none() && u32::try_from(ids.len()).is_ok_and(|len| len == PAGE_SIZE);
     if let (true, Some(last)) = (full_page, ids.last()) {
         let next = BroadcastTask {
             after: Some(*last),

@@ -1,7 +1,9 @@
 //! `POST /messages/send` with a `webhook` messaging object: the webhook comes in the
 //! request, and each recipient gets a send task carrying it, which delivery renders (Liquid,
 //! per user), sends under the URL policy and logs like any send. A broadcast goes to every
-//! profile, a page at a time, through the broadcast worker.
+//! profile, a page at a time, through the broadcast worker; `segment_id` and `audience`
+//! (see `leadwire_core::filters::audience`) narrow it, or, with users named, keep those
+//! users only if they pass.
 //!
 //! With `campaign_id`, the campaign must be an API campaign (`delivery = "api"`) and the
 //! webhook's `message_variation_id` its variant, the name of its `template`; the sends are
@@ -16,12 +18,15 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::campaign::DeliveryType;
 use leadwire_core::config::Config;
+use leadwire_core::filters::audience::RequestAudience;
 use leadwire_core::queue::{AdHocMessage, AdHocWebhook, BroadcastTarget, BroadcastTask, SendTask};
+use leadwire_core::schedule::Schedule;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{NewTask, Store, StoreError, StoreTransaction};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::segments::admits;
 use super::send_ids;
 
 /// What the sends of a message without `campaign_id` are logged as (their template).
@@ -34,7 +39,10 @@ pub const MAX_USERS: usize = 50;
 #[derive(Debug, Clone, PartialEq)]
 pub struct MessageSend {
     pub users: Vec<UserIdentifier>,
+    /// No users named: every profile (that `audience` admits), through the broadcast worker.
     pub broadcast: bool,
+    /// `segment_id` and `audience`.
+    pub audience: Option<RequestAudience>,
     pub message: AdHocMessage,
     /// `send_id`: Braze's send id the sends are tracked under (with a `campaign_id` only).
     pub send_id: Option<String>,
@@ -82,38 +90,31 @@ fn fatal(message: &'static str, detail: impl Into<String>) -> MessageError {
 }
 
 impl MessageSend {
-    /// Parses a body against the config's campaigns.
-    pub fn parse(body: &Map<String, Value>, config: &Config) -> Result<Self, MessageError> {
+    /// Parses a body against the config's campaigns and segments at `now`.
+    pub fn parse(
+        body: &Map<String, Value>,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Result<Self, MessageError> {
         let users = users(body)?;
         let broadcast = match body.get("broadcast") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(flag)) => *flag,
             Some(_) => return Err(bad("broadcast must be true or false")),
         };
-        if body.get("segment_id").is_some_and(|id| !id.is_null()) {
-            return Err(bad(
-                "segment_id: leadwire has no segments to send to; name the users in external_user_ids or user_aliases, or send to everyone with \"broadcast\": true",
-            ));
-        }
-        if body
-            .get("audience")
-            .is_some_and(|audience| !audience.is_null())
-        {
-            return Err(bad(
-                "audience: connected audience objects are not supported; name the users in external_user_ids or user_aliases",
-            ));
-        }
+        let audience = RequestAudience::parse(body, config, now).map_err(bad)?;
         if broadcast && !users.is_empty() {
             return Err(bad(
                 "broadcast: true sends to everyone; leave out external_user_ids and user_aliases, or set broadcast to false",
             ));
         }
-        if !broadcast && users.is_empty() {
+        if !broadcast && users.is_empty() && audience.is_none() {
             return Err(fatal(
                 "No Recipients",
-                "name the users in external_user_ids or user_aliases, or set \"broadcast\": true to send to everyone",
+                "name the users in external_user_ids or user_aliases, a segment in segment_id, an audience, or set \"broadcast\": true to send to everyone",
             ));
         }
+        let broadcast = users.is_empty();
         let webhook = webhook_object(body)?;
         let message = message(body, webhook, config)?;
         let send_id = leadwire_core::send_id::from_body(body.get("send_id"))
@@ -126,6 +127,7 @@ impl MessageSend {
         Ok(Self {
             users,
             broadcast,
+            audience,
             message,
             send_id,
         })
@@ -311,6 +313,7 @@ fn parse_webhook(webhook: &Map<String, Value>) -> Result<AdHocWebhook, MessageEr
 /// broadcast.
 pub async fn send(
     store: &dyn Store,
+    config: &Config,
     request: &MessageSend,
     now: DateTime<Utc>,
 ) -> Result<Sent, MessageError> {
@@ -321,6 +324,38 @@ pub async fn send(
         send_id: None,
     };
     let mut tx = store.begin().await?;
+    send_in(store, config, tx.as_mut(), request, &mut sent, None, now)
+        .await
+        .map_err(|error| match error {
+            SendError::Store(error) => MessageError::Store(error),
+            SendError::Audience(message) => bad(message),
+        })?;
+    tx.commit().await?;
+    Ok(sent)
+}
+
+/// Why [`send_in`] sent nothing.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SendError {
+    /// The request's `segment_id` or `audience` no longer fits the config.
+    #[error("{0}")]
+    Audience(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Carries out `request` inside `tx`, counting into `sent`: the first page of its broadcast
+/// (following `local`, a local-time schedule, if given), or a send to each named user its
+/// audience admits. Scheduled messages call this from their own job's transaction.
+pub(crate) async fn send_in(
+    store: &dyn Store,
+    config: &Config,
+    tx: &mut dyn StoreTransaction,
+    request: &MessageSend,
+    sent: &mut Sent,
+    local: Option<Schedule>,
+    now: DateTime<Utc>,
+) -> Result<(), SendError> {
     if request.broadcast {
         let tracked = matches!(request.message.source, MessageSource::Campaign { .. });
         sent.send_id = tracked.then(|| send_ids::for_broadcast(request.send_id.as_deref()));
@@ -332,21 +367,33 @@ pub async fn send(
             after: None,
             message: Some(request.message.clone()),
             tracking_send_id: sent.send_id.clone(),
+            audience: request.audience.clone(),
+            local,
+            users: None,
         };
         tx.enqueue(&NewTask::new(task, now)).await?;
+        return Ok(());
     }
+    let filters = match &request.audience {
+        Some(audience) => audience.filters(config, now).map_err(SendError::Audience)?,
+        None => Vec::new(),
+    };
     for user in &request.users {
-        match tx.find_profile(user).await? {
-            Some(profile) => {
+        let profile = tx.find_profile(user).await?;
+        let admitted = match &profile {
+            Some(profile) => admits(store, &filters, profile, now).await?,
+            None => false,
+        };
+        match profile {
+            Some(profile) if admitted => {
                 let tracking = request.send_id.as_deref();
-                enqueue_send(tx.as_mut(), &request.message, tracking, profile.id, now).await?;
+                enqueue_send(tx, &request.message, tracking, profile.id, now).await?;
                 sent.accepted += 1;
             }
-            None => sent.skipped += 1,
+            _ => sent.skipped += 1,
         }
     }
-    tx.commit().await?;
-    Ok(sent)
+    Ok(())
 }
 
 /// Enqueues `message` for the user `user_id`, due now, tracked under `tracking_send_id`.

@@ -1,11 +1,11 @@
-//! Segments at runtime: who is in one, a page of profiles at a time in profile id order
-//! ([`members_after`]), and the size measurements behind `GET /segments/data_series`
+//! Segments at runtime: whether a profile passes a list of filters ([`admits`]), who is in
+//! a segment, a page of profiles at a time in profile id order ([`members_after`]), and the size measurements behind `GET /segments/data_series`
 //! ([`measure_due`]), which the journey workers' housekeeping loop runs.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_core::config::Config;
 use leadwire_core::config::segment::Segment;
-use leadwire_core::filters::{FilterContext, all_match};
+use leadwire_core::filters::{Filter, FilterContext, all_match};
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_store::{SegmentSize, Store, StoreResult};
@@ -45,17 +45,31 @@ pub async fn members_after(
         let Some(profile) = store.find_profile(&UserIdentifier::BrazeId(id)).await? else {
             continue;
         };
-        let history = event_counts(store, id, &segment.filters, now).await?;
-        let context = FilterContext {
-            profile: &profile,
-            history: &history,
-            now,
-        };
-        if all_match(&segment.filters, &context) {
+        if admits(store, &segment.filters, &profile, now).await? {
             members.push(profile);
         }
     }
     Ok(MemberPage { members, next })
+}
+
+/// Whether `profile` passes every filter of `filters` at `now` (an empty list admits
+/// everyone), reading the event counts they need from `store`.
+pub(crate) async fn admits(
+    store: &dyn Store,
+    filters: &[Filter],
+    profile: &Profile,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    if filters.is_empty() {
+        return Ok(true);
+    }
+    let history = event_counts(store, profile.id, filters, now).await?;
+    let context = FilterContext {
+        profile,
+        history: &history,
+        now,
+    };
+    Ok(all_match(filters, &context))
 }
 
 /// How many users are in `segment` at `now`.

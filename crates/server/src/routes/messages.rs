@@ -1,6 +1,7 @@
 //! `POST /messages/send` with the `webhook` messaging object (leadwire sends webhooks
-//! only). The engine's `journeys::messages` checks the body and enqueues the sends. The
-//! answer names the `send_id` of a campaign broadcast, the send id it is tracked under.
+//! only), to named users, a segment (`segment_id`) or a connected `audience`. The engine's
+//! `journeys::messages` checks the body and enqueues the sends. The answer names the
+//! `send_id` of a campaign broadcast, the send id it is tracked under.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -30,16 +31,17 @@ pub async fn messages_send(
         .journeys
         .as_ref()
         .map_or(&empty, |journeys| journeys.config());
-    let request = MessageSend::parse(&object, config).map_err(api_error)?;
+    let now = Utc::now();
+    let request = MessageSend::parse(&object, config, now).map_err(api_error)?;
     if request.broadcast && state.journeys.is_none() {
         return Err(ApiError::bad_request(
             ErrorItem::new(
-                "broadcast: a broadcast is sent by the journey workers, which run when the config has campaigns or canvases; name the users in external_user_ids instead",
+                "broadcast: a broadcast, segment or audience send is carried out by the journey workers, which run when the config has campaigns or canvases; name the users in external_user_ids instead",
             )
             .field("broadcast"),
         ));
     }
-    let sent = send(&*state.store, &request, Utc::now())
+    let sent = send(&*state.store, config, &request, now)
         .await
         .map_err(api_error)?;
     tracing::info!(dispatch_id = %sent.dispatch_id, accepted = sent.accepted, skipped = sent.skipped, "message sent");
@@ -50,7 +52,7 @@ pub async fn messages_send(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-fn api_error(error: MessageError) -> ApiError {
+pub(super) fn api_error(error: MessageError) -> ApiError {
     match error {
         MessageError::Fatal { message, detail } => ApiError::Fatal {
             message,

@@ -14,6 +14,7 @@ mod health;
 mod identifiers;
 mod identify;
 mod merge;
+mod message_schedule;
 mod messages;
 mod schedule;
 mod segments;
@@ -117,6 +118,9 @@ pub fn router() -> Router<AppState> {
         .route("/messages/send", post(messages::messages_send))
         .route("/sends/id/create", post(sends::create))
         .route("/sends/data_series", get(catalog::send_data_series))
+        .route("/messages/schedule/create", post(message_schedule::create))
+        .route("/messages/schedule/update", post(message_schedule::update))
+        .route("/messages/schedule/delete", post(message_schedule::delete))
         .route(
             "/messages/scheduled_broadcasts",
             get(schedule::scheduled_broadcasts),

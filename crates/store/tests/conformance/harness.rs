@@ -286,6 +286,9 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             after: None,
             message: None,
             tracking_send_id: None,
+            audience: None,
+            local: None,
+            users: None,
         }
         .into(),
         Queue::Schedules => leadwire_core::queue::ScheduleTask {
