@@ -84,7 +84,7 @@ pub struct BroadcastTask {
     pub tracking_send_id: Option<String>,
     /// The request's `segment_id` and `audience`: only the profiles they admit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<RequestAudience>,
+    pub audience: Option<Box<RequestAudience>>,
     /// A local-time schedule (`in_local_time`, `at_optimal_time`) the page follows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<Schedule>,

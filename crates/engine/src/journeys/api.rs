@@ -391,7 +391,7 @@ pub(crate) async fn dispatch_in(
             after: None,
             message: None,
             tracking_send_id: dispatch.send_id.clone(),
-            audience: request.audience.clone(),
+            audience: request.audience.clone().map(Box::new),
             local,
             users: None,
         };

@@ -102,11 +102,10 @@ pub(crate) async fn handle(
         if !admits(&*journeys.store, &filters, &profile, now).await? {
             continue;
         }
-        if let Some(at) = task.local.map(|local| local.instant_for(&profile)) {
-            if at > now {
-                later.entry(at).or_default().push(*id);
-                continue;
-            }
+        let instant = task.local.map(|local| local.instant_for(&profile));
+        if let Some(at) = instant.filter(|at| *at > now) {
+            later.entry(at).or_default().push(*id);
+            continue;
         }
         let properties = task.properties.clone();
         let done = match target {

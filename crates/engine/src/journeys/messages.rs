@@ -367,7 +367,7 @@ pub(crate) async fn send_in(
             after: None,
             message: Some(request.message.clone()),
             tracking_send_id: sent.send_id.clone(),
-            audience: request.audience.clone(),
+            audience: request.audience.clone().map(Box::new),
             local,
             users: None,
         };
