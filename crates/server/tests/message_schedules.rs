@@ -53,6 +53,7 @@ fn server_config() -> ServerConfig {
             Permission::MessagesScheduleUpdate,
             Permission::MessagesScheduleDelete,
             Permission::CampaignsTriggerSend,
+            Permission::CampaignsTriggerScheduleCreate,
         ],
     });
     config
@@ -120,7 +121,7 @@ impl Api {
         let mut ran = 0;
         loop {
             let mut jobs = Vec::new();
-            for queue in [Queue::Schedules, Queue::Broadcasts] {
+            for queue in [Queue::Schedules, Queue::Broadcasts, Queue::Campaigns] {
                 jobs.extend(
                     self.store
                         .claim(queue, now, Duration::from_secs(60), 100)
@@ -472,6 +473,31 @@ async fn a_local_time_message_reaches_named_users_and_segments_at_their_own_time
     );
     assert_eq!(api.run_due(at("2031-06-03T00:00:00Z")).await, 0);
     assert!(api.take_sends(at("2031-06-03T00:00:00Z")).await.is_empty());
+    fixture.finish().await;
+}
+
+#[tokio::test]
+async fn a_campaign_broadcast_in_local_time_reaches_each_profile_at_its_own_time() {
+    let fixture = fixture(server_config()).await;
+    let api = Api::new(with_journeys(&fixture.state)).await;
+    seed(&api.store).await;
+    let (status, created) = api
+        .post(
+            "/campaigns/trigger/schedule/create",
+            json!({"campaign_id": "Welcome", "broadcast": true,
+                   "schedule": {"time": "2031-06-01T12:00:00", "in_local_time": true}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let first = at("2031-05-31T22:00:00Z");
+    assert!(api.run_due(first).await >= 2, "the schedule and its page");
+    assert!(api.take_sends(first).await.is_empty());
+    let tokyo = at("2031-06-01T03:00:00Z");
+    api.run_due(tokyo).await;
+    assert_eq!(api.take_sends(tokyo).await, ["ada"]);
+    let utc = at("2031-06-01T12:00:00Z");
+    api.run_due(utc).await;
+    assert_eq!(api.take_sends(utc).await, ["grace", "linus"]);
     fixture.finish().await;
 }
 
