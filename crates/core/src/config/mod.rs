@@ -3,6 +3,7 @@
 //! read. [`check`] parses and validates it and reports every problem with its line and a fix.
 
 mod api_floor;
+mod batch;
 mod check;
 mod connections;
 mod content_blocks;
@@ -18,6 +19,10 @@ mod templates;
 mod validate;
 
 pub use api_floor::ApiFloor;
+pub use batch::{
+    BatchSettings, MAX_BATCH_WAIT_SECONDS, MAX_COLLECTION_RECORDS, SObjectRequest, SObjectWrite,
+    percent_decoded,
+};
 pub use check::{CheckReport, check};
 pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};
 pub use liquid::{

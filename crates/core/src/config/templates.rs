@@ -7,6 +7,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use super::batch::BatchSettings;
+
 /// One webhook template.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,6 +31,9 @@ pub struct WebhookTemplate {
     /// Whether its sends may use the API requests a connection's `api_floor` keeps.
     #[serde(default)]
     pub priority: SendPriority,
+    /// Send through sObject Collections, several records a call (see `batch`).
+    #[serde(default)]
+    pub batch: Option<BatchSettings>,
 }
 
 /// How a template's sends treat its connection's API budget floor.

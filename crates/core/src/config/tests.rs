@@ -312,6 +312,7 @@ fn an_unknown_section_is_a_warning() {
     );
 }
 
+mod batching;
 mod content_blocks;
 mod robustness;
 mod segments;

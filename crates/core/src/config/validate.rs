@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::batch::check_batch;
 use super::connections::{WhenKeyUnset, is_env_var_name};
 use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
@@ -243,6 +244,7 @@ fn webhook_template(
             ));
         }
     }
+    check_batch(path, template, problems);
     for (index, capture) in template.capture.iter().enumerate() {
         if capture.field.split('.').any(str::is_empty) {
             problems.push(Diagnostic::error(
