@@ -1,5 +1,6 @@
 //! Prometheus metrics: sends, retries, aborts, queue depth, latency, token fetches,
-//! Salesforce API usage and the API budget floor. `/metrics` serves [`Metrics::encode`].
+//! Salesforce API usage, the API budget floor and sObject Collections calls. `/metrics`
+//! serves [`Metrics::encode`].
 //!
 //! Label values are bounded: a send's `outcome` is one of the activity log's entry types
 //! (`success`, `webhook_error`, `connected_content_error`, `aborted_message`), status
@@ -48,6 +49,8 @@ pub struct Metrics {
     salesforce_api_floor: Family<ConnectionLabels, Gauge>,
     salesforce_budget_paused: Family<ConnectionLabels, Gauge>,
     salesforce_budget_deferred: Family<ConnectionLabels, Counter>,
+    collection_calls: Family<ConnectionLabels, Counter>,
+    collection_records: Family<ConnectionLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -139,6 +142,18 @@ impl Metrics {
             "Sends deferred by a connection's API budget floor (each counted once)",
             salesforce_budget_deferred.clone(),
         );
+        let collection_calls = Family::<ConnectionLabels, Counter>::default();
+        registry.register(
+            "salesforce_collection_calls",
+            "sObject Collections calls made for batched templates, per connection",
+            collection_calls.clone(),
+        );
+        let collection_records = Family::<ConnectionLabels, Counter>::default();
+        registry.register(
+            "salesforce_collection_records",
+            "Records (sends) carried by sObject Collections calls, per connection",
+            collection_records.clone(),
+        );
         Self {
             registry,
             sends,
@@ -154,6 +169,8 @@ impl Metrics {
             salesforce_api_floor,
             salesforce_budget_paused,
             salesforce_budget_deferred,
+            collection_calls,
+            collection_records,
         }
     }
 
@@ -226,6 +243,17 @@ impl Metrics {
         self.salesforce_budget_deferred
             .get_or_create(&connection_labels(connection))
             .inc();
+    }
+
+    /// An sObject Collections call of `records` records for a batched template.
+    pub fn record_collection_call(&self, connection: &str, records: usize) {
+        let labels = ConnectionLabels {
+            connection: connection.to_owned(),
+        };
+        self.collection_calls.get_or_create(&labels).inc();
+        self.collection_records
+            .get_or_create(&labels)
+            .inc_by(u64::try_from(records).unwrap_or(u64::MAX));
     }
 
     /// The Prometheus text exposition of every metric.

@@ -1,8 +1,12 @@
 //! Delivery against the Salesforce emulator over real sockets: token caching, retries under
 //! fault injection, upserts without duplicates, crash recovery, the activity log, secrets,
-//! in-flight caps, batches recorded as their sends finish, and the API budget floor.
+//! in-flight caps, batches recorded as their sends finish, the API budget floor, and
+//! batched templates' sObject Collections calls (on PostgreSQL too when
+//! `LEADWIRE_TEST_DATABASE_URL` is set).
 //! The clock is driven by the tests; nothing waits on wall-clock time to assert.
 
+#[path = "delivery/batched.rs"]
+mod batched;
 #[path = "delivery/budget.rs"]
 mod budget;
 #[path = "delivery/capture.rs"]

@@ -18,7 +18,8 @@
 //!   right now ([`status`]).
 //! - A send's stages: [`render`] → [`policy`] → [`attempt`] → [`verdict`] → [`outcome`]
 //!   (entries, metrics and the log line, from the verdict); the values they pass on are
-//!   in [`stages`].
+//!   in [`stages`]. A template with `batch` attempts through [`collection`]: its sends share
+//!   sObject Collections calls, and each gets its own share of the answer as its attempt.
 
 pub mod attempt;
 pub mod backoff;
@@ -28,6 +29,7 @@ pub mod breaker;
 pub mod budget;
 pub mod capture;
 pub mod clock;
+pub mod collection;
 pub mod concurrency;
 pub mod entry;
 pub mod fetcher;

@@ -170,9 +170,9 @@ impl DeliveryWorker {
             };
             let verdict = match self.clear(&sending, &rendered, now) {
                 Err(blocked) => self.judge_blocked(blocked, sending.attempt, now),
-                Ok(cleared) => match self.attempt(cleared).await {
+                Ok(cleared) => match self.attempt_stage(&sending, cleared).await {
                     Ok(attempted) => self.judge(&sending, attempted, refreshed),
-                    Err(refusal) => Verdict::Refused(refusal),
+                    Err(verdict) => verdict,
                 },
             };
             let notes = &rendered.connected_content_failures;

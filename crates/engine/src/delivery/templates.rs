@@ -104,6 +104,7 @@ pub fn compile_ad_hoc(
             .map_or(WebhookBody::None, WebhookBody::Raw),
         capture: Vec::new(),
         priority: SendPriority::default(),
+        batch: None,
     };
     compile_one(engine, &Config::default(), &template)
 }

@@ -17,6 +17,7 @@ use super::backoff::ConnectionBackoffs;
 use super::breaker::CircuitBreakers;
 use super::budget::ApiBudget;
 use super::clock::Clock;
+use super::collection::Collector;
 use super::concurrency::InFlightLimits;
 use super::http::{ClientBuildError, HttpSettings, build_client};
 use super::redact::Redactor;
@@ -75,6 +76,8 @@ pub struct DeliveryWorker {
     pub(super) limits: AttributeLimits,
     /// How often a running batch renews its leases: a third of `delivery.lease`.
     pub(super) lease_renewal_every: Duration,
+    /// The open sObject Collections groups of batched templates.
+    pub(super) collector: Arc<Collector>,
 }
 
 impl DeliveryWorker {
@@ -135,6 +138,7 @@ impl DeliveryWorker {
             redactor,
             limits: AttributeLimits::default(),
             lease_renewal_every: settings.lease_duration() / 3,
+            collector: Arc::new(Collector::default()),
             settings,
         })
     }

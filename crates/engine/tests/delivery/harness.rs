@@ -1,4 +1,5 @@
-//! A SQLite store, an emulator on port 0 and a delivery worker on a manual clock.
+//! A SQLite store (or a PostgreSQL schema of `LEADWIRE_TEST_DATABASE_URL`), an emulator on
+//! port 0 and a delivery worker on a manual clock.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,7 +108,7 @@ pub struct Harness {
     pub emulator: EmulatorHandle,
     pub clock: Arc<ManualClock>,
     pub worker: Arc<DeliveryWorker>,
-    db_path: std::path::PathBuf,
+    location: Location,
 }
 
 pub fn emulator_config() -> EmulatorConfig {
@@ -132,6 +133,77 @@ pub async fn start_with(
     settings: DeliverySettings,
     adjust: impl FnOnce(DeliveryWorker) -> DeliveryWorker,
 ) -> Harness {
+    let db_path = std::env::temp_dir().join(format!("leadwire-delivery-{}.db", Uuid::new_v4()));
+    open(templates, settings, adjust, Location::Sqlite(db_path)).await
+}
+
+/// Where a harness keeps its store.
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// As [`start`], on `backend`; `None` (said on stderr) for PostgreSQL when
+/// `LEADWIRE_TEST_DATABASE_URL` is unset.
+pub async fn start_on(
+    backend: Backend,
+    templates: &str,
+    settings: DeliverySettings,
+) -> Option<Harness> {
+    use sqlx::Connection as _;
+    use std::io::Write as _;
+    let Backend::Postgres = backend else {
+        return Some(start(templates, settings).await);
+    };
+    let Ok(url) = std::env::var("LEADWIRE_TEST_DATABASE_URL") else {
+        // Written to stderr directly, past the test harness's capture, so the skip is seen.
+        let _ = writeln!(
+            std::io::stderr(),
+            "notice: LEADWIRE_TEST_DATABASE_URL is not set; a delivery test on PostgreSQL was skipped"
+        );
+        return None;
+    };
+    let schema = format!("lw_delivery_{}", Uuid::new_v4().simple());
+    let mut admin = sqlx::postgres::PgConnection::connect(&url)
+        .await
+        .expect("connect to LEADWIRE_TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create a test schema");
+    admin.close().await.ok();
+    let location = Location::Postgres { url, schema };
+    Some(open(templates, settings, |worker| worker, location).await)
+}
+
+enum Location {
+    Sqlite(std::path::PathBuf),
+    Postgres { url: String, schema: String },
+}
+
+async fn open_store(location: &Location) -> Arc<dyn Store> {
+    match location {
+        Location::Sqlite(path) => Arc::new(SqliteStore::open(path, 4).await.expect("open store")),
+        Location::Postgres { url, schema } => {
+            let options: sqlx::postgres::PgConnectOptions = url
+                .parse()
+                .expect("LEADWIRE_TEST_DATABASE_URL is a PostgreSQL URL");
+            let options = options.options([("search_path", schema.as_str())]);
+            Arc::new(
+                leadwire_store::sql::postgres::PostgresStore::open(options, 4)
+                    .await
+                    .expect("open the PostgreSQL store"),
+            )
+        }
+    }
+}
+
+async fn open(
+    templates: &str,
+    settings: DeliverySettings,
+    adjust: impl FnOnce(DeliveryWorker) -> DeliveryWorker,
+    location: Location,
+) -> Harness {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind port 0");
@@ -143,8 +215,7 @@ pub async fn start_with(
     let emulator = spawn(state, listener, options)
         .await
         .expect("emulator starts");
-    let db_path = std::env::temp_dir().join(format!("leadwire-delivery-{}.db", Uuid::new_v4()));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db_path, 4).await.expect("open store"));
+    let store = open_store(&location).await;
     let source = format!(
         "[[salesforce_connections]]\nname = \"emulator\"\ninstance_url = \"{}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_env = \"EMULATOR_SECRET\"\n{templates}",
         emulator.base_url
@@ -170,7 +241,7 @@ pub async fn start_with(
         emulator,
         clock,
         worker: Arc::new(adjust(worker)),
-        db_path,
+        location,
     }
 }
 
@@ -289,10 +360,24 @@ impl Harness {
     pub async fn finish(self) {
         self.store.close().await;
         self.emulator.shutdown().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = self.db_path.clone().into_os_string();
-            file.push(suffix);
-            std::fs::remove_file(file).ok();
+        match &self.location {
+            Location::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    std::fs::remove_file(file).ok();
+                }
+            }
+            Location::Postgres { url, schema } => {
+                use sqlx::Connection as _;
+                if let Ok(mut admin) = sqlx::postgres::PgConnection::connect(url).await {
+                    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                        .execute(&mut admin)
+                        .await
+                        .ok();
+                    admin.close().await.ok();
+                }
+            }
         }
     }
 }

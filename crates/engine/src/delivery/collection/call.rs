@@ -1,0 +1,130 @@
+//! The attempt stage of a batched send: join a group, make the call when it is this send's
+//! duty, and take this send's share of the answer as its attempt.
+
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use leadwire_core::config::BatchSettings;
+use tokio::sync::oneshot;
+
+use super::records::{CollectionRecord, call_body, collection_record};
+use super::split::split;
+use super::{GroupKey, Member, RecordAnswer};
+use crate::delivery::http::OutboundRequest;
+use crate::delivery::policy::IDEMPOTENCY_HEADER;
+use crate::delivery::stages::{Attempted, Cleared};
+use crate::delivery::verdict::Verdict;
+use crate::delivery::worker::DeliveryWorker;
+
+/// How long a send waits to go out again when the call it joined was never made.
+const ABANDONED_WAIT: TimeDelta = TimeDelta::seconds(5);
+
+impl DeliveryWorker {
+    /// Sends `cleared`, the rendered request of a send of batched template `template`, as one
+    /// record of an sObject Collections call; the attempt is that record's share of the call.
+    pub(in crate::delivery) async fn attempt_in_collection(
+        &self,
+        template: &str,
+        batch: BatchSettings,
+        cleared: Cleared,
+    ) -> Result<Box<Attempted>, Verdict> {
+        let record = collection_record(&cleared.request).map_err(|why| {
+            Verdict::Refused(format!(
+                "batched template `{template}`: {why}; this send is not sent"
+            ))
+        })?;
+        let CollectionRecord {
+            write,
+            call_method,
+            call_url,
+            record,
+            identity,
+        } = record;
+        let own_body = serde_json::Value::Object(record.clone()).to_string();
+        let key = GroupKey {
+            template: template.to_owned(),
+            method: call_method,
+            url: call_url,
+            write,
+        };
+        let (reply, answer) = oneshot::channel();
+        let member = Member {
+            record,
+            identity,
+            headers: without_idempotency_key(&cleared.request.headers),
+            reply,
+        };
+        let max_records = usize::try_from(batch.max_records).unwrap_or(1).max(1);
+        if let Some(mut duty) = self.collector.join(key, member, max_records) {
+            duty.wait(Duration::from_secs(batch.max_wait.seconds()))
+                .await;
+            let members = duty.seal();
+            self.call_collection(&duty.key, members, &cleared).await;
+        }
+        let Ok(answer) = answer.await else {
+            let until = self.clock.now() + ABANDONED_WAIT;
+            let reason = "the sObject Collections call this send joined was not made".to_owned();
+            return Err(Verdict::Deferred { until, reason });
+        };
+        let (call, result) = answer.map_err(Verdict::Refused)?;
+        Ok(Box::new(Attempted {
+            request: OutboundRequest {
+                body: Some(own_body),
+                ..call
+            },
+            result,
+            connection: cleared.connection,
+            sent: true,
+            at: self.clock.now(),
+        }))
+    }
+
+    /// Makes the call for `members` (which `route` belongs with: same host and connection)
+    /// and answers each member with its share.
+    async fn call_collection(&self, key: &GroupKey, members: Vec<Member>, route: &Cleared) {
+        let Some(newest) = members.last() else {
+            return;
+        };
+        let request = OutboundRequest {
+            method: key.method.clone(),
+            url: key.url.clone(),
+            headers: newest.headers.clone(),
+            body: Some(call_body(members.iter().map(|member| &member.record))),
+        };
+        tracing::debug!(template = %key.template, records = members.len(), url = %key.url, "sObject Collections call");
+        let sent = OutboundRequest {
+            body: None,
+            ..request.clone()
+        };
+        let cleared = Cleared {
+            request,
+            host: route.host.clone(),
+            connection: route.connection.clone(),
+            in_flight: crate::delivery::stages::InFlightKeys {
+                connection: route.in_flight.connection.clone(),
+                host: route.in_flight.host.clone(),
+            },
+        };
+        self.metrics
+            .record_collection_call(&route.connection, members.len());
+        let answers: Vec<RecordAnswer> = match self.attempt(cleared).await {
+            Ok(attempted) => split(&attempted.result, members.len(), key.write)
+                .into_iter()
+                .map(|result| Ok((sent.clone(), result)))
+                .collect(),
+            Err(refusal) => vec![Err(refusal); members.len()],
+        };
+        for (member, answer) in members.into_iter().zip(answers) {
+            // A member whose send is gone (its worker stopped) needs no answer.
+            let _ = member.reply.send(answer);
+        }
+    }
+}
+
+fn without_idempotency_key(headers: &[(String, String)]) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case(IDEMPOTENCY_HEADER))
+        .cloned()
+        .collect()
+}
