@@ -1,7 +1,7 @@
-//! Batched delivery of a webhook template through Salesforce's sObject Collections: the
-//! `batch = { max_records = 200, max_wait = "2s" }` setting, which single-record requests a
-//! Collections call can carry (a create, an update by id, an upsert by external id), and the
-//! `check` of a batched template.
+//! Batched delivery of a webhook template through Salesforce's sObject Collections: which
+//! single-record requests a Collections call can carry (a create, an update by id, an
+//! upsert by external id), and the `check` of a template's `batch = { max_records = 200,
+//! max_wait = "2s" }` (the setting itself is `templates::BatchSettings`).
 //!
 //! A batched template is written as the single-record request it stands for, e.g.
 //! `POST {{connection.instance_url}}/services/data/v60.0/sobjects/Lead/`; delivery renders
@@ -14,49 +14,14 @@
 //! | `PATCH …/sobjects/Lead/{id}` | the body and `id` | `PATCH …/composite/sobjects` |
 //! | `PATCH …/sobjects/Lead/{Field}/{value}` | the body and `Field` | `PATCH …/composite/sobjects/Lead/{Field}` |
 
-use serde::Deserialize;
-
 use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
-use crate::time::Interval;
 
-/// The most records one sObject Collections call takes.
-pub const MAX_COLLECTION_RECORDS: u32 = 200;
-/// The longest a batched send waits for others to share its call.
-pub const MAX_BATCH_WAIT_SECONDS: u64 = 60;
+use super::templates::{MAX_BATCH_WAIT_SECONDS, MAX_COLLECTION_RECORDS};
 /// The first API version that serves sObject Collections create and update.
 const COLLECTIONS_SINCE: u32 = 42;
 /// The first API version that serves sObject Collections upsert.
 const COLLECTIONS_UPSERT_SINCE: u32 = 46;
-
-/// How a template's sends are grouped into sObject Collections calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BatchSettings {
-    /// Records per call, 1 to 200.
-    #[serde(default = "default_max_records")]
-    pub max_records: u32,
-    /// How long the first send of a group waits for others before the call goes out.
-    #[serde(default = "default_max_wait")]
-    pub max_wait: Interval,
-}
-
-fn default_max_records() -> u32 {
-    MAX_COLLECTION_RECORDS
-}
-
-fn default_max_wait() -> Interval {
-    Interval::from_seconds(2)
-}
-
-impl Default for BatchSettings {
-    fn default() -> Self {
-        Self {
-            max_records: default_max_records(),
-            max_wait: default_max_wait(),
-        }
-    }
-}
 
 /// Which write a single-record sObject request is.
 #[derive(Debug, Clone, PartialEq, Eq)]

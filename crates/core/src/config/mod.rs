@@ -19,10 +19,7 @@ mod templates;
 mod validate;
 
 pub use api_floor::ApiFloor;
-pub use batch::{
-    BatchSettings, MAX_BATCH_WAIT_SECONDS, MAX_COLLECTION_RECORDS, SObjectRequest, SObjectWrite,
-    percent_decoded,
-};
+pub use batch::{SObjectRequest, SObjectWrite, percent_decoded};
 pub use check::{CheckReport, check};
 pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};
 pub use liquid::{
@@ -35,8 +32,8 @@ pub use content_blocks::templates_including;
 pub use liquid_engine::EngineChecker;
 pub use request::{FieldFailure, RenderFailure, RenderedRequest};
 pub use templates::{
-    CaptureTarget, HttpMethod, OrderedPairs, ResponseCapture, SendPriority, WebhookBody,
-    WebhookTemplate,
+    BatchSettings, CaptureTarget, HttpMethod, MAX_BATCH_WAIT_SECONDS, MAX_COLLECTION_RECORDS,
+    OrderedPairs, ResponseCapture, SendPriority, WebhookBody, WebhookTemplate,
 };
 
 use serde::Deserialize;

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::batch::BatchSettings;
+use crate::time::Interval;
 
 /// One webhook template.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -31,7 +31,7 @@ pub struct WebhookTemplate {
     /// Whether its sends may use the API requests a connection's `api_floor` keeps.
     #[serde(default)]
     pub priority: SendPriority,
-    /// Send through sObject Collections, several records a call (see `batch`).
+    /// Send through sObject Collections, several records a call (checked in `batch`).
     #[serde(default)]
     pub batch: Option<BatchSettings>,
 }
@@ -126,6 +126,40 @@ impl ResponseCapture {
             .split('.')
             .try_fold(response, |value, segment| value.get(segment))
             .filter(|value| !value.is_null())
+    }
+}
+
+/// The most records one sObject Collections call takes.
+pub const MAX_COLLECTION_RECORDS: u32 = 200;
+/// The longest a batched send waits for others to share its call.
+pub const MAX_BATCH_WAIT_SECONDS: u64 = 60;
+
+/// How a template's sends are grouped into sObject Collections calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSettings {
+    /// Records per call, 1 to 200.
+    #[serde(default = "default_max_records")]
+    pub max_records: u32,
+    /// How long the first send of a group waits for others before the call goes out.
+    #[serde(default = "default_max_wait")]
+    pub max_wait: Interval,
+}
+
+fn default_max_records() -> u32 {
+    MAX_COLLECTION_RECORDS
+}
+
+fn default_max_wait() -> Interval {
+    Interval::from_seconds(2)
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self {
+            max_records: default_max_records(),
+            max_wait: default_max_wait(),
+        }
     }
 }
 

@@ -30,6 +30,7 @@ pub mod budget;
 pub mod capture;
 pub mod clock;
 pub mod collection;
+mod collection_attempt;
 pub mod concurrency;
 pub mod entry;
 pub mod fetcher;

@@ -52,7 +52,13 @@ const USERS_PER_REQUEST: usize = 75;
 /// `/users/track` requests in flight during the burst, like 8 keep-alive clients.
 const CONCURRENT_REQUESTS: usize = 8;
 
-fn config(base_url: &str) -> anyhow::Result<Config> {
+/// The bench's template, batched through sObject Collections when `batched`.
+fn config(base_url: &str, batched: bool) -> anyhow::Result<Config> {
+    let batch = if batched {
+        "batch = { max_records = 200, max_wait = \"2s\" }"
+    } else {
+        ""
+    };
     let source = format!(
         r#"
 [[salesforce_connections]]
@@ -68,6 +74,7 @@ url = "{{{{connections.emulator.instance_url}}}}/services/data/v60.0/sobjects/Le
 method = "PATCH"
 headers = {{ Authorization = "Bearer {{{{connections.emulator.access_token}}}}" }}
 body.json = {{ LastName = "{{{{${{last_name}}}}}}", Company = "{{{{custom_attribute.${{company}}}}}}", Email = "{{{{${{email_address}}}}}}" }}
+{batch}
 
 [[campaigns]]
 name = "New lead"
@@ -78,7 +85,7 @@ triggers = [{{ type = "add_email_address" }}]
     toml::from_str(&source).context("the bench config")
 }
 
-struct Pipeline {
+pub(super) struct Pipeline {
     store: Arc<dyn Store>,
     ingestor: Ingestor,
     emulator: EmulatorHandle,
@@ -88,11 +95,11 @@ struct Pipeline {
     journeys: Option<leadwire_engine::workers::WorkersHandle>,
 }
 
-async fn start() -> anyhow::Result<Pipeline> {
+pub(super) async fn start(batched: bool) -> anyhow::Result<Pipeline> {
     let emulator = spawn_bench_emulator(CLIENT_SECRET, FaultSettings::default()).await?;
     let path = std::env::temp_dir().join(format!("leadwire-bench-{}.db", uuid::Uuid::new_v4()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await?);
-    let config = Arc::new(config(&emulator.base_url)?);
+    let config = Arc::new(config(&emulator.base_url, batched)?);
     let shutdown = CancellationToken::new();
     let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
     // The settings `serve` runs with.
@@ -179,7 +186,24 @@ impl Pipeline {
         ))
     }
 
-    async fn stop(mut self) {
+    /// Waits until no send is left on the queue (every one recorded).
+    async fn wait_for_records(&self, limit: Duration) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while self
+            .store
+            .pending_jobs(leadwire_store::Queue::Sends)
+            .await?
+            > 0
+        {
+            if started.elapsed() > limit {
+                bail!("sends were still unrecorded after {limit:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn stop(mut self) {
         self.shutdown.cancel();
         if let Some(journeys) = self.journeys.take()
             && let Err(end) = journeys.shutdown().await
@@ -201,16 +225,32 @@ impl Pipeline {
     }
 }
 
-pub async fn run(args: DeliveryArgs) -> anyhow::Result<ExitCode> {
-    if args.burst == 0 || args.rate == 0 || args.seconds == 0 {
-        bail!("--burst, --rate and --seconds must be at least 1");
+/// What a burst measured.
+pub(super) struct Burst {
+    pub ingested: Duration,
+    pub elapsed: Duration,
+    pub triggers_done: Option<Duration>,
+    /// Every request the emulator served.
+    pub calls: u64,
+    pub token_requests: u64,
+}
+
+impl Burst {
+    pub fn deliveries_per_second(&self, leads: usize) -> f64 {
+        leads as f64 / self.elapsed.as_secs_f64()
     }
-    // Burst: every user ingested at once, then time until every lead is in Salesforce.
-    let pipeline = start().await?;
+
+    pub fn calls_per_lead(&self, leads: usize) -> f64 {
+        self.calls as f64 / leads as f64
+    }
+}
+
+/// Ingests `burst` users at once, as `serve` does (requests of 75 users, several at once,
+/// group-committed), and times until every lead is in Salesforce.
+pub(super) async fn run_burst(pipeline: &Pipeline, burst: usize) -> anyhow::Result<Burst> {
     let started = Instant::now();
-    // As `serve` ingests: requests of 75 users, several at once, group-committed.
-    let requests = (0..args.burst).step_by(USERS_PER_REQUEST).map(|first| {
-        let count = USERS_PER_REQUEST.min(args.burst - first);
+    let requests = (0..burst).step_by(USERS_PER_REQUEST).map(|first| {
+        let count = USERS_PER_REQUEST.min(burst - first);
         pipeline.ingest(first, count, Utc::now())
     });
     let mut requests = futures::stream::iter(requests).buffer_unordered(CONCURRENT_REQUESTS);
@@ -220,37 +260,55 @@ pub async fn run(args: DeliveryArgs) -> anyhow::Result<ExitCode> {
     drop(requests);
     let ingested = started.elapsed();
     let (done, triggers_done) = pipeline
-        .wait_for_leads(args.burst, Duration::from_secs(600))
+        .wait_for_leads(burst, Duration::from_secs(600))
         .await?;
-    let elapsed = done - started;
+    // A Lead is stored a moment before its request is counted: read the counters once
+    // every send is recorded, so every answer has gone out.
+    pipeline.wait_for_records(Duration::from_secs(600)).await?;
     let stats = pipeline.emulator.stats();
-    let token_requests = stats.endpoint("POST /services/oauth2/token");
-    let calls_per_lead = stats.total as f64 / args.burst as f64;
+    Ok(Burst {
+        ingested,
+        elapsed: done - started,
+        triggers_done,
+        calls: stats.total,
+        token_requests: stats.endpoint("POST /services/oauth2/token"),
+    })
+}
+
+pub async fn run(args: DeliveryArgs) -> anyhow::Result<ExitCode> {
+    if args.burst == 0 || args.rate == 0 || args.seconds == 0 {
+        bail!("--burst, --rate and --seconds must be at least 1");
+    }
+    // Burst: every user ingested at once, then time until every lead is in Salesforce.
+    let pipeline = start(false).await?;
+    let burst = run_burst(&pipeline, args.burst).await?;
     println!(
         "burst: {} users ingested in {:.2} s; {} leads delivered in {:.2} s end to end",
         args.burst,
-        ingested.as_secs_f64(),
+        burst.ingested.as_secs_f64(),
         args.burst,
-        elapsed.as_secs_f64()
+        burst.elapsed.as_secs_f64()
     );
     println!(
         "  deliveries per second, end to end: {:.0}",
-        args.burst as f64 / elapsed.as_secs_f64()
+        burst.deliveries_per_second(args.burst)
     );
-    if let Some(after) = triggers_done {
+    if let Some(after) = burst.triggers_done {
         println!(
             "  every trigger handled {:.2} s after the ingest ended (the rest is delivery's tail)",
             after.as_secs_f64()
         );
     }
     println!(
-        "  Salesforce API calls per created lead: {calls_per_lead:.4} ({} calls, {token_requests} token requests; Braze's guide's design: 2.0)",
-        stats.total
+        "  Salesforce API calls per created lead: {:.4} ({} calls, {} token requests; Braze's guide's design: 2.0)",
+        burst.calls_per_lead(args.burst),
+        burst.calls,
+        burst.token_requests
     );
     pipeline.stop().await;
 
     // Latency at a fixed offered rate.
-    let pipeline = start().await?;
+    let pipeline = start(false).await?;
     let total = (args.rate * args.seconds) as usize;
     let tick = Duration::from_millis(10);
     let per_tick = (f64::from(args.rate) * tick.as_secs_f64()).max(1.0);

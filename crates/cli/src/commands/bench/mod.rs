@@ -1,7 +1,8 @@
-//! `leadwire bench {ingest,attack,delivery,emulator,soak,console}`: the measurements behind the README's
+//! `leadwire bench {ingest,attack,delivery,batching,emulator,soak,console}`: the measurements behind the README's
 //! performance table, each in one process against a fresh store or the built-in emulator.
 
 mod attack;
+mod batching;
 mod console;
 mod delivery;
 mod emulator;
@@ -24,6 +25,9 @@ pub enum BenchCommand {
     /// The whole pipeline against the built-in emulator: deliveries per second, API calls per
     /// lead, and enqueue-to-delivery latency.
     Delivery(delivery::DeliveryArgs),
+    /// The delivery burst unbatched, then batched through sObject Collections, in one run:
+    /// deliveries per second and API calls per created lead of each.
+    Batching(batching::BatchingArgs),
     /// Lead creates per second against the Salesforce emulator alone.
     Emulator(emulator::EmulatorArgs),
     /// Mixed load for a long while against a node killed with SIGKILL at intervals, and
@@ -39,6 +43,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Ingest(args) => ingest::run(args).await,
         BenchCommand::Attack(args) => attack::run(args).await,
         BenchCommand::Delivery(args) => delivery::run(args).await,
+        BenchCommand::Batching(args) => batching::run(args).await,
         BenchCommand::Emulator(args) => emulator::run(args).await,
         BenchCommand::Soak(args) => soak::run(args).await,
         BenchCommand::Console(args) => console::run(args).await,

@@ -3,7 +3,7 @@
 //! Each send renders and passes the policies on its own, as any send does, then joins the
 //! open group of its template and call ([`Collector`]). The send that opened the group
 //! waits until `max_records` sends have joined or `max_wait` has passed, makes the one call
-//! for all of them (`call.rs`), and hands each send its own result ([`split`]), which the
+//! for all of them (`delivery::collection_attempt`), and hands each send its own result ([`split`]), which the
 //! verdict and record stages then treat as that send's attempt: its own activity entry,
 //! response capture, retry or failure. No task is spawned: the call runs inside the send
 //! that opened the group, and every send of the group waits inside its own claimed batch,
@@ -14,7 +14,6 @@
 //! call. A record whose id or external id is already in the open group opens another group
 //! (Salesforce refuses an upsert call that repeats a value).
 
-mod call;
 pub mod records;
 pub mod split;
 

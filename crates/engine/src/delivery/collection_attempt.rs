@@ -1,5 +1,6 @@
-//! The attempt stage of a batched send: join a group, make the call when it is this send's
-//! duty, and take this send's share of the answer as its attempt.
+//! The attempt stage of a batched send (see [`super::collection`]): join a group, make the
+//! call when it is this send's duty, and take this send's share of the answer as its
+//! attempt.
 
 use std::time::Duration;
 
@@ -7,14 +8,14 @@ use chrono::TimeDelta;
 use leadwire_core::config::BatchSettings;
 use tokio::sync::oneshot;
 
-use super::records::{CollectionRecord, call_body, collection_record};
-use super::split::split;
-use super::{GroupKey, Member, RecordAnswer};
-use crate::delivery::http::OutboundRequest;
-use crate::delivery::policy::IDEMPOTENCY_HEADER;
-use crate::delivery::stages::{Attempted, Cleared};
-use crate::delivery::verdict::Verdict;
-use crate::delivery::worker::DeliveryWorker;
+use super::collection::records::{CollectionRecord, call_body, collection_record};
+use super::collection::split::split;
+use super::collection::{GroupKey, Member, RecordAnswer};
+use super::http::OutboundRequest;
+use super::policy::IDEMPOTENCY_HEADER;
+use super::stages::{Attempted, Cleared, InFlightKeys};
+use super::verdict::Verdict;
+use super::worker::DeliveryWorker;
 
 /// How long a send waits to go out again when the call it joined was never made.
 const ABANDONED_WAIT: TimeDelta = TimeDelta::seconds(5);
@@ -22,7 +23,7 @@ const ABANDONED_WAIT: TimeDelta = TimeDelta::seconds(5);
 impl DeliveryWorker {
     /// Sends `cleared`, the rendered request of a send of batched template `template`, as one
     /// record of an sObject Collections call; the attempt is that record's share of the call.
-    pub(in crate::delivery) async fn attempt_in_collection(
+    pub(super) async fn attempt_in_collection(
         &self,
         template: &str,
         batch: BatchSettings,
@@ -100,7 +101,7 @@ impl DeliveryWorker {
             request,
             host: route.host.clone(),
             connection: route.connection.clone(),
-            in_flight: crate::delivery::stages::InFlightKeys {
+            in_flight: InFlightKeys {
                 connection: route.in_flight.connection.clone(),
                 host: route.in_flight.host.clone(),
             },
