@@ -10,6 +10,7 @@ use leadwire_core::activity::{ActivityEntry, ActivityType};
 use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::delivery::DeliverySettings;
+use leadwire_salesforce_emulator::{FaultSettings, RecordFault};
 use leadwire_store::{ProfileWrite, Queue};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -309,6 +310,73 @@ async fn a_permanent_record_failure_is_logged_for_its_send_alone_and_never_retri
             assert_eq!(entry.activity_type, ActivityType::Success);
             assert!(lead_id_of(&harness, *user).await.is_some());
         }
+    }
+    harness.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retryable_record_failure_is_retried_for_that_send_alone() {
+    const USERS: usize = 6;
+    let harness = start(BATCHED, one_minute_retries()).await;
+    let users = harness.enqueue_sends(USERS, "Create Lead", false).await;
+    let locked = users[2];
+    harness
+        .emulator
+        .state()
+        .set_faults(FaultSettings {
+            fail_records: vec![RecordFault {
+                field: Some("LastName".into()),
+                value: Some("Lovelace 2".into()),
+                index: None,
+                times: Some(1),
+            }],
+            ..FaultSettings::default()
+        })
+        .expect("valid faults");
+    harness.deliver_everything().await;
+
+    assert_eq!(
+        harness.emulator.state().lead_count(),
+        USERS,
+        "each Lead once"
+    );
+    assert_eq!(
+        harness.emulator.stats().endpoint(CREATES),
+        2,
+        "the call, then a call for the locked record"
+    );
+    let metrics = harness.worker.metrics().encode();
+    assert!(
+        metrics.contains(&format!(
+            "leadwire_salesforce_collection_records_total{{connection=\"emulator\"}} {}",
+            USERS + 1
+        )),
+        "only the locked record went out again: {metrics}"
+    );
+    let activity = harness.activity().await;
+    for user in &users {
+        let entries = entries_of(&activity, *user);
+        let outcomes: Vec<(u32, ActivityType, Option<u16>)> = entries
+            .iter()
+            .map(|entry| (entry.attempt, entry.activity_type, entry.status))
+            .collect();
+        if *user == locked {
+            assert_eq!(
+                outcomes,
+                [
+                    (1, ActivityType::WebhookError, Some(503)),
+                    (2, ActivityType::Success, Some(201))
+                ]
+            );
+            assert!(
+                entries[0].message.contains("UNABLE_TO_LOCK_ROW"),
+                "{}",
+                entries[0].message
+            );
+        } else {
+            assert_eq!(outcomes, [(1, ActivityType::Success, Some(201))]);
+        }
+        assert!(lead_id_of(&harness, *user).await.is_some());
     }
     harness.finish().await;
 }
