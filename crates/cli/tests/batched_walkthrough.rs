@@ -63,9 +63,10 @@ async fn tracked_users_become_leads_through_collections_calls() {
     let calls = stats.endpoint("POST /composite/sobjects");
     assert_eq!(stats.endpoint("POST /sobjects/Lead"), 0, "no single create");
     // ⌈450 / 200⌉ = 3 when every group fills; a group that closes on max_wait adds one.
-    // 25 Leads a call on average at the least:
+    // A slow machine closes more groups on max_wait, so the bound is loose: 10 Leads a call
+    // on average at the least (unbatched would be 450 calls).
     assert!(
-        calls >= 3 && calls as usize <= USERS / 25,
+        calls >= 3 && calls as usize <= USERS / 10,
         "{calls} calls: {stats:?}"
     );
     let leads = support::soql(

@@ -46,7 +46,7 @@ const AREAS: &[Area] = &[
         ],
     ),
     Area::all("campaigns_canvas"),
-    Area::only("content_blocks", &["create_list_info_update"]),
+    Area::all("content_blocks"),
     Area::all("segments"),
     Area::all("sends"),
 ];

@@ -111,7 +111,7 @@ mod tests {
         assert_eq!(
             bench,
             [
-                "ingest", "attack", "delivery", "emulator", "soak", "console"
+                "ingest", "attack", "delivery", "batching", "emulator", "soak", "console"
             ]
         );
     }

@@ -3,6 +3,7 @@
 //! read. [`check`] parses and validates it and reports every problem with its line and a fix.
 
 mod api_floor;
+mod audience;
 mod batch;
 mod check;
 mod connections;
@@ -19,6 +20,7 @@ mod templates;
 mod validate;
 
 pub use api_floor::ApiFloor;
+pub use audience::RequestAudience;
 pub use batch::{SObjectRequest, SObjectWrite, percent_decoded};
 pub use check::{CheckReport, check};
 pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::message::AdHocMessage;
-use crate::filters::audience::RequestAudience;
+use crate::config::RequestAudience;
 use crate::schedule::Schedule;
 
 /// Advance one canvas entry.

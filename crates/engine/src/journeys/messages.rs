@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::activity::MessageSource;
 use leadwire_core::campaign::DeliveryType;
 use leadwire_core::config::Config;
-use leadwire_core::filters::audience::RequestAudience;
+use leadwire_core::config::RequestAudience;
 use leadwire_core::queue::{AdHocMessage, AdHocWebhook, BroadcastTarget, BroadcastTask, SendTask};
 use leadwire_core::schedule::Schedule;
 use leadwire_core::track::UserIdentifier;
