@@ -32,6 +32,7 @@ use uuid::Uuid;
 
 use crate::activity::JobFinish;
 use crate::batch::{BatchWrites, LeasedJob, ReceiptRecord};
+use crate::bulk_jobs::{BulkJob, BulkJobWrites};
 use crate::error::{StoreError, StoreResult};
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase};
@@ -438,5 +439,25 @@ impl ScheduleWrites for BufferedTransaction {
 
     async fn delete_schedule(&mut self, id: &str) -> StoreResult<bool> {
         self.inner.delete_schedule(id).await
+    }
+}
+
+#[async_trait]
+impl BulkJobWrites for BufferedTransaction {
+    async fn save_bulk_job(&mut self, job: &BulkJob) -> StoreResult<()> {
+        self.inner.save_bulk_job(job).await
+    }
+
+    async fn mark_bulk_job_recorded(
+        &mut self,
+        id: Uuid,
+        sf_state: &str,
+        processed: u64,
+        failed: u64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.inner
+            .mark_bulk_job_recorded(id, sf_state, processed, failed, now)
+            .await
     }
 }

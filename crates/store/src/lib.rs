@@ -10,6 +10,7 @@
 //! - [`content_blocks`]: Content Blocks created through the API and their revision.
 //! - [`schedules`]: scheduled API sends, each a row beside its jobs.
 //! - [`send_ids`]: Braze's send ids, registered and read back per day.
+//! - [`bulk_jobs`]: Salesforce Bulk API 2.0 jobs of a backfill, resumable after a restart.
 //! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
 //! - [`registry`]: when each campaign and canvas of the config was first seen and last
 //!   changed.
@@ -19,6 +20,7 @@
 pub mod activity;
 pub mod batch;
 pub mod buffered;
+pub mod bulk_jobs;
 pub mod config;
 pub mod content_blocks;
 pub mod error;
@@ -38,6 +40,7 @@ pub mod stats;
 pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
 pub use buffered::BufferedTransaction;
+pub use bulk_jobs::{BulkJob, BulkJobReads, BulkJobState, BulkJobWrites, BulkRow};
 pub use config::{StoreConfig, migrate, open};
 pub use content_blocks::{ContentBlockStore, ContentBlockWrite};
 pub use error::{StoreError, StoreResult};

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, BatchWrites, LeasedJob};
+use crate::bulk_jobs::{BulkJobReads, BulkJobWrites};
 use crate::content_blocks::ContentBlockStore;
 use crate::error::StoreResult;
 use crate::journeys::{JourneyReads, JourneyWrites};
@@ -57,6 +58,7 @@ pub trait Store:
     + SegmentSizes
     + ScheduleReads
     + SendIdStore
+    + BulkJobReads
     + Send
     + Sync
     + 'static
@@ -168,7 +170,7 @@ pub trait Store:
 /// store's trigger interest. That keeps every trigger in the transaction of its cause.
 #[async_trait]
 pub trait StoreTransaction:
-    JourneyWrites + BatchWrites + SegmentExportWrites + ScheduleWrites + Send
+    JourneyWrites + BatchWrites + SegmentExportWrites + ScheduleWrites + BulkJobWrites + Send
 {
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;

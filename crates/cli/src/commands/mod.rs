@@ -8,6 +8,7 @@ mod check_sections;
 pub mod emulator;
 pub mod liquid;
 pub mod migrate;
+pub mod salesforce;
 pub mod serve;
 pub mod webhook;
 
@@ -43,6 +44,9 @@ pub enum Command {
     Liquid(liquid::LiquidCommand),
     /// Run the configured database's migrations.
     Migrate(migrate::MigrateArgs),
+    /// Salesforce bulk work: `backfill` loads a template for every user through Bulk API 2.0.
+    #[command(subcommand)]
+    Salesforce(salesforce::SalesforceCommand),
     /// Run the built-in Salesforce Sales Cloud emulator on its own.
     SalesforceEmulator(Box<emulator::EmulatorArgs>),
     /// Measure ingest, delivery and the emulator.
@@ -59,6 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Webhook(command) => webhook::run(command).await,
         Command::Liquid(command) => liquid::run(command).await,
         Command::Migrate(args) => migrate::run(args).await,
+        Command::Salesforce(command) => salesforce::run(command).await,
         Command::SalesforceEmulator(args) => emulator::run(*args).await,
         Command::Bench(command) => bench::run(command).await,
     }

@@ -13,6 +13,7 @@ use sqlx::{Database, Decode, Encode, Type};
 
 use super::activity::ActivitySql;
 use super::batch::ReceiptBatchSql;
+use super::bulk_jobs::BulkJobSql;
 use super::content_blocks::ContentBlockSql;
 use super::counters::CounterSql;
 use super::history::HistorySql;
@@ -86,6 +87,7 @@ pub(crate) trait Sql:
     + SegmentSql
     + ScheduleSql
     + SendIdSql
+    + BulkJobSql
 {
 }
 
@@ -104,6 +106,7 @@ impl<DB> Sql for DB where
         + SegmentSql
         + ScheduleSql
         + SendIdSql
+        + BulkJobSql
 {
 }
 

@@ -11,6 +11,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod batch;
+pub(crate) mod bulk_jobs;
 pub(crate) mod content_blocks;
 pub(crate) mod counters;
 pub(crate) mod database;

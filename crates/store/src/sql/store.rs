@@ -24,6 +24,7 @@ use super::queue::finish_and_commit;
 use super::transaction::SqlTransaction;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, LeasedJob};
+use crate::bulk_jobs::{BulkJob, BulkJobReads};
 use crate::content_blocks::{ContentBlockStore, ContentBlockWrite};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyReads};
@@ -403,5 +404,12 @@ impl<DB: Sql, P: Pools<Database = DB>> SendIdStore for SqlStore<P> {
         query: &TrackedSendQuery,
     ) -> StoreResult<TrackedSendSeries> {
         DB::tracked_series(self.pools.reader(), query).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> BulkJobReads for SqlStore<P> {
+    async fn unfinished_bulk_jobs(&self, run_id: Option<Uuid>) -> StoreResult<Vec<BulkJob>> {
+        DB::unfinished_bulk_jobs(self.pools.reader(), run_id).await
     }
 }

@@ -28,6 +28,7 @@ use super::queue::lease_kept;
 use super::shared::{self, TriggerRow};
 use crate::activity::JobFinish;
 use crate::batch::{BatchWrites, LeasedJob, ReceiptRecord};
+use crate::bulk_jobs::{BulkJob, BulkJobWrites};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase, to_micros};
@@ -387,5 +388,23 @@ impl<DB: Sql> ScheduleWrites for SqlTransaction<DB> {
 
     async fn delete_schedule(&mut self, id: &str) -> StoreResult<bool> {
         DB::delete_schedule(&mut self.tx, id).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql> BulkJobWrites for SqlTransaction<DB> {
+    async fn save_bulk_job(&mut self, job: &BulkJob) -> StoreResult<()> {
+        DB::save_bulk_job(&mut self.tx, job).await
+    }
+
+    async fn mark_bulk_job_recorded(
+        &mut self,
+        id: Uuid,
+        sf_state: &str,
+        processed: u64,
+        failed: u64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        DB::mark_bulk_job_recorded(&mut self.tx, id, sf_state, (processed, failed), now).await
     }
 }

@@ -1,0 +1,231 @@
+//! `leadwire salesforce backfill`: send a webhook template to every user of an audience
+//! through Salesforce Bulk API 2.0 ingest jobs (`engine::bulk`), rendered as a send would
+//! be, with one activity entry per record. It reads the store named by the layered
+//! `[store]` settings, as `serve` does. Started again after a crash or a stop, it resumes
+//! the template's stored jobs and uploads nothing twice.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use leadwire_core::config::Config;
+use leadwire_core::config::segment::{Segment, resolve};
+use leadwire_core::filters::Filter;
+use leadwire_engine::bulk::client::JobInfo;
+use leadwire_engine::bulk::{Backfill, BackfillReport, BulkSettings, Progress};
+use leadwire_engine::delivery::http::{HttpSettings, build_client};
+use leadwire_engine::delivery::preview::standalone_renderer;
+use leadwire_engine::delivery::url_policy::Allowlist;
+
+use super::check::load_valid_config;
+use crate::config::load_settings;
+
+#[derive(Debug, Subcommand)]
+pub enum SalesforceCommand {
+    /// Send a template to every user of an audience through Bulk API 2.0 ingest jobs.
+    Backfill(BackfillArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    /// The config file holding the template, its connection and the [store].
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The webhook template: a create (POST …/sobjects/Lead), an update by id or an upsert.
+    #[arg(long, value_name = "NAME")]
+    pub template: String,
+    /// A segment's name or id, or one filter in TOML, e.g. '{ attribute = "company", op = "exists" }'. Everyone when left out.
+    #[arg(long, value_name = "SEGMENT|FILTER")]
+    pub audience: Option<String>,
+    /// Render every user and say how many rows would be loaded, without calling Salesforce.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Rows per ingest job (a job also ends at 100 MB of CSV).
+    #[arg(long, value_name = "N", default_value_t = 150_000)]
+    pub job_rows: usize,
+}
+
+pub async fn run(command: SalesforceCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SalesforceCommand::Backfill(args) => backfill(args, BulkSettings::default()).await,
+    }
+}
+
+/// Runs a backfill with `settings` (their row cap from the arguments); the report and the
+/// exit code (1 when some records failed).
+pub async fn backfill(args: BackfillArgs, mut settings: BulkSettings) -> anyhow::Result<ExitCode> {
+    let report = run_backfill(&args, {
+        settings.max_job_rows = args.job_rows.max(1);
+        settings
+    })
+    .await?;
+    print_report(&report, args.dry_run);
+    Ok(if report.failed > 0 || report.skipped > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The backfill itself, for the CLI and the bench.
+pub async fn run_backfill(
+    args: &BackfillArgs,
+    settings: BulkSettings,
+) -> anyhow::Result<BackfillReport> {
+    let config = load_valid_config(&args.config)?;
+    let audience = audience(&config, args.audience.as_deref())?;
+    let loaded = load_settings(Some(&args.config))?;
+    let env = |name: &str| std::env::var(name).ok();
+    let renderer = standalone_renderer(&config, &loaded.delivery, &env)
+        .context("the templates do not compile")?;
+    let allowlist = Arc::new(Allowlist::new(
+        loaded.delivery.allowed_hosts.iter().map(String::as_str),
+    ));
+    let http = build_client(&HttpSettings {
+        timeout: Duration::from_secs(300),
+        extra_ca_file: loaded.delivery.extra_ca_file.clone(),
+        allowlist,
+    })?;
+    let store = leadwire_store::open(&loaded.store)
+        .await
+        .with_context(|| format!("opening the store ({})", loaded.store.describe()))?;
+    renderer.content_blocks().refresh_or_warn(&*store).await;
+    let progress = Bar::default();
+    let backfill = Backfill {
+        store: &*store,
+        renderer: &renderer,
+        config: &config,
+        template: &args.template,
+        audience,
+        settings,
+        http,
+        progress: &progress,
+    };
+    let result = backfill.run(args.dry_run).await;
+    progress.done();
+    store.close().await;
+    Ok(result?)
+}
+
+/// The audience a `--audience` value names: a segment, or one filter in TOML.
+fn audience(config: &Config, given: Option<&str>) -> anyhow::Result<Segment> {
+    let everyone = Segment {
+        id: "backfill".into(),
+        name: "backfill".into(),
+        description: None,
+        tags: Vec::new(),
+        filters: Vec::new(),
+    };
+    let Some(given) = given.map(str::trim) else {
+        return Ok(everyone);
+    };
+    if !given.starts_with('{') {
+        return match config.segment(given) {
+            Some(segment) => Ok(segment.clone()),
+            None => bail!(
+                "--audience: no segment named `{given}`; the config has: {}. A filter is written in TOML, e.g. '{{ attribute = \"company\", op = \"exists\" }}'",
+                config
+                    .segments
+                    .iter()
+                    .map(|segment| segment.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+    }
+    #[derive(serde::Deserialize)]
+    struct Holder {
+        filter: Filter,
+    }
+    let holder: Holder = toml::from_str(&format!("filter = {given}"))
+        .with_context(|| format!("--audience: `{given}` is not a filter"))?;
+    let mut with = config.clone();
+    with.segments.push(Segment {
+        filters: vec![holder.filter],
+        ..everyone
+    });
+    resolve(&mut with);
+    with.segments
+        .pop()
+        .context("--audience: the filter was not kept")
+}
+
+fn print_report(report: &BackfillReport, dry_run: bool) {
+    if dry_run {
+        println!(
+            "dry run: {} users would be loaded, {} could not be rendered into a Bulk row (nothing was sent or recorded)",
+            report.rows, report.skipped
+        );
+        return;
+    }
+    if report.resumed > 0 {
+        println!("resumed {} stored job(s)", report.resumed);
+    }
+    println!(
+        "{} jobs, {} records succeeded, {} failed, {} users not sent (see `leadwire activity`), {} Bulk API calls",
+        report.jobs, report.succeeded, report.failed, report.skipped, report.api_calls
+    );
+}
+
+/// A one-line progress bar on a terminal's stderr; plain lines at each job end otherwise.
+#[derive(Default)]
+struct Bar {
+    rendered: AtomicU64,
+    line: Mutex<String>,
+}
+
+impl Bar {
+    fn draw(&self, text: String) {
+        let mut stderr = std::io::stderr();
+        if stderr.is_terminal() {
+            let _ = write!(stderr, "\r\x1b[2K{text}");
+        }
+        if let Ok(mut line) = self.line.lock() {
+            *line = text;
+        }
+    }
+
+    fn done(&self) {
+        if std::io::stderr().is_terminal() {
+            eprintln!();
+        }
+    }
+}
+
+fn bar(done: u64, total: u64) -> String {
+    const WIDTH: usize = 30;
+    let filled = (done.min(total) * WIDTH as u64)
+        .checked_div(total)
+        .map_or(0, |filled| usize::try_from(filled).unwrap_or(WIDTH));
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(WIDTH - filled))
+}
+
+impl Progress for Bar {
+    fn rendered(&self, count: u64) {
+        let total = self.rendered.fetch_add(count, Ordering::Relaxed) + count;
+        self.draw(format!("rendered {total} users"));
+    }
+
+    fn polled(&self, sf_job_id: &str, info: &JobInfo, rows: u64) {
+        self.draw(format!(
+            "job {sf_job_id} {} {} {}/{rows} processed, {} failed",
+            info.state,
+            bar(info.processed, rows),
+            info.processed,
+            info.failed
+        ));
+    }
+
+    fn recorded(&self, succeeded: u64, failed: u64) {
+        if std::io::stderr().is_terminal() {
+            eprintln!();
+        }
+        eprintln!("job recorded: {succeeded} succeeded, {failed} failed");
+    }
+}

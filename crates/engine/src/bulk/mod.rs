@@ -1,0 +1,21 @@
+//! Salesforce Bulk API 2.0 for large sends: `leadwire salesforce backfill` renders a
+//! webhook template per user through delivery's [`Renderer`](crate::delivery::render::Renderer)
+//! (never a second renderer), turns each rendered create, update or upsert into a CSV row
+//! ([`plan`], [`csv`]), loads the rows through ingest jobs ([`client`]) and writes one
+//! activity entry per record from Salesforce's result files ([`results`]).
+//!
+//! Durability ([`backfill`]): a job's row is stored (with which user each CSV row is)
+//! once Salesforce has created it and before its upload; the upload moves it to
+//! `uploaded`, `UploadComplete` to `closed`, and its entries are written in the
+//! transaction that marks it `recorded`, once. A restart resumes stored jobs: one still
+//! `open` (upload not confirmed) is aborted at Salesforce, never processed, and its users
+//! are rendered again into a new job; one `uploaded` is closed without a second upload;
+//! one `closed` is polled.
+
+pub mod backfill;
+pub mod client;
+pub mod csv;
+pub mod plan;
+pub mod results;
+
+pub use backfill::{Backfill, BackfillError, BackfillReport, BulkSettings, Progress};
