@@ -5,6 +5,8 @@
 mod activity;
 #[path = "conformance/batch.rs"]
 mod batch;
+#[path = "conformance/bulk_jobs.rs"]
+mod bulk_jobs;
 #[path = "conformance/content_blocks.rs"]
 mod content_blocks;
 #[path = "conformance/group_commit.rs"]
@@ -119,6 +121,8 @@ conformance!(
     send_ids::send_ids_are_registered_up_to_a_daily_limit,
     send_ids::concurrent_registrations_never_pass_the_limit,
     send_ids::a_tracked_send_is_counted_per_day,
+    bulk_jobs::bulk_jobs_round_trip_move_on_and_are_listed_while_unfinished,
+    bulk_jobs::a_bulk_job_is_recorded_once_and_only_if_its_transaction_commits,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an
