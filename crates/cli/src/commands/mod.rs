@@ -116,7 +116,8 @@ mod tests {
         assert_eq!(
             bench,
             [
-                "ingest", "attack", "delivery", "batching", "emulator", "soak", "console"
+                "ingest", "attack", "delivery", "batching", "emulator", "soak", "console",
+                "backfill"
             ]
         );
     }

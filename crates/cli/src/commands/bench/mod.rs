@@ -1,7 +1,9 @@
-//! `leadwire bench {ingest,attack,delivery,batching,emulator,soak,console}`: the measurements behind the README's
-//! performance table, each in one process against a fresh store or the built-in emulator.
+//! `leadwire bench {ingest,attack,delivery,batching,emulator,soak,console,backfill}`: the
+//! measurements behind the README's performance table, each in one process against a fresh
+//! store or the built-in emulator.
 
 mod attack;
+mod backfill;
 mod batching;
 mod console;
 mod delivery;
@@ -36,6 +38,9 @@ pub enum BenchCommand {
     /// Every console page against a store holding a million activity entries and a hundred
     /// thousand profiles: p50 and p99 per page.
     Console(console::ConsoleArgs),
+    /// A Bulk API 2.0 backfill of fresh users against the built-in emulator: wall time,
+    /// peak RSS and API calls per created Lead.
+    Backfill(backfill::BackfillArgs),
 }
 
 pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
@@ -47,5 +52,6 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Emulator(args) => emulator::run(args).await,
         BenchCommand::Soak(args) => soak::run(args).await,
         BenchCommand::Console(args) => console::run(args).await,
+        BenchCommand::Backfill(args) => backfill::run(args).await,
     }
 }
