@@ -425,6 +425,7 @@ impl Backfill<'_> {
             response: None,
             send_id: Uuid::now_v7(),
             trigger_properties: None,
+            tracking_send_id: None,
         }
     }
 

@@ -227,6 +227,7 @@ pub async fn record(
             }),
             send_id: Uuid::now_v7(),
             trigger_properties: None,
+            tracking_send_id: None,
         });
     }
     let mut tx = store.begin().await?;
