@@ -126,16 +126,16 @@ fn audience(config: &Config, given: Option<&str>) -> anyhow::Result<Segment> {
         return Ok(everyone);
     };
     if !given.starts_with('{') {
+        let known: Vec<&str> = config.segments.iter().map(|s| s.name.as_str()).collect();
+        let known = if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        };
         return match config.segment(given) {
             Some(segment) => Ok(segment.clone()),
             None => bail!(
-                "--audience: no segment named `{given}`; the config has: {}. A filter is written in TOML, e.g. '{{ attribute = \"company\", op = \"exists\" }}'",
-                config
-                    .segments
-                    .iter()
-                    .map(|segment| segment.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "--audience: no segment named `{given}` (the config's segments: {known}). A filter is written in TOML, e.g. '{{ attribute = \"company\", op = \"exists\" }}'"
             ),
         };
     }
