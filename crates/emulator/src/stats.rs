@@ -143,15 +143,10 @@ impl Stats {
     /// accepted one, and what it wrote.
     pub fn record(&self, endpoint: &str, family: ApiFamily, token: Option<&str>, writes: &Writes) {
         self.total.fetch_add(1, Ordering::Relaxed);
-        let counters = &self.by_api[family.index()];
-        counters.requests.fetch_add(1, Ordering::Relaxed);
-        let [created, updated, deleted, record_errors] = writes.mark();
-        counters.created.fetch_add(created, Ordering::Relaxed);
-        counters.updated.fetch_add(updated, Ordering::Relaxed);
-        counters.deleted.fetch_add(deleted, Ordering::Relaxed);
-        counters
-            .record_errors
-            .fetch_add(record_errors, Ordering::Relaxed);
+        self.by_api[family.index()]
+            .requests
+            .fetch_add(1, Ordering::Relaxed);
+        self.add_writes(family, writes);
         bump(&self.by_endpoint, endpoint);
         if let Some(token) = token {
             bump(&self.by_token, token);
