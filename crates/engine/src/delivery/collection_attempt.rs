@@ -9,8 +9,8 @@ use leadwire_core::config::BatchSettings;
 use tokio::sync::oneshot;
 
 use super::collection::records::{CollectionRecord, call_body, collection_record};
-use super::collection::split::split;
-use super::collection::{GroupKey, Member, RecordAnswer};
+use super::collection::bisect::Bisection;
+use super::collection::{GroupKey, Member};
 use super::http::OutboundRequest;
 use super::policy::IDEMPOTENCY_HEADER;
 use super::stages::{Attempted, Cleared, InFlightKeys};
@@ -81,44 +81,62 @@ impl DeliveryWorker {
     }
 
     /// Makes the call for `members` (which `route` belongs with: same host and connection)
-    /// and answers each member with its share.
+    /// and answers each member with its share; a call refused for what one of its records
+    /// holds goes out again in halves until the refused records are alone
+    /// ([`super::collection::bisect`]).
     async fn call_collection(&self, key: &GroupKey, members: Vec<Member>, route: &Cleared) {
         let Some(newest) = members.last() else {
             return;
         };
-        let request = OutboundRequest {
+        let headers = newest.headers.clone();
+        let sent = OutboundRequest {
             method: key.method.clone(),
             url: key.url.clone(),
-            headers: newest.headers.clone(),
-            body: Some(call_body(members.iter().map(|member| &member.record))),
-        };
-        tracing::debug!(template = %key.template, records = members.len(), url = %key.url, "sObject Collections call");
-        let sent = OutboundRequest {
+            headers,
             body: None,
-            ..request.clone()
         };
-        let cleared = Cleared {
-            request,
-            host: route.host.clone(),
-            connection: route.connection.clone(),
-            in_flight: InFlightKeys {
-                connection: route.in_flight.connection.clone(),
-                host: route.in_flight.host.clone(),
-            },
-        };
-        self.metrics
-            .record_collection_call(&route.connection, members.len());
-        let answers: Vec<RecordAnswer> = match self.attempt(cleared).await {
-            Ok(attempted) => split(&attempted.result, members.len(), key.write)
-                .into_iter()
-                .map(|result| Ok((sent.clone(), result)))
-                .collect(),
-            Err(refusal) => vec![Err(refusal); members.len()],
-        };
-        for (member, answer) in members.into_iter().zip(answers) {
-            // A member whose send is gone (its worker stopped) needs no answer.
-            let _ = member.reply.send(answer);
+        let mut bisection = Bisection::new(members.len(), key.write);
+        while let Some(records) = bisection.next_call() {
+            let carried = &members[records.clone()];
+            let request = OutboundRequest {
+                body: Some(call_body(carried.iter().map(|member| &member.record))),
+                ..sent.clone()
+            };
+            tracing::debug!(template = %key.template, records = carried.len(), url = %key.url, "sObject Collections call");
+            self.metrics
+                .record_collection_call(&route.connection, carried.len());
+            let outcome = self
+                .attempt(carrying(route, request))
+                .await
+                .map(|attempted| attempted.result);
+            bisection.answer(records, outcome);
         }
+        if bisection.extra_calls() > 0 {
+            tracing::info!(
+                template = %key.template,
+                records = members.len(),
+                extra_calls = bisection.extra_calls(),
+                limit_reached = bisection.limit_reached(),
+                "sObject Collections call refused for its records' content; sent again in halves"
+            );
+        }
+        for (member, result) in members.into_iter().zip(bisection.results()) {
+            // A member whose send is gone (its worker stopped) needs no answer.
+            let _ = member.reply.send(result.map(|result| (sent.clone(), result)));
+        }
+    }
+}
+
+/// `request` going out the way `route` does: same host, connection and in-flight caps.
+fn carrying(route: &Cleared, request: OutboundRequest) -> Cleared {
+    Cleared {
+        request,
+        host: route.host.clone(),
+        connection: route.connection.clone(),
+        in_flight: InFlightKeys {
+            connection: route.in_flight.connection.clone(),
+            host: route.in_flight.host.clone(),
+        },
     }
 }
 

@@ -480,3 +480,123 @@ async fn a_crash_between_the_call_and_the_record_duplicates_no_upserted_lead() {
         harness.finish().await;
     }
 }
+
+/// A batched create whose raw body adds fields only some profiles carry: `legacy_code` names
+/// a field Lead lacks, `employees` a number that may not be one.
+const CHECKED: &str = r#"
+[[webhook_templates]]
+name = "Create Lead"
+connection = "emulator"
+url = "{{connection.instance_url}}/services/data/v60.0/sobjects/Lead/"
+method = "POST"
+capture = [{ field = "id", save_to = "custom_attribute.salesforce_lead_id" }]
+batch = { max_records = 200, max_wait = "1s" }
+headers = { Authorization = "Bearer {{connections.emulator.access_token}}", Content-Type = "application/json" }
+body.raw = '''{"LastName": "{{${last_name}}}", "Company": "{{custom_attribute.${company}}}"{% if custom_attribute.${legacy_code} %}, "Legacy_Code__c": "{{custom_attribute.${legacy_code}}}"{% endif %}{% if custom_attribute.${employees} %}, "NumberOfEmployees": "{{custom_attribute.${employees}}}"{% endif %}}'''
+"#;
+
+async fn set_custom(harness: &Harness, user: Uuid, attribute: &str, value: Value) {
+    let mut profile = harness
+        .store
+        .find_profile(&UserIdentifier::BrazeId(user))
+        .await
+        .expect("read")
+        .expect("exists");
+    profile.custom.insert(attribute.into(), value);
+    let mut tx = harness.store.begin().await.expect("begin");
+    tx.save_profiles(&[ProfileWrite {
+        profile: &profile,
+        changes: &ProfileChanges::default(),
+    }])
+    .await
+    .expect("save");
+    tx.commit().await.expect("commit");
+}
+
+/// The number of a metric's series `name` for the emulator connection.
+fn metric(metrics: &str, name: &str) -> u64 {
+    let prefix = format!("{name}{{connection=\"emulator\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_refused_whole_call_are_isolated_and_the_others_delivered() {
+    const USERS: usize = 50;
+    let harness = start(CHECKED, one_minute_retries()).await;
+    let users = harness.enqueue_sends(USERS, "Create Lead", false).await;
+    // Each alone makes Salesforce refuse the whole call that carries it.
+    let (unknown_field, wrong_type) = (users[7], users[31]);
+    set_custom(&harness, unknown_field, "legacy_code", json!("L-7")).await;
+    set_custom(&harness, wrong_type, "employees", json!("many")).await;
+    // A good record with the optional field the emulator knows.
+    set_custom(&harness, users[8], "employees", json!("12")).await;
+    harness.deliver_everything().await;
+
+    let bad = [unknown_field, wrong_type];
+    assert_eq!(
+        harness.emulator.state().lead_count(),
+        USERS - bad.len(),
+        "every other record written, each once"
+    );
+    let calls = harness.emulator.stats().endpoint(CREATES) as usize;
+    // One group (two if one closed on max_wait first), and at most 2·⌈log2 50⌉ = 12 extra
+    // calls for each refused record.
+    assert!(calls <= 2 + 2 * 6 * bad.len(), "{calls} calls");
+    assert!(calls > 2, "the refused call went out again in parts: {calls}");
+    let metrics = harness.worker.metrics().encode();
+    assert_eq!(
+        metric(&metrics, "leadwire_salesforce_collection_calls_total"),
+        calls as u64,
+        "every call is counted"
+    );
+    assert!(metric(&metrics, "leadwire_salesforce_collection_records_total") > USERS as u64);
+
+    let failed = harness
+        .store
+        .failed_jobs(Queue::Sends)
+        .await
+        .expect("failed");
+    assert_eq!(failed.len(), bad.len());
+    let activity = harness.activity().await;
+    let leads = leads(&harness, "LastName, NumberOfEmployees").await;
+    let mut lead_ids = std::collections::HashSet::new();
+    for (n, user) in users.iter().enumerate() {
+        let entries = entries_of(&activity, *user);
+        let [entry] = entries.as_slice() else {
+            panic!("user {n}: {entries:?}");
+        };
+        let request = entry.request.as_ref().expect("the request is kept");
+        let sent: Value =
+            serde_json::from_str(request.body.as_deref().expect("its record")).expect("JSON");
+        assert_eq!(sent["LastName"], json!(format!("Lovelace {n}")), "its own record");
+        if bad.contains(user) {
+            assert_eq!(entry.activity_type, ActivityType::WebhookError, "user {n}");
+            assert_eq!(entry.status, Some(400));
+            let expected = if *user == unknown_field {
+                "No such column 'Legacy_Code__c' on sobject of type Lead"
+            } else {
+                "Cannot deserialize instance of int from VALUE_STRING value many"
+            };
+            assert!(entry.message.contains(expected), "user {n}: {}", entry.message);
+            assert!(lead_id_of(&harness, *user).await.is_none());
+            continue;
+        }
+        assert_eq!(entry.activity_type, ActivityType::Success, "user {n}: {entry:?}");
+        assert_eq!(entry.status, Some(201));
+        let lead_id = lead_id_of(&harness, *user)
+            .await
+            .expect("the Lead id is captured");
+        assert!(lead_ids.insert(lead_id.clone()), "a Lead of its own");
+        assert_eq!(leads[&lead_id]["LastName"], json!(format!("Lovelace {n}")));
+    }
+    let with_employees = leads
+        .values()
+        .filter(|lead| lead["NumberOfEmployees"] == json!(12))
+        .count();
+    assert_eq!(with_employees, 1);
+    harness.finish().await;
+}

@@ -3,9 +3,10 @@
 //! Each send renders and passes the policies on its own, as any send does, then joins the
 //! open group of its template and call ([`Collector`]). The send that opened the group
 //! waits until `max_records` sends have joined or `max_wait` has passed, makes the one call
-//! for all of them (`delivery::collection_attempt`), and hands each send its own result ([`split`]), which the
-//! verdict and record stages then treat as that send's attempt: its own activity entry,
-//! response capture, retry or failure. No task is spawned: the call runs inside the send
+//! for all of them (`delivery::collection_attempt`), and hands each send its own result
+//! ([`split`]; a call refused whole for one record's content goes out again in halves until
+//! that record is alone, [`bisect`]), which the verdict and record stages then treat as that
+//! send's attempt: its own activity entry, response capture, retry or failure. No task is spawned: the call runs inside the send
 //! that opened the group, and every send of the group waits inside its own claimed batch,
 //! whose leases are renewed while it waits, so a crash leaves every send leased and sent
 //! again, never lost.
@@ -14,6 +15,7 @@
 //! call. A record whose id or external id is already in the open group opens another group
 //! (Salesforce refuses an upsert call that repeats a value).
 
+pub mod bisect;
 pub mod records;
 pub mod split;
 

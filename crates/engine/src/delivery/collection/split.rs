@@ -13,8 +13,10 @@
 //! | `NOT_FOUND`, `ENTITY_IS_DELETED` | 404 | failed |
 //! | any other error (`REQUIRED_FIELD_MISSING`, `DUPLICATES_DETECTED`, …) | 400 | failed |
 //!
-//! Any other answer (a 401, a 403 `REQUEST_LIMIT_EXCEEDED`, a 5xx, a dropped connection)
-//! is every record's answer, judged as it would be for a single send. A 200 that is not one
+//! A 400 refusing the whole call for what one of its records holds is first narrowed down
+//! to the records it is about (`bisect`). Any other answer (a 401, a 403
+//! `REQUEST_LIMIT_EXCEEDED`, a 5xx, a dropped connection), and such a 400 to a call of one
+//! record, is every record's answer, judged as it would be for a single send. A 200 that is not one
 //! result per record is a 502 for each: the records may or may not be written, and are
 //! retried.
 
