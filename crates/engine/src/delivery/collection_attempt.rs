@@ -8,8 +8,8 @@ use chrono::TimeDelta;
 use leadwire_core::config::BatchSettings;
 use tokio::sync::oneshot;
 
-use super::collection::records::{CollectionRecord, call_body, collection_record};
 use super::collection::bisect::Bisection;
+use super::collection::records::{CollectionRecord, call_body, collection_record};
 use super::collection::{GroupKey, Member};
 use super::http::OutboundRequest;
 use super::policy::IDEMPOTENCY_HEADER;
@@ -95,9 +95,9 @@ impl DeliveryWorker {
             headers,
             body: None,
         };
-        let mut bisection = Bisection::new(members.len(), key.write);
+        let mut bisection = Bisection::new(members.iter().map(|member| &member.record), key.write);
         while let Some(records) = bisection.next_call() {
-            let carried = &members[records.clone()];
+            let carried: Vec<&Member> = records.iter().map(|&record| &members[record]).collect();
             let request = OutboundRequest {
                 body: Some(call_body(carried.iter().map(|member| &member.record))),
                 ..sent.clone()
@@ -117,12 +117,14 @@ impl DeliveryWorker {
                 records = members.len(),
                 extra_calls = bisection.extra_calls(),
                 limit_reached = bisection.limit_reached(),
-                "sObject Collections call refused for its records' content; sent again in halves"
+                "sObject Collections call refused for its records' content; sent again in parts"
             );
         }
         for (member, result) in members.into_iter().zip(bisection.results()) {
             // A member whose send is gone (its worker stopped) needs no answer.
-            let _ = member.reply.send(result.map(|result| (sent.clone(), result)));
+            let _ = member
+                .reply
+                .send(result.map(|result| (sent.clone(), result)));
         }
     }
 }
