@@ -33,6 +33,7 @@ use uuid::Uuid;
 use crate::activity::JobFinish;
 use crate::batch::{BatchWrites, LeasedJob, ReceiptRecord};
 use crate::bulk_jobs::{BulkJob, BulkJobWrites};
+use crate::bulk_runs::{BulkRun, BulkRunWrites};
 use crate::error::{StoreError, StoreResult};
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase};
@@ -459,5 +460,12 @@ impl BulkJobWrites for BufferedTransaction {
         self.inner
             .mark_bulk_job_recorded(id, sf_state, processed, failed, now)
             .await
+    }
+}
+
+#[async_trait]
+impl BulkRunWrites for BufferedTransaction {
+    async fn save_bulk_run(&mut self, run: &BulkRun) -> StoreResult<()> {
+        self.inner.save_bulk_run(run).await
     }
 }

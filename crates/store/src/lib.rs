@@ -11,6 +11,7 @@
 //! - [`schedules`]: scheduled API sends, each a row beside its jobs.
 //! - [`send_ids`]: Braze's send ids, registered and read back per day.
 //! - [`bulk_jobs`]: Salesforce Bulk API 2.0 jobs of a backfill, resumable after a restart.
+//! - [`bulk_runs`]: Salesforce Bulk API 2.0 backfills, continued after their last job.
 //! - [`stats`]: the counters the workers keep for the console, and its indexed reads.
 //! - [`registry`]: when each campaign and canvas of the config was first seen and last
 //!   changed.
@@ -21,6 +22,7 @@ pub mod activity;
 pub mod batch;
 pub mod buffered;
 pub mod bulk_jobs;
+pub mod bulk_runs;
 pub mod config;
 pub mod content_blocks;
 pub mod error;
@@ -41,6 +43,7 @@ pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
 pub use buffered::BufferedTransaction;
 pub use bulk_jobs::{BulkJob, BulkJobReads, BulkJobState, BulkJobWrites, BulkRow};
+pub use bulk_runs::{BulkRun, BulkRunReads, BulkRunState, BulkRunWrites};
 pub use config::{StoreConfig, migrate, open};
 pub use content_blocks::{ContentBlockStore, ContentBlockWrite};
 pub use error::{StoreError, StoreResult};

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, BatchWrites, LeasedJob};
 use crate::bulk_jobs::{BulkJobReads, BulkJobWrites};
+use crate::bulk_runs::{BulkRunReads, BulkRunWrites};
 use crate::content_blocks::ContentBlockStore;
 use crate::error::StoreResult;
 use crate::journeys::{JourneyReads, JourneyWrites};
@@ -59,6 +60,7 @@ pub trait Store:
     + ScheduleReads
     + SendIdStore
     + BulkJobReads
+    + BulkRunReads
     + Send
     + Sync
     + 'static
@@ -170,7 +172,13 @@ pub trait Store:
 /// store's trigger interest. That keeps every trigger in the transaction of its cause.
 #[async_trait]
 pub trait StoreTransaction:
-    JourneyWrites + BatchWrites + SegmentExportWrites + ScheduleWrites + BulkJobWrites + Send
+    JourneyWrites
+    + BatchWrites
+    + SegmentExportWrites
+    + ScheduleWrites
+    + BulkJobWrites
+    + BulkRunWrites
+    + Send
 {
     /// Finds a profile; on PostgreSQL the row is locked until the transaction ends.
     async fn find_profile(&mut self, identifier: &UserIdentifier) -> StoreResult<Option<Profile>>;

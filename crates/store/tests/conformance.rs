@@ -7,6 +7,8 @@ mod activity;
 mod batch;
 #[path = "conformance/bulk_jobs.rs"]
 mod bulk_jobs;
+#[path = "conformance/bulk_runs.rs"]
+mod bulk_runs;
 #[path = "conformance/content_blocks.rs"]
 mod content_blocks;
 #[path = "conformance/group_commit.rs"]
@@ -123,6 +125,8 @@ conformance!(
     send_ids::a_tracked_send_is_counted_per_day,
     bulk_jobs::bulk_jobs_round_trip_move_on_and_are_listed_while_unfinished,
     bulk_jobs::a_bulk_job_is_recorded_once_and_only_if_its_transaction_commits,
+    bulk_runs::bulk_runs_round_trip_move_on_and_are_listed_while_running,
+    bulk_runs::a_run_moves_with_the_job_that_advances_it_or_not_at_all,
 );
 
 /// Tests that need the harness itself (to plant bad data beside the store, or to open an

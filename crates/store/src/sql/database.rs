@@ -14,6 +14,7 @@ use sqlx::{Database, Decode, Encode, Type};
 use super::activity::ActivitySql;
 use super::batch::ReceiptBatchSql;
 use super::bulk_jobs::BulkJobSql;
+use super::bulk_runs::BulkRunSql;
 use super::content_blocks::ContentBlockSql;
 use super::counters::CounterSql;
 use super::history::HistorySql;
@@ -88,6 +89,7 @@ pub(crate) trait Sql:
     + ScheduleSql
     + SendIdSql
     + BulkJobSql
+    + BulkRunSql
 {
 }
 
@@ -107,6 +109,7 @@ impl<DB> Sql for DB where
         + ScheduleSql
         + SendIdSql
         + BulkJobSql
+        + BulkRunSql
 {
 }
 

@@ -1,8 +1,8 @@
 //! The SQL backends. One implementation serves both databases: [`SqlStore`] and
 //! [`SqlTransaction`] implement the repository traits by calling statement traits, one
 //! module an area (`profiles`, `identity`, `history`, `queue`, `journeys`, `batch`, `activity`,
-//! `counters`, `stats`, `registry`, `content_blocks`, `segments`, `schedules`, `send_ids`), each
-//! implemented once for every [`sqlx::Database`] that can bind what it uses. What differs
+//! `counters`, `stats`, `registry`, `content_blocks`, `segments`, `schedules`, `send_ids`,
+//! `bulk_jobs`, `bulk_runs`), each implemented once for every [`sqlx::Database`] that can bind what it uses. What differs
 //! between the databases is behind `database::SqlDatabase`: the row-locking clauses (`FOR UPDATE`, `FOR UPDATE SKIP
 //! LOCKED` on PostgreSQL; nothing on SQLite, where write transactions run one at a time on
 //! a single writer connection) and the ingest path's statements (`sqlite_ingest.rs`,
@@ -12,6 +12,7 @@
 pub(crate) mod activity;
 pub(crate) mod batch;
 pub(crate) mod bulk_jobs;
+pub(crate) mod bulk_runs;
 pub(crate) mod content_blocks;
 pub(crate) mod counters;
 pub(crate) mod database;

@@ -25,6 +25,7 @@ use super::transaction::SqlTransaction;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, LeasedJob};
 use crate::bulk_jobs::{BulkJob, BulkJobReads};
+use crate::bulk_runs::{BulkRun, BulkRunReads};
 use crate::content_blocks::{ContentBlockStore, ContentBlockWrite};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyReads};
@@ -411,5 +412,16 @@ impl<DB: Sql, P: Pools<Database = DB>> SendIdStore for SqlStore<P> {
 impl<DB: Sql, P: Pools<Database = DB>> BulkJobReads for SqlStore<P> {
     async fn unfinished_bulk_jobs(&self, run_id: Option<Uuid>) -> StoreResult<Vec<BulkJob>> {
         DB::unfinished_bulk_jobs(self.pools.reader(), run_id).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql, P: Pools<Database = DB>> BulkRunReads for SqlStore<P> {
+    async fn bulk_run(&self, id: Uuid) -> StoreResult<Option<BulkRun>> {
+        DB::bulk_run(self.pools.reader(), id).await
+    }
+
+    async fn running_bulk_runs(&self, template: &str, source: &str) -> StoreResult<Vec<BulkRun>> {
+        DB::running_bulk_runs(self.pools.reader(), template, source).await
     }
 }

@@ -29,6 +29,7 @@ use super::shared::{self, TriggerRow};
 use crate::activity::JobFinish;
 use crate::batch::{BatchWrites, LeasedJob, ReceiptRecord};
 use crate::bulk_jobs::{BulkJob, BulkJobWrites};
+use crate::bulk_runs::{BulkRun, BulkRunWrites};
 use crate::error::StoreResult;
 use crate::journeys::{CampaignReceipt, CanvasEntry, JourneyWrites};
 use crate::model::{NewEvent, NewPurchase, to_micros};
@@ -406,5 +407,12 @@ impl<DB: Sql> BulkJobWrites for SqlTransaction<DB> {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         DB::mark_bulk_job_recorded(&mut self.tx, id, sf_state, (processed, failed), now).await
+    }
+}
+
+#[async_trait]
+impl<DB: Sql> BulkRunWrites for SqlTransaction<DB> {
+    async fn save_bulk_run(&mut self, run: &BulkRun) -> StoreResult<()> {
+        DB::save_bulk_run(&mut self.tx, run).await
     }
 }
