@@ -1,7 +1,9 @@
 //! Salesforce Bulk API 2.0 backfills against the emulator on a real socket and a SQLite
 //! store: every user gets exactly one activity entry (a failure says Salesforce's
-//! `sf__Error`), every other user's Lead exists once with its id captured, and a backfill
-//! stopped after its upload resumes without uploading again.
+//! `sf__Error`), every other user's Lead exists once with its id captured, a backfill
+//! stopped after its upload resumes without uploading again, one stopped between two jobs
+//! continues after its last job, and an unfinished run is continued only with its own
+//! audience, or given up.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -41,7 +43,7 @@ capture = [{ field = "id", save_to = "custom_attribute.salesforce_lead_id" }]
 Authorization = "Bearer {{connections.emulator.access_token}}"
 Content-Type = "application/json"
 [webhook_templates.body.json]
-LastName = "{{${last_name}}}"
+LastName = "{% if custom_attribute.${blocked} %}{% abort_message('blocked') %}{% endif %}{{${last_name}}}"
 Company = "{{custom_attribute.${company}}}"
 Email = "{{${email_address}}}"
 "#;
@@ -53,7 +55,9 @@ struct Setup {
     users: Vec<Uuid>,
 }
 
-async fn setup(users: usize, without_company_every: usize) -> Setup {
+/// `users` profiles: every `without_company_every`th without a company (Salesforce refuses
+/// its row), every `blocked_every`th blocked (its render aborts); 0 for none.
+async fn setup(users: usize, without_company_every: usize, blocked_every: usize) -> Setup {
     let mut external = CustomFieldConfig::text("Leadwire_Id__c");
     external.external_id = true;
     let state = EmulatorState::new(EmulatorConfig {
@@ -96,6 +100,9 @@ async fn setup(users: usize, without_company_every: usize) -> Setup {
                 .custom
                 .insert("company".into(), json!("Analytical Engines"));
         }
+        if blocked_every > 0 && n % blocked_every == 0 {
+            profile.custom.insert("blocked".into(), json!(true));
+        }
         profiles.push(profile);
     }
     let changes = ProfileChanges::default();
@@ -132,6 +139,18 @@ async fn run(
     setup: &Setup,
     settings: BulkSettings,
 ) -> Result<leadwire_engine::bulk::BackfillReport, BackfillError> {
+    run_as(setup, settings, "", false, false).await
+}
+
+/// A backfill given `audience` (as `--audience` would be; everyone either way), asked to
+/// `abandon` an unfinished run or not, for real or as a dry run.
+async fn run_as(
+    setup: &Setup,
+    settings: BulkSettings,
+    audience: &str,
+    abandon: bool,
+    dry_run: bool,
+) -> Result<leadwire_engine::bulk::BackfillReport, BackfillError> {
     let env = |name: &str| (name == "EMULATOR_SECRET").then(|| CLIENT_SECRET.to_owned());
     let delivery = DeliverySettings {
         allowed_hosts: vec!["127.0.0.1".into()],
@@ -150,11 +169,13 @@ async fn run(
             tags: Vec::new(),
             filters: Vec::new(),
         },
+        audience_given: audience.to_owned(),
+        abandon_unfinished: abandon,
         settings,
         http: reqwest::Client::new(),
         progress: &Quiet,
     };
-    backfill.run(false).await
+    backfill.run(dry_run).await
 }
 
 /// Every activity entry of the log, by user.
@@ -177,6 +198,16 @@ async fn entries_by_user(
 
 /// Checks one entry per user, failures explained, and one Lead per success, captured.
 async fn assert_each_user_once(setup: &Setup, without_company_every: usize) -> (usize, usize) {
+    assert_each_user_once_but_blocked(setup, without_company_every, 0).await
+}
+
+/// [`assert_each_user_once`], with every `blocked_every`th user's one entry an
+/// `aborted_message`.
+async fn assert_each_user_once_but_blocked(
+    setup: &Setup,
+    without_company_every: usize,
+    blocked_every: usize,
+) -> (usize, usize) {
     let entries = entries_by_user(&*setup.store).await;
     let mut succeeded = 0;
     let mut failed = 0;
@@ -215,6 +246,15 @@ async fn assert_each_user_once(setup: &Setup, without_company_every: usize) -> (
                 "{entry:#?}"
             );
         }
+        if blocked_every > 0 && n % blocked_every == 0 {
+            assert_eq!(
+                entry.activity_type,
+                ActivityType::AbortedMessage,
+                "{entry:#?}"
+            );
+            assert!(entry.message.contains("blocked"), "{entry:#?}");
+            continue;
+        }
         match entry.activity_type {
             ActivityType::Success => {
                 succeeded += 1;
@@ -239,7 +279,7 @@ async fn assert_each_user_once(setup: &Setup, without_company_every: usize) -> (
 
 #[tokio::test]
 async fn a_backfill_loads_each_user_once_and_explains_each_failure() {
-    let setup = setup(5_000, 50).await;
+    let setup = setup(5_000, 50, 0).await;
     setup
         .emulator
         .state()
@@ -285,7 +325,7 @@ async fn a_backfill_loads_each_user_once_and_explains_each_failure() {
 
 #[tokio::test]
 async fn a_backfill_stopped_after_its_upload_resumes_without_uploading_again() {
-    let setup = setup(1_500, 0).await;
+    let setup = setup(1_500, 0, 0).await;
     let stopped = run(
         &setup,
         BulkSettings {
@@ -324,4 +364,140 @@ async fn a_backfill_stopped_after_its_upload_resumes_without_uploading_again() {
     let (succeeded, failed) = assert_each_user_once(&setup, 0).await;
     assert_eq!((succeeded, failed), (1_500, 0));
     assert_eq!((resumed.succeeded, resumed.failed), (1_500, 0));
+}
+
+#[tokio::test]
+async fn a_backfill_stopped_between_jobs_continues_after_its_last_job() {
+    let setup = setup(1_500, 0, 7).await;
+    let blocked = 1_500usize.div_ceil(7);
+    let dry = run_as(&setup, settings(500), "", false, true)
+        .await
+        .expect("the dry run runs");
+    assert_eq!(
+        (dry.rows, dry.skipped),
+        ((1_500 - blocked) as u64, blocked as u64)
+    );
+    assert!(
+        entries_by_user(&*setup.store).await.is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let stopped = run(
+        &setup,
+        BulkSettings {
+            stop_after_recorded: true,
+            ..settings(500)
+        },
+    )
+    .await;
+    assert!(
+        matches!(stopped, Err(BackfillError::StoppedBetweenJobs(_))),
+        "{stopped:?}"
+    );
+    assert_eq!(setup.emulator.stats().bulk.uploads, 1);
+    let before = entries_by_user(&*setup.store).await;
+    assert!(
+        before.len() > 500,
+        "the first job's users and the blocked among them: {}",
+        before.len()
+    );
+    assert!(
+        store_unfinished_jobs(&setup).await == 0,
+        "nothing is left unfinished between jobs"
+    );
+
+    let continued = run(&setup, settings(500))
+        .await
+        .expect("the backfill continues");
+    assert!(continued.continued, "{continued:?}");
+    assert_eq!(continued.resumed, 0, "no job was unfinished");
+    assert_eq!(
+        continued.rows + 500,
+        (1_500 - blocked) as u64,
+        "only the users after the first job are rendered"
+    );
+    assert_eq!(
+        before.len() + continued.rows as usize + continued.skipped as usize,
+        1_500
+    );
+    assert_eq!(setup.emulator.stats().bulk.uploads, 3);
+    let (succeeded, failed) = assert_each_user_once_but_blocked(&setup, 0, 7).await;
+    assert_eq!((succeeded, failed), (1_500 - blocked, 0));
+    assert!(
+        setup
+            .store
+            .running_bulk_runs("Upsert Lead", "backfill")
+            .await
+            .expect("runs")
+            .is_empty(),
+        "the run is finished"
+    );
+
+    let again = run(&setup, settings(500))
+        .await
+        .expect("a new backfill runs");
+    assert!(!again.continued, "a finished run lets a new one start");
+    assert_eq!(again.rows, (1_500 - blocked) as u64);
+}
+
+#[tokio::test]
+async fn an_unfinished_run_is_continued_only_with_its_audience_or_given_up() {
+    let setup = setup(1_500, 0, 0).await;
+    let stopped = run(
+        &setup,
+        BulkSettings {
+            stop_after_upload: true,
+            ..settings(1_000)
+        },
+    )
+    .await;
+    assert!(
+        matches!(stopped, Err(BackfillError::Stopped(_))),
+        "{stopped:?}"
+    );
+
+    let company = r#"{ attribute = "company", op = "exists" }"#;
+    let refused = run_as(&setup, settings(1_000), company, false, false).await;
+    let Err(error @ BackfillError::UnfinishedRun { .. }) = refused else {
+        panic!("another audience is refused: {refused:?}");
+    };
+    let message = error.to_string();
+    for expected in ["no --audience (everyone)", company, "--abandon-unfinished"] {
+        assert!(message.contains(expected), "{message}");
+    }
+    assert_eq!(setup.emulator.stats().bulk.uploads, 1, "nothing was sent");
+
+    let report = run_as(&setup, settings(1_000), company, true, false)
+        .await
+        .expect("the run is given up and a new one runs");
+    assert_eq!((report.abandoned, report.resumed), (1, 1), "{report:?}");
+    assert!(!report.continued);
+    assert_eq!(report.rows, 1_500, "the new run starts from the first user");
+    assert_eq!(
+        setup.emulator.stats().bulk.uploads,
+        3,
+        "the given-up run's job was finished, not uploaded again"
+    );
+    let entries = entries_by_user(&*setup.store).await;
+    let twice = entries.values().filter(|mine| mine.len() == 2).count();
+    assert_eq!(
+        (entries.len(), twice),
+        (1_500, 1_000),
+        "the given-up run's job was recorded, and the new run reached everyone"
+    );
+    let runs = setup
+        .store
+        .running_bulk_runs("Upsert Lead", "backfill")
+        .await
+        .expect("runs");
+    assert!(runs.is_empty(), "{runs:?}");
+}
+
+async fn store_unfinished_jobs(setup: &Setup) -> usize {
+    setup
+        .store
+        .unfinished_bulk_jobs(None)
+        .await
+        .expect("jobs")
+        .len()
 }

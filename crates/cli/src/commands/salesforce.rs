@@ -2,7 +2,8 @@
 //! through Salesforce Bulk API 2.0 ingest jobs (`engine::bulk`), rendered as a send would
 //! be, with one activity entry per record. It reads the store named by the layered
 //! `[store]` settings, as `serve` does. Started again after a crash or a stop, it resumes
-//! the template's stored jobs and uploads nothing twice.
+//! the template's stored jobs, uploads nothing twice and continues after the last user it
+//! handed to a job; `--abandon-unfinished` gives that run up instead.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -46,6 +47,10 @@ pub struct BackfillArgs {
     /// Render every user and say how many rows would be loaded, without calling Salesforce.
     #[arg(long)]
     pub dry_run: bool,
+    /// Give up the template's unfinished backfill (its stored jobs are finished, the users
+    /// after its last job are not sent) and start this one.
+    #[arg(long)]
+    pub abandon_unfinished: bool,
     /// Rows per ingest job (a job also ends at 100 MB of CSV).
     #[arg(long, value_name = "N", default_value_t = 150_000)]
     pub job_rows: usize,
@@ -103,6 +108,13 @@ pub async fn run_backfill(
         config: &config,
         template: &args.template,
         audience,
+        audience_given: args
+            .audience
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned(),
+        abandon_unfinished: args.abandon_unfinished,
         settings,
         http,
         progress: &progress,
@@ -163,6 +175,12 @@ fn print_report(report: &BackfillReport, dry_run: bool) {
             report.rows, report.skipped
         );
         return;
+    }
+    if report.abandoned > 0 {
+        println!("gave up the unfinished backfill of the template");
+    }
+    if report.continued {
+        println!("continued the unfinished backfill of the template after its last job");
     }
     if report.resumed > 0 {
         println!("resumed {} stored job(s)", report.resumed);

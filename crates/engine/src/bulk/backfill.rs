@@ -3,12 +3,16 @@
 //! [`BulkSettings::max_job_rows`] rows and [`BulkSettings::max_job_bytes`] of CSV, each
 //! created, stored, uploaded once, closed, polled with back-off and recorded before the
 //! next is gathered, so memory holds one job at a time. A render that aborts or fails, or a
-//! request Bulk API cannot carry, gets its user an `aborted_message` entry at once.
+//! request Bulk API cannot carry, gets its user an `aborted_message` entry.
 //!
-//! Started again while jobs of the template are unfinished, a backfill resumes those jobs
-//! (see the module above for how each state resumes) instead of starting over.
+//! A backfill is a stored run ([`BulkRun`]) with a cursor, the last profile id handed to a
+//! job: the transaction that stores a job moves the cursor past its users and writes the
+//! entries of the users not sent before them. Started again while the template's run is
+//! unfinished, a backfill resumes the run's stored jobs (see the module above for how each
+//! state resumes) and continues after the cursor, so a stop between two jobs neither
+//! repeats nor skips a user. A run started with another audience is refused unless it is
+//! given up ([`Backfill::abandon_unfinished`]).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -18,12 +22,13 @@ use leadwire_core::config::Config;
 use leadwire_core::config::segment::Segment;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
-use leadwire_store::{BulkJob, BulkJobState, BulkRow, Store, StoreError};
+use leadwire_store::{BulkJob, BulkJobState, BulkRow, BulkRun, BulkRunState, Store, StoreError};
 use uuid::Uuid;
 
+use super::chunk::Chunk;
 use super::client::{BulkCallError, BulkClient, JobInfo, ResultFile};
-use super::csv::{CsvError, push_record, row_key};
-use super::plan::{JobShape, PlannedRow, plan};
+use super::csv::CsvError;
+use super::plan::{JobShape, plan};
 use super::results::{RecordContext, match_results, record};
 use crate::delivery::render::{RenderInputs, RenderProblem, Renderer};
 use crate::journeys::segments::members_after;
@@ -41,6 +46,9 @@ pub struct BulkSettings {
     /// Stop right after the first upload is stored, as a crash there would (for tests of
     /// resuming).
     pub stop_after_upload: bool,
+    /// Stop right after the first job is recorded, before the next is created, as a crash
+    /// between two jobs would (for tests of continuing a run).
+    pub stop_after_recorded: bool,
 }
 
 impl Default for BulkSettings {
@@ -51,6 +59,7 @@ impl Default for BulkSettings {
             poll_first: Duration::from_millis(500),
             poll_max: Duration::from_secs(30),
             stop_after_upload: false,
+            stop_after_recorded: false,
         }
     }
 }
@@ -85,6 +94,10 @@ pub struct BackfillReport {
     pub jobs: u64,
     /// Stored jobs picked up where they stopped.
     pub resumed: u64,
+    /// The template's unfinished run was continued after its last job.
+    pub continued: bool,
+    /// Unfinished runs given up (`abandon_unfinished`).
+    pub abandoned: u64,
     pub succeeded: u64,
     pub failed: u64,
     /// Bulk API HTTP calls made.
@@ -109,7 +122,23 @@ pub enum BackfillError {
     Results(#[from] CsvError),
     #[error("stopped after the upload of job {0}, as asked; run the backfill again to resume it")]
     Stopped(String),
+    #[error(
+        "stopped after job {0} was recorded, as asked; run the backfill again to continue after it"
+    )]
+    StoppedBetweenJobs(String),
+    #[error(
+        "template `{template}` has an unfinished backfill, started {started} with {started_with}, not {given}: run it again with {started_with} to finish it, or add --abandon-unfinished to give it up (its stored jobs are finished, the users after its last job are not sent) and start this one"
+    )]
+    UnfinishedRun {
+        template: String,
+        started: String,
+        started_with: String,
+        given: String,
+    },
 }
+
+/// What started a backfill's runs, as stored with each.
+pub const BACKFILL_SOURCE: &str = "backfill";
 
 /// One backfill of one template.
 pub struct Backfill<'a> {
@@ -119,6 +148,14 @@ pub struct Backfill<'a> {
     pub template: &'a str,
     /// Who is sent; a segment with no filters is everyone.
     pub audience: Segment,
+    /// The audience as given (`--audience`'s value; empty for everyone), stored with the
+    /// run: a backfill started again with another one is refused while the run is
+    /// unfinished.
+    pub audience_given: String,
+    /// Give up the template's unfinished run instead of continuing it: its stored jobs are
+    /// finished (one not uploaded is aborted), nobody after its cursor is sent, and a new
+    /// run starts.
+    pub abandon_unfinished: bool,
     pub settings: BulkSettings,
     pub http: reqwest::Client,
     pub progress: &'a dyn Progress,
@@ -128,80 +165,39 @@ pub struct Backfill<'a> {
 enum Users {
     /// The audience's members, after this profile id when given.
     Audience(Option<Uuid>),
-    /// These users (of a job given up before its upload).
-    Listed(Vec<Uuid>),
+    /// The users of stored jobs given up before their upload; the jobs are marked
+    /// abandoned with the pass's last write.
+    Listed(Vec<BulkJob>),
 }
 
-/// The rows gathered for one job.
-struct Chunk {
-    shape: JobShape,
-    columns: Vec<String>,
-    column_at: HashMap<String, usize>,
-    rows: Vec<(Uuid, Vec<(usize, String)>)>,
-    bytes: usize,
+/// Where a pass's rows go outside a dry run: the client, the run, and what the next write
+/// of the run carries with it.
+struct Sink<'c> {
+    client: &'c BulkClient,
+    run: BulkRun,
+    /// Entries of users not sent, written with the next job (or the pass's last write).
+    skipped: Vec<ActivityEntry>,
+    /// The last profile id of the audience rendered so far; the cursor moves to it with
+    /// the next write, when every user up to it is in a job or among `skipped`.
+    rendered_to: Option<Uuid>,
+    /// Jobs whose users this pass rendered again, marked abandoned with its last write.
+    replaced: Vec<BulkJob>,
 }
 
-impl Chunk {
-    fn new(shape: JobShape) -> Self {
+impl<'c> Sink<'c> {
+    fn new(client: &'c BulkClient, run: BulkRun) -> Self {
         Self {
-            shape,
-            columns: Vec::new(),
-            column_at: HashMap::new(),
-            rows: Vec::new(),
-            bytes: 0,
+            client,
+            run,
+            skipped: Vec::new(),
+            rendered_to: None,
+            replaced: Vec::new(),
         }
-    }
-
-    fn push(&mut self, user: Uuid, row: PlannedRow) {
-        let mut cells = Vec::with_capacity(row.cells.len());
-        for (name, value) in row.cells {
-            self.bytes += name.len() + value.len() + 3;
-            let at = match self.column_at.get(&name) {
-                Some(at) => *at,
-                None => {
-                    self.columns.push(name.clone());
-                    self.column_at.insert(name, self.columns.len() - 1);
-                    self.columns.len() - 1
-                }
-            };
-            cells.push((at, value));
-        }
-        self.rows.push((user, cells));
-    }
-
-    /// The CSV and each row's user and key.
-    fn into_csv(self) -> (JobShape, String, Vec<BulkRow>) {
-        let mut csv = String::with_capacity(self.bytes + 256);
-        push_record(&mut csv, self.columns.iter().map(String::as_str));
-        let key_columns: Vec<usize> = match self.shape.key_column() {
-            Some(name) => self.column_at.get(name).copied().into_iter().collect(),
-            None => {
-                let mut all: Vec<usize> = (0..self.columns.len()).collect();
-                all.sort_by(|a, b| self.columns[*a].cmp(&self.columns[*b]));
-                all
-            }
-        };
-        let mut rows = Vec::with_capacity(self.rows.len());
-        let mut line: Vec<&str> = Vec::new();
-        for (user, cells) in &self.rows {
-            line.clear();
-            line.resize(self.columns.len(), "");
-            for (at, value) in cells {
-                line[*at] = value;
-            }
-            push_record(&mut csv, line.iter().copied());
-            let key = row_key(key_columns.iter().map(|at| line[*at]));
-            rows.push(BulkRow {
-                user_id: *user,
-                key,
-            });
-        }
-        (self.shape, csv, rows)
     }
 }
 
 impl Backfill<'_> {
-    /// Runs the backfill, or resumes the template's unfinished jobs when there are any.
+    /// Runs the backfill, or continues the template's unfinished run when there is one.
     pub async fn run(&self, dry_run: bool) -> Result<BackfillReport, BackfillError> {
         let template = self
             .config
@@ -227,63 +223,142 @@ impl Backfill<'_> {
             .await
             .map_err(|problem| BackfillError::Token(problem_text(&problem)))?;
         let client = BulkClient::new(self.http.clone(), token.access_token);
-        let unfinished: Vec<BulkJob> = self
-            .store
-            .unfinished_bulk_jobs(None)
-            .await?
-            .into_iter()
-            .filter(|job| job.template == self.template)
-            .collect();
-        let result = if unfinished.is_empty() {
-            let run = Uuid::now_v7();
-            let loader = Some((&client, run, connection.as_str()));
-            self.render_audience(loader, &mut report, Users::Audience(None))
-                .await
-        } else {
-            self.resume(&client, unfinished, &connection, &mut report)
-                .await
-        };
+        let result = self.run_with(&client, &connection, &mut report).await;
         report.api_calls = client.calls();
         result.map(|()| report)
     }
 
+    async fn run_with(
+        &self,
+        client: &BulkClient,
+        connection: &str,
+        report: &mut BackfillReport,
+    ) -> Result<(), BackfillError> {
+        let run = self.open_run(client, connection, report).await?;
+        let jobs = self.store.unfinished_bulk_jobs(Some(run.id)).await?;
+        // A run adopted from jobs stored before runs were has no cursor: its jobs' last
+        // user is where it stopped.
+        let after = jobs
+            .iter()
+            .flat_map(|job| job.rows.iter().map(|row| row.user_id))
+            .chain(run.last_profile_id)
+            .max();
+        let mut sink = Sink::new(client, run);
+        let again = self.resume(client, jobs, report).await?;
+        if !again.is_empty() {
+            self.render_audience(Some(&mut sink), report, Users::Listed(again))
+                .await?;
+        }
+        self.render_audience(Some(&mut sink), report, Users::Audience(after))
+            .await?;
+        sink.run.state = BulkRunState::Finished;
+        self.write(&mut sink, None).await
+    }
+
+    /// The template's unfinished run to continue, or a new one (stored): a run started
+    /// with another audience is refused, or given up when asked.
+    async fn open_run(
+        &self,
+        client: &BulkClient,
+        connection: &str,
+        report: &mut BackfillReport,
+    ) -> Result<BulkRun, BackfillError> {
+        let running = self
+            .store
+            .running_bulk_runs(self.template, BACKFILL_SOURCE)
+            .await?;
+        for run in running {
+            let same = run
+                .audience
+                .as_deref()
+                .is_none_or(|audience| audience == self.audience_given);
+            if same && !self.abandon_unfinished {
+                report.continued = true;
+                return Ok(run);
+            }
+            if !self.abandon_unfinished {
+                return Err(BackfillError::UnfinishedRun {
+                    template: self.template.to_owned(),
+                    started: run.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    started_with: audience_words(run.audience.as_deref().unwrap_or_default()),
+                    given: audience_words(&self.audience_given),
+                });
+            }
+            self.abandon(client, run, report).await?;
+        }
+        let now = Utc::now();
+        let run = BulkRun {
+            id: Uuid::now_v7(),
+            template: self.template.to_owned(),
+            connection: connection.to_owned(),
+            source: BACKFILL_SOURCE.to_owned(),
+            audience: Some(self.audience_given.clone()),
+            last_profile_id: None,
+            state: BulkRunState::Running,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store.begin().await?;
+        tx.save_bulk_run(&run).await?;
+        tx.commit().await?;
+        Ok(run)
+    }
+
+    /// Gives a run up: finishes its stored jobs, renders nobody again, marks it abandoned.
+    async fn abandon(
+        &self,
+        client: &BulkClient,
+        mut run: BulkRun,
+        report: &mut BackfillReport,
+    ) -> Result<(), BackfillError> {
+        let jobs = self.store.unfinished_bulk_jobs(Some(run.id)).await?;
+        let not_uploaded = self.resume(client, jobs, report).await?;
+        let mut tx = self.store.begin().await?;
+        for mut job in not_uploaded {
+            job.state = BulkJobState::Abandoned;
+            job.updated_at = Utc::now();
+            tx.save_bulk_job(&job).await?;
+        }
+        run.state = BulkRunState::Abandoned;
+        run.updated_at = Utc::now();
+        tx.save_bulk_run(&run).await?;
+        tx.commit().await?;
+        report.abandoned += 1;
+        tracing::info!(run = %run.id, template = %run.template, "unfinished backfill given up");
+        Ok(())
+    }
+
+    /// Resumes stored jobs: each uploaded one is closed (never uploaded again), polled
+    /// and recorded; each one whose upload is not confirmed is aborted at Salesforce and
+    /// returned, for its users to be rendered into a new job.
     async fn resume(
         &self,
         client: &BulkClient,
         jobs: Vec<BulkJob>,
-        connection: &str,
         report: &mut BackfillReport,
-    ) -> Result<(), BackfillError> {
-        let mut again: Vec<Uuid> = Vec::new();
-        let run = jobs[0].run_id;
-        let last_user = jobs
-            .iter()
-            .flat_map(|job| job.rows.iter().map(|row| row.user_id))
-            .max();
+    ) -> Result<Vec<BulkJob>, BackfillError> {
+        let mut again = Vec::new();
         for mut job in jobs {
             report.resumed += 1;
             let sf_job = job.sf_job_id.clone().unwrap_or_default();
-            let info = client.info(&job.api_base, &sf_job).await;
-            let open = match &info {
-                Ok(info) => info.state == "Open",
-                Err(error) if error.status == Some(404) => {
-                    job.state = BulkJobState::Open;
-                    false
-                }
-                Err(error) => return Err(error.clone().into()),
+            let sf_state = match client.info(&job.api_base, &sf_job).await {
+                Ok(info) => Some(info.state),
+                Err(error) if error.status == Some(404) => None,
+                Err(error) => return Err(error.into()),
             };
-            let lost = matches!(&info, Err(error) if error.status == Some(404));
-            match job.state {
-                BulkJobState::Open if open || lost => {
-                    if open {
-                        client.set_state(&job.api_base, &sf_job, "Aborted").await?;
-                    }
-                    again.extend(job.rows.iter().map(|row| row.user_id));
-                    job.state = BulkJobState::Abandoned;
-                    self.save(&job).await?;
+            match (job.state, sf_state.as_deref()) {
+                // Not uploaded as far as the store knows: never processed, its users go
+                // to a new job (an earlier resume may have aborted it already).
+                (BulkJobState::Open, Some("Open")) => {
+                    client.set_state(&job.api_base, &sf_job, "Aborted").await?;
+                    again.push(job);
                     continue;
                 }
-                BulkJobState::Uploaded if open => {
+                (BulkJobState::Open, None | Some("Aborted")) | (_, None) => {
+                    again.push(job);
+                    continue;
+                }
+                (BulkJobState::Uploaded, Some("Open")) => {
                     client
                         .set_state(&job.api_base, &sf_job, "UploadComplete")
                         .await?;
@@ -294,22 +369,14 @@ impl Backfill<'_> {
             self.save(&job).await?;
             self.finish(client, job, report).await?;
         }
-        let loader = Some((client, run, connection));
-        if !again.is_empty() {
-            self.render_audience(loader, report, Users::Listed(again))
-                .await?;
-        }
-        // Jobs are loaded one after another in profile id order: the rest of the audience
-        // comes after the last user stored.
-        self.render_audience(loader, report, Users::Audience(last_user))
-            .await
+        Ok(again)
     }
 
-    /// Renders the audience (or `users`, when given) and loads them job by job; with no
-    /// client, only renders (a dry run).
+    /// Renders the audience (or the listed jobs' users) and loads them job by job; with no
+    /// sink, only renders and counts (a dry run writes nothing).
     async fn render_audience(
         &self,
-        client: Option<(&BulkClient, Uuid, &str)>,
+        mut sink: Option<&mut Sink<'_>>,
         report: &mut BackfillReport,
         users: Users,
     ) -> Result<(), BackfillError> {
@@ -319,9 +386,15 @@ impl Backfill<'_> {
             .ok_or_else(|| BackfillError::UnknownTemplate(self.template.to_owned()))?
             .clone();
         let mut chunk: Option<Chunk> = None;
-        let (mut after, mut listed) = match users {
-            Users::Audience(after) => (after, None),
-            Users::Listed(users) => (None, Some(users.into_iter())),
+        let (mut after, mut listed, replaced) = match users {
+            Users::Audience(after) => (after, None, Vec::new()),
+            Users::Listed(jobs) => {
+                let users: Vec<Uuid> = jobs
+                    .iter()
+                    .flat_map(|job| job.rows.iter().map(|row| row.user_id))
+                    .collect();
+                (None, Some(users.into_iter()), jobs)
+            }
         };
         loop {
             let now = Utc::now();
@@ -349,7 +422,6 @@ impl Backfill<'_> {
                 Some(users) => users.len() == 0,
                 None => after.is_none(),
             };
-            let mut skipped = Vec::new();
             for profile in &profiles {
                 let inputs = RenderInputs {
                     user: profile.to_attributes_object(),
@@ -378,34 +450,44 @@ impl Backfill<'_> {
                         open.push(profile.id, row);
                         let full = open.rows.len() >= self.settings.max_job_rows
                             || open.bytes >= self.settings.max_job_bytes;
-                        if full && let Some((client, run, connection)) = client {
+                        if full && let Some(sink) = sink.as_deref_mut() {
                             let full = chunk.take().map(Chunk::into_csv);
                             if let Some(full) = full {
-                                self.load(client, run, connection, full, report).await?;
+                                self.load(sink, full, report).await?;
                             }
                         }
                     }
                     Err(why) => {
                         report.skipped += 1;
-                        skipped.push(self.skipped_entry(profile, why));
+                        if let Some(sink) = sink.as_deref_mut() {
+                            sink.skipped.push(self.skipped_entry(profile, why));
+                        }
                     }
                 }
             }
             self.progress.rendered(profiles.len() as u64);
-            if !skipped.is_empty() {
-                let mut tx = self.store.begin().await?;
-                tx.record_activity(&skipped).await?;
-                tx.commit().await?;
+            if let Some(sink) = sink.as_deref_mut() {
+                if let (None, Some(last)) = (&listed, profiles.last()) {
+                    sink.rendered_to = Some(last.id);
+                }
+                // With no rows waiting for a job, every user so far is handled: the
+                // cursor can move, and the entries of the users not sent go out.
+                if chunk.is_none() && !last_page {
+                    self.write(sink, None).await?;
+                }
             }
             if last_page {
                 break;
             }
         }
-        if let (Some((client, run, connection)), Some(last)) = (client, chunk) {
-            self.load(client, run, connection, last.into_csv(), report)
-                .await?;
+        let Some(sink) = sink else {
+            return Ok(());
+        };
+        sink.replaced.extend(replaced);
+        if let Some(last) = chunk {
+            self.load(sink, last.into_csv(), report).await?;
         }
-        Ok(())
+        self.write(sink, None).await
     }
 
     fn skipped_entry(&self, profile: &Profile, why: String) -> ActivityEntry {
@@ -429,23 +511,23 @@ impl Backfill<'_> {
         }
     }
 
-    /// Creates, stores, uploads once and closes one job, then finishes it.
+    /// Creates one job, stores it with the run's cursor moved past its users, uploads it
+    /// once, closes it and finishes it.
     async fn load(
         &self,
-        client: &BulkClient,
-        run: Uuid,
-        connection: &str,
+        sink: &mut Sink<'_>,
         (shape, csv, rows): (JobShape, String, Vec<BulkRow>),
         report: &mut BackfillReport,
     ) -> Result<(), BackfillError> {
+        let client = sink.client;
         let created = client.create(&shape).await?;
         report.jobs += 1;
         let now = Utc::now();
         let mut job = BulkJob {
             id: Uuid::now_v7(),
-            run_id: run,
+            run_id: sink.run.id,
             template: self.template.to_owned(),
-            connection: connection.to_owned(),
+            connection: sink.run.connection.clone(),
             api_base: shape.api_base.clone(),
             operation: shape.operation.as_str().to_owned(),
             external_id_field: shape.external_id_field.clone(),
@@ -458,7 +540,7 @@ impl Backfill<'_> {
             created_at: now,
             updated_at: now,
         };
-        self.save(&job).await?;
+        self.write(sink, Some(&job)).await?;
         client.upload(&shape.api_base, &created.id, csv).await?;
         job.state = BulkJobState::Uploaded;
         self.save(&job).await?;
@@ -470,7 +552,44 @@ impl Backfill<'_> {
             .await?;
         job.state = BulkJobState::Closed;
         self.save(&job).await?;
-        self.finish(client, job, report).await
+        self.finish(client, job, report).await?;
+        if self.settings.stop_after_recorded {
+            return Err(BackfillError::StoppedBetweenJobs(created.id));
+        }
+        Ok(())
+    }
+
+    /// One write of the run, in one transaction: `job` (new), the entries of the users not
+    /// sent, the replaced jobs marked abandoned, and the run with its cursor moved past
+    /// them all.
+    async fn write(&self, sink: &mut Sink<'_>, job: Option<&BulkJob>) -> Result<(), BackfillError> {
+        let now = Utc::now();
+        let mut tx = self.store.begin().await?;
+        if let Some(job) = job {
+            tx.save_bulk_job(job).await?;
+        }
+        for entries in sink.skipped.chunks(500) {
+            tx.record_activity(entries).await?;
+        }
+        for replaced in &sink.replaced {
+            let mut replaced = replaced.clone();
+            replaced.state = BulkJobState::Abandoned;
+            replaced.updated_at = now;
+            tx.save_bulk_job(&replaced).await?;
+        }
+        let handed = job.and_then(|job| job.rows.iter().map(|row| row.user_id).max());
+        let mut run = sink.run.clone();
+        run.last_profile_id = [run.last_profile_id, sink.rendered_to, handed]
+            .into_iter()
+            .flatten()
+            .max();
+        run.updated_at = now;
+        tx.save_bulk_run(&run).await?;
+        tx.commit().await?;
+        sink.run = run;
+        sink.skipped.clear();
+        sink.replaced.clear();
+        Ok(())
     }
 
     /// Polls a closed job to its end, reads its results and records them.
@@ -566,5 +685,14 @@ fn problem_text(problem: &RenderProblem) -> String {
         }
         RenderProblem::Token { message, .. } => message.clone(),
         RenderProblem::Error(message) => message.clone(),
+    }
+}
+
+/// An audience as given, as the refusal of a second one names it.
+fn audience_words(given: &str) -> String {
+    if given.is_empty() {
+        "no --audience (everyone)".to_owned()
+    } else {
+        format!("--audience '{given}'")
     }
 }

@@ -10,9 +10,12 @@
 //! transaction that marks it `recorded`, once. A restart resumes stored jobs: one still
 //! `open` (upload not confirmed) is aborted at Salesforce, never processed, and its users
 //! are rendered again into a new job; one `uploaded` is closed without a second upload;
-//! one `closed` is polled.
+//! one `closed` is polled. Between jobs, the backfill's run (`store::bulk_runs`) keeps the
+//! last user handed to a job, moved in the transaction that stores that job, and the
+//! backfill continues after it ([`backfill`]).
 
 pub mod backfill;
+mod chunk;
 pub mod client;
 pub mod csv;
 pub mod plan;

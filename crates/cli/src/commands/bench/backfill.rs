@@ -99,6 +99,8 @@ pub async fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
             tags: Vec::new(),
             filters: Vec::new(),
         },
+        audience_given: String::new(),
+        abandon_unfinished: false,
         settings: BulkSettings {
             max_job_rows: args.job_rows,
             poll_first: Duration::from_millis(250),
