@@ -194,6 +194,38 @@ mod with_harness {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unfinished_jobs_stored_before_runs_get_a_running_run_on_sqlite() {
+        use crate::bulk_runs::{RUNS_MIGRATION, jobs_before_runs};
+        let (unfinished, finished) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let seed = jobs_before_runs(unfinished, finished);
+        let harness = crate::harness::sqlite_upgraded(RUNS_MIGRATION, &seed).await;
+        crate::bulk_runs::unfinished_jobs_stored_before_runs_get_a_running_run(
+            &harness.store,
+            unfinished,
+            finished,
+        )
+        .await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unfinished_jobs_stored_before_runs_get_a_running_run_on_postgres() {
+        use crate::bulk_runs::{RUNS_MIGRATION, jobs_before_runs};
+        let (unfinished, finished) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let seed = jobs_before_runs(unfinished, finished);
+        let Some(harness) = crate::harness::postgres_upgraded(RUNS_MIGRATION, &seed).await else {
+            return;
+        };
+        crate::bulk_runs::unfinished_jobs_stored_before_runs_get_a_running_run(
+            &harness.store,
+            unfinished,
+            finished,
+        )
+        .await;
+        harness.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_failing_request_leaves_the_others_alone_on_sqlite() {
         let harness = crate::harness::sqlite().await;
         crate::group_commit::a_failing_request_leaves_the_others_alone(&harness).await;

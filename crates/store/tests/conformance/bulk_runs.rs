@@ -1,6 +1,7 @@
 //! Salesforce Bulk API 2.0 runs: a run round-trips, is replaced as its cursor moves, is
 //! listed while running (of its template and source only, oldest first), and moves
-//! together with the job that advances it, or not at all.
+//! together with the job that advances it, or not at all. Unfinished jobs stored before
+//! runs were get a running run from the migration.
 
 use std::sync::Arc;
 
@@ -154,4 +155,55 @@ pub async fn a_run_moves_with_the_job_that_advances_it_or_not_at_all(store: Arc<
             .expect("list"),
         vec![job]
     );
+}
+
+/// The migration that adds the runs.
+pub const RUNS_MIGRATION: i64 = 20261209020000;
+
+/// Jobs stored before runs were: two unfinished of one backfill, one recorded of another.
+pub fn jobs_before_runs(unfinished_run: Uuid, finished_run: Uuid) -> Vec<String> {
+    let row = |run: Uuid, state: &str, created: i64| {
+        format!(
+            "INSERT INTO salesforce_bulk_jobs (id, run_id, template, connection, api_base, \
+             operation, external_id_field, sf_job_id, state, sf_state, rows, row_count, \
+             processed, failed, created_at, updated_at) VALUES ('{}', '{run}', 'Upsert Lead', \
+             'sales-cloud', 'https://x.example/services/data/v60.0', 'upsert', \
+             'Leadwire_Id__c', '750Ka0000000001IAA', '{state}', 'Open', '', 0, 0, 0, \
+             {created}, {})",
+            Uuid::now_v7(),
+            created + 5
+        )
+    };
+    vec![
+        row(unfinished_run, "closed", 2_000),
+        row(unfinished_run, "open", 1_000),
+        row(finished_run, "recorded", 500),
+    ]
+}
+
+pub async fn unfinished_jobs_stored_before_runs_get_a_running_run(
+    store: &Arc<dyn Store>,
+    unfinished_run: Uuid,
+    finished_run: Uuid,
+) {
+    let runs = store
+        .running_bulk_runs("Upsert Lead", "backfill")
+        .await
+        .expect("list");
+    assert_eq!(
+        runs,
+        vec![BulkRun {
+            id: unfinished_run,
+            template: "Upsert Lead".into(),
+            connection: "sales-cloud".into(),
+            source: "backfill".into(),
+            audience: None,
+            last_profile_id: None,
+            state: BulkRunState::Running,
+            created_at: chrono::DateTime::from_timestamp_micros(1_000).expect("a time"),
+            updated_at: chrono::DateTime::from_timestamp_micros(2_005).expect("a time"),
+        }],
+        "one run for the unfinished jobs, of any audience"
+    );
+    assert_eq!(store.bulk_run(finished_run).await.expect("read"), None);
 }
