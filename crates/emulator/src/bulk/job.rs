@@ -8,10 +8,10 @@ use chrono::{DateTime, SubsecRound, Utc};
 use http::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::csv::LineEnding;
 use super::results::Finished;
 use crate::config::USER_ID;
 use crate::record::format_datetime;
+use leadwire_salesforce::bulk_csv::LineEnding;
 use leadwire_salesforce::errors::{ApiError, ApiErrorItem};
 use leadwire_salesforce::fields::LeadCatalog;
 use leadwire_salesforce::ids::RecordId;

@@ -3,7 +3,6 @@
 //! delete. Closed jobs run on the processing task that [`crate::spawn`] starts.
 
 mod counters;
-mod csv;
 mod job;
 mod jobs;
 mod process;

@@ -9,7 +9,6 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::counters::JobEnd;
-use super::csv::{fields, split_records};
 use super::job::{Job, JobState, Operation};
 use super::jobs::{SharedJob, lock};
 use super::results::{Finished, Parsed, RowOutcome};
@@ -17,6 +16,7 @@ use super::rows::apply;
 use crate::families::ApiFamily;
 use crate::state::EmulatorState;
 use crate::stats::{Writes, Written};
+use leadwire_salesforce::bulk_csv::{fields, split_records};
 use leadwire_salesforce::fields::LeadCatalog;
 
 /// Rows per internal batch.
@@ -70,7 +70,7 @@ async fn run_job(state: &EmulatorState, job: &SharedJob) {
         );
         return;
     };
-    let parsed = match split_records(&data, delimiter, ending) {
+    let parsed = match split_records(&data, delimiter, Some(ending)) {
         Ok(records) => records,
         Err(error) => {
             fail_unread(state, job, Some(data), &error.job_message());

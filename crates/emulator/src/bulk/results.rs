@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::csv::{fields, push_quoted};
+use leadwire_salesforce::bulk_csv::{fields, push_quoted};
 use leadwire_salesforce::ids::RecordId;
 
 /// What happened to one row.

@@ -22,12 +22,12 @@ use leadwire_core::config::Config;
 use leadwire_core::config::segment::Segment;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
+use leadwire_salesforce::bulk_csv::CsvError;
 use leadwire_store::{BulkJob, BulkJobState, BulkRow, BulkRun, BulkRunState, Store, StoreError};
 use uuid::Uuid;
 
 use super::chunk::Chunk;
 use super::client::{BulkCallError, BulkClient, JobInfo, ResultFile};
-use super::csv::CsvError;
 use super::plan::{JobShape, plan};
 use super::results::{RecordContext, match_results, record};
 use crate::delivery::render::{RenderInputs, RenderProblem, Renderer};
@@ -118,7 +118,7 @@ pub enum BackfillError {
     Store(#[from] StoreError),
     #[error("Bulk API 2.0: {0}; the job is stored, run the backfill again to resume it")]
     Call(#[from] BulkCallError),
-    #[error(transparent)]
+    #[error("a result file of a Bulk API 2.0 job does not read: {0}")]
     Results(#[from] CsvError),
     #[error("stopped after the upload of job {0}, as asked; run the backfill again to resume it")]
     Stopped(String),

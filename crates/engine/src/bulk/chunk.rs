@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
+use leadwire_salesforce::bulk_csv::push_record;
 use leadwire_store::BulkRow;
 use uuid::Uuid;
 
-use super::csv::{push_record, row_key};
 use super::plan::{JobShape, PlannedRow};
+use super::results::row_key;
 
 /// The rows gathered for one job.
 pub(super) struct Chunk {

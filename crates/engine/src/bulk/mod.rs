@@ -1,8 +1,9 @@
 //! Salesforce Bulk API 2.0 for large sends: `leadwire salesforce backfill` renders a
 //! webhook template per user through delivery's [`Renderer`](crate::delivery::render::Renderer)
 //! (never a second renderer), turns each rendered create, update or upsert into a CSV row
-//! ([`plan`], [`csv`]), loads the rows through ingest jobs ([`client`]) and writes one
-//! activity entry per record from Salesforce's result files ([`results`]).
+//! ([`plan`]; the CSV itself is the wire crate's `leadwire_salesforce::bulk_csv`), loads
+//! the rows through ingest jobs ([`client`]) and writes one activity entry per record from
+//! Salesforce's result files ([`results`]).
 //!
 //! Durability ([`backfill`]): a job's row is stored (with which user each CSV row is)
 //! once Salesforce has created it and before its upload; the upload moves it to
@@ -17,7 +18,6 @@
 pub mod backfill;
 mod chunk;
 pub mod client;
-pub mod csv;
 pub mod plan;
 pub mod results;
 

@@ -14,12 +14,25 @@ use leadwire_core::activity::{
 };
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::ResponseCapture;
+use leadwire_salesforce::bulk_csv::{CsvError, read};
 use leadwire_store::{BulkJob, Store, StoreResult};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::csv::{CsvError, parse, row_key};
 use crate::delivery::capture;
+
+/// The key a CSV row is matched to its user by: FNV-1a over the key columns' values, each
+/// ended by a unit separator, so it is stable across runs and builds.
+pub fn row_key<'a>(values: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for value in values {
+        for byte in value.bytes().chain([0x1f]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
 
 /// What one record came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +64,7 @@ pub fn match_results(
     }
     let mut outcomes = vec![None; job.rows.len()];
     for (kind, text) in files {
-        let records = parse(text)?;
+        let records = read(text)?;
         let mut records = records.into_iter();
         let Some(header) = records.next() else {
             continue;
@@ -255,4 +268,16 @@ pub async fn record(
     tx.commit().await?;
     recorded.written = true;
     Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::row_key;
+
+    #[test]
+    fn row_keys_separate_values_and_are_stable() {
+        assert_ne!(row_key(["ab", "c"]), row_key(["a", "bc"]));
+        assert_eq!(row_key(["x"]), row_key(["x"]));
+        assert_eq!(row_key([]), 0xcbf2_9ce4_8422_2325);
+    }
 }

@@ -1,6 +1,7 @@
-//! Bulk API 2.0 CSV: splitting an upload into records (quotes, the job's delimiter and line
-//! ending, with Salesforce's job-failing messages), reading a record's fields, and writing
-//! result values.
+//! Bulk API 2.0 CSV, the one codec of it: splitting a file into records (quotes, the
+//! delimiter, the line ending, with Salesforce's job-failing messages), reading a record's
+//! fields, and writing cells (quoted only when Salesforce needs it, as in an upload, or
+//! always, as in a result file).
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -22,10 +23,14 @@ impl LineEnding {
     }
 }
 
-/// Why an upload cannot be read at all; each message is the job's `errorMessage`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a CSV file cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CsvError {
+    #[error("a line does not end with {}, the line ending it must have", .0.name())]
     LineEnding(LineEnding),
+    #[error(
+        "a quote stands inside a value that is not quoted, or a quoted value is not closed (a value with a quote must be in quotes, its quotes doubled)"
+    )]
     UnescapedQuote,
 }
 
@@ -42,12 +47,13 @@ impl CsvError {
     }
 }
 
-/// Splits `data` into records: byte ranges without their line ending. Blank lines are
+/// Splits `data` into records: byte ranges without their line ending. Every line must end
+/// with `ending` when one is given, and may end with either otherwise. Blank lines are
 /// skipped. A quoted value may hold the delimiter, line breaks and doubled quotes.
 pub fn split_records(
     data: &[u8],
     delimiter: u8,
-    ending: LineEnding,
+    ending: Option<LineEnding>,
 ) -> Result<Vec<Range<usize>>, CsvError> {
     let mut records = Vec::new();
     let mut start = 0;
@@ -69,7 +75,9 @@ pub fn split_records(
                     at
                 };
                 let crlf = end != at;
-                if crlf != (ending == LineEnding::Crlf) {
+                if let Some(ending) = ending
+                    && crlf != (ending == LineEnding::Crlf)
+                {
                     return Err(CsvError::LineEnding(ending));
                 }
                 if end > start {
@@ -84,7 +92,8 @@ pub fn split_records(
         at += 1;
     }
     if start < data.len() {
-        let end = if data[data.len() - 1] == b'\r' && ending == LineEnding::Crlf {
+        let trims_cr = ending != Some(LineEnding::Lf);
+        let end = if data[data.len() - 1] == b'\r' && trims_cr {
             data.len() - 1
         } else {
             data.len()
@@ -156,6 +165,44 @@ pub fn fields(record: &[u8], delimiter: u8) -> Vec<Cow<'_, str>> {
     }
 }
 
+/// A comma-separated file's records (the header first), each line ending LF or CRLF: how a
+/// result file is read.
+pub fn read(text: &str) -> Result<Vec<Vec<String>>, CsvError> {
+    let data = text.as_bytes();
+    Ok(split_records(data, b',', None)?
+        .into_iter()
+        .map(|record| {
+            fields(&data[record], b',')
+                .into_iter()
+                .map(Cow::into_owned)
+                .collect()
+        })
+        .collect())
+}
+
+/// Appends one cell of an upload, quoted when it holds a comma, a quote, a line break or
+/// edge spaces (inner quotes doubled).
+pub fn push_cell(out: &mut String, value: &str) {
+    let needs_quotes =
+        value.contains([',', '"', '\n', '\r']) || value.starts_with(' ') || value.ends_with(' ');
+    if needs_quotes {
+        push_quoted(out, value);
+    } else {
+        out.push_str(value);
+    }
+}
+
+/// Appends one record of `cells` (each as [`push_cell`] writes it) and its LF.
+pub fn push_record<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
+    for (index, cell) in cells.into_iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        push_cell(out, cell);
+    }
+    out.push('\n');
+}
+
 /// Appends `value` in double quotes, inner quotes doubled.
 pub fn push_quoted(out: &mut String, value: &str) {
     out.push('"');
@@ -173,7 +220,7 @@ mod tests {
     use super::*;
 
     fn split(data: &str, ending: LineEnding) -> Result<Vec<String>, CsvError> {
-        split_records(data.as_bytes(), b',', ending)
+        split_records(data.as_bytes(), b',', Some(ending))
             .map(|ranges| ranges.into_iter().map(|r| data[r].to_owned()).collect())
     }
 
@@ -225,6 +272,10 @@ mod tests {
             split("A\n\"open", LineEnding::Lf),
             Err(CsvError::UnescapedQuote)
         );
+        assert_eq!(
+            CsvError::UnescapedQuote.job_message(),
+            "InvalidBatch : Failed to parse CSV. Found unescaped quote. A value with quote should be within a quote"
+        );
     }
 
     #[test]
@@ -232,5 +283,30 @@ mod tests {
         let mut out = String::new();
         push_quoted(&mut out, "a \"b\", c");
         assert_eq!(out, "\"a \"\"b\"\", c\"");
+    }
+
+    #[test]
+    fn upload_cells_are_quoted_only_when_salesforce_needs_it_and_read_back() {
+        let mut out = String::new();
+        let cells = [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "two\nlines",
+            " edge",
+            "#N/A",
+            "",
+        ];
+        push_record(&mut out, cells);
+        assert_eq!(
+            out,
+            "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" edge\",#N/A,\n"
+        );
+        let read_back = read(&format!("\"sf__Id\",\"sf__Error\",A\r\n{out}")).expect("reads");
+        assert_eq!(read_back[0], ["sf__Id", "sf__Error", "A"]);
+        assert_eq!(read_back[1], cells);
+        assert_eq!(read("\"open"), Err(CsvError::UnescapedQuote));
+        assert_eq!(read("").expect("empty"), Vec::<Vec<String>>::new());
+        assert_eq!(read("A\r\n1\r").expect("read"), [["A"], ["1"]]);
     }
 }
