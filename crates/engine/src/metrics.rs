@@ -1,6 +1,7 @@
 //! Prometheus metrics: sends, retries, aborts, queue depth, latency, token fetches,
-//! Salesforce API usage, the API budget floor and sObject Collections calls. `/metrics`
-//! serves [`Metrics::encode`].
+//! Salesforce API usage, the API budget floor, sObject Collections calls and Bulk API 2.0
+//! backfill jobs ([`bulk`], read from the store). `/metrics` serves [`Metrics::encode`]
+//! after [`Metrics::refresh_bulk_jobs`].
 //!
 //! Label values are bounded: a send's `outcome` is one of the activity log's entry types
 //! (`success`, `webhook_error`, `connected_content_error`, `aborted_message`), status
@@ -8,7 +9,10 @@
 //! call no configured connection owns, its host). No user data, URL or secret becomes a
 //! label.
 
+mod bulk;
+
 use leadwire_core::activity::ActivityType;
+use leadwire_store::{Store, StoreResult};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -51,6 +55,7 @@ pub struct Metrics {
     salesforce_budget_deferred: Family<ConnectionLabels, Counter>,
     collection_calls: Family<ConnectionLabels, Counter>,
     collection_records: Family<ConnectionLabels, Counter>,
+    bulk_jobs: bulk::BulkGauges,
 }
 
 impl Default for Metrics {
@@ -154,6 +159,8 @@ impl Metrics {
             "Records (sends) carried by sObject Collections calls, per connection",
             collection_records.clone(),
         );
+        let bulk_jobs = bulk::BulkGauges::default();
+        registry.register_collector(bulk_jobs.collector());
         Self {
             registry,
             sends,
@@ -171,6 +178,7 @@ impl Metrics {
             salesforce_budget_deferred,
             collection_calls,
             collection_records,
+            bulk_jobs,
         }
     }
 
@@ -254,6 +262,12 @@ impl Metrics {
         self.collection_records
             .get_or_create(&labels)
             .inc_by(u64::try_from(records).unwrap_or(u64::MAX));
+    }
+
+    /// Reads the Bulk API 2.0 job tallies from `store`, for the next [`Metrics::encode`];
+    /// on an error the last ones read stay.
+    pub async fn refresh_bulk_jobs(&self, store: &dyn Store) -> StoreResult<()> {
+        self.bulk_jobs.refresh(store).await
     }
 
     /// The Prometheus text exposition of every metric.

@@ -1,4 +1,5 @@
-//! `GET /activity`, `POST /activity/{id}/replay` and `GET /metrics` over a real socket.
+//! `GET /activity`, `POST /activity/{id}/replay` and `GET /metrics` over a real socket,
+//! Bulk API 2.0 jobs in `/metrics` read from the store at each scrape.
 
 mod common;
 
@@ -10,6 +11,7 @@ use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
 use leadwire_core::permission::Permission;
 use leadwire_engine::metrics::Metrics;
 use leadwire_server::ApiKeyConfig;
+use leadwire_store::{BulkJob, BulkJobState, BulkRow};
 use reqwest::StatusCode;
 use serde_json::Value;
 use uuid::Uuid;
@@ -173,5 +175,90 @@ async fn activity_is_listed_filtered_paged_and_replayed() {
         text.contains("leadwire_salesforce_token_fetches_total{connection=\"sales-cloud\"} 1"),
         "{text}"
     );
+    fixture.finish().await;
+}
+
+fn bulk_job(template: &str, state: BulkJobState, rows: u128, processed: u64) -> BulkJob {
+    BulkJob {
+        id: Uuid::now_v7(),
+        run_id: Uuid::now_v7(),
+        template: template.into(),
+        connection: "sales-cloud".into(),
+        api_base: "https://x.example/services/data/v60.0".into(),
+        operation: "upsert".into(),
+        external_id_field: Some("Leadwire_Id__c".into()),
+        sf_job_id: Some("750Ka0000000001IAA".into()),
+        state,
+        sf_state: Some("InProgress".into()),
+        rows: (0..rows)
+            .map(|n| BulkRow {
+                user_id: Uuid::from_u128(n + 1),
+                key: 7,
+            })
+            .collect(),
+        processed,
+        failed: 1,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn metrics_show_the_stored_bulk_jobs_at_each_scrape() {
+    let fixture = fixture(config()).await;
+    let state = fixture.state.clone().with_metrics(Arc::new(Metrics::new()));
+    let store = state.store.clone();
+    let base = format!("http://{}", listen(state).await);
+    let scrape = || async {
+        let response = reqwest::get(format!("{base}/metrics")).await.expect("get");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.expect("text")
+    };
+    let text = scrape().await;
+    assert!(
+        text.contains("# HELP leadwire_salesforce_bulk_jobs ")
+            && !text.contains("leadwire_salesforce_bulk_jobs{"),
+        "no job stored, no series: {text}"
+    );
+
+    // As a backfill in another process would store them.
+    let mut running = bulk_job("Upsert Lead", BulkJobState::Closed, 5, 3);
+    let uploaded = bulk_job("Upsert Lead", BulkJobState::Uploaded, 2, 0);
+    let recorded = bulk_job("Upsert Lead", BulkJobState::Recorded, 4, 4);
+    let mut tx = store.begin().await.expect("begin");
+    for job in [&running, &uploaded, &recorded] {
+        tx.save_bulk_job(job).await.expect("save");
+    }
+    tx.commit().await.expect("commit");
+    let text = scrape().await;
+    for line in [
+        r#"leadwire_salesforce_bulk_jobs{template="Upsert Lead",state="closed"} 1"#,
+        r#"leadwire_salesforce_bulk_jobs{template="Upsert Lead",state="uploaded"} 1"#,
+        r#"leadwire_salesforce_bulk_jobs{template="Upsert Lead",state="recorded"} 1"#,
+        r#"leadwire_salesforce_bulk_jobs{template="Upsert Lead",state="open"} 0"#,
+        r#"leadwire_salesforce_bulk_rows{template="Upsert Lead"} 7"#,
+        r#"leadwire_salesforce_bulk_rows_processed{template="Upsert Lead"} 3"#,
+        r#"leadwire_salesforce_bulk_rows_failed{template="Upsert Lead"} 2"#,
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+
+    running.state = BulkJobState::Recorded;
+    running.processed = 5;
+    let mut tx = store.begin().await.expect("begin");
+    tx.save_bulk_job(&running).await.expect("save");
+    tx.commit().await.expect("commit");
+    let text = scrape().await;
+    for line in [
+        r#"leadwire_salesforce_bulk_jobs{template="Upsert Lead",state="closed"} 0"#,
+        r#"leadwire_salesforce_bulk_jobs{template="Upsert Lead",state="recorded"} 2"#,
+        r#"leadwire_salesforce_bulk_rows{template="Upsert Lead"} 2"#,
+        r#"leadwire_salesforce_bulk_rows_processed{template="Upsert Lead"} 0"#,
+    ] {
+        assert!(
+            text.contains(line),
+            "the next scrape reads the store again: {line} in {text}"
+        );
+    }
     fixture.finish().await;
 }

@@ -91,11 +91,33 @@ pub struct BulkJob {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The stored jobs of one template in one state, and their rows: what `/metrics` shows of
+/// backfills, whichever process runs them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkJobTally {
+    pub template: String,
+    pub state: BulkJobState,
+    pub jobs: u64,
+    /// CSV rows of those jobs.
+    pub rows: u64,
+    /// Of those rows, processed and failed at Salesforce, as last stored (a poll while the
+    /// job runs, the results once recorded).
+    pub processed: u64,
+    pub failed: u64,
+}
+
+/// The most tallies [`BulkJobReads::bulk_job_tallies`] returns (templates × states).
+pub const MAX_BULK_JOB_TALLIES: usize = 1_000;
+
 /// Reads outside a transaction.
 #[async_trait]
 pub trait BulkJobReads {
     /// The jobs not yet finished, oldest first; of one backfill when `run_id` is given.
     async fn unfinished_bulk_jobs(&self, run_id: Option<Uuid>) -> StoreResult<Vec<BulkJob>>;
+
+    /// The stored jobs counted by template and state, in that order: one aggregate over an
+    /// index that covers it, at most [`MAX_BULK_JOB_TALLIES`].
+    async fn bulk_job_tallies(&self) -> StoreResult<Vec<BulkJobTally>>;
 }
 
 /// Writes inside a transaction.

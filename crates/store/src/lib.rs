@@ -42,7 +42,9 @@ pub mod stats;
 pub use activity::{ActivityCursor, ActivityPage, ActivityQuery, JobFinish};
 pub use batch::{BatchReads, BatchWrites, LeasedJob, ReceiptRecord};
 pub use buffered::BufferedTransaction;
-pub use bulk_jobs::{BulkJob, BulkJobReads, BulkJobState, BulkJobWrites, BulkRow};
+pub use bulk_jobs::{
+    BulkJob, BulkJobReads, BulkJobState, BulkJobTally, BulkJobWrites, BulkRow, MAX_BULK_JOB_TALLIES,
+};
 pub use bulk_runs::{BulkRun, BulkRunReads, BulkRunState, BulkRunWrites};
 pub use config::{StoreConfig, migrate, open};
 pub use content_blocks::{ContentBlockStore, ContentBlockWrite};

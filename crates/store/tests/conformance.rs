@@ -125,6 +125,7 @@ conformance!(
     send_ids::a_tracked_send_is_counted_per_day,
     bulk_jobs::bulk_jobs_round_trip_move_on_and_are_listed_while_unfinished,
     bulk_jobs::a_bulk_job_is_recorded_once_and_only_if_its_transaction_commits,
+    bulk_jobs::bulk_jobs_are_tallied_by_template_and_state,
     bulk_runs::bulk_runs_round_trip_move_on_and_are_listed_while_running,
     bulk_runs::a_run_moves_with_the_job_that_advances_it_or_not_at_all,
 );

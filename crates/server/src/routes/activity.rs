@@ -127,15 +127,18 @@ fn problem(status: StatusCode, message: &str, error: &ReplayError) -> Response {
 }
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    match &state.metrics {
-        Some(metrics) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            metrics.encode(),
-        )
-            .into_response(),
-        None => ApiError::NotFound.into_response(),
+    let Some(metrics) = &state.metrics else {
+        return ApiError::NotFound.into_response();
+    };
+    if let Err(error) = metrics.refresh_bulk_jobs(state.store.as_ref()).await {
+        tracing::warn!(%error, "GET /metrics: the Bulk API 2.0 jobs could not be read from the store; their gauges show the last reading");
     }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        metrics.encode(),
+    )
+        .into_response()
 }

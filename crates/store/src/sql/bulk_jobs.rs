@@ -7,7 +7,9 @@ use sqlx::{ColumnIndex, Executor, IntoArguments, Pool};
 use uuid::Uuid;
 
 use super::database::{Column, ParamRef, SqlDatabase};
-use crate::bulk_jobs::{BulkJob, BulkJobState, decode_rows, encode_rows};
+use crate::bulk_jobs::{
+    BulkJob, BulkJobState, BulkJobTally, MAX_BULK_JOB_TALLIES, decode_rows, encode_rows,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{from_micros, to_micros};
 
@@ -25,6 +27,10 @@ const UPSERT: &str = "INSERT INTO salesforce_bulk_jobs \
      rows = excluded.rows, row_count = excluded.row_count, processed = excluded.processed, \
      failed = excluded.failed, created_at = excluded.created_at, \
      updated_at = excluded.updated_at";
+/// Read from the `salesforce_bulk_jobs_tally` index alone (it holds every column named).
+const TALLIES: &str = "SELECT template, state, COUNT(*), CAST(SUM(row_count) AS BIGINT), \
+     CAST(SUM(processed) AS BIGINT), CAST(SUM(failed) AS BIGINT) FROM salesforce_bulk_jobs \
+     GROUP BY template, state ORDER BY template, state LIMIT $1";
 const MARK_RECORDED: &str = "UPDATE salesforce_bulk_jobs SET state = 'recorded', \
      sf_state = $2, processed = $3, failed = $4, updated_at = $5 \
      WHERE id = $1 AND state <> 'recorded'";
@@ -47,6 +53,9 @@ type Row = (
     i64,
     i64,
 );
+
+/// A tally row, in [`TALLIES`] order.
+type TallyRow = (String, String, i64, i64, i64, i64);
 
 fn corrupt(what: &'static str, message: String) -> StoreError {
     StoreError::Corrupt {
@@ -89,12 +98,32 @@ fn decode(row: Row) -> StoreResult<BulkJob> {
     })
 }
 
+fn decode_tally(
+    (template, state, jobs, rows, processed, failed): TallyRow,
+) -> StoreResult<BulkJobTally> {
+    let state = BulkJobState::parse(&state)
+        .ok_or_else(|| corrupt("bulk job state", format!("unknown state `{state}`")))?;
+    let unsigned = |value: i64| u64::try_from(value).unwrap_or(0);
+    Ok(BulkJobTally {
+        template,
+        state,
+        jobs: unsigned(jobs),
+        rows: unsigned(rows),
+        processed: unsigned(processed),
+        failed: unsigned(failed),
+    })
+}
+
 /// The bulk job statements on database `Self`.
 pub(crate) trait BulkJobSql: SqlDatabase {
     fn unfinished_bulk_jobs(
         pool: &Pool<Self>,
         run_id: Option<Uuid>,
     ) -> impl Future<Output = StoreResult<Vec<BulkJob>>> + Send;
+
+    fn bulk_job_tallies(
+        pool: &Pool<Self>,
+    ) -> impl Future<Output = StoreResult<Vec<BulkJobTally>>> + Send;
 
     fn save_bulk_job(
         connection: &mut Self::Connection,
@@ -136,6 +165,14 @@ where
             .fetch_all(pool)
             .await?;
         rows.into_iter().map(decode).collect()
+    }
+
+    async fn bulk_job_tallies(pool: &Pool<DB>) -> StoreResult<Vec<BulkJobTally>> {
+        let rows: Vec<TallyRow> = sqlx::query_as(TALLIES)
+            .bind(count(MAX_BULK_JOB_TALLIES as u64))
+            .fetch_all(pool)
+            .await?;
+        rows.into_iter().map(decode_tally).collect()
     }
 
     async fn save_bulk_job(connection: &mut DB::Connection, job: &BulkJob) -> StoreResult<()> {

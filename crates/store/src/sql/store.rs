@@ -24,7 +24,7 @@ use super::queue::finish_and_commit;
 use super::transaction::SqlTransaction;
 use crate::activity::{ActivityPage, ActivityQuery, JobFinish};
 use crate::batch::{BatchReads, LeasedJob};
-use crate::bulk_jobs::{BulkJob, BulkJobReads};
+use crate::bulk_jobs::{BulkJob, BulkJobReads, BulkJobTally};
 use crate::bulk_runs::{BulkRun, BulkRunReads};
 use crate::content_blocks::{ContentBlockStore, ContentBlockWrite};
 use crate::error::StoreResult;
@@ -412,6 +412,10 @@ impl<DB: Sql, P: Pools<Database = DB>> SendIdStore for SqlStore<P> {
 impl<DB: Sql, P: Pools<Database = DB>> BulkJobReads for SqlStore<P> {
     async fn unfinished_bulk_jobs(&self, run_id: Option<Uuid>) -> StoreResult<Vec<BulkJob>> {
         DB::unfinished_bulk_jobs(self.pools.reader(), run_id).await
+    }
+
+    async fn bulk_job_tallies(&self) -> StoreResult<Vec<BulkJobTally>> {
+        DB::bulk_job_tallies(self.pools.reader()).await
     }
 }
 

@@ -1,11 +1,12 @@
 //! Salesforce Bulk API 2.0 jobs: a job row round-trips with its row map, is replaced as it
 //! moves on, is listed while unfinished (of one backfill or all), and is marked recorded
-//! once, in the transaction of its entries.
+//! once, in the transaction of its entries; the stored jobs are tallied by template and
+//! state for `/metrics`.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use leadwire_store::{BulkJob, BulkJobState, BulkRow, Store};
+use leadwire_store::{BulkJob, BulkJobState, BulkJobTally, BulkRow, Store};
 use uuid::Uuid;
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -134,4 +135,44 @@ pub async fn a_bulk_job_is_recorded_once_and_only_if_its_transaction_commits(
         "an unknown job is not marked"
     );
     tx.commit().await.expect("commit");
+}
+
+pub async fn bulk_jobs_are_tallied_by_template_and_state(store: Arc<dyn Store>) {
+    assert!(store.bulk_job_tallies().await.expect("tally").is_empty());
+    let run = Uuid::now_v7();
+    let mut polled = job(run, "2030-01-01T00:00:00Z", 5);
+    polled.state = BulkJobState::Closed;
+    polled.sf_state = Some("InProgress".into());
+    polled.processed = 4;
+    polled.failed = 1;
+    let mut waiting = job(run, "2030-01-01T00:01:00Z", 3);
+    waiting.state = BulkJobState::Closed;
+    let open = job(run, "2030-01-01T00:02:00Z", 2);
+    let mut other = job(Uuid::now_v7(), "2030-01-01T00:03:00Z", 7);
+    other.template = "Create Lead".into();
+    other.state = BulkJobState::Recorded;
+    other.processed = 7;
+    let mut tx = store.begin().await.expect("begin");
+    for stored in [&polled, &waiting, &open, &other] {
+        tx.save_bulk_job(stored).await.expect("save");
+    }
+    tx.commit().await.expect("commit");
+
+    let tally = |template: &str, state, jobs, rows, processed, failed| BulkJobTally {
+        template: template.into(),
+        state,
+        jobs,
+        rows,
+        processed,
+        failed,
+    };
+    assert_eq!(
+        store.bulk_job_tallies().await.expect("tally"),
+        vec![
+            tally("Create Lead", BulkJobState::Recorded, 1, 7, 7, 0),
+            tally("Upsert Lead", BulkJobState::Closed, 2, 8, 4, 1),
+            tally("Upsert Lead", BulkJobState::Open, 1, 2, 0, 0),
+        ],
+        "by template, then state name"
+    );
 }
