@@ -3,14 +3,14 @@
 //! be, with one activity entry per record. It reads the store named by the layered
 //! `[store]` settings, as `serve` does. Started again after a crash or a stop, it resumes
 //! the template's stored jobs, uploads nothing twice and continues after the last user it
-//! handed to a job; `--abandon-unfinished` gives that run up instead.
+//! handed to a job; `--abandon-unfinished` gives that run up instead. Its progress is on
+//! stderr ([`progress`]).
 
-use std::io::{IsTerminal, Write};
+mod progress;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -18,8 +18,7 @@ use clap::{Args, Subcommand};
 use leadwire_core::config::Config;
 use leadwire_core::config::segment::{Segment, resolve};
 use leadwire_core::filters::Filter;
-use leadwire_engine::bulk::client::JobInfo;
-use leadwire_engine::bulk::{Backfill, BackfillReport, BulkSettings, Progress};
+use leadwire_engine::bulk::{Backfill, BackfillReport, BulkSettings};
 use leadwire_engine::delivery::http::{HttpSettings, build_client};
 use leadwire_engine::delivery::preview::standalone_renderer;
 use leadwire_engine::delivery::url_policy::Allowlist;
@@ -101,7 +100,7 @@ pub async fn run_backfill(
         .await
         .with_context(|| format!("opening the store ({})", loaded.store.describe()))?;
     renderer.content_blocks().refresh_or_warn(&*store).await;
-    let progress = Bar::default();
+    let progress = progress::Shown::on_stderr();
     let backfill = Backfill {
         store: &*store,
         renderer: &renderer,
@@ -189,61 +188,4 @@ fn print_report(report: &BackfillReport, dry_run: bool) {
         "{} jobs, {} records succeeded, {} failed, {} users not sent (see `leadwire activity`), {} Bulk API calls",
         report.jobs, report.succeeded, report.failed, report.skipped, report.api_calls
     );
-}
-
-/// A one-line progress bar on a terminal's stderr; plain lines at each job end otherwise.
-#[derive(Default)]
-struct Bar {
-    rendered: AtomicU64,
-    line: Mutex<String>,
-}
-
-impl Bar {
-    fn draw(&self, text: String) {
-        let mut stderr = std::io::stderr();
-        if stderr.is_terminal() {
-            let _ = write!(stderr, "\r\x1b[2K{text}");
-        }
-        if let Ok(mut line) = self.line.lock() {
-            *line = text;
-        }
-    }
-
-    fn done(&self) {
-        if std::io::stderr().is_terminal() {
-            eprintln!();
-        }
-    }
-}
-
-fn bar(done: u64, total: u64) -> String {
-    const WIDTH: usize = 30;
-    let filled = (done.min(total) * WIDTH as u64)
-        .checked_div(total)
-        .map_or(0, |filled| usize::try_from(filled).unwrap_or(WIDTH));
-    format!("[{}{}]", "#".repeat(filled), "-".repeat(WIDTH - filled))
-}
-
-impl Progress for Bar {
-    fn rendered(&self, count: u64) {
-        let total = self.rendered.fetch_add(count, Ordering::Relaxed) + count;
-        self.draw(format!("rendered {total} users"));
-    }
-
-    fn polled(&self, sf_job_id: &str, info: &JobInfo, rows: u64) {
-        self.draw(format!(
-            "job {sf_job_id} {} {} {}/{rows} processed, {} failed",
-            info.state,
-            bar(info.processed, rows),
-            info.processed,
-            info.failed
-        ));
-    }
-
-    fn recorded(&self, succeeded: u64, failed: u64) {
-        if std::io::stderr().is_terminal() {
-            eprintln!();
-        }
-        eprintln!("job recorded: {succeeded} succeeded, {failed} failed");
-    }
 }

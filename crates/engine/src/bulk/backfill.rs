@@ -607,9 +607,12 @@ impl Backfill<'_> {
             if info.is_terminal() {
                 break info;
             }
-            if job.sf_state.as_deref() != Some(info.state.as_str()) {
+            let moved = (job.sf_state.as_deref(), job.processed, job.failed)
+                != (Some(info.state.as_str()), info.processed, info.failed);
+            if moved {
                 job.sf_state = Some(info.state.clone());
                 job.processed = info.processed;
+                job.failed = info.failed;
                 job.updated_at = Utc::now();
                 self.save(&job).await?;
             }
