@@ -6,7 +6,7 @@
 //! handed to a job; `--abandon-unfinished` gives that run up instead. Its progress is on
 //! stderr ([`progress`]).
 
-mod progress;
+pub(crate) mod progress;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,6 +1,7 @@
 //! `leadwire bench backfill`: a Bulk API 2.0 backfill of N fresh users (default 100,000)
 //! against the built-in emulator, in this process with a SQLite store of its own: wall
-//! time, peak RSS, and API calls per created Lead as the emulator counted them.
+//! time, peak RSS, and API calls per created Lead as the emulator counted them; the
+//! progress on stderr, as `salesforce backfill` shows it.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +14,6 @@ use leadwire_core::attributes::ProfileChanges;
 use leadwire_core::config::Config;
 use leadwire_core::config::segment::Segment;
 use leadwire_core::profile::Profile;
-use leadwire_engine::bulk::backfill::Quiet;
 use leadwire_engine::bulk::{Backfill, BulkSettings};
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::delivery::preview::standalone_renderer;
@@ -25,6 +25,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::node::peak_rss;
+use crate::commands::salesforce::progress::Shown;
 
 #[derive(Debug, Args)]
 pub struct BackfillArgs {
@@ -86,6 +87,7 @@ pub async fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
     };
     let renderer = standalone_renderer(&config, &delivery, &env)?;
     let before = emulator.stats();
+    let progress = Shown::on_stderr();
     let started = Instant::now();
     let report = Backfill {
         store: &*store,
@@ -108,10 +110,12 @@ pub async fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
             ..BulkSettings::default()
         },
         http: reqwest::Client::new(),
-        progress: &Quiet,
+        progress: &progress,
     }
     .run(false)
-    .await?;
+    .await;
+    progress.done();
+    let report = report?;
     let wall = started.elapsed();
     let after = emulator.stats();
     let calls = after.api_usage.saturating_sub(before.api_usage);

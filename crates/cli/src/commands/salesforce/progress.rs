@@ -187,6 +187,9 @@ impl<W: Write> Lines<W> {
 
 impl<W: Write + Send> Progress for Lines<W> {
     fn rendered(&self, count: u64) {
+        if count == 0 {
+            return;
+        }
         let total = self.totals.rendered.fetch_add(count, Ordering::Relaxed) + count;
         self.write(&format!("rendered {count} users ({total} in all)"));
     }
@@ -237,6 +240,7 @@ mod tests {
         let lines = Lines::new(Vec::new());
         lines.rendered(500);
         lines.rendered(20);
+        lines.rendered(0);
         lines.polled("750x", &info("UploadComplete", 0, 0), 520);
         lines.polled("750x", &info("InProgress", 200, 1), 520);
         lines.polled("750x", &info("InProgress", 200, 1), 520);
