@@ -84,6 +84,9 @@ fn by_template(tallies: &[BulkJobTally]) -> Vec<(&str, TemplateFigures)> {
     templates
 }
 
+/// A row gauge: its name, its help and its figure.
+type RowGauge = (&'static str, &'static str, fn(&TemplateFigures) -> u64);
+
 fn gauge(value: u64) -> ConstGauge {
     ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX))
 }
@@ -107,7 +110,7 @@ impl Collector for BulkGauges {
                 gauge(count).encode(jobs.encode_family(&labels)?)?;
             }
         }
-        let rows: [(&str, &str, fn(&TemplateFigures) -> u64); 3] = [
+        let rows: [RowGauge; 3] = [
             (
                 "salesforce_bulk_rows",
                 "CSV rows of a template's unfinished Bulk API 2.0 jobs",
