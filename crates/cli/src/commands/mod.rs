@@ -116,7 +116,14 @@ mod tests {
         assert_eq!(
             bench,
             [
-                "ingest", "attack", "delivery", "batching", "emulator", "soak", "console",
+                "ingest",
+                "attack",
+                "delivery",
+                "batching",
+                "exactly-once",
+                "emulator",
+                "soak",
+                "console",
                 "backfill"
             ]
         );

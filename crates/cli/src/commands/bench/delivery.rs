@@ -95,11 +95,38 @@ pub(super) struct Pipeline {
     journeys: Option<leadwire_engine::workers::WorkersHandle>,
 }
 
+/// What a bench pipeline runs with: the template batched or not, the emulator's faults and
+/// the delivery settings.
+pub(super) struct PipelineOptions {
+    pub batched: bool,
+    pub faults: FaultSettings,
+    pub settings: DeliverySettings,
+}
+
+impl PipelineOptions {
+    /// No faults, and the delivery settings `serve` runs with, the emulator's loopback
+    /// address allowed.
+    pub fn new(batched: bool) -> Self {
+        Self {
+            batched,
+            faults: FaultSettings::default(),
+            settings: DeliverySettings {
+                allowed_hosts: vec!["127.0.0.1".into()],
+                ..DeliverySettings::default()
+            },
+        }
+    }
+}
+
 pub(super) async fn start(batched: bool) -> anyhow::Result<Pipeline> {
-    let emulator = spawn_bench_emulator(CLIENT_SECRET, FaultSettings::default()).await?;
+    start_with(PipelineOptions::new(batched)).await
+}
+
+pub(super) async fn start_with(options: PipelineOptions) -> anyhow::Result<Pipeline> {
+    let emulator = spawn_bench_emulator(CLIENT_SECRET, options.faults).await?;
     let path = std::env::temp_dir().join(format!("leadwire-bench-{}.db", uuid::Uuid::new_v4()));
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path, 4).await?);
-    let config = Arc::new(config(&emulator.base_url, batched)?);
+    let config = Arc::new(config(&emulator.base_url, options.batched)?);
     let shutdown = CancellationToken::new();
     let journeys = Journeys::new(store.clone(), config.clone(), AttributeLimits::default());
     // The settings `serve` runs with.
@@ -108,10 +135,7 @@ pub(super) async fn start(batched: bool) -> anyhow::Result<Pipeline> {
     let worker = DeliveryWorker::new(WorkerInputs {
         store: store.clone(),
         config,
-        settings: DeliverySettings {
-            allowed_hosts: vec!["127.0.0.1".into()],
-            ..DeliverySettings::default()
-        },
+        settings: options.settings,
         metrics: Arc::new(Metrics::new()),
         clock: Arc::new(SystemClock),
         env: Box::new(|name| (name == "BENCH_SECRET").then(|| CLIENT_SECRET.to_owned())),
@@ -130,6 +154,14 @@ pub(super) async fn start(batched: bool) -> anyhow::Result<Pipeline> {
 }
 
 impl Pipeline {
+    pub(super) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub(super) fn emulator(&self) -> &EmulatorHandle {
+        &self.emulator
+    }
+
     async fn ingest(&self, first: usize, count: usize, now: DateTime<Utc>) -> anyhow::Result<()> {
         let attributes = (first..first + count)
             .map(|n| {
@@ -249,15 +281,7 @@ impl Burst {
 /// group-committed), and times until every lead is in Salesforce.
 pub(super) async fn run_burst(pipeline: &Pipeline, burst: usize) -> anyhow::Result<Burst> {
     let started = Instant::now();
-    let requests = (0..burst).step_by(USERS_PER_REQUEST).map(|first| {
-        let count = USERS_PER_REQUEST.min(burst - first);
-        pipeline.ingest(first, count, Utc::now())
-    });
-    let mut requests = futures::stream::iter(requests).buffer_unordered(CONCURRENT_REQUESTS);
-    while let Some(outcome) = requests.next().await {
-        outcome?;
-    }
-    drop(requests);
+    ingest_burst(pipeline, burst).await?;
     let ingested = started.elapsed();
     let (done, triggers_done) = pipeline
         .wait_for_leads(burst, Duration::from_secs(600))
@@ -273,6 +297,21 @@ pub(super) async fn run_burst(pipeline: &Pipeline, burst: usize) -> anyhow::Resu
         calls: stats.total,
         token_requests: stats.endpoint("POST /services/oauth2/token"),
     })
+}
+
+/// Ingests users `bench-0` to `bench-{burst - 1}` (email `lead{n}@example.com`) in
+/// requests of 75 users, several at once, each group-committed, and returns once every
+/// request is answered.
+pub(super) async fn ingest_burst(pipeline: &Pipeline, burst: usize) -> anyhow::Result<()> {
+    let requests = (0..burst).step_by(USERS_PER_REQUEST).map(|first| {
+        let count = USERS_PER_REQUEST.min(burst - first);
+        pipeline.ingest(first, count, Utc::now())
+    });
+    let mut requests = futures::stream::iter(requests).buffer_unordered(CONCURRENT_REQUESTS);
+    while let Some(outcome) = requests.next().await {
+        outcome?;
+    }
+    Ok(())
 }
 
 pub async fn run(args: DeliveryArgs) -> anyhow::Result<ExitCode> {

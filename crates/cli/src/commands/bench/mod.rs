@@ -1,5 +1,5 @@
-//! `leadwire bench {ingest,attack,delivery,batching,emulator,soak,console,backfill}`: the
-//! measurements behind the README's performance table, each in one process against a fresh
+//! `leadwire bench {ingest,attack,delivery,batching,exactly-once,emulator,soak,console,
+//! backfill}`: the measurements behind the README's performance table, each in one process against a fresh
 //! store or the built-in emulator.
 
 mod attack;
@@ -8,9 +8,11 @@ mod batching;
 mod console;
 mod delivery;
 mod emulator;
+mod exactly_once;
 mod ingest;
 mod node;
 mod payloads;
+mod readback;
 mod soak;
 
 use std::process::ExitCode;
@@ -30,6 +32,9 @@ pub enum BenchCommand {
     /// The delivery burst unbatched, then batched through sObject Collections, in one run:
     /// deliveries per second and API calls per created lead of each.
     Batching(batching::BatchingArgs),
+    /// The batched burst against an emulator failing 10 % of records and 5 % of calls:
+    /// every lead exactly once, retries made, API calls per lead and wall time.
+    ExactlyOnce(exactly_once::ExactlyOnceArgs),
     /// Lead creates per second against the Salesforce emulator alone.
     Emulator(emulator::EmulatorArgs),
     /// Mixed load for a long while against a node killed with SIGKILL at intervals, and
@@ -49,6 +54,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Attack(args) => attack::run(args).await,
         BenchCommand::Delivery(args) => delivery::run(args).await,
         BenchCommand::Batching(args) => batching::run(args).await,
+        BenchCommand::ExactlyOnce(args) => exactly_once::run(args).await,
         BenchCommand::Emulator(args) => emulator::run(args).await,
         BenchCommand::Soak(args) => soak::run(args).await,
         BenchCommand::Console(args) => console::run(args).await,
