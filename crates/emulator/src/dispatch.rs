@@ -95,18 +95,32 @@ async fn handle(State(state): State<EmulatorState>, request: Request) -> Respons
         FaultAction::Drop => {
             tracing::debug!(%endpoint, "fault: dropping the connection");
             state.inner.stats.record(&endpoint, family, None, &writes);
-            let mut response = Response::new(Body::empty());
-            response.extensions_mut().insert(DropConnection);
-            return response;
+            return dropped();
         }
         FaultAction::Fail(status) => (None, injected_error(status, incoming.pretty)),
         FaultAction::Serve => serve(&state, &incoming),
+        FaultAction::ServeThenDrop => {
+            let (token, _answer) = serve(&state, &incoming);
+            tracing::debug!(%endpoint, "fault: served, then dropping the connection");
+            state
+                .inner
+                .stats
+                .record(&endpoint, family, token.as_deref(), &writes);
+            return dropped();
+        }
     };
     state
         .inner
         .stats
         .record(&endpoint, family, token.as_deref(), &writes);
     finish(&state, response)
+}
+
+/// An answer the server never sends: its connection is closed instead.
+fn dropped() -> Response {
+    let mut response = Response::new(Body::empty());
+    response.extensions_mut().insert(DropConnection);
+    response
 }
 
 /// A request past the fault stage, as the router sees it.

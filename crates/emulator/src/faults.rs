@@ -27,6 +27,9 @@ pub struct FaultSettings {
     pub error_status: u16,
     /// Share (0.0–1.0) of requests whose connection is dropped without an answer.
     pub drop_rate: f64,
+    /// Share (0.0–1.0) of requests served in full (their writes made) whose connection is
+    /// then dropped before the answer: a client cannot tell whether its call landed.
+    pub lost_answer_rate: f64,
     /// Seed of the random generator behind the two shares, so runs repeat.
     pub seed: u64,
     /// Answer every REST call with 403 REQUEST_LIMIT_EXCEEDED.
@@ -54,6 +57,7 @@ impl Default for FaultSettings {
             error_rate: 0.0,
             error_status: 503,
             drop_rate: 0.0,
+            lost_answer_rate: 0.0,
             seed: 0,
             limit_exceeded: false,
             fail_next: 0,
@@ -85,6 +89,7 @@ impl FaultSettings {
         for (name, share) in [
             ("error_rate", self.error_rate),
             ("drop_rate", self.drop_rate),
+            ("lost_answer_rate", self.lost_answer_rate),
             ("record_error_rate", self.record_error_rate),
             ("bulk_row_failure_rate", self.bulk_row_failure_rate),
         ] {
@@ -105,6 +110,8 @@ pub enum FaultAction {
     Serve,
     Fail(u16),
     Drop,
+    /// Serve, then drop the connection instead of answering.
+    ServeThenDrop,
 }
 
 /// The live fault state shared by all connections.
@@ -199,13 +206,17 @@ impl Faults {
         if take_one(&self.fail_next) {
             return (latency, FaultAction::Fail(settings.error_status));
         }
-        if settings.drop_rate > 0.0 || settings.error_rate > 0.0 {
+        if settings.drop_rate > 0.0 || settings.error_rate > 0.0 || settings.lost_answer_rate > 0.0
+        {
             let mut rng = lock(&self.rng);
             if settings.drop_rate > 0.0 && rng.random_bool(settings.drop_rate) {
                 return (latency, FaultAction::Drop);
             }
             if settings.error_rate > 0.0 && rng.random_bool(settings.error_rate) {
                 return (latency, FaultAction::Fail(settings.error_status));
+            }
+            if settings.lost_answer_rate > 0.0 && rng.random_bool(settings.lost_answer_rate) {
+                return (latency, FaultAction::ServeThenDrop);
             }
         }
         (latency, FaultAction::Serve)
@@ -216,6 +227,7 @@ impl Faults {
         let any = settings.latency_ms > 0
             || settings.error_rate > 0.0
             || settings.drop_rate > 0.0
+            || settings.lost_answer_rate > 0.0
             || settings.limit_exceeded
             || self.fail_next.load(Ordering::SeqCst) > 0
             || self.drop_next.load(Ordering::SeqCst) > 0;

@@ -67,6 +67,9 @@ pub struct EmulatorArgs {
     /// Fault: share (0.0-1.0) of connections dropped unanswered.
     #[arg(long)]
     drop_rate: Option<f64>,
+    /// Fault: share (0.0-1.0) of requests served in full, then dropped unanswered.
+    #[arg(long)]
+    lost_answer_rate: Option<f64>,
     /// Fault: seed for the random shares.
     #[arg(long)]
     fault_seed: Option<u64>,
@@ -169,6 +172,7 @@ fn build_config(args: &EmulatorArgs) -> anyhow::Result<EmulatorConfig> {
     faults.error_rate = args.error_rate.unwrap_or(faults.error_rate);
     faults.error_status = args.error_status.unwrap_or(faults.error_status);
     faults.drop_rate = args.drop_rate.unwrap_or(faults.drop_rate);
+    faults.lost_answer_rate = args.lost_answer_rate.unwrap_or(faults.lost_answer_rate);
     faults.seed = args.fault_seed.unwrap_or(faults.seed);
     faults.record_error_rate = args.record_error_rate.unwrap_or(faults.record_error_rate);
     faults.limit_exceeded |= args.limit_exceeded;

@@ -1,4 +1,4 @@
-//! The admin API and fault injection: fail-next, drop-next, forced expiry, limit, stats, reset.
+//! The admin API and fault injection: fail-next, drop-next, lost answers, forced expiry, limit, stats, reset.
 
 use http::{Method, StatusCode};
 use serde_json::json;
@@ -53,6 +53,43 @@ async fn drop_next_closes_the_connection_without_an_answer() {
     );
     let next = emulator.call(Method::GET, "/limits", None).await;
     assert_eq!(next.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_lost_answer_writes_the_lead_and_then_drops_the_connection() {
+    let emulator = start().await;
+    let set = emulator
+        .http
+        .put(emulator.url("/__emulator/faults"))
+        .json(&json!({"lost_answer_rate": 1.0}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(set.status(), StatusCode::OK);
+    let lost = emulator
+        .http
+        .post(emulator.api("/sobjects/Lead"))
+        .bearer_auth(&emulator.token)
+        .json(&json!({"LastName": "Lovelace", "Company": "Analytical"}))
+        .send()
+        .await;
+    assert!(
+        lost.is_err(),
+        "the request fails at the transport level: {lost:?}"
+    );
+    assert_eq!(
+        emulator.handle.state().lead_count(),
+        1,
+        "the write was made before the connection was dropped"
+    );
+    let refused = emulator
+        .http
+        .put(emulator.url("/__emulator/faults"))
+        .json(&json!({"lost_answer_rate": 1.5}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]

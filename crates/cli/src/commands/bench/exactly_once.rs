@@ -1,14 +1,17 @@
 //! `leadwire bench exactly-once`: the batching bench's burst (Upsert Lead batched through
 //! sObject Collections) against the built-in emulator failing a share of records with
-//! `UNABLE_TO_LOCK_ROW` and a share of whole calls with 503, retries a second apart. Once
+//! `UNABLE_TO_LOCK_ROW`, a share of whole calls with 503 and, by default, 1 % of calls
+//! served and then left unanswered, retries a second apart. Once
 //! every send is final it reads every Lead back and the whole activity log, and checks that
 //! each user's lead is in Salesforce exactly once and each user has exactly one `success`
 //! entry; it prints the retries made, API calls per lead and the wall time, and fails when
 //! a lead is lost or duplicated.
 //!
-//! Both faults are injected before anything is written: a 503 answers the call without
-//! serving it, and a failed record is left out of the write. The retry that follows is an
-//! upsert by `Leadwire_Id__c`, so it would be harmless even if the write had happened.
+//! The first two faults are injected before anything is written: a 503 answers the call
+//! without serving it, and a failed record is left out of the write. A lost answer is the
+//! hard case: the call's writes are made, then its connection is dropped, so the sender
+//! cannot tell and sends again; the retry is an upsert by `Leadwire_Id__c`, which writes
+//! the same Lead again, never a second one.
 
 use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
@@ -36,6 +39,9 @@ pub struct ExactlyOnceArgs {
     /// Share of Salesforce calls the emulator answers with 503.
     #[arg(long, default_value_t = 0.05)]
     error_rate: f64,
+    /// Share of Salesforce calls the emulator serves in full, then drops unanswered.
+    #[arg(long, default_value_t = 0.01)]
+    lost_answer_rate: f64,
 }
 
 /// Retries a second apart, enough of them that no send runs out at these shares.
@@ -56,19 +62,22 @@ pub async fn run(args: ExactlyOnceArgs) -> anyhow::Result<ExitCode> {
         record_error_rate: args.record_error_rate,
         error_rate: args.error_rate,
         error_status: 503,
+        lost_answer_rate: args.lost_answer_rate,
         seed: SEED,
         ..FaultSettings::default()
     };
     faults
         .validate()
-        .map_err(|problem| anyhow::anyhow!("--record-error-rate or --error-rate: {problem}"))?;
+        .map_err(|problem| anyhow::anyhow!("a fault share: {problem}"))?;
     println!(
         "bench exactly-once: {} users, Upsert Lead batched through sObject Collections (200 a call); \
-         emulator faults: {:.0} % of records UNABLE_TO_LOCK_ROW, {:.0} % of calls 503 (seed {SEED}), \
-         both before any write; retries {RETRY_DELAY} apart, up to {RETRIES}",
+         emulator faults: {:.0} % of records UNABLE_TO_LOCK_ROW, {:.0} % of calls 503 (both \
+         before any write), {:.0} % of calls served and then unanswered (seed {SEED}); \
+         retries {RETRY_DELAY} apart, up to {RETRIES}",
         args.burst,
         args.record_error_rate * 100.0,
         args.error_rate * 100.0,
+        args.lost_answer_rate * 100.0,
     );
     let mut options = PipelineOptions::new(true);
     options.faults = faults;
@@ -132,6 +141,8 @@ struct Activity {
     /// that failed, anything else.
     status_503: u64,
     record_errors: u64,
+    /// Sends whose call got no answer (a lost answer: the connection closed).
+    no_answer: u64,
     token_errors: u64,
     other_errors: u64,
     /// Sends delivered after more than one attempt, and the most attempts one send took.
@@ -172,13 +183,19 @@ impl Activity {
                 self.record_errors += 1;
             }
             ActivityType::WebhookError if entry.status == Some(503) => self.status_503 += 1,
+            // A transport failure is logged with status 599.
+            ActivityType::WebhookError if entry.status == Some(599) => self.no_answer += 1,
             ActivityType::ConnectedContentError => self.token_errors += 1,
             _ => self.other_errors += 1,
         }
     }
 
     fn failed_attempts(&self) -> u64 {
-        self.status_503 + self.record_errors + self.token_errors + self.other_errors
+        self.status_503
+            + self.record_errors
+            + self.no_answer
+            + self.token_errors
+            + self.other_errors
     }
 
     /// How many of `users` have exactly one `success` entry, none, or more than one.
@@ -261,11 +278,12 @@ impl Report {
         );
         println!(
             "retries:    {} failed attempts retried ({} sends in a call answered 503, {} records \
-             UNABLE_TO_LOCK_ROW, {} token requests failed, {} other); {} sends needed more than \
-             one attempt, at most {}",
+             UNABLE_TO_LOCK_ROW, {} sends in a call left unanswered, {} token requests failed, \
+             {} other); {} sends needed more than one attempt, at most {}",
             activity.failed_attempts(),
             activity.status_503,
             activity.record_errors,
+            activity.no_answer,
             activity.token_errors,
             activity.other_errors,
             activity.retried_sends,
