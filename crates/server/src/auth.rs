@@ -23,6 +23,14 @@ struct Key {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyId(usize);
 
+impl KeyId {
+    /// The key at `index` of the configuration, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(index: usize) -> Self {
+        Self(index)
+    }
+}
+
 /// The key a request presented, if it is a configured one. Set by the rate-limit guard in the
 /// request's extensions; a request that never passed the guard has no key (fails closed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

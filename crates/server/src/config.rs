@@ -1,5 +1,5 @@
 //! The `[server]` configuration section: listening address, REST API keys, body limit, rate
-//! limits per key and per client address, request and body-read timeouts, shutdown grace.
+//! limits per key (and its sends to a segment or an audience) and per client address, request and body-read timeouts, shutdown grace.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,10 @@ pub struct ServerConfig {
     pub rate_limit_requests: u32,
     /// The window of `rate_limit_requests`, in seconds (at most a day).
     pub rate_limit_window_seconds: u64,
+    /// Requests per minute each REST API key may make to each of `/messages/send`,
+    /// `/campaigns/trigger/send` and `/canvas/trigger/send` that target a segment
+    /// (`segment_id`) or a Connected Audience (`audience`) (Braze: 250).
+    pub audience_send_requests_per_minute: u32,
     /// Requests with a missing or unknown key that one client address (an IPv6 /64) may make
     /// per window; past that, every request from it gets a 429 until the budget refills one.
     pub failed_auth_per_ip: u32,
@@ -43,6 +47,7 @@ impl Default for ServerConfig {
             max_body_bytes: 4 * 1024 * 1024,
             rate_limit_requests: 3000,
             rate_limit_window_seconds: 3,
+            audience_send_requests_per_minute: 250,
             failed_auth_per_ip: 20,
             failed_auth_window_seconds: 60,
             request_timeout_seconds: 30,
@@ -72,6 +77,10 @@ impl ServerConfig {
         let zero = [
             ("max_body_bytes", self.max_body_bytes == 0),
             ("rate_limit_requests", self.rate_limit_requests == 0),
+            (
+                "audience_send_requests_per_minute",
+                self.audience_send_requests_per_minute == 0,
+            ),
             ("failed_auth_per_ip", self.failed_auth_per_ip == 0),
             ("request_timeout_seconds", self.request_timeout_seconds == 0),
             (

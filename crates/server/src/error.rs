@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use leadwire_core::permission::Permission;
 
+use crate::rate_limit::set_refusal_headers;
+
 /// One entry of an `errors` array.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ErrorItem {
@@ -92,6 +94,15 @@ pub enum ApiError {
     /// is full again (UTC epoch seconds), `retry_after` how many seconds until one request passes.
     #[error("rate limited")]
     RateLimited { reset: u64, retry_after: u64 },
+    /// A send to a segment or a Connected Audience over the key's budget for its endpoint
+    /// (`server.audience_send_requests_per_minute`, `limit`); `reset` is when that budget is
+    /// full again (UTC epoch seconds), `retry_after` how many seconds until one request passes.
+    #[error("too many sends to a segment or an audience")]
+    AudienceSendLimited {
+        limit: u32,
+        reset: u64,
+        retry_after: u64,
+    },
     /// `POST /sends/id/create` past its daily number of new send ids; `reset` is the next
     /// UTC midnight (epoch seconds), `retry_after` the seconds until then.
     #[error("the daily send id limit is reached")]
@@ -168,12 +179,14 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
             Self::RateLimited { retry_after, .. }
+            | Self::AudienceSendLimited { retry_after, .. }
             | Self::FailedAuthLimited { retry_after, .. }
             | Self::SendIdLimit { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
-        let daily_budget = match &self {
-            Self::SendIdLimit { reset, .. } => Some(*reset),
+        let own_budget = match &self {
+            Self::SendIdLimit { reset, .. } => Some((leadwire_core::send_id::DAILY_LIMIT, *reset)),
+            Self::AudienceSendLimited { limit, reset, .. } => Some((*limit, *reset)),
             _ => None,
         };
         let (status, message, errors): (StatusCode, Cow<'static, str>, Vec<ErrorItem>) = match self
@@ -208,6 +221,17 @@ impl IntoResponse for ApiError {
                 "Rate Limited".into(),
                 vec![ErrorItem::new(format!(
                     "this REST API key is over its rate limit (server.rate_limit_requests per server.rate_limit_window_seconds); retry after {retry_after} seconds, the whole budget is back at {reset} (UTC epoch seconds)"
+                ))],
+            ),
+            Self::AudienceSendLimited {
+                limit,
+                reset,
+                retry_after,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Rate Limited".into(),
+                vec![ErrorItem::new(format!(
+                    "this REST API key sent {limit} requests to a segment or a Connected Audience to this endpoint within a minute, the most allowed (server.audience_send_requests_per_minute); retry after {retry_after} seconds, the whole budget is back at {reset} (UTC epoch seconds). Sends to named recipients are not limited this way"
                 ))],
             ),
             Self::SendIdLimit { reset, retry_after } => (
@@ -308,17 +332,8 @@ impl IntoResponse for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        if let Some(reset) = daily_budget {
-            let limit = u64::from(leadwire_core::send_id::DAILY_LIMIT);
-            for (name, value) in [
-                ("x-ratelimit-limit", limit),
-                ("x-ratelimit-remaining", 0),
-                ("x-ratelimit-reset", reset),
-            ] {
-                response
-                    .headers_mut()
-                    .insert(name, HeaderValue::from(value));
-            }
+        if let Some((limit, reset)) = own_budget {
+            set_refusal_headers(response.headers_mut(), limit, reset);
         }
         response
     }

@@ -1,14 +1,20 @@
 //! The rate limits over real sockets: one budget per API key, one budget of failed
 //! authentications per client address (clients bound to different loopback addresses), and
-//! Braze's `X-RateLimit-*` headers, consistent on 2xx, 401, 403 and 429.
+//! Braze's `X-RateLimit-*` headers, consistent on 2xx, 401, 403 and 429; and the budget of
+//! sends to a segment or an audience, per key and endpoint.
 
 mod common;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::Request;
-use common::{FULL_KEY, Running, TRACK_KEY, config, fixture, serve};
+use common::{
+    API_TRIGGERED_JOURNEYS, FULL_KEY, Running, TRACK_KEY, TRIGGER_KEY, config, fixture, listen,
+    serve, trigger_config, with_journeys,
+};
+use leadwire_server::rate_limit::{LimiterClock, RateLimits};
 use leadwire_server::{ServerConfig, app};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -247,5 +253,68 @@ async fn without_connect_info_every_request_is_one_unknown_client() {
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [401, 429]);
+    fixture.finish().await;
+}
+
+/// Posts `body` to `path` of `base` with the trigger key.
+async fn trigger(base: &str, path: &str, body: Value) -> Answer {
+    let response = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(TRIGGER_KEY)
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    Answer {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: response.json().await.expect("a JSON body"),
+    }
+}
+
+#[tokio::test]
+async fn the_251st_audience_send_in_a_minute_is_refused_and_named_recipients_still_pass() {
+    let config = trigger_config();
+    let fixture = fixture(config.clone()).await;
+    let mut state = with_journeys(&fixture.state, API_TRIGGERED_JOURNEYS);
+    // Time stands still for this budget: every request below falls in one minute.
+    state.rate_limits = Arc::new(RateLimits::with_audience_clock(
+        &config,
+        LimiterClock::frozen(),
+    ));
+    let base = format!("http://{}", listen(state).await);
+    let audience = json!({"canvas_id": "onboarding", "audience": {"custom_attribute":
+        {"custom_attribute_name": "score", "comparison": "greater_than", "value": 50}}});
+    for sent in 1..=250 {
+        let answer = trigger(&base, "/canvas/trigger/send", audience.clone()).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let headers = RateHeaders::of(&answer.headers);
+        assert_eq!((headers.limit, headers.remaining), (250, 250 - sent));
+        headers.assert_resets_within(60);
+    }
+
+    let refused = trigger(&base, "/canvas/trigger/send", audience.clone()).await;
+    assert_rate_limited(&refused, "server.audience_send_requests_per_minute");
+    let headers = RateHeaders::of(&refused.headers);
+    assert_eq!(headers.limit, 250);
+    headers.assert_resets_within(60);
+
+    let named = json!({"canvas_id": "onboarding",
+        "recipients": [{"external_user_id": "ada"}]});
+    let answer = trigger(&base, "/canvas/trigger/send", named).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(
+        RateHeaders::of(&answer.headers).limit,
+        u64::from(config.rate_limit_requests),
+        "a send to named recipients counts against the key's budget over all endpoints"
+    );
+    let campaign = json!({"campaign_id": "Welcome", "audience": audience["audience"]});
+    let answer = trigger(&base, "/campaigns/trigger/send", campaign).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    assert_eq!(
+        RateHeaders::of(&answer.headers).remaining,
+        249,
+        "each endpoint has its own budget"
+    );
     fixture.finish().await;
 }

@@ -1,4 +1,5 @@
-//! The API's two rate limits, checked by one middleware ([`guard`]) before any handler runs:
+//! The API's rate limits. Two are checked by one middleware ([`guard`]) before any handler
+//! runs:
 //!
 //! - **per REST API key** (`server.rate_limit_requests` per `server.rate_limit_window_seconds`):
 //!   a request presenting a configured key takes one request from that key's budget, whatever
@@ -9,6 +10,9 @@
 //!   the address is blocked: every request from it gets a 429 before its key is looked at, a
 //!   valid one included, until the budget refills one failure. Other addresses are unaffected.
 //!
+//! The third, for sends to a segment or a Connected Audience ([`audience_sends`]), depends on
+//! the body, so the send handlers check it once they have parsed it.
+//!
 //! The console (`/console/…`) is not checked here: it has its own login, whose failures
 //! count against the same per-address budget.
 //!
@@ -17,6 +21,7 @@
 //! of the budget the request counted against (a handler with a budget of its own sets them
 //! itself); a 429 also has `Retry-After`.
 
+pub mod audience_sends;
 mod budget;
 mod client;
 mod failures;
@@ -28,6 +33,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+pub use audience_sends::{AudienceSend, AudienceSendLimiter, LimiterClock};
 pub use budget::{Budget, KeyedLimiter, MAX_WINDOW_SECONDS};
 pub use client::Client;
 pub use failures::FailureLimiter;
@@ -38,15 +44,27 @@ use crate::error::ApiError;
 use crate::routes::is_open;
 use crate::state::AppState;
 
-/// The budgets of every key and of every client address that failed to authenticate.
+/// The budgets of every key, of every key's sends to a segment or an audience, and of every
+/// client address that failed to authenticate.
 pub struct RateLimits {
     pub per_key: KeyedLimiter<KeyId>,
+    pub audience_sends: AudienceSendLimiter,
     pub failed_auth: FailureLimiter<Client>,
 }
 
 impl RateLimits {
     pub fn new(config: &ServerConfig) -> Self {
+        Self::with_audience_clock(config, LimiterClock::default())
+    }
+
+    /// The budgets of `config`, the audience-send ones reading time from `clock` (a test's
+    /// manual clock, so that "a minute" does not depend on how fast the test runs).
+    pub fn with_audience_clock(config: &ServerConfig, clock: LimiterClock) -> Self {
         Self {
+            audience_sends: AudienceSendLimiter::new(
+                config.audience_send_requests_per_minute,
+                clock,
+            ),
             per_key: KeyedLimiter::new(
                 config.rate_limit_requests,
                 Duration::from_secs(config.rate_limit_window_seconds),
@@ -117,6 +135,18 @@ pub fn set_headers(headers: &mut HeaderMap, budget: &Budget) {
         ("x-ratelimit-limit", u64::from(budget.limit)),
         ("x-ratelimit-remaining", u64::from(budget.remaining)),
         ("x-ratelimit-reset", reset_at(budget)),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+}
+
+/// Braze's rate-limit headers for a spent budget of `limit` requests, whole again at `reset`
+/// (UTC epoch seconds): a 429 a handler answers for a budget of its own.
+pub fn set_refusal_headers(headers: &mut HeaderMap, limit: u32, reset: u64) {
+    for (name, value) in [
+        ("x-ratelimit-limit", u64::from(limit)),
+        ("x-ratelimit-remaining", 0),
+        ("x-ratelimit-reset", reset),
     ] {
         headers.insert(name, HeaderValue::from(value));
     }

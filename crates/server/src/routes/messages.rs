@@ -1,13 +1,15 @@
 //! `POST /messages/send` with the `webhook` messaging object (leadwire sends webhooks
 //! only), to named users, a segment (`segment_id`) or a connected `audience`. The engine's
 //! `journeys::messages` checks the body and enqueues the sends. The answer names the
-//! `send_id` of a campaign broadcast, the send id it is tracked under.
+//! `send_id` of a campaign broadcast, the send id it is tracked under. A send to a segment
+//! or an audience also counts against the key's budget for those (`rate_limit::audience_sends`).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use leadwire_core::config::Config;
 use leadwire_core::permission::Permission;
@@ -17,15 +19,21 @@ use serde_json::{Value, json};
 use super::{authorize, json_object};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
+use crate::rate_limit::AudienceSend;
+use crate::rate_limit::audience_sends::stamped;
 use crate::state::AppState;
 
 pub async fn messages_send(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     authorize(&state, caller, Permission::MessagesSend)?;
     let object = json_object(&state, body).await?;
+    let budget = state
+        .rate_limits
+        .audience_sends
+        .take(caller, AudienceSend::Messages, &object)?;
     let empty = Config::default();
     let config = state
         .journeys
@@ -49,7 +57,10 @@ pub async fn messages_send(
     if let Some(send_id) = sent.send_id {
         answer["send_id"] = Value::String(send_id);
     }
-    Ok((StatusCode::CREATED, Json(answer)))
+    Ok(stamped(
+        (StatusCode::CREATED, Json(answer)).into_response(),
+        budget,
+    ))
 }
 
 pub(super) fn api_error(error: MessageError) -> ApiError {

@@ -3,13 +3,15 @@
 //! first, then `trigger_properties` → `api_trigger_properties`, or `canvas_entry_properties`
 //! and `context` → both in Liquid; merging and recipient deduplication are described in
 //! `leadwire_engine::journeys::api`). Both answer `201 {"dispatch_id": "…", "message": "success"}`,
-//! plus `send_id` for a campaign broadcast (the send id it is tracked under).
+//! plus `send_id` for a campaign broadcast (the send id it is tracked under). A send to an
+//! audience also counts against the key's budget for those (`rate_limit::audience_sends`).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use leadwire_engine::journeys::api::{
     ApiTrigger, ApiTriggerError, Dispatch, trigger_campaign, trigger_canvas,
@@ -19,6 +21,8 @@ use serde_json::{Value, json};
 use super::{authorize, json_object};
 use crate::auth::Caller;
 use crate::error::{ApiError, ErrorItem};
+use crate::rate_limit::AudienceSend;
+use crate::rate_limit::audience_sends::stamped;
 use crate::state::AppState;
 use leadwire_core::permission::Permission;
 
@@ -26,9 +30,14 @@ pub async fn campaigns_trigger_send(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     authorize(&state, caller, Permission::CampaignsTriggerSend)?;
     let object = json_object(&state, body).await?;
+    let budget =
+        state
+            .rate_limits
+            .audience_sends
+            .take(caller, AudienceSend::CampaignTrigger, &object)?;
     let request = ApiTrigger::parse(&object, "campaign_id", "trigger_properties")
         .map_err(|error| api_error(error, "Invalid Campaign ID"))?;
     let Some(journeys) = &state.journeys else {
@@ -37,16 +46,21 @@ pub async fn campaigns_trigger_send(
     let dispatch = trigger_campaign(journeys, &request, Utc::now())
         .await
         .map_err(|error| api_error(error, "Invalid Campaign ID"))?;
-    Ok(success(&dispatch))
+    Ok(stamped(success(&dispatch).into_response(), budget))
 }
 
 pub async fn canvas_trigger_send(
     State(state): State<AppState>,
     caller: Caller,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     authorize(&state, caller, Permission::CanvasTriggerSend)?;
     let object = json_object(&state, body).await?;
+    let budget =
+        state
+            .rate_limits
+            .audience_sends
+            .take(caller, AudienceSend::CanvasTrigger, &object)?;
     let request = ApiTrigger::parse(&object, "canvas_id", "context")
         .map_err(|error| api_error(error, "Invalid Canvas ID"))?;
     let Some(journeys) = &state.journeys else {
@@ -55,7 +69,7 @@ pub async fn canvas_trigger_send(
     let dispatch = trigger_canvas(journeys, &request, Utc::now())
         .await
         .map_err(|error| api_error(error, "Invalid Canvas ID"))?;
-    Ok(success(&dispatch))
+    Ok(stamped(success(&dispatch).into_response(), budget))
 }
 
 fn success(dispatch: &Dispatch) -> (StatusCode, Json<Value>) {
