@@ -4,6 +4,7 @@
 //! id. This module holds Braze's rules for one: its form, how many `POST /sends/id/create`
 //! registers a day, and how long its analytics are kept.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 /// The longest send id, in characters (all ASCII, so bytes too).
@@ -14,6 +15,13 @@ pub const DAILY_LIMIT: u32 = 100;
 
 /// Days after a send that its analytics are answered by `GET /sends/data_series`.
 pub const RETENTION_DAYS: u32 = 14;
+
+/// The oldest time at `now` whose tracked sends still have analytics: what
+/// `GET /sends/data_series` counts from, and how long the activity log keeps entries with a
+/// tracking send id at least.
+pub fn analytics_kept_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - TimeDelta::days(i64::from(RETENTION_DAYS))
+}
 
 /// Why a `send_id` value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -98,6 +98,11 @@ impl Api {
 
     /// Delivers every send waiting.
     async fn deliver(&self) {
+        self.delivery_worker().drain().await.expect("delivered");
+    }
+
+    /// A delivery worker with the default settings (but for the local receiver).
+    fn delivery_worker(&self) -> DeliveryWorker {
         DeliveryWorker::new(WorkerInputs {
             store: self.store.clone(),
             config: Arc::new(self.journeys.config().clone()),
@@ -110,9 +115,6 @@ impl Api {
             env: Box::new(|_| None),
         })
         .expect("the delivery worker builds")
-        .drain()
-        .await
-        .expect("delivered");
     }
 
     /// Runs the broadcast pages waiting.
@@ -417,6 +419,13 @@ async fn tracked_sends_are_counted_per_day() {
 
 fn old_entry(days_ago: i64, send_id: &str) -> ActivityEntry {
     ActivityEntry {
+        tracking_send_id: Some(send_id.into()),
+        ..untracked_entry(days_ago)
+    }
+}
+
+fn untracked_entry(days_ago: i64) -> ActivityEntry {
+    ActivityEntry {
         id: Uuid::now_v7(),
         time: Utc::now() - TimeDelta::days(days_ago),
         activity_type: ActivityType::Success,
@@ -433,7 +442,7 @@ fn old_entry(days_ago: i64, send_id: &str) -> ActivityEntry {
         request: None,
         response: None,
         send_id: Uuid::now_v7(),
-        tracking_send_id: Some(send_id.into()),
+        tracking_send_id: None,
         trigger_properties: None,
     }
 }
@@ -446,22 +455,56 @@ async fn send_analytics_are_kept_for_14_days() {
         .await
         .expect("record");
     tx.commit().await.expect("commit");
-    let sent = |series: &[Value]| -> u64 {
-        series
-            .iter()
-            .map(|day| {
-                day["messages"]["webhook"][0]["sent"]
-                    .as_u64()
-                    .expect("sent")
-            })
-            .sum()
-    };
     assert_eq!(sent(&api.series("kept", 20).await), 1);
     assert_eq!(
         sent(&api.series("gone", 20).await),
         0,
         "a send 15 days old has no analytics left"
     );
+    api.fixture.finish().await;
+}
+
+/// The `sent` of a data series, over all its days.
+fn sent(series: &[Value]) -> u64 {
+    series
+        .iter()
+        .map(|day| {
+            day["messages"]["webhook"][0]["sent"]
+                .as_u64()
+                .expect("sent")
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn pruning_keeps_tracked_sends_for_their_14_days() {
+    let api = serve().await;
+    let tracked = old_entry(10, "autumn");
+    let untracked = untracked_entry(10);
+    let mut tx = api.store.begin().await.expect("begin");
+    tx.record_activity(&[tracked.clone(), untracked.clone()])
+        .await
+        .expect("record");
+    tx.commit().await.expect("commit");
+    let worker = api.delivery_worker();
+    assert_eq!(
+        DeliverySettings::default().activity_retention.seconds(),
+        7 * 86_400
+    );
+    assert_eq!(worker.prune_activity().await.expect("prune"), 1);
+    assert_eq!(
+        api.store.activity_entry(untracked.id).await.expect("get"),
+        None,
+        "an untracked entry goes after the 7 days of activity_retention"
+    );
+    assert!(
+        api.store
+            .activity_entry(tracked.id)
+            .await
+            .expect("get")
+            .is_some()
+    );
+    assert_eq!(sent(&api.series("autumn", 14).await), 1);
     api.fixture.finish().await;
 }
 

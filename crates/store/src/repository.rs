@@ -157,8 +157,14 @@ pub trait Store:
 
     async fn activity_entry(&self, id: Uuid) -> StoreResult<Option<ActivityEntry>>;
 
-    /// Deletes activity-log entries older than `before`; returns how many.
-    async fn prune_activity(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Deletes activity-log entries older than `before`; an entry with a tracking send id
+    /// goes only once it is older than `tracked_before` too (it is kept for
+    /// `GET /sends/data_series`). Returns how many went.
+    async fn prune_activity(
+        &self,
+        before: DateTime<Utc>,
+        tracked_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 
     /// Closes the pools.
     async fn close(&self);

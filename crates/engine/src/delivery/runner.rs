@@ -62,10 +62,13 @@ impl DeliveryWorker {
         }
     }
 
-    /// Deletes activity older than the retention; returns how many entries went.
+    /// Deletes activity older than the retention, keeping entries with a tracking send id
+    /// for Braze's days of send analytics at least; returns how many entries went.
     pub async fn prune_activity(&self) -> StoreResult<u64> {
-        let before = self.clock.now() - self.settings.activity_retention.as_delta();
-        self.store.prune_activity(before).await
+        let now = self.clock.now();
+        let before = now - self.settings.activity_retention.as_delta();
+        let tracked_before = leadwire_core::send_id::analytics_kept_since(now);
+        self.store.prune_activity(before, tracked_before).await
     }
 
     /// Runs the lanes and housekeeping until `shutdown` is cancelled and each lane has

@@ -50,7 +50,8 @@ pub struct DeliverySettings {
     /// How often each connection's `/limits` is read for its API budget (also at start-up),
     /// and how long a send held by the budget floor waits before it is looked at again.
     pub api_limits_every: Interval,
-    /// How long activity-log entries are kept.
+    /// How long activity-log entries are kept (those with a tracking send id: as long as
+    /// Braze's send analytics at least, `core::send_id::RETENTION_DAYS`).
     pub activity_retention: Interval,
     /// Header or field names whose values are secret, besides the built-in ones.
     pub secret_names: Vec<String>,

@@ -1,5 +1,6 @@
 //! The activity log in SQL, for both databases: entries are appended once (a repeated id
-//! is ignored), listed newest first in keyset pages, and pruned by age.
+//! is ignored), listed newest first in keyset pages, and pruned by age (entries with a
+//! tracking send id kept longer, for send analytics).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -24,6 +25,8 @@ const INSERT_ACTIVITY_CONFLICT: &str = " ON CONFLICT (id) DO NOTHING RETURNING i
 const SELECT_ACTIVITY: &str = "SELECT entry FROM activity_log WHERE 1 = 1";
 const ACTIVITY_BY_ID: &str = "SELECT entry FROM activity_log WHERE id = $1";
 const PRUNE_ACTIVITY: &str = "DELETE FROM activity_log WHERE time < $1";
+const PRUNE_UNTRACKED_ACTIVITY: &str =
+    "DELETE FROM activity_log WHERE time < $1 AND tracking_send_id IS NULL";
 
 /// The filter columns of one entry.
 struct ActivityRow {
@@ -93,10 +96,12 @@ pub(crate) trait ActivitySql: SqlDatabase {
         id: Uuid,
     ) -> impl Future<Output = StoreResult<Option<ActivityEntry>>> + Send;
 
-    /// Deletes the entries older than `before`; returns how many went.
+    /// Deletes the entries older than `before`, those with a tracking send id only once
+    /// older than `tracked_before` too; returns how many went.
     fn prune(
         connection: &mut Self::Connection,
         before: DateTime<Utc>,
+        tracked_before: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
@@ -182,12 +187,25 @@ where
         document.as_deref().map(decode_entry).transpose()
     }
 
-    async fn prune(connection: &mut DB::Connection, before: DateTime<Utc>) -> StoreResult<u64> {
-        let done = sqlx::query(PRUNE_ACTIVITY)
-            .bind(before.timestamp_micros())
-            .execute(&mut *connection)
-            .await?;
-        Ok(DB::rows_affected(&done))
+    async fn prune(
+        connection: &mut DB::Connection,
+        before: DateTime<Utc>,
+        tracked_before: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        // Every entry older than both goes by the time index; the untracked ones between
+        // them by the index of untracked entries, without reading the tracked ones kept.
+        let mut pruned = 0;
+        for (statement, cutoff) in [
+            (PRUNE_ACTIVITY, before.min(tracked_before)),
+            (PRUNE_UNTRACKED_ACTIVITY, before),
+        ] {
+            let done = sqlx::query(statement)
+                .bind(cutoff.timestamp_micros())
+                .execute(&mut *connection)
+                .await?;
+            pruned += DB::rows_affected(&done);
+        }
+        Ok(pruned)
     }
 }
 

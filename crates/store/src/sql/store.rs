@@ -211,9 +211,13 @@ impl<DB: Sql, P: Pools<Database = DB>> Store for SqlStore<P> {
         DB::entry_by_id(self.pools.reader(), id).await
     }
 
-    async fn prune_activity(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+    async fn prune_activity(
+        &self,
+        before: DateTime<Utc>,
+        tracked_before: DateTime<Utc>,
+    ) -> StoreResult<u64> {
         let mut tx = self.pools.begin_write().await?;
-        let pruned = DB::prune(&mut tx, before).await?;
+        let pruned = DB::prune(&mut tx, before, tracked_before).await?;
         tx.commit().await?;
         Ok(pruned)
     }

@@ -208,26 +208,61 @@ pub async fn activity_is_filtered_and_paged_newest_first(store: Arc<dyn Store>) 
 pub async fn old_activity_is_pruned(store: Arc<dyn Store>) {
     let now = Utc::now();
     let user = Uuid::new_v4();
-    let old = entry(
-        now - TimeDelta::days(8),
-        ActivityType::Success,
-        campaign("c"),
-        user,
-    );
-    let fresh = entry(
-        now - TimeDelta::days(1),
-        ActivityType::Success,
-        campaign("c"),
-        user,
-    );
-    record(&store, &[old.clone(), fresh.clone()]).await;
+    let at = |days: i64| {
+        entry(
+            now - TimeDelta::days(days),
+            ActivityType::Success,
+            campaign("c"),
+            user,
+        )
+    };
+    let tracked = |days: i64| ActivityEntry {
+        tracking_send_id: Some("spring".into()),
+        ..at(days)
+    };
+    let old = at(8);
+    let fresh = at(1);
+    let untracked_10_days = at(10);
+    let tracked_10_days = tracked(10);
+    let tracked_15_days = tracked(15);
+    record(
+        &store,
+        &[
+            old.clone(),
+            fresh.clone(),
+            untracked_10_days.clone(),
+            tracked_10_days.clone(),
+            tracked_15_days.clone(),
+        ],
+    )
+    .await;
     let pruned = store
-        .prune_activity(now - TimeDelta::days(7))
+        .prune_activity(now - TimeDelta::days(7), now - TimeDelta::days(14))
         .await
         .expect("prune");
-    assert_eq!(pruned, 1);
-    assert_eq!(store.activity_entry(old.id).await.expect("get"), None);
-    assert!(store.activity_entry(fresh.id).await.expect("get").is_some());
+    assert_eq!(pruned, 3);
+    for gone in [&old, &untracked_10_days, &tracked_15_days] {
+        assert_eq!(store.activity_entry(gone.id).await.expect("get"), None);
+    }
+    for kept in [&fresh, &tracked_10_days] {
+        assert!(store.activity_entry(kept.id).await.expect("get").is_some());
+    }
+
+    // A retention longer than Braze's days keeps tracked entries as long as the rest.
+    let tracked_20_days = tracked(20);
+    record(&store, std::slice::from_ref(&tracked_20_days)).await;
+    let pruned = store
+        .prune_activity(now - TimeDelta::days(30), now - TimeDelta::days(14))
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 0);
+    assert!(
+        store
+            .activity_entry(tracked_20_days.id)
+            .await
+            .expect("get")
+            .is_some()
+    );
 }
 
 pub async fn jobs_end_in_the_transaction_that_records_them(store: Arc<dyn Store>) {

@@ -176,7 +176,7 @@ pub async fn activity_is_counted_by_bucket_type_and_source(store: Arc<dyn Store>
 
     // Counters are history: pruning the log leaves them.
     let pruned = store
-        .prune_activity(start + minutes(60))
+        .prune_activity(start + minutes(60), start + minutes(60))
         .await
         .expect("prune");
     assert_eq!(pruned, 8);

@@ -2,17 +2,17 @@
 //! `send_id`) per UTC day, read from the activity log through its index on the tracking
 //! send id. `sent` and `errors` are counted as everywhere ([`Outcomes`]); `unique_recipients`
 //! is the users a message went out to that day. Braze keeps send analytics for
-//! [`RETENTION_DAYS`] days after the send, so older entries are not counted (nor are
-//! entries the log's own retention has pruned). leadwire tracks no conversions or revenue:
-//! those are 0.
+//! [`RETENTION_DAYS`](send_id::RETENTION_DAYS) days after the send, so older entries are not counted; the log's
+//! pruning keeps tracked entries that long at least. leadwire tracks no conversions or
+//! revenue: those are 0.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::Utc;
 use leadwire_core::activity::Outcomes;
 use leadwire_core::permission::Permission;
-use leadwire_core::send_id::{self, RETENTION_DAYS};
+use leadwire_core::send_id;
 use leadwire_store::{TrackedSendQuery, TrackedSendSeries};
 use serde_json::{Value, json};
 
@@ -38,7 +38,7 @@ pub(crate) async fn send_data_series(
     let query = TrackedSendQuery {
         campaign: campaign.name.clone(),
         send_id: send_id.to_owned(),
-        since: range.start().max(kept_since(now)),
+        since: range.start().max(send_id::analytics_kept_since(now)),
         until: range.end(),
     };
     let series = state.store.tracked_send_series(&query).await?;
@@ -77,11 +77,6 @@ fn tracked_send_id(params: &Params) -> Result<&str, ApiError> {
     };
     send_id::check(text).map_err(|error| bad("send_id", error.to_string()))?;
     Ok(text)
-}
-
-/// The oldest time whose sends still have analytics.
-fn kept_since(now: DateTime<Utc>) -> DateTime<Utc> {
-    now - TimeDelta::days(i64::from(RETENTION_DAYS))
 }
 
 /// One day of the answer.
