@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_engine::delivery::redact::Redactor;
+use leadwire_engine::delivery::{Clock, SystemClock};
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_store::Store;
@@ -54,6 +55,9 @@ pub struct AppState {
     /// Where segment exports are written (`[store] exports_dir`), whose bundles
     /// `GET /users/export/segment/files/…` serves.
     pub exports_dir: PathBuf,
+    /// Where `POST /sends/id/create` reads the time its daily budget counts by: the system
+    /// time, or a fixed one in tests (so that a run never straddles a UTC midnight).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The checked config file the node runs, for endpoints that read it.
@@ -85,7 +89,14 @@ impl AppState {
             redactor: Arc::new(Redactor::default()),
             domain: Arc::default(),
             exports_dir: PathBuf::from("exports"),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// Reads the time of the daily send-id budget from `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Redacts the templates the export endpoints show with `redactor`.

@@ -11,12 +11,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::StatusCode as AxumStatus;
 use axum::routing::post;
-use chrono::{TimeDelta, Utc};
+use chrono::{TimeDelta, TimeZone, Utc};
 use common::{Fixture, config, fixture, listen, save_user, with_journeys};
 use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
 use leadwire_core::permission::Permission;
 use leadwire_core::send_id::DAILY_LIMIT;
-use leadwire_engine::delivery::{DeliverySettings, DeliveryWorker, SystemClock, WorkerInputs};
+use leadwire_engine::delivery::{
+    Clock, DeliverySettings, DeliveryWorker, ManualClock, SystemClock, WorkerInputs,
+};
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
 use leadwire_server::ApiKeyConfig;
@@ -141,6 +143,11 @@ impl Api {
 }
 
 async fn serve() -> Api {
+    serve_at(Arc::new(SystemClock)).await
+}
+
+/// [`serve`], with `POST /sends/id/create` reading the time from `clock`.
+async fn serve_at(clock: Arc<dyn Clock>) -> Api {
     let mut server_config = config();
     server_config.api_keys.push(ApiKeyConfig {
         name: "sends".into(),
@@ -159,7 +166,7 @@ async fn serve() -> Api {
         permissions: vec![Permission::MessagesSend],
     });
     let fixture = fixture(server_config).await;
-    let state = with_journeys(&fixture.state, JOURNEYS);
+    let state = with_journeys(&fixture.state, JOURNEYS).with_clock(clock);
     let store = state.store.clone();
     let journeys = state.journeys.clone().expect("journeys");
     let base = format!("http://{}", listen(state).await);
@@ -192,7 +199,13 @@ fn header(response: &reqwest::Response, name: &str) -> Option<u64> {
 
 #[tokio::test]
 async fn send_ids_are_created_for_api_campaigns_up_to_a_daily_limit() {
-    let api = serve().await;
+    // A fixed time: every registration below falls on the same UTC day however long the
+    // test takes, and the budget's reset is known to the second.
+    let noon = Utc
+        .with_ymd_and_hms(2026, 12, 3, 12, 0, 0)
+        .single()
+        .expect("a valid time");
+    let api = serve_at(Arc::new(ManualClock::new(noon))).await;
     let create = |body: Value| {
         api.client
             .post(format!("{}/sends/id/create", api.base))
@@ -206,14 +219,10 @@ async fn send_ids_are_created_for_api_campaigns_up_to_a_daily_limit() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, "x-ratelimit-limit"), Some(100));
     assert_eq!(header(&response, "x-ratelimit-remaining"), Some(99));
-    let next_midnight = (Utc::now().date_naive() + TimeDelta::days(1))
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc()
-        .timestamp();
+    let next_midnight = noon + TimeDelta::hours(12);
     assert_eq!(
         header(&response, "x-ratelimit-reset"),
-        u64::try_from(next_midnight).ok()
+        u64::try_from(next_midnight.timestamp()).ok()
     );
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body, json!({"message": "success", "send_id": "spring"}));
@@ -282,7 +291,15 @@ async fn send_ids_are_created_for_api_campaigns_up_to_a_daily_limit() {
         .expect("request");
     assert_eq!(over.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(header(&over, "x-ratelimit-remaining"), Some(0));
-    assert!(header(&over, "retry-after").is_some_and(|seconds| seconds >= 1));
+    assert_eq!(
+        header(&over, "x-ratelimit-reset"),
+        u64::try_from(next_midnight.timestamp()).ok()
+    );
+    assert_eq!(
+        header(&over, "retry-after"),
+        Some(12 * 3600),
+        "the budget is back at the next UTC midnight"
+    );
     let answer: Value = over.json().await.expect("JSON");
     assert_eq!(answer["message"], "Rate Limited", "{answer}");
     let reused = create(json!({"campaign_id": "newsletter", "send_id": "spring"}))

@@ -45,7 +45,7 @@ pub async fn create(
     let send_id = send_id::from_body(object.get("send_id"))
         .map_err(|error| ApiError::bad_request(ErrorItem::new(error.to_string()).field("send_id")))?
         .unwrap_or_else(send_ids::generate);
-    let now = Utc::now();
+    let now = state.clock.now();
     let registration = state
         .store
         .register_send_id(campaign.api_id(), &send_id, DAILY_LIMIT, now)
