@@ -22,6 +22,31 @@ use super::templates::{MAX_BATCH_WAIT_SECONDS, MAX_COLLECTION_RECORDS};
 const COLLECTIONS_SINCE: u32 = 42;
 /// The first API version that serves sObject Collections upsert.
 const COLLECTIONS_UPSERT_SINCE: u32 = 46;
+/// The first API version that serves Bulk API 2.0 ingest jobs.
+const BULK_INGEST_SINCE: u32 = 41;
+
+/// The API that carries many single-record writes in one call or job; each serves them
+/// from its own API version on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteApi {
+    /// sObject Collections (`…/composite/sobjects`), batched delivery.
+    Collections,
+    /// Bulk API 2.0 ingest jobs (`…/jobs/ingest`), bulk sends.
+    BulkIngest,
+}
+
+impl WriteApi {
+    /// The first API version serving `write` through this API, and its name for errors.
+    fn since(self, write: &SObjectWrite<'_>) -> (u32, &'static str) {
+        match (self, write) {
+            (Self::Collections, SObjectWrite::Upsert { .. }) => {
+                (COLLECTIONS_UPSERT_SINCE, "sObject Collections upsert")
+            }
+            (Self::Collections, _) => (COLLECTIONS_SINCE, "sObject Collections create and update"),
+            (Self::BulkIngest, _) => (BULK_INGEST_SINCE, "Bulk API 2.0 ingest"),
+        }
+    }
+}
 
 /// Which write a single-record sObject request is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,12 +71,13 @@ pub struct SObjectRequest<'a> {
 
 impl<'a> SObjectRequest<'a> {
     /// Reads `method` and `url` (rendered, or a template's text whose Liquid parts stand for
-    /// values) as a create, an update by id or an upsert by external id; the error says why
-    /// it is none of them.
-    pub fn parse(method: HttpMethod, url: &'a str) -> Result<Self, String> {
+    /// values) as a create, an update by id or an upsert by external id that `api` can
+    /// carry; the error says why it is none of them. The id or value is as written (a
+    /// rendered one may hold `%XX` escapes, see [`percent_decoded`]).
+    pub fn parse(api: WriteApi, method: HttpMethod, url: &'a str) -> Result<Self, String> {
         const DATA: &str = "/services/data/v";
-        const SHAPES: &str = "a batched send is a create (POST …/sobjects/Lead/), an update \
-             by id (PATCH …/sobjects/Lead/{id}) or an upsert by external id \
+        const SHAPES: &str = "a write of many records is made of creates (POST …/sobjects/Lead/), \
+             updates by id (PATCH …/sobjects/Lead/{id}) or upserts by external id \
              (PATCH …/sobjects/Lead/{ExternalIdField}/{value})";
         let url = url.trim();
         if url.contains('?') || url.contains('#') {
@@ -72,8 +98,14 @@ impl<'a> SObjectRequest<'a> {
             ));
         };
         let mut segments: Vec<&str> = path.split('/').collect();
-        if segments.last() == Some(&"") {
+        if let [_, ""] = segments.as_slice() {
             segments.pop();
+        }
+        if segments.len() > 1 && segments.iter().any(|segment| segment.is_empty()) {
+            return Err(format!(
+                "the URL …/sobjects/{path} has an empty record id or external id value: \
+                 does every user have the attribute it reads?"
+            ));
         }
         let write = match (method, segments.as_slice()) {
             (HttpMethod::POST, [_]) => SObjectWrite::Create,
@@ -99,18 +131,10 @@ impl<'a> SObjectRequest<'a> {
         if let SObjectWrite::Upsert { field, .. } = write {
             literal_name("external id field", field)?;
         }
-        let since = match write {
-            SObjectWrite::Upsert { .. } => COLLECTIONS_UPSERT_SINCE,
-            SObjectWrite::Create | SObjectWrite::Update { .. } => COLLECTIONS_SINCE,
-        };
+        let (since, what) = api.since(&write);
         if major < since {
             return Err(format!(
-                "sObject Collections {} needs API version {since}.0 or later; the URL uses v{version}",
-                if since == COLLECTIONS_UPSERT_SINCE {
-                    "upsert"
-                } else {
-                    "create and update"
-                }
+                "{what} needs API version {since}.0 or later; the URL uses v{version}"
             ));
         }
         Ok(Self {
@@ -224,7 +248,7 @@ pub(super) fn check_batch(
              through that connection's sObject Collections",
         ));
     }
-    if let Err(why) = SObjectRequest::parse(template.method, &template.url) {
+    if let Err(why) = SObjectRequest::parse(WriteApi::Collections, template.method, &template.url) {
         problems.push(Diagnostic::error(
             path.key("url"),
             format!("template `{name}` is batched but its request cannot be: {why}"),
@@ -253,7 +277,7 @@ mod tests {
 
     fn parse(method: HttpMethod, path: &str) -> Result<SObjectRequest<'static>, String> {
         let url: &'static str = Box::leak(format!("{BASE}{path}").into_boxed_str());
-        SObjectRequest::parse(method, url)
+        SObjectRequest::parse(WriteApi::Collections, method, url)
     }
 
     #[test]
@@ -335,9 +359,42 @@ mod tests {
                 "query",
             ),
         ] {
-            let error = SObjectRequest::parse(method, &url).expect_err(&url);
+            let error = SObjectRequest::parse(WriteApi::Collections, method, &url).expect_err(&url);
             assert!(error.contains(expected), "{url}: {error}");
         }
+    }
+
+    #[test]
+    fn an_empty_value_is_never_read_as_another_write() {
+        let error = parse(HttpMethod::PATCH, "/sobjects/Lead/Leadwire_Id__c/")
+            .expect_err("an upsert whose value rendered empty");
+        assert!(error.contains("empty"), "{error}");
+        let error = parse(HttpMethod::PATCH, "/sobjects/Lead//x").expect_err("an empty field");
+        assert!(error.contains("empty"), "{error}");
+    }
+
+    #[test]
+    fn each_api_has_its_own_first_version() {
+        let url = "https://x/services/data/v41.0/sobjects/Lead/F__c/1";
+        let bulk = SObjectRequest::parse(WriteApi::BulkIngest, HttpMethod::PATCH, url)
+            .expect("Bulk API 2.0 serves v41.0");
+        assert_eq!(
+            bulk.write,
+            SObjectWrite::Upsert {
+                field: "F__c",
+                value: "1"
+            }
+        );
+        let error = SObjectRequest::parse(
+            WriteApi::BulkIngest,
+            HttpMethod::POST,
+            "https://x/services/data/v40.0/sobjects/Lead/",
+        )
+        .expect_err("v40.0");
+        assert!(
+            error.contains("Bulk API 2.0 ingest needs API version 41.0"),
+            "{error}"
+        );
     }
 
     #[test]

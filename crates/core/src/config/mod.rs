@@ -21,7 +21,7 @@ mod validate;
 
 pub use api_floor::ApiFloor;
 pub use audience::RequestAudience;
-pub use batch::{SObjectRequest, SObjectWrite, percent_decoded};
+pub use batch::{SObjectRequest, SObjectWrite, WriteApi, percent_decoded};
 pub use check::{CheckReport, check};
 pub use diagnostics::{ConfigPath, Diagnostic, Locator, Segment, Severity, line_of};
 pub use liquid::{

@@ -4,7 +4,9 @@
 //! both clear a field in the REST call they stand for), a field the body leaves out stays
 //! untouched (an empty cell).
 
-use leadwire_core::config::{HttpMethod, RenderedRequest};
+use leadwire_core::config::{
+    RenderedRequest, SObjectRequest, SObjectWrite, WriteApi, percent_decoded,
+};
 use serde_json::Value;
 
 /// The operation of an ingest job.
@@ -67,77 +69,41 @@ pub struct PlannedRow {
 /// The value that sets a field to null in a Bulk CSV.
 pub const NULL_CELL: &str = "#N/A";
 
-const FORMS: &str = "Bulk API 2.0 loads creates (POST …/sobjects/Lead), updates by id \
-     (PATCH …/sobjects/Lead/{Id}) and upserts (PATCH …/sobjects/Lead/{Field}/{value})";
-
-/// The row a rendered request stands for, or why it cannot go through Bulk API 2.0.
+/// The row a rendered request stands for, or why it cannot go through Bulk API 2.0: the
+/// request is read by [`SObjectRequest::parse`], as a batched send's is.
 pub fn plan(request: &RenderedRequest) -> Result<PlannedRow, String> {
-    let url = url::Url::parse(&request.url)
-        .map_err(|error| format!("the URL `{}` does not parse: {error}", request.url))?;
-    let segments: Vec<String> = url
-        .path_segments()
-        .map(|parts| parts.map(percent_decode).collect())
-        .unwrap_or_default();
-    let Some(at) = segments
-        .windows(4)
-        .position(|w| w[0] == "services" && w[1] == "data" && w[3] == "sobjects")
-    else {
-        return Err(format!(
-            "{FORMS}; this template renders {} {}",
-            request.method, request.url
-        ));
-    };
-    let version = &segments[at + 2];
-    let mut rest = &segments[at + 4..];
-    if let [object, last] = rest
-        && last.is_empty()
-    {
-        rest = std::slice::from_ref(object);
-    }
-    if rest.iter().any(String::is_empty) {
-        return Err(format!(
-            "the URL {} has an empty record id or external id: does every user have the attribute it reads?",
-            request.url
-        ));
-    }
-    let origin = url.origin().ascii_serialization();
-    let api_base = format!("{origin}/services/data/{version}");
-    let (operation, object, key) = match (request.method, rest) {
-        (HttpMethod::POST, [object]) => (Operation::Insert, object, None),
-        (HttpMethod::PATCH, [object, id]) => (Operation::Update, object, Some(("Id", id))),
-        (HttpMethod::PATCH, [object, field, value]) => {
-            (Operation::Upsert, object, Some((field.as_str(), value)))
-        }
-        _ => {
-            return Err(format!(
-                "{FORMS}; this template renders {} {}",
+    let parsed = SObjectRequest::parse(WriteApi::BulkIngest, request.method, &request.url)
+        .map_err(|why| {
+            format!(
+                "this template renders {} {}: {why}",
                 request.method, request.url
-            ));
+            )
+        })?;
+    let (operation, key) = match parsed.write {
+        SObjectWrite::Create => (Operation::Insert, None),
+        SObjectWrite::Update { id } => (Operation::Update, Some(("Id", percent_decoded(id)))),
+        SObjectWrite::Upsert { field, value } => {
+            (Operation::Upsert, Some((field, percent_decoded(value))))
         }
     };
     let mut cells = body_cells(request.body.as_deref())?;
-    if let Some((column, value)) = key {
+    if let Some((column, value)) = &key {
         cells.retain(|(name, _)| !name.eq_ignore_ascii_case(column));
-        cells.insert(0, (column.to_owned(), value.clone()));
+        cells.insert(0, ((*column).to_owned(), value.clone()));
     }
-    let external_id_field = (operation == Operation::Upsert)
-        .then(|| key.map(|(field, _)| field.to_owned()))
-        .flatten();
+    let external_id_field = match parsed.write {
+        SObjectWrite::Upsert { field, .. } => Some(field.to_owned()),
+        SObjectWrite::Create | SObjectWrite::Update { .. } => None,
+    };
     Ok(PlannedRow {
         shape: JobShape {
-            api_base,
-            object: object.clone(),
+            api_base: parsed.api_base.to_owned(),
+            object: parsed.sobject.to_owned(),
             operation,
             external_id_field,
         },
         cells,
     })
-}
-
-fn percent_decode(part: &str) -> String {
-    percent_encoding::percent_decode_str(part)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// The body's fields as CSV cells: strings as they are, numbers and booleans as text,
@@ -174,6 +140,7 @@ fn body_cells(body: Option<&str>) -> Result<Vec<(String, String)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use leadwire_core::config::HttpMethod;
 
     fn request(method: HttpMethod, url: &str, body: &str) -> RenderedRequest {
         RenderedRequest {

@@ -2,7 +2,7 @@
 //! record (the body, its `attributes.type`, and the id or external id its URL names), the
 //! call that carries it, and the call's body.
 
-use leadwire_core::config::{HttpMethod, SObjectRequest, SObjectWrite, percent_decoded};
+use leadwire_core::config::{HttpMethod, SObjectRequest, SObjectWrite, WriteApi, percent_decoded};
 use serde_json::{Map, Value, json};
 
 use crate::delivery::http::OutboundRequest;
@@ -38,7 +38,7 @@ pub fn collection_record(request: &OutboundRequest) -> Result<CollectionRecord, 
             ));
         }
     };
-    let parsed = SObjectRequest::parse(method, &request.url)
+    let parsed = SObjectRequest::parse(WriteApi::Collections, method, &request.url)
         .map_err(|why| format!("the rendered URL {}: {why}", request.url))?;
     let body = request.body.as_deref().unwrap_or_default();
     let mut record = match serde_json::from_str::<Value>(body) {
