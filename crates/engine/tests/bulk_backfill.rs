@@ -17,7 +17,7 @@ use leadwire_core::config::segment::Segment;
 use leadwire_core::profile::Profile;
 use leadwire_core::track::UserIdentifier;
 use leadwire_engine::bulk::backfill::Quiet;
-use leadwire_engine::bulk::{Backfill, BackfillError, BulkSettings};
+use leadwire_engine::bulk::{Backfill, BackfillError, BulkSettings, BulkSource};
 use leadwire_engine::delivery::DeliverySettings;
 use leadwire_engine::delivery::preview::standalone_renderer;
 use leadwire_salesforce::fields::CustomFieldConfig;
@@ -174,6 +174,7 @@ async fn run_as(
         settings,
         http: reqwest::Client::new(),
         progress: &Quiet,
+        source: BulkSource::Backfill,
     };
     backfill.run(dry_run).await
 }

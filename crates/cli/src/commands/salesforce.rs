@@ -117,6 +117,7 @@ pub async fn run_backfill(
         settings,
         http,
         progress: &progress,
+        source: leadwire_engine::bulk::BulkSource::Backfill,
     };
     let result = backfill.run(args.dry_run).await;
     progress.done();

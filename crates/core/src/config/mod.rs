@@ -5,6 +5,7 @@
 mod api_floor;
 mod audience;
 mod batch;
+mod bulk;
 mod check;
 mod connections;
 mod content_blocks;

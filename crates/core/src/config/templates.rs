@@ -34,6 +34,10 @@ pub struct WebhookTemplate {
     /// Send through sObject Collections, several records a call (checked in `batch`).
     #[serde(default)]
     pub batch: Option<BatchSettings>,
+    /// A campaign broadcast reaching more users than this goes through one Bulk API 2.0
+    /// ingest job instead of a send per user (checked in `bulk`); none: never.
+    #[serde(default)]
+    pub bulk_threshold: Option<u64>,
 }
 
 /// How a template's sends treat its connection's API budget floor.

@@ -313,6 +313,7 @@ fn an_unknown_section_is_a_warning() {
 }
 
 mod batching;
+mod bulk_threshold;
 mod content_blocks;
 mod robustness;
 mod segments;

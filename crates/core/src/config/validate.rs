@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::batch::check_batch;
+use super::bulk::check_bulk;
 use super::connections::{WhenKeyUnset, is_env_var_name};
 use super::diagnostics::{ConfigPath, Diagnostic};
 use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
@@ -245,6 +246,7 @@ fn webhook_template(
         }
     }
     check_batch(path, template, problems);
+    check_bulk(path, template, problems);
     for (index, capture) in template.capture.iter().enumerate() {
         if capture.field.split('.').any(str::is_empty) {
             problems.push(Diagnostic::error(

@@ -9,7 +9,9 @@
 //!   API sends.
 //! - `send`: the send task, the contract between the deciding workers and delivery.
 //! - `export`: the segment export task, a file of users per job.
+//! - `bulk`: a campaign broadcast sent through one Bulk API 2.0 run.
 
+mod bulk;
 mod export;
 mod journeys;
 mod message;
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+pub use bulk::BulkSendTask;
 pub use export::{ExportFormat, SegmentExportTask};
 pub use journeys::{BroadcastTarget, BroadcastTask, CampaignTask, CanvasTask, ScheduleTask};
 pub use message::{AdHocMessage, AdHocWebhook};
@@ -45,10 +48,12 @@ pub enum Queue {
     Sends,
     /// Segment exports, a file of users per job.
     Exports,
+    /// Campaign broadcasts over their template's `bulk_threshold`, for the delivery worker.
+    Bulk,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 7] = [
+    pub const ALL: [Queue; 8] = [
         Self::Triggers,
         Self::Canvas,
         Self::Campaigns,
@@ -56,6 +61,7 @@ impl Queue {
         Self::Schedules,
         Self::Sends,
         Self::Exports,
+        Self::Bulk,
     ];
 
     /// The queue's name as stored in the `queue` column.
@@ -68,6 +74,7 @@ impl Queue {
             Self::Schedules => "schedules",
             Self::Sends => "sends",
             Self::Exports => "exports",
+            Self::Bulk => "bulk",
         }
     }
 
@@ -94,6 +101,7 @@ pub enum Task {
     Schedule(ScheduleTask),
     Send(SendTask),
     SegmentExport(SegmentExportTask),
+    Bulk(BulkSendTask),
 }
 
 impl Task {
@@ -106,6 +114,7 @@ impl Task {
             Self::Schedule(_) => Queue::Schedules,
             Self::Send(_) => Queue::Sends,
             Self::SegmentExport(_) => Queue::Exports,
+            Self::Bulk(_) => Queue::Bulk,
         }
     }
 
@@ -114,7 +123,7 @@ impl Task {
         match self {
             Self::Canvas(task) => task.user_id,
             Self::Campaign(task) => Some(task.user_id),
-            Self::Broadcast(_) | Self::SegmentExport(_) | Self::Schedule(_) => None,
+            Self::Broadcast(_) | Self::SegmentExport(_) | Self::Schedule(_) | Self::Bulk(_) => None,
             Self::Send(task) => Some(task.user_id),
         }
     }
@@ -136,6 +145,7 @@ impl Task {
             Queue::Schedules => Self::Schedule(read(body, "schedule task")?),
             Queue::Sends => Self::Send(read(body, "send task")?),
             Queue::Exports => Self::SegmentExport(read(body, "segment export task")?),
+            Queue::Bulk => Self::Bulk(read(body, "bulk send task")?),
             Queue::Triggers => {
                 return Err(serde::de::Error::custom(
                     "the triggers queue carries trigger jobs, not tasks",
@@ -172,6 +182,12 @@ impl From<ScheduleTask> for Task {
 impl From<SendTask> for Task {
     fn from(task: SendTask) -> Self {
         Self::Send(task)
+    }
+}
+
+impl From<BulkSendTask> for Task {
+    fn from(task: BulkSendTask) -> Self {
+        Self::Bulk(task)
     }
 }
 

@@ -37,7 +37,8 @@ fn queues_keep_their_stored_names() {
             "broadcasts",
             "schedules",
             "sends",
-            "exports"
+            "exports",
+            "bulk"
         ]
     );
     for queue in Queue::ALL {

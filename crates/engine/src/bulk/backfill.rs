@@ -16,7 +16,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use leadwire_core::activity::{ActivityEntry, ActivityType, MessageSource};
+use leadwire_core::activity::{ActivityEntry, ActivityType};
 use leadwire_core::attributes::AttributeLimits;
 use leadwire_core::config::Config;
 use leadwire_core::config::segment::Segment;
@@ -30,6 +30,7 @@ use super::chunk::Chunk;
 use super::client::{BulkCallError, BulkClient, JobInfo, ResultFile};
 use super::plan::{JobShape, plan};
 use super::results::{RecordContext, match_results, record};
+use super::source::BulkSource;
 use crate::delivery::render::{RenderInputs, RenderProblem, Renderer};
 use crate::journeys::segments::members_after;
 
@@ -127,6 +128,10 @@ pub enum BackfillError {
     )]
     StoppedBetweenJobs(String),
     #[error(
+        "no Bulk API 2.0 run {0} is stored; the broadcast that started it saves it with its task"
+    )]
+    NoRun(Uuid),
+    #[error(
         "template `{template}` has an unfinished backfill, started {started} with {started_with}, not {given}: run it again with {started_with} to finish it, or add --abandon-unfinished to give it up (its stored jobs are finished, the users after its last job are not sent) and start this one"
     )]
     UnfinishedRun {
@@ -136,9 +141,6 @@ pub enum BackfillError {
         given: String,
     },
 }
-
-/// What started a backfill's runs, as stored with each.
-pub const BACKFILL_SOURCE: &str = "backfill";
 
 /// One backfill of one template.
 pub struct Backfill<'a> {
@@ -159,6 +161,8 @@ pub struct Backfill<'a> {
     pub settings: BulkSettings,
     pub http: reqwest::Client,
     pub progress: &'a dyn Progress,
+    /// What it sends for: a backfill, or a campaign broadcast's stored run.
+    pub source: BulkSource<'a>,
 }
 
 /// Whom a pass renders.
@@ -235,6 +239,10 @@ impl Backfill<'_> {
         report: &mut BackfillReport,
     ) -> Result<(), BackfillError> {
         let run = self.open_run(client, connection, report).await?;
+        if run.state != BulkRunState::Running {
+            let mut sink = Sink::new(client, run);
+            return self.write(&mut sink, None).await;
+        }
         let jobs = self.store.unfinished_bulk_jobs(Some(run.id)).await?;
         // A run adopted from jobs stored before runs were has no cursor: its jobs' last
         // user is where it stopped.
@@ -263,9 +271,16 @@ impl Backfill<'_> {
         connection: &str,
         report: &mut BackfillReport,
     ) -> Result<BulkRun, BackfillError> {
+        if let BulkSource::Campaign(campaign) = &self.source {
+            return self
+                .store
+                .bulk_run(campaign.run_id)
+                .await?
+                .ok_or(BackfillError::NoRun(campaign.run_id));
+        }
         let running = self
             .store
-            .running_bulk_runs(self.template, BACKFILL_SOURCE)
+            .running_bulk_runs(self.template, self.source.stored_name())
             .await?;
         for run in running {
             let same = run
@@ -291,7 +306,7 @@ impl Backfill<'_> {
             id: Uuid::now_v7(),
             template: self.template.to_owned(),
             connection: connection.to_owned(),
-            source: BACKFILL_SOURCE.to_owned(),
+            source: self.source.stored_name().to_owned(),
             audience: Some(self.audience_given.clone()),
             last_profile_id: None,
             state: BulkRunState::Running,
@@ -386,6 +401,7 @@ impl Backfill<'_> {
             .ok_or_else(|| BackfillError::UnknownTemplate(self.template.to_owned()))?
             .clone();
         let mut chunk: Option<Chunk> = None;
+        let message_source = self.source.message_source();
         let (mut after, mut listed, replaced) = match users {
             Users::Audience(after) => (after, None, Vec::new()),
             Users::Listed(jobs) => {
@@ -423,12 +439,15 @@ impl Backfill<'_> {
                 None => after.is_none(),
             };
             for profile in &profiles {
+                if !self.source.sends_to(self.store, profile, now).await? {
+                    continue;
+                }
                 let inputs = RenderInputs {
                     user: profile.to_attributes_object(),
                     event_properties: None,
-                    api_trigger_properties: None,
+                    api_trigger_properties: self.source.api_trigger_properties(),
                     canvas_entry_properties: None,
-                    source: &MessageSource::Manual,
+                    source: &message_source,
                     now,
                 };
                 let planned = match self.renderer.render(&compiled, &inputs).await {
@@ -495,7 +514,7 @@ impl Backfill<'_> {
             id: Uuid::now_v7(),
             time: Utc::now(),
             activity_type: ActivityType::AbortedMessage,
-            source: MessageSource::Manual,
+            source: self.source.message_source(),
             user_id: profile.id,
             external_id: profile.external_id.clone(),
             template: self.template.to_owned(),
@@ -506,8 +525,8 @@ impl Backfill<'_> {
             request: None,
             response: None,
             send_id: Uuid::now_v7(),
-            trigger_properties: None,
-            tracking_send_id: None,
+            trigger_properties: self.source.trigger_properties(),
+            tracking_send_id: self.source.tracking_send_id().map(str::to_owned),
         }
     }
 
@@ -567,6 +586,8 @@ impl Backfill<'_> {
         let mut tx = self.store.begin().await?;
         if let Some(job) = job {
             tx.save_bulk_job(job).await?;
+            let users = job.rows.iter().map(|row| row.user_id);
+            self.source.hold_receipts(&mut *tx, users, now).await?;
         }
         for entries in sink.skipped.chunks(500) {
             tx.record_activity(entries).await?;
@@ -585,6 +606,11 @@ impl Backfill<'_> {
             .max();
         run.updated_at = now;
         tx.save_bulk_run(&run).await?;
+        if let (BulkRunState::Finished | BulkRunState::Abandoned, Some(claimed)) =
+            (run.state, self.source.job())
+        {
+            tx.complete_job(claimed).await?;
+        }
         tx.commit().await?;
         sink.run = run;
         sink.skipped.clear();
@@ -658,6 +684,8 @@ impl Backfill<'_> {
             outcomes,
             &RecordContext {
                 template: self.template,
+                source: &self.source,
+                config: self.config,
                 captures: &captures,
                 limits: &limits,
                 now: Utc::now(),

@@ -18,7 +18,11 @@
 pub mod backfill;
 mod chunk;
 pub mod client;
+pub mod lane;
 pub mod plan;
 pub mod results;
+mod source;
 
 pub use backfill::{Backfill, BackfillError, BackfillReport, BulkSettings, Progress};
+pub use lane::BulkLane;
+pub use source::{BACKFILL_SOURCE, BulkSource, CAMPAIGN_SOURCE, CampaignRun};

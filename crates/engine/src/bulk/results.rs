@@ -9,17 +9,17 @@
 use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
-use leadwire_core::activity::{
-    ActivityEntry, ActivityType, MessageSource, RecordedRequest, RecordedResponse,
-};
+use leadwire_core::activity::{ActivityEntry, ActivityType, RecordedRequest, RecordedResponse};
 use leadwire_core::attributes::AttributeLimits;
-use leadwire_core::config::ResponseCapture;
+use leadwire_core::config::{Config, ResponseCapture};
 use leadwire_salesforce::bulk_csv::{CsvError, read};
 use leadwire_store::{BulkJob, Store, StoreResult};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::source::BulkSource;
 use crate::delivery::capture;
+use crate::journeys::receipts::{UnreceivedSend, release};
 
 /// The key a CSV row is matched to its user by: FNV-1a over the key columns' values, each
 /// ended by a unit separator, so it is stable across runs and builds.
@@ -133,6 +133,9 @@ pub fn match_results(
 /// What the run records besides the entries.
 pub struct RecordContext<'a> {
     pub template: &'a str,
+    /// The entries' source and tracking send id, and the receipts its failed records release.
+    pub source: &'a BulkSource<'a>,
+    pub config: &'a Config,
     pub captures: &'a [ResponseCapture],
     pub limits: &'a AttributeLimits,
     pub now: DateTime<Utc>,
@@ -165,6 +168,9 @@ pub async fn record(
     let mut recorded = Recorded::default();
     let mut entries = Vec::with_capacity(outcomes.len());
     let mut captures = Vec::new();
+    let mut unreceived = Vec::new();
+    let source = context.source.message_source();
+    let tracking_send_id = context.source.tracking_send_id().map(str::to_owned);
     for (row, outcome) in job.rows.iter().zip(outcomes) {
         let (outcome, sent) = outcome.unwrap_or_else(|| {
             let why = match context.job_error {
@@ -209,6 +215,17 @@ pub async fn record(
                 )
             }
         };
+        if kind != ActivityType::Success
+            && let Some((campaign, run_id)) = context.source.held_under()
+        {
+            unreceived.push(UnreceivedSend {
+                campaign: campaign.name.clone(),
+                user_id: row.user_id,
+                send_id: run_id,
+                decided_at: context.now,
+                aborted: matches!(outcome, RecordOutcome::Unprocessed(_)),
+            });
+        }
         let body_text = body.to_string();
         if kind == ActivityType::Success
             && let Some(write) = capture::captured(context.captures, row.user_id, &body_text)
@@ -219,7 +236,7 @@ pub async fn record(
             id: Uuid::now_v7(),
             time: context.now,
             activity_type: kind,
-            source: MessageSource::Manual,
+            source: source.clone(),
             user_id: row.user_id,
             external_id: None,
             template: context.template.to_owned(),
@@ -239,8 +256,10 @@ pub async fn record(
                 body: body_text,
             }),
             send_id: Uuid::now_v7(),
-            trigger_properties: None,
-            tracking_send_id: None,
+            trigger_properties: (kind != ActivityType::Success)
+                .then(|| context.source.trigger_properties())
+                .flatten(),
+            tracking_send_id: tracking_send_id.clone(),
         });
     }
     let mut tx = store.begin().await?;
@@ -264,6 +283,10 @@ pub async fn record(
         if let Some(note) = capture::save(&mut *tx, write, context.limits, context.now).await? {
             tracing::info!(user = %write.user_id, note, "bulk response capture");
         }
+    }
+    // After the captures: profile rows lock before receipt rows, as in delivery.
+    for send in &unreceived {
+        release(&mut *tx, context.config, send).await?;
     }
     tx.commit().await?;
     recorded.written = true;

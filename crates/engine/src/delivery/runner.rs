@@ -2,7 +2,7 @@
 //! as they finish (`batch.rs`). Several lanes run at once so HTTP waits overlap the
 //! database writes.
 //! Housekeeping runs beside them: activity-log pruning and the queue gauges (depth and the
-//! age of the oldest due, unclaimed job, for the send queue and the journey queues), and so
+//! age of the oldest due, unclaimed job, for the send and bulk queues and the journey queues), and so
 //! does the `/limits` poller (`limits.rs`) when a template sends through a connection.
 //! [`DeliveryWorker::run`] owns the lanes, housekeeping and the poller: one that ends before shutdown,
 //! or panics, stops the others and is returned as the error.
@@ -125,7 +125,10 @@ impl DeliveryWorker {
     pub async fn refresh_queue_gauges(&self) -> StoreResult<()> {
         let now = self.clock.now();
         let journey_queues = crate::journeys::Journeys::QUEUES;
-        for queue in std::iter::once(Queue::Sends).chain(journey_queues) {
+        for queue in [Queue::Sends, Queue::Bulk]
+            .into_iter()
+            .chain(journey_queues)
+        {
             let depth = self.store.pending_jobs(queue).await?;
             let age = self
                 .store

@@ -84,7 +84,8 @@ impl DeliveryWorker {
                 | Task::Campaign(_)
                 | Task::Broadcast(_)
                 | Task::SegmentExport(_)
-                | Task::Schedule(_),
+                | Task::Schedule(_)
+                | Task::Bulk(_),
             ) => {
                 let error = format!("a {} job is no send", job.queue);
                 tracing::error!(job_id = job.id, %error, "send job dropped");

@@ -105,6 +105,7 @@ pub fn compile_ad_hoc(
         capture: Vec::new(),
         priority: SendPriority::default(),
         batch: None,
+        bulk_threshold: None,
     };
     compile_one(engine, &Config::default(), &template)
 }

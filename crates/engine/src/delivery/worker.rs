@@ -167,4 +167,27 @@ impl DeliveryWorker {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// What every send renders with (a Bulk API 2.0 run renders its rows with it too).
+    pub fn renderer(&self) -> &Renderer {
+        &self.renderer
+    }
+
+    /// The one HTTP client, behind the URL policy.
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// How often running work renews its leases.
+    pub fn lease_renewal_every(&self) -> Duration {
+        self.lease_renewal_every
+    }
 }

@@ -5,7 +5,8 @@
 //! recipient) or sends the message to each, and enqueues the next page, all
 //! in one transaction with the job's completion: a restart resumes at the page it was on,
 //! and no profile is handled twice. A request's `segment_id` and `audience` narrow every
-//! page; a local-time broadcast's page enqueues, for each later instant, a part holding
+//! page; a campaign broadcast past its template's `bulk_threshold` becomes one Bulk API 2.0
+//! run on its first page (`bulk_broadcast`); a local-time broadcast's page enqueues, for each later instant, a part holding
 //! the page's profiles due then, so memory stays one page whatever the audience. The transaction is a [`BufferedTransaction`]: the
 //! page's profiles and receipts are read up front and its writes go out at commit.
 
@@ -21,6 +22,7 @@ use leadwire_store::{
 };
 use uuid::Uuid;
 
+use super::bulk_broadcast;
 use super::context::Journeys;
 use super::error::JourneyError;
 use super::messages;
@@ -79,6 +81,13 @@ pub(crate) async fn handle(
         tx.commit().await?;
         return Ok(());
     };
+    if let Target::Campaign(campaign) = target
+        && bulk_broadcast::divert(journeys, tx.as_mut(), task, campaign, &filters, now).await?
+    {
+        tx.complete_job(job).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     let ids = match &task.users {
         Some(users) => users.clone(),
         None => {

@@ -9,7 +9,7 @@ use leadwire_core::filters::FilterContext;
 use leadwire_core::profile::Profile;
 use leadwire_core::queue::{CampaignTask, SendTask};
 use leadwire_core::track::UserIdentifier;
-use leadwire_store::{ClaimedJob, NewTask, StoreResult, StoreTransaction};
+use leadwire_store::{CampaignReceipt, ClaimedJob, NewTask, Store, StoreResult, StoreTransaction};
 use uuid::Uuid;
 
 use super::context::{Journeys, event_counts};
@@ -94,18 +94,7 @@ pub(crate) async fn decide(
     if campaign.delay.is_some() && excepted {
         return Ok(SendOutcome::Cancelled);
     }
-    let counts = event_counts(&*journeys.store, profile.id, &campaign.audience, now).await?;
-    let history = CampaignHistory {
-        last_received_at: receipt.last_received_at,
-    };
-    let decision = campaign.at_send_time(
-        &FilterContext {
-            profile,
-            history: &counts,
-            now,
-        },
-        &history,
-    );
+    let decision = send_time_decision(&*journeys.store, campaign, profile, &receipt, now).await?;
     if let SendDecision::Skip(reason) = decision {
         return Ok(SendOutcome::Skipped(format!("{reason:?}")));
     }
@@ -145,6 +134,30 @@ pub(crate) async fn decide(
     Ok(SendOutcome::Sent {
         send_id: send.send_id,
     })
+}
+
+/// Whether `campaign` goes to `profile`, whose receipt is `receipt`, at `now`:
+/// re-eligibility and the campaign's audience (a send per user and a Bulk API 2.0 run
+/// decide alike).
+pub(crate) async fn send_time_decision(
+    store: &dyn Store,
+    campaign: &Campaign,
+    profile: &Profile,
+    receipt: &CampaignReceipt,
+    now: DateTime<Utc>,
+) -> StoreResult<SendDecision> {
+    let counts = event_counts(store, profile.id, &campaign.audience, now).await?;
+    let history = CampaignHistory {
+        last_received_at: receipt.last_received_at,
+    };
+    Ok(campaign.at_send_time(
+        &FilterContext {
+            profile,
+            history: &counts,
+            now,
+        },
+        &history,
+    ))
 }
 
 async fn enqueue_task(

@@ -55,7 +55,8 @@ impl Journeys {
                 task @ (Task::Broadcast(_)
                 | Task::Schedule(_)
                 | Task::Send(_)
-                | Task::SegmentExport(_)),
+                | Task::SegmentExport(_)
+                | Task::Bulk(_)),
             ) => Err(JourneyError::NotInTransaction(task.queue())),
         }
     }

@@ -27,6 +27,7 @@
 pub mod api;
 mod batch;
 mod broadcast;
+mod bulk_broadcast;
 pub mod campaigns;
 pub mod canvas;
 mod context;
@@ -43,5 +44,6 @@ pub mod send_ids;
 pub mod triggers;
 mod user_update;
 
+pub use bulk_broadcast::CAMPAIGN_SOURCE;
 pub use context::Journeys;
 pub use error::JourneyError;

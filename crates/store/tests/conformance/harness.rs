@@ -240,10 +240,25 @@ impl Harness {
     }
 }
 
+fn broadcast(n: u32) -> leadwire_core::queue::BroadcastTask {
+    leadwire_core::queue::BroadcastTask {
+        target: leadwire_core::queue::BroadcastTarget::Campaign,
+        id: format!("campaign-{n}"),
+        dispatch_id: format!("dispatch-{n}"),
+        properties: serde_json::Map::new(),
+        after: None,
+        message: None,
+        tracking_send_id: None,
+        audience: None,
+        local: None,
+        users: None,
+    }
+}
+
 /// A real task of `queue` (any queue but the trigger queue's), told apart from the others
 /// of its queue by `n`.
 pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
-    use leadwire_core::queue::{BroadcastTarget, BroadcastTask, CampaignTask, CanvasTask};
+    use leadwire_core::queue::{CampaignTask, CanvasTask};
     use leadwire_store::Queue;
     let user_id = Some(uuid::Uuid::from_u128(u128::from(n)));
     let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a valid time");
@@ -278,17 +293,10 @@ pub fn task(queue: leadwire_store::Queue, n: u32) -> leadwire_store::Task {
             part: 0,
         }
         .into(),
-        Queue::Broadcasts => BroadcastTask {
-            target: BroadcastTarget::Campaign,
-            id: format!("campaign-{n}"),
-            dispatch_id: format!("dispatch-{n}"),
-            properties: serde_json::Map::new(),
-            after: None,
-            message: None,
-            tracking_send_id: None,
-            audience: None,
-            local: None,
-            users: None,
+        Queue::Broadcasts => broadcast(n).into(),
+        Queue::Bulk => leadwire_core::queue::BulkSendTask {
+            run_id: uuid::Uuid::from_u128(u128::from(n)),
+            broadcast: Box::new(broadcast(n)),
         }
         .into(),
         Queue::Schedules => leadwire_core::queue::ScheduleTask {

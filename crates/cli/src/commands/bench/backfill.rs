@@ -111,6 +111,7 @@ pub async fn run(args: BackfillArgs) -> anyhow::Result<ExitCode> {
         },
         http: reqwest::Client::new(),
         progress: &progress,
+        source: leadwire_engine::bulk::BulkSource::Backfill,
     }
     .run(false)
     .await;

@@ -1,6 +1,6 @@
 //! `leadwire serve [--config FILE]`: the REST API on the configured store, the campaign
 //! and canvas workers when the config has campaigns or canvases, the delivery worker when it
-//! has webhook templates, and the built-in Salesforce emulator when a connection points at
+//! has webhook templates (and its bulk lane when one has a `bulk_threshold`), and the built-in Salesforce emulator when a connection points at
 //! the `[emulator]` address, until Ctrl-C or SIGTERM, or until one of them stops (module
 //! `supervisor`).
 
@@ -17,6 +17,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use leadwire_core::config::Config;
+use leadwire_engine::bulk::BulkLane;
 use leadwire_engine::delivery::{DeliveryWorker, SystemClock, WorkerInputs};
 use leadwire_engine::journeys::Journeys;
 use leadwire_engine::metrics::Metrics;
@@ -226,6 +227,10 @@ pub async fn start(inputs: ServeInputs, listeners: Listeners) -> anyhow::Result<
             templates = config.webhook_templates.len(),
             "starting the delivery worker"
         );
+        if BulkLane::wanted(&config) {
+            let lane = BulkLane::new(worker.clone());
+            supervisor.spawn(supervisor::BULK_LANE, lane.run(supervisor.drain_token()));
+        }
         supervisor.spawn(
             supervisor::DELIVERY_WORKER,
             worker.run(supervisor.drain_token()),

@@ -24,6 +24,8 @@ pub const INGEST_WRITER: &str = "ingest writer";
 pub const JOURNEY_WORKERS: &str = "journey workers";
 /// The webhook delivery worker.
 pub const DELIVERY_WORKER: &str = "delivery worker";
+/// The delivery worker's Bulk API 2.0 runs of campaign broadcasts.
+pub const BULK_LANE: &str = "bulk lane";
 /// The built-in Salesforce emulator.
 pub const EMULATOR: &str = "salesforce emulator";
 /// The store's migrations, run when it opens.
