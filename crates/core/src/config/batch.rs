@@ -15,7 +15,7 @@
 //! | `PATCH …/sobjects/Lead/{Field}/{value}` | the body and `Field` | `PATCH …/composite/sobjects/Lead/{Field}` |
 
 use super::diagnostics::{ConfigPath, Diagnostic};
-use super::templates::{HttpMethod, WebhookBody, WebhookTemplate};
+use super::templates::{HttpMethod, WebhookTemplate};
 
 use super::templates::{MAX_BATCH_WAIT_SECONDS, MAX_COLLECTION_RECORDS};
 /// The first API version that serves sObject Collections create and update.
@@ -255,12 +255,7 @@ pub(super) fn check_batch(
             "write the single-record request (e.g. POST {{connection.instance_url}}/services/data/v60.0/sobjects/Lead/), or remove batch",
         ));
     }
-    let object_body = match &template.body {
-        WebhookBody::Json(_) => true,
-        WebhookBody::Raw(text) => text.trim_start().starts_with('{'),
-        WebhookBody::None => false,
-    };
-    if !object_body {
+    if !template.body.is_object() {
         problems.push(Diagnostic::error(
             path.key("body"),
             format!("template `{name}` is batched but its body is not a JSON object"),

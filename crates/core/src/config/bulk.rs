@@ -5,7 +5,7 @@
 
 use super::batch::{SObjectRequest, WriteApi};
 use super::diagnostics::{ConfigPath, Diagnostic};
-use super::templates::{WebhookBody, WebhookTemplate};
+use super::templates::WebhookTemplate;
 
 /// Checks a template's `bulk_threshold`: its value, its connection, its URL and its body.
 pub(super) fn check_bulk(
@@ -39,12 +39,7 @@ pub(super) fn check_bulk(
             "write the single-record request (e.g. PATCH {{connection.instance_url}}/services/data/v60.0/sobjects/Lead/Leadwire_Id__c/{{${user_id}}}), or remove bulk_threshold",
         ));
     }
-    let object_body = match &template.body {
-        WebhookBody::Json(_) => true,
-        WebhookBody::Raw(text) => text.trim_start().starts_with('{'),
-        WebhookBody::None => false,
-    };
-    if !object_body {
+    if !template.body.is_object() {
         problems.push(Diagnostic::error(
             path.key("body"),
             format!("template `{name}` has a bulk_threshold but its body is not a JSON object"),

@@ -90,6 +90,18 @@ pub enum WebhookBody {
     Raw(String),
 }
 
+impl WebhookBody {
+    /// Whether the rendered body can be one JSON object, the record a batched or Bulk API
+    /// 2.0 send carries: `body.json`, or raw text starting with `{`.
+    pub fn is_object(&self) -> bool {
+        match self {
+            Self::Json(_) => true,
+            Self::Raw(text) => text.trim_start().starts_with('{'),
+            Self::None => false,
+        }
+    }
+}
+
 /// Save `field` of the response JSON (a dotted path such as `id` or `record.id`) into the
 /// profile: `save_to = "external_id"` or `save_to = "custom_attribute.salesforce_id"`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
