@@ -39,7 +39,13 @@ const CLIENT_SECRET: &str = "test-secret-0123456789abcdef";
 const USERS: usize = 80;
 const PRO: usize = 60;
 
-fn config_text(instance_url: &str, threshold: u64) -> String {
+/// The test config; `audience` gives the campaign its pro-plan audience.
+fn config_text(instance_url: &str, threshold: u64, audience: bool) -> String {
+    let audience = if audience {
+        r#"audience = [{ attribute = "plan", op = "equals", value = "pro" }]"#
+    } else {
+        ""
+    };
     format!(
         r#"
 [[salesforce_connections]]
@@ -66,7 +72,7 @@ name = "Announce"
 api_id = "announce"
 template = "Upsert Lead"
 delivery = "api_triggered"
-audience = [{{ attribute = "plan", op = "equals", value = "pro" }}]
+{audience}
 "#
     )
 }
@@ -105,6 +111,16 @@ impl Location {
         Some(Self::Postgres { url, schema })
     }
 
+    /// Another database of the same kind, empty.
+    async fn fresh(&self) -> Self {
+        match self {
+            Self::Sqlite(_) => Self::sqlite(),
+            Self::Postgres { .. } => Self::postgres()
+                .await
+                .expect("LEADWIRE_TEST_DATABASE_URL was set a moment ago"),
+        }
+    }
+
     async fn open(&self) -> Arc<dyn Store> {
         match self {
             Self::Sqlite(path) => Arc::new(SqliteStore::open(path, 4).await.expect("open SQLite")),
@@ -139,6 +155,10 @@ struct Setup {
 
 impl Setup {
     async fn new(location: Location, threshold: u64) -> Self {
+        Self::with_audience(location, threshold, true).await
+    }
+
+    async fn with_audience(location: Location, threshold: u64, audience: bool) -> Self {
         let mut external = CustomFieldConfig::text("Leadwire_Id__c");
         external.external_id = true;
         let state = EmulatorState::new(EmulatorConfig {
@@ -159,8 +179,8 @@ impl Setup {
         let emulator = spawn(state, listener, options)
             .await
             .expect("emulator starts");
-        let config: Config =
-            toml::from_str(&config_text(&emulator.base_url, threshold)).expect("a valid config");
+        let config: Config = toml::from_str(&config_text(&emulator.base_url, threshold, audience))
+            .expect("a valid config");
         Self {
             location,
             emulator,
@@ -453,6 +473,29 @@ async fn a_failed_record_releases_its_receipt(location: Location) {
     node.store.close().await;
 }
 
+/// With no audience every profile counts: one past the threshold is a Bulk run, exactly at
+/// it each user is a send.
+async fn without_an_audience_every_profile_counts(location: Location) {
+    for (threshold, bulk_runs, sends) in [(USERS - 1, 1, 0), (USERS, 0, USERS)] {
+        let setup = Setup::with_audience(location.fresh().await, threshold as u64, false).await;
+        let node = setup.node(bulk_settings()).await;
+        seed(&*node.store).await;
+        broadcast(&node, setup.now).await;
+        let pending = |queue| node.store.pending_jobs(queue);
+        assert_eq!(
+            pending(Queue::Bulk).await.expect("pending"),
+            bulk_runs,
+            "threshold {threshold}"
+        );
+        assert_eq!(
+            pending(Queue::Sends).await.expect("pending"),
+            sends as u64,
+            "threshold {threshold}"
+        );
+        node.store.close().await;
+    }
+}
+
 async fn below_the_threshold_each_user_is_a_send(location: Location) {
     let setup = Setup::new(location, 500).await;
     let node = setup.node(bulk_settings()).await;
@@ -525,5 +568,17 @@ async fn sqlite_below_the_threshold_each_user_is_a_send() {
 async fn postgres_below_the_threshold_each_user_is_a_send() {
     if let Some(location) = Location::postgres().await {
         below_the_threshold_each_user_is_a_send(location).await;
+    }
+}
+
+#[tokio::test]
+async fn sqlite_without_an_audience_every_profile_counts() {
+    without_an_audience_every_profile_counts(Location::sqlite()).await;
+}
+
+#[tokio::test]
+async fn postgres_without_an_audience_every_profile_counts() {
+    if let Some(location) = Location::postgres().await {
+        without_an_audience_every_profile_counts(location).await;
     }
 }
