@@ -429,7 +429,8 @@ impl Backfill<'_> {
                     page
                 }
                 None => {
-                    let page = members_after(self.store, &self.audience, after, 500, now).await?;
+                    let page =
+                        members_after(self.store, &self.audience.filters, after, 500, now).await?;
                     after = page.next;
                     page.members
                 }

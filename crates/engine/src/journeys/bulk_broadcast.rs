@@ -9,18 +9,14 @@ use chrono::{DateTime, Utc};
 use leadwire_core::campaign::Campaign;
 use leadwire_core::filters::Filter;
 use leadwire_core::queue::{BroadcastTask, BulkSendTask};
-use leadwire_core::track::UserIdentifier;
-use leadwire_store::{BulkRun, BulkRunState, NewTask, Store, StoreResult, StoreTransaction};
+use leadwire_store::{BulkRun, BulkRunState, NewTask, StoreResult, StoreTransaction};
 use uuid::Uuid;
 
 use super::context::Journeys;
-use super::segments::admits;
+use super::segments::count_members;
 
 /// What started a campaign broadcast's Bulk API 2.0 runs, as stored with each.
 pub const CAMPAIGN_SOURCE: &str = "campaign";
-
-/// Profiles read per counting step.
-const COUNT_PAGE: u32 = 500;
 
 /// Whether `task`, a page of `campaign`'s broadcast, went to a Bulk API 2.0 run: when it is
 /// the first page and more users than the template's `bulk_threshold` are admitted, the run
@@ -48,7 +44,8 @@ pub(crate) async fn divert(
     };
     let mut admitted: Vec<Filter> = filters.to_vec();
     admitted.extend(campaign.audience.iter().cloned());
-    if !more_than(&*journeys.store, &admitted, threshold, now).await? {
+    let at_most = threshold.saturating_add(1);
+    if count_members(&*journeys.store, &admitted, at_most, now).await? <= threshold {
         return Ok(false);
     }
     let run = BulkRun {
@@ -70,42 +67,4 @@ pub(crate) async fn divert(
     tx.enqueue(&NewTask::new(bulk, now)).await?;
     tracing::info!(campaign = campaign.api_id(), dispatch_id = %task.dispatch_id, run = %run.id, threshold, "broadcast past its template's bulk_threshold: one Bulk API 2.0 run");
     Ok(true)
-}
-
-/// Whether more than `threshold` profiles pass `filters` at `now`; reads no further than
-/// the profile past it.
-async fn more_than(
-    store: &dyn Store,
-    filters: &[Filter],
-    threshold: u64,
-    now: DateTime<Utc>,
-) -> StoreResult<bool> {
-    let mut count = 0u64;
-    let mut after = None;
-    loop {
-        let ids = store.profile_ids_after(after, COUNT_PAGE).await?;
-        if filters.is_empty() {
-            // Everyone is admitted: the ids are the count, no profile need be read.
-            count += ids.len() as u64;
-            if count > threshold {
-                return Ok(true);
-            }
-        }
-        for id in ids.iter().filter(|_| !filters.is_empty()) {
-            let Some(profile) = store.find_profile(&UserIdentifier::BrazeId(*id)).await? else {
-                continue;
-            };
-            if admits(store, filters, &profile, now).await? {
-                count += 1;
-                if count > threshold {
-                    return Ok(true);
-                }
-            }
-        }
-        let full = u32::try_from(ids.len()).is_ok_and(|len| len == COUNT_PAGE);
-        match (full, ids.last()) {
-            (true, Some(last)) => after = Some(*last),
-            _ => return Ok(false),
-        }
-    }
 }

@@ -70,7 +70,7 @@ pub(crate) async fn handle(
     let mut more = true;
     while lines.len() < USERS_PER_FILE {
         let room = u32::try_from(USERS_PER_FILE - lines.len()).unwrap_or(PAGE_SIZE);
-        let page = members_after(store, segment, after, room.min(PAGE_SIZE), now).await?;
+        let page = members_after(store, &segment.filters, after, room.min(PAGE_SIZE), now).await?;
         for profile in &page.members {
             let user =
                 user_object(store, Some(journeys.config.as_ref()), profile, &fields, now).await?;

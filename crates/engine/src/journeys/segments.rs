@@ -1,6 +1,8 @@
 //! Segments at runtime: whether a profile passes a list of filters ([`admits`]), who is in
-//! a segment, a page of profiles at a time in profile id order ([`members_after`]), and the size measurements behind `GET /segments/data_series`
-//! ([`measure_due`]), which the journey workers' housekeeping loop runs.
+//! a segment, a page of profiles at a time in profile id order ([`members_after`]), how
+//! many pass ([`count_members`], for segment sizes and a broadcast's `bulk_threshold`), and
+//! the size measurements behind `GET /segments/data_series` ([`measure_due`]), which the
+//! journey workers' housekeeping loop runs.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use leadwire_core::config::Config;
@@ -32,7 +34,7 @@ pub struct MemberPage {
 /// from the start when `None`), evaluated at `now`.
 pub async fn members_after(
     store: &dyn Store,
-    segment: &Segment,
+    filters: &[Filter],
     after: Option<Uuid>,
     limit: u32,
     now: DateTime<Utc>,
@@ -45,7 +47,7 @@ pub async fn members_after(
         let Some(profile) = store.find_profile(&UserIdentifier::BrazeId(id)).await? else {
             continue;
         };
-        if admits(store, &segment.filters, &profile, now).await? {
+        if admits(store, filters, &profile, now).await? {
             members.push(profile);
         }
     }
@@ -74,14 +76,33 @@ pub(crate) async fn admits(
 
 /// How many users are in `segment` at `now`.
 pub async fn measure(store: &dyn Store, segment: &Segment, now: DateTime<Utc>) -> StoreResult<u64> {
-    let mut size = 0;
+    count_members(store, &segment.filters, u64::MAX, now).await
+}
+
+/// How many users pass `filters` at `now`, a page at a time, reading no page past the one
+/// where the count reaches `at_most` (it may end past it, within that page). With no
+/// filters everyone passes: the profile ids are the count, and no profile is read.
+pub(crate) async fn count_members(
+    store: &dyn Store,
+    filters: &[Filter],
+    at_most: u64,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let mut count = 0u64;
     let mut after = None;
     loop {
-        let page = members_after(store, segment, after, PAGE_SIZE, now).await?;
-        size += u64::try_from(page.members.len()).unwrap_or(u64::MAX);
-        match page.next {
-            Some(next) => after = Some(next),
-            None => return Ok(size),
+        let (found, next) = if filters.is_empty() {
+            let ids = store.profile_ids_after(after, PAGE_SIZE).await?;
+            let full = u32::try_from(ids.len()).is_ok_and(|len| len == PAGE_SIZE);
+            (ids.len(), ids.last().copied().filter(|_| full))
+        } else {
+            let page = members_after(store, filters, after, PAGE_SIZE, now).await?;
+            (page.members.len(), page.next)
+        };
+        count = count.saturating_add(u64::try_from(found).unwrap_or(u64::MAX));
+        match next {
+            Some(next) if count < at_most => after = Some(next),
+            _ => return Ok(count),
         }
     }
 }
